@@ -1,0 +1,1 @@
+"""The operational store: tables, migrations and the services that post documents."""

@@ -1,0 +1,121 @@
+"""Master data: company, warehouses, products, partners, people and users."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from operational.models.base import Base, Timestamped
+from operational.types import Money, Qty, UnitPrice
+
+VALUATION_METHODS = ("moving_average", "fifo")
+ROLES = ("admin", "purchasing", "sales", "warehouse", "finance", "manager", "analyst")
+
+
+class Company(Timestamped, Base):
+    __tablename__ = "company"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tax_id: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    base_currency: Mapped[str] = mapped_column(String(3), default="CNY")
+
+
+class Warehouse(Timestamped, Base):
+    __tablename__ = "warehouse"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ProductCategory(Timestamped, Base):
+    __tablename__ = "product_category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("product_category.id"))
+
+
+class Product(Timestamped, Base):
+    __tablename__ = "product"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("product_category.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(20), default="个")
+    barcode: Mapped[str | None] = mapped_column(String(40), unique=True)
+    spec: Mapped[str | None] = mapped_column(String(100))
+    valuation_method: Mapped[str] = mapped_column(String(20), default="moving_average")
+    allow_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    list_price: Mapped[Decimal] = mapped_column(UnitPrice(), default=Decimal(0))
+    standard_cost: Mapped[Decimal] = mapped_column(UnitPrice(), default=Decimal(0))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StockLimit(Timestamped, Base):
+    """Minimum and maximum stock of one product in one warehouse (库存上下限)."""
+
+    __tablename__ = "stock_limit"
+    __table_args__ = (UniqueConstraint("product_id", "warehouse_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    min_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    max_qty: Mapped[Decimal | None] = mapped_column(Qty())
+
+
+class Employee(Timestamped, Base):
+    __tablename__ = "employee"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    department: Mapped[str | None] = mapped_column(String(50))
+    position: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+
+class Supplier(Timestamped, Base):
+    __tablename__ = "supplier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    lead_time_days: Mapped[int] = mapped_column(Integer, default=7)
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+
+class Customer(Timestamped, Base):
+    __tablename__ = "customer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
+    region: Mapped[str | None] = mapped_column(String(50))
+    credit_limit: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+
+
+class AppUser(Timestamped, Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    language: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)

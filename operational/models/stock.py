@@ -1,0 +1,60 @@
+"""The stock ledger (append-only) and the per product × warehouse balances it maintains."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from operational.models.base import Base, utcnow
+from operational.types import Qty, UnitPrice
+
+MOVEMENT_TYPES = (
+    "opening",
+    "receipt",
+    "purchase_return",
+    "shipment",
+    "sales_return",
+    "transfer_out",
+    "transfer_in",
+    "stocktake_gain",
+    "stocktake_loss",
+)
+
+
+class StockLedger(Base):
+    """One row per stock change. Never updated: a cancellation appends a reversing row.
+
+    ``quantity`` is signed (+ in, − out). ``unit_cost`` is known for inbound movements that
+    carry their own cost (receipts, opening balances); outbound costs are computed in the
+    warehouse by the product's valuation method.
+    """
+
+    __tablename__ = "stock_ledger"
+    __table_args__ = (Index("ix_stock_ledger_product_wh_date", "product_id", "warehouse_id", "movement_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    movement_date: Mapped[date] = mapped_column(Date, index=True)
+    posted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    movement_type: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[Decimal] = mapped_column(Qty())
+    unit_cost: Mapped[Decimal | None] = mapped_column(UnitPrice())
+    doc_type: Mapped[str] = mapped_column(String(20))
+    doc_id: Mapped[int] = mapped_column(Integer)
+    doc_line_id: Mapped[int | None] = mapped_column(Integer)
+    doc_no: Mapped[str] = mapped_column(String(30))
+
+
+class StockBalance(Base):
+    """Quantity on hand per product × warehouse; always the sum of its ledger rows."""
+
+    __tablename__ = "stock_balance"
+    __table_args__ = (UniqueConstraint("product_id", "warehouse_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)

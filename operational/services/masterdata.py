@@ -1,0 +1,153 @@
+"""Master data: warehouses, categories, products, stock limits, suppliers, customers, employees."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from operational.models import (
+    VALUATION_METHODS,
+    Company,
+    Customer,
+    Employee,
+    Product,
+    ProductCategory,
+    StockLimit,
+    Supplier,
+    Warehouse,
+)
+from operational.services.errors import ValidationError
+from operational.services.validation import choice, get_or_fail, non_negative, required_text
+
+
+def _unique(session: Session, model: type, column: Any, value: str, entity: str, field: str) -> None:
+    if session.execute(select(model.id).where(column == value)).first():
+        raise ValidationError("duplicate", field=field, record=value, entity=f"entity.{entity}", key=value)
+
+
+def create_company(session: Session, name: str, **fields: Any) -> Company:
+    company = Company(name=required_text(name, "name"), **fields)
+    session.add(company)
+    session.flush()
+    return company
+
+
+def create_warehouse(session: Session, code: str, name: str, address: str | None = None) -> Warehouse:
+    code = required_text(code, "code")
+    _unique(session, Warehouse, Warehouse.code, code, "warehouse", "code")
+    wh = Warehouse(code=code, name=required_text(name, "name", record=code), address=address)
+    session.add(wh)
+    session.flush()
+    return wh
+
+
+def create_category(session: Session, code: str, name: str, parent_id: int | None = None) -> ProductCategory:
+    code = required_text(code, "code")
+    _unique(session, ProductCategory, ProductCategory.code, code, "category", "code")
+    cat = ProductCategory(code=code, name=required_text(name, "name", record=code), parent_id=parent_id)
+    session.add(cat)
+    session.flush()
+    return cat
+
+
+def create_product(session: Session, sku: str, name: str, *, category_id: int | None = None, unit: str = "个",
+                   barcode: str | None = None, spec: str | None = None,
+                   valuation_method: str = "moving_average", allow_negative: bool = False,
+                   list_price: Any = 0, standard_cost: Any = 0) -> Product:
+    sku = required_text(sku, "sku")
+    _unique(session, Product, Product.sku, sku, "product", "sku")
+    if barcode:
+        _unique(session, Product, Product.barcode, barcode, "product", "barcode")
+    if category_id is not None:
+        get_or_fail(session, ProductCategory, category_id, "category", field="category_id", record=sku)
+    product = Product(
+        sku=sku, name=required_text(name, "name", record=sku), category_id=category_id, unit=unit,
+        barcode=barcode or None, spec=spec,
+        valuation_method=choice(valuation_method, VALUATION_METHODS, "valuation_method", record=sku),
+        allow_negative=allow_negative,
+        list_price=non_negative(list_price, "unit_price", record=sku),
+        standard_cost=non_negative(standard_cost, "unit_price", record=sku),
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def find_product(session: Session, code: str) -> Product | None:
+    """Look a product up by barcode or SKU (what a scanner or a clerk types)."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return session.execute(
+        select(Product).where(or_(Product.barcode == code, Product.sku == code))
+    ).scalars().first()
+
+
+def set_stock_limit(session: Session, product_id: int, warehouse_id: int, min_qty: Any,
+                    max_qty: Any | None = None) -> StockLimit:
+    product = get_or_fail(session, Product, product_id, "product", field="product_id")
+    get_or_fail(session, Warehouse, warehouse_id, "warehouse", field="warehouse_id", record=product.sku)
+    lo = non_negative(min_qty, "min_qty", record=product.sku)
+    hi = non_negative(max_qty, "max_qty", record=product.sku) if max_qty not in (None, "") else None
+    if hi is not None and hi < lo:
+        raise ValidationError("date_order", field="max_qty", record=product.sku,
+                              field_label="field.max_qty", other_label="field.min_qty")
+    limit = session.execute(
+        select(StockLimit).where(StockLimit.product_id == product_id, StockLimit.warehouse_id == warehouse_id)
+    ).scalar_one_or_none()
+    if limit is None:
+        limit = StockLimit(product_id=product_id, warehouse_id=warehouse_id)
+        session.add(limit)
+    limit.min_qty, limit.max_qty = lo, hi
+    session.flush()
+    return limit
+
+
+def create_supplier(session: Session, code: str, name: str, *, lead_time_days: int = 7,
+                    payment_terms_days: int = 30, **fields: Any) -> Supplier:
+    code = required_text(code, "code")
+    _unique(session, Supplier, Supplier.code, code, "supplier", "code")
+    supplier = Supplier(code=code, name=required_text(name, "name", record=code),
+                        lead_time_days=lead_time_days, payment_terms_days=payment_terms_days, **fields)
+    session.add(supplier)
+    session.flush()
+    return supplier
+
+
+def create_customer(session: Session, code: str, name: str, *, credit_limit: Any = 0,
+                    payment_terms_days: int = 30, **fields: Any) -> Customer:
+    code = required_text(code, "code")
+    _unique(session, Customer, Customer.code, code, "customer", "code")
+    customer = Customer(code=code, name=required_text(name, "name", record=code),
+                        credit_limit=non_negative(credit_limit, "credit_limit", record=code),
+                        payment_terms_days=payment_terms_days, **fields)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def create_employee(session: Session, code: str, name: str, *, department: str | None = None,
+                    position: str | None = None, hire_date: date | None = None, **fields: Any) -> Employee:
+    code = required_text(code, "code")
+    _unique(session, Employee, Employee.code, code, "employee", "code")
+    emp = Employee(code=code, name=required_text(name, "name", record=code), department=department,
+                   position=position, hire_date=hire_date, **fields)
+    session.add(emp)
+    session.flush()
+    return emp
+
+
+def options(session: Session, model: type, *, active_only: bool = True) -> list[tuple[int, str]]:
+    """(id, "code name") pairs for a form's select box."""
+    code_col = getattr(model, "code", None) or model.sku
+    stmt = select(model.id, code_col, model.name).order_by(code_col)
+    if active_only and hasattr(model, "is_active"):
+        stmt = stmt.where(model.is_active.is_(True))
+    if active_only and model is Supplier:
+        stmt = stmt.where(Supplier.status == "active")
+    return [(row[0], f"{row[1]} {row[2]}") for row in session.execute(stmt)]
+
+

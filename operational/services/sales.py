@@ -1,0 +1,48 @@
+"""Sales (销售): sales orders and shipments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from operational.models import Customer, SalesOrder, SalesOrderLine, Shipment, ShipmentLine
+from operational.services import orders
+from operational.services.orders import FulfilLineInput, OrderHeader, OrderLineInput
+
+SALES = orders.OrderKind(
+    order_entity="sales_order", order_model=SalesOrder, line_model=SalesOrderLine,
+    partner_model=Customer, partner_field="customer_id", partner_entity="customer",
+    fulfil_entity="shipment", fulfil_model=Shipment, fulfil_line_model=ShipmentLine,
+    fulfil_date_field="ship_date", fulfil_line_ref="so_line_id", done_qty_field="shipped_qty",
+    movement_type="shipment", sign=-1, over_code="over_shipment", action="action.ship", carries_cost=False,
+)
+
+
+def create_sales_order(session: Session, customer_id: int | None, warehouse_id: int | None, order_date: Any,
+                       lines: list[OrderLineInput], *, required_date: Any = None, salesperson_id: int | None = None,
+                       note: str | None = None, user_id: int | None = None) -> SalesOrder:
+    header = OrderHeader(partner_id=customer_id, warehouse_id=warehouse_id, order_date=order_date,
+                         due_date=required_date, note=note, extra={"salesperson_id": salesperson_id})
+    return orders.create_order(session, SALES, header, lines, user_id=user_id, due_field="required_date")
+
+
+def confirm_sales_order(session: Session, order_id: int) -> SalesOrder:
+    return orders.confirm_order(session, SALES, order_id)
+
+
+def cancel_sales_order(session: Session, order_id: int) -> SalesOrder:
+    return orders.cancel_order(session, SALES, order_id)
+
+
+def ship_goods(session: Session, order_id: int, ship_date: date | str, lines: list[FulfilLineInput],
+               *, user_id: int | None = None, note: str | None = None) -> Shipment:
+    """Post a shipment (whole or partial); refused if stock would go negative."""
+    return orders.fulfil_order(session, SALES, order_id, ship_date, lines, user_id=user_id, note=note)
+
+
+def ship_all(session: Session, order_id: int, ship_date: date | str, *, user_id: int | None = None) -> Shipment:
+    order = session.get(SalesOrder, order_id)
+    lines = [FulfilLineInput(line.id, line.quantity - line.shipped_qty) for line in order.lines] if order else []
+    return ship_goods(session, order_id, ship_date, lines, user_id=user_id)
