@@ -26,7 +26,7 @@ def catalog(language: str) -> dict[str, str]:
     return merged
 
 
-def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+def translate(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
     """The text for ``key`` in ``language`` with ``{name}`` placeholders filled from ``params``."""
     text = catalog(language).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
     try:

@@ -52,7 +52,7 @@ class ValidationError(DomainError):
     """Input that breaks a rule (missing, negative, unknown reference)."""
 
 
-class NotFoundError(DomainError):
+class NotFoundError(ValidationError):
     """A referenced record does not exist."""
 
 

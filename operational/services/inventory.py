@@ -14,9 +14,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from operational.db import insert_if_absent
 from operational.models import MOVEMENT_TYPES, Product, StockBalance, StockLedger, Warehouse
 from operational.services.errors import InsufficientStockError, ValidationError
 
@@ -91,13 +91,9 @@ def _apply_to_balance(session: Session, mv: Movement) -> None:
 
 
 def _ensure_balance_row(session: Session, product_id: int, warehouse_id: int) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(StockBalance)
-        .values(product_id=product_id, warehouse_id=warehouse_id, quantity=Decimal(0))
-        .on_conflict_do_nothing(index_elements=["product_id", "warehouse_id"])
-    )
+    insert_if_absent(session, StockBalance,
+                     {"product_id": product_id, "warehouse_id": warehouse_id, "quantity": Decimal(0)},
+                     ["product_id", "warehouse_id"])
 
 
 def on_hand(session: Session, product_id: int, warehouse_id: int) -> Decimal:

@@ -1,0 +1,90 @@
+"""Shared fixtures: a fresh store per test (SQLite in tmp_path, or a throwaway PostgreSQL database).
+
+Skips are errors in CI: with JXC_STRICT_SKIPS=1 (set by .ci/run) a test that skips because
+PostgreSQL or Chromium is missing is reported as failed, so a green CI means they really ran.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from operational.db import make_engine
+from operational.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("JXC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("JXC_STRICT_SKIPS") == "1" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under JXC_STRICT_SKIPS=1 (CI must run every test): {report.longrepr}"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty JXC_DATA_DIR for this test."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("JXC_DATA_DIR", str(path))
+    monkeypatch.delenv("JXC_DATABASE_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def store_engine(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A freshly migrated SQLite store in the test's data dir (also set as JXC_DATABASE_URL)."""
+    url = f"sqlite:///{data_dir / 'jxc.sqlite'}"
+    monkeypatch.setenv("JXC_DATABASE_URL", url)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _pg_admin() -> Engine:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
+        engine.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({type(exc).__name__}); "
+                    "start it or set JXC_TEST_PG_URL to run the PostgreSQL tests")
+    return engine
+
+
+@pytest.fixture
+def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """URL of a throwaway PostgreSQL database, dropped after the test."""
+    admin = _pg_admin()
+    name = f"jxc_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    """A freshly migrated PostgreSQL store."""
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
