@@ -1,0 +1,34 @@
+# JXC: `make run` starts the product with a demo company; `make test` runs every test.
+SHELL := /bin/bash
+PY ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PY) -m uv")
+VENV_BIN := .venv/bin
+export UV_PYTHON_DOWNLOADS := never
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: run test bench lint env demo pipeline serve status clean
+
+# uv and the virtual environment are created when missing; `uv sync --frozen` installs exactly uv.lock.
+env:
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv || $(PY) -m pip install --quiet --user uv
+	@$(UV) sync --frozen --quiet
+
+run: env
+	$(VENV_BIN)/jxc init
+	$(VENV_BIN)/jxc demo --if-empty --scale $${JXC_DEMO_SCALE:-1}
+	$(VENV_BIN)/jxc pipeline run --full
+	$(VENV_BIN)/jxc serve
+
+test: env
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/pytest $(PYTEST_ARGS)
+
+bench: env
+	$(VENV_BIN)/python -m bench.run $(BENCH_ARGS)
+
+lint: env
+	$(VENV_BIN)/ruff check .
+
+clean:
+	rm -rf data/ transforms/target transforms/logs
