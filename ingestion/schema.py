@@ -1,0 +1,48 @@
+"""The raw layer derived from the SQLAlchemy models: one raw table per store table.
+
+Everything the extractor needs to know about a table (DuckDB column types, primary key, how it is
+watermarked) is decided here once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, String, Table
+
+from ingestion.spec import RawColumn, RawTable, Strategy
+from operational.models import Base
+from operational.types import ScaledDecimal
+
+# Append-only tables: rows are never updated, so the highest id read is a complete watermark.
+APPEND_ONLY = frozenset({"stock_ledger"})
+# Store bookkeeping that is not business data.
+SKIPPED = frozenset({"alembic_version"})
+
+
+def duck_type(sa_type: object) -> tuple[str, int | None]:
+    """DuckDB type (and decimal scale) for a SQLAlchemy column type."""
+    if isinstance(sa_type, ScaledDecimal):
+        return f"DECIMAL(18,{sa_type.scale})", sa_type.scale
+    # Order matters: BigInteger is an Integer subclass.
+    for sa_cls, name in ((DateTime, "TIMESTAMP"), (Date, "DATE"), (Boolean, "BOOLEAN"),
+                         (BigInteger, "BIGINT"), (Integer, "INTEGER"), (String, "VARCHAR")):
+        if isinstance(sa_type, sa_cls):
+            return name, None
+    raise TypeError(f"no raw mapping for column type {sa_type!r}")
+
+
+def _strategy(table: Table) -> Strategy:
+    if table.name in APPEND_ONLY:
+        return Strategy.ID
+    if "updated_at" in table.c:
+        return Strategy.UPDATED_AT
+    return Strategy.FULL
+
+
+def describe(table: Table) -> RawTable:
+    columns = tuple(RawColumn(col.name, *duck_type(col.type)) for col in table.columns)
+    return RawTable(table.name, columns, tuple(c.name for c in table.primary_key), _strategy(table))
+
+
+def raw_table_specs() -> dict[str, RawTable]:
+    """Every operational table, in dependency order, keyed by name."""
+    return {t.name: describe(t) for t in Base.metadata.sorted_tables if t.name not in SKIPPED}

@@ -1,0 +1,151 @@
+"""A hand-made company with hand-computed numbers, extracted and built by dbt once per module.
+
+Timeline (2026-03, warehouses WH1 / WH2, categories DRINK / SNACK):
+
+- 03-01 opening A@WH1 100 @ 1.1000, B@WH1 20 @ 2.0000
+- 03-02 opening A@WH2 20 @ 1.1500; PO1 WH1: A 50 @ 1.30 (65.00), B 40 @ 2.50 −10 % (90.00)
+- 03-03 PO1 received in full (A @ 1.3000, B @ 2.2500); SO1 WH1: A 80 @ 2.50 (200.00)
+- 03-04 SO1 ships A 60
+- 03-05 SO2 WH1 B 5 @ 4.00 cancelled; SO3 WH1 A 30 @ 2.40 −5 % (68.40) + C 4 @ 5.00 (20.00),
+        ships A 30; SO4 WH1 A 2 @ 2.50 (5.00) stays draft
+- 03-06 SO1 ships the last A 20; SO5 WH2 D 2 @ 6.00 (12.00) ships → D@WH2 = −2 (allows negative)
+
+Limits: A@WH1 50–200 (ends at 40: below_min, order 160), B@WH1 10–30 (ends at 60: above_max),
+C@WH2 min 5, no max (never stocked: below_min, order 5), A@WH2 1–100 (20: no alert).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from sqlalchemy import Engine
+
+from ingestion.extract import extract_to_raw
+from operational.db import make_engine, unit_of_work
+from operational.migrate import upgrade
+from operational.models import SalesOrder
+from operational.services import masterdata as md
+from operational.services import purchasing, sales
+from operational.services.inventory import post_opening_balance
+from operational.services.orders import FulfilLineInput as F
+from operational.services.orders import OrderLineInput as L
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT = PROJECT_ROOT / ".venv" / "bin" / "dbt"
+TRANSFORMS = PROJECT_ROOT / "transforms"
+
+
+@dataclass
+class Company:
+    engine: Engine
+    url: str
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def _ship_line(s: Any, order_id: int, line_index: int, qty: str, on: date) -> None:
+    order = s.get(SalesOrder, order_id)
+    sales.ship_goods(s, order_id, on, [F(order.lines[line_index].id, qty)])
+
+
+def build_company(engine: Engine) -> Company:
+    d = date
+    with unit_of_work(engine) as s:
+        wh1 = md.create_warehouse(s, "WH1", "上海主仓").id
+        wh2 = md.create_warehouse(s, "WH2", "广州仓").id
+        drink = md.create_category(s, "DRINK", "饮料").id
+        snack = md.create_category(s, "SNACK", "零食").id
+        sup = md.create_supplier(s, "S001", "杭州清泉饮品有限公司").id
+        cus = md.create_customer(s, "C001", "苏州便利连锁").id
+        a = md.create_product(s, "A", "矿泉水", category_id=drink, standard_cost="1.20").id
+        b = md.create_product(s, "B", "绿茶", category_id=drink, standard_cost="2.10").id
+        c = md.create_product(s, "C", "薯片", category_id=snack, standard_cost="3.00").id
+        dd = md.create_product(s, "D", "冰块", category_id=snack, standard_cost="3.00", allow_negative=True).id
+        md.set_stock_limit(s, a, wh1, 50, 200)
+        md.set_stock_limit(s, b, wh1, 10, 30)
+        md.set_stock_limit(s, c, wh2, 5, None)
+        md.set_stock_limit(s, a, wh2, 1, 100)
+    with unit_of_work(engine) as s:
+        post_opening_balance(s, a, wh1, Decimal(100), Decimal("1.1"), d(2026, 3, 1))
+        post_opening_balance(s, b, wh1, Decimal(20), Decimal("2"), d(2026, 3, 1))
+        post_opening_balance(s, a, wh2, Decimal(20), Decimal("1.15"), d(2026, 3, 2))
+        po1 = purchasing.create_purchase_order(s, sup, wh1, d(2026, 3, 2),
+                                               [L(a, 50, "1.30"), L(b, 40, "2.50", "0.10")]).id
+        purchasing.confirm_purchase_order(s, po1)
+        purchasing.receive_all(s, po1, d(2026, 3, 3))
+    with unit_of_work(engine) as s:
+        so1 = sales.create_sales_order(s, cus, wh1, d(2026, 3, 3), [L(a, 80, "2.50")]).id
+        sales.confirm_sales_order(s, so1)
+        _ship_line(s, so1, 0, "60", d(2026, 3, 4))
+        so2 = sales.create_sales_order(s, cus, wh1, d(2026, 3, 5), [L(b, 5, "4.00")]).id
+        sales.cancel_sales_order(s, so2)
+        so3 = sales.create_sales_order(s, cus, wh1, d(2026, 3, 5), [L(a, 30, "2.40", "0.05"), L(c, 4, "5.00")]).id
+        sales.confirm_sales_order(s, so3)
+        _ship_line(s, so3, 0, "30", d(2026, 3, 5))
+        sales.create_sales_order(s, cus, wh1, d(2026, 3, 5), [L(a, 2, "2.50")])
+        _ship_line(s, so1, 0, "20", d(2026, 3, 6))
+        so5 = sales.create_sales_order(s, cus, wh2, d(2026, 3, 6), [L(dd, 2, "6.00")]).id
+        sales.confirm_sales_order(s, so5)
+        sales.ship_all(s, so5, d(2026, 3, 6))
+    url = engine.url.render_as_string(hide_password=False)
+    return Company(engine, url, {"wh1": wh1, "wh2": wh2, "drink": drink, "snack": snack,
+                                 "a": a, "b": b, "c": c, "d": dd, "so1": so1, "so3": so3})
+
+
+def dbt(warehouse: Path, work: Path, *args: str) -> str:
+    """Run dbt on ``warehouse`` (target and logs under ``work``); fails the test with dbt's output."""
+    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="False")
+    done = subprocess.run(
+        [str(DBT), *args, "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+class Warehouse:
+    """Read-only queries on the built warehouse (opened per query: DuckDB allows one writer)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+
+@dataclass
+class Built:
+    company: Company
+    warehouse: Warehouse
+    work: Path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The company → extract → dbt build, once per test module."""
+    work = tmp_path_factory.mktemp("transforms")
+    engine = make_engine(f"sqlite:///{work / 'jxc.sqlite'}")
+    upgrade(engine)
+    company = build_company(engine)
+    warehouse = work / "warehouse.duckdb"
+    extract_to_raw(company.url, warehouse)
+    dbt(warehouse, work, "build")
+    yield Built(company, Warehouse(warehouse), work)
+    engine.dispose()
+
+
+@pytest.fixture
+def run_dbt() -> Callable[..., str]:
+    """``run_dbt(warehouse, work_dir, *dbt_args)``: run dbt, fail the test with its output on error."""
+    return dbt

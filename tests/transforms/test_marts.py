@@ -1,0 +1,138 @@
+"""The marts of the hand-made company (see conftest.py for the timeline), checked number by number."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from operational.models import StockBalance
+
+pytestmark = pytest.mark.slow
+
+
+def test_dim_date_spans_first_document_to_last_day(built):
+    rows = built.warehouse.rows("select date_day, year, month, year_month, iso_week, day_of_week, is_weekend "
+                                "from marts.dim_date order by date_day")
+    assert [r[0] for r in rows] == [date(2026, 3, day) for day in range(1, 7)]
+    assert rows[0] == (date(2026, 3, 1), 2026, 3, "2026-03", 9, 7, True)  # a Sunday in ISO week 9
+    assert rows[1][4:] == (10, 1, False)  # Monday 2 March starts ISO week 10
+
+
+def test_inventory_daily_closing_quantities(built):
+    ids = built.company.ids
+    rows = built.warehouse.rows(
+        f"select date_day, closing_quantity, reference_unit_cost, closing_value from marts.mart_inventory_daily "
+        f"where product_id = {ids['a']} and warehouse_id = {ids['wh1']} order by date_day")
+    assert rows == [
+        (date(2026, 3, 1), D("100"), D("1.1"), D("110.00")),
+        (date(2026, 3, 2), D("100"), D("1.15"), D("115.00")),  # company-wide: WH2's opening sets the cost
+        (date(2026, 3, 3), D("150"), D("1.3"), D("195.00")),
+        (date(2026, 3, 4), D("90"), D("1.3"), D("117.00")),
+        (date(2026, 3, 5), D("60"), D("1.3"), D("78.00")),
+        (date(2026, 3, 6), D("40"), D("1.3"), D("52.00")),
+    ]
+    b = built.warehouse.rows(f"select closing_quantity, reference_unit_cost from marts.mart_inventory_daily "
+                             f"where product_id = {ids['b']} order by date_day")
+    assert b == [(D(20), D(2))] * 2 + [(D(60), D("2.25"))] * 4  # 2.50 less 10 %
+    first = built.warehouse.rows(f"select min(date_day), count(*) from marts.mart_inventory_daily "
+                                 f"where product_id = {ids['a']} and warehouse_id = {ids['wh2']}")
+    assert first == [(date(2026, 3, 2), 5)]  # from its first movement, carried to the last day
+    # D never received: negative stock valued at its standard cost.
+    assert built.warehouse.rows(f"select date_day, closing_quantity, reference_unit_cost, closing_value "
+                                f"from marts.mart_inventory_daily where product_id = {ids['d']}") == [
+        (date(2026, 3, 6), D(-2), D(3), D("-6.00"))]
+    assert built.warehouse.rows("select count(*) from marts.mart_inventory_daily") == [(6 + 6 + 5 + 1,)]
+
+
+def test_last_day_equals_store_stock_balance(built):
+    last = built.warehouse.rows(
+        "select product_id, warehouse_id, closing_quantity from marts.mart_inventory_daily "
+        "where date_day = (select max(date_day) from marts.dim_date)")
+    with built.company.engine.connect() as conn:
+        store = {(p, w): q for p, w, q in conn.execute(
+            select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.quantity))}
+    assert {(p, w): q for p, w, q in last} == store
+    assert len(store) == 4
+
+
+def test_stock_current(built):
+    ids = built.company.ids
+    rows = built.warehouse.rows("select product_id, warehouse_id, on_hand_quantity, reference_unit_cost, "
+                                "stock_value, last_movement_date from marts.mart_stock_current")
+    assert sorted(rows) == sorted([
+        (ids["a"], ids["wh1"], D(40), D("1.3"), D("52.00"), date(2026, 3, 6)),
+        (ids["b"], ids["wh1"], D(60), D("2.25"), D("135.00"), date(2026, 3, 3)),
+        (ids["a"], ids["wh2"], D(20), D("1.3"), D("26.00"), date(2026, 3, 2)),
+        (ids["d"], ids["wh2"], D(-2), D(3), D("-6.00"), date(2026, 3, 6)),
+    ])
+
+
+def test_stock_alerts(built):
+    ids = built.company.ids
+    rows = built.warehouse.rows("select product_id, warehouse_id, sku, warehouse_name, on_hand_quantity, min_qty, "
+                                "max_qty, alert_type, suggested_quantity from marts.mart_stock_alerts")
+    assert sorted(rows) == sorted([
+        (ids["a"], ids["wh1"], "A", "上海主仓", D(40), D(50), D(200), "below_min", D(160)),  # up to max
+        (ids["b"], ids["wh1"], "B", "上海主仓", D(60), D(10), D(30), "above_max", D(0)),
+        (ids["c"], ids["wh2"], "C", "广州仓", D(0), D(5), None, "below_min", D(5)),  # no max: up to min
+    ])
+
+
+def test_sales_daily(built):
+    ids = built.company.ids
+    rows = built.warehouse.rows("select date_day, warehouse_id, category_id, order_count, line_count, quantity, "
+                                "amount from marts.mart_sales_daily")
+    assert sorted(rows) == sorted([
+        (date(2026, 3, 3), ids["wh1"], ids["drink"], 1, 1, D(80), D("200.00")),
+        # SO2 is cancelled; SO3's A line (68.40) and draft SO4 (5.00) count
+        (date(2026, 3, 5), ids["wh1"], ids["drink"], 2, 2, D(32), D("73.40")),
+        (date(2026, 3, 5), ids["wh1"], ids["snack"], 1, 1, D(4), D("20.00")),
+        (date(2026, 3, 6), ids["wh2"], ids["snack"], 1, 1, D(2), D("12.00")),
+    ])
+
+
+def test_purchases_daily_and_fact_lines(built):
+    ids = built.company.ids
+    assert built.warehouse.rows("select date_day, warehouse_id, category_id, order_count, line_count, quantity, "
+                                "amount from marts.mart_purchases_daily") == [
+        (date(2026, 3, 2), ids["wh1"], ids["drink"], 1, 2, D(90), D("155.00"))]
+    assert built.warehouse.rows(f"select status, quantity, shipped_qty, amount from marts.fct_sales_lines "
+                                f"where sales_order_id = {ids['so3']} order by sales_order_line_id") == [
+        ("partial", D(30), D(30), D("68.40")), ("partial", D(4), D(0), D("20.00"))]
+    assert built.warehouse.rows("select count(*), count(*) filter (where status = 'cancelled') "
+                                "from marts.fct_sales_lines") == [(6, 1)]
+
+
+def test_stock_movements_fact(built):
+    rows = built.warehouse.rows("select movement_type, count(*), sum(quantity) from marts.fct_stock_movements "
+                                "group by 1 order by 1")
+    assert rows == [("opening", 3, D(140)), ("receipt", 2, D(90)), ("shipment", 4, D(-112))]
+
+
+def test_reference_costs(built):
+    ids = built.company.ids
+    rows = built.warehouse.rows("select product_id, cost_date, unit_cost from intermediate.int_reference_costs")
+    assert sorted(rows) == sorted([
+        (ids["a"], date(2026, 3, 1), D("1.1")), (ids["a"], date(2026, 3, 2), D("1.15")),
+        (ids["a"], date(2026, 3, 3), D("1.3")), (ids["b"], date(2026, 3, 1), D(2)),
+        (ids["b"], date(2026, 3, 3), D("2.25")),
+    ])
+
+
+def test_contract_column_types(built):
+    types = dict(built.warehouse.rows(
+        "select table_name || '.' || column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts'"))
+    assert types["mart_inventory_daily.closing_quantity"] == "DECIMAL(18,4)"
+    assert types["mart_inventory_daily.closing_value"] == "DECIMAL(18,2)"
+    assert types["mart_sales_daily.amount"] == "DECIMAL(18,2)"
+    assert types["mart_stock_alerts.suggested_quantity"] == "DECIMAL(18,4)"
+    assert types["dim_date.year_month"] == "VARCHAR"
+    tables = {t for (t,) in built.warehouse.rows(
+        "select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert tables == {"dim_date", "dim_product", "dim_warehouse", "dim_supplier", "dim_customer",
+                      "fct_sales_lines", "fct_purchase_lines", "fct_stock_movements", "mart_inventory_daily",
+                      "mart_stock_current", "mart_stock_alerts", "mart_sales_daily", "mart_purchases_daily"}

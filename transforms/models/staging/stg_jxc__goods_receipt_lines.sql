@@ -1,0 +1,11 @@
+select
+    id as goods_receipt_line_id,
+    receipt_id as goods_receipt_id,
+    line_no,
+    po_line_id as purchase_order_line_id,
+    product_id,
+    quantity,
+    unit_cost,
+    amount,
+    updated_at
+from {{ source('raw', 'goods_receipt_line') }}

@@ -1,0 +1,16 @@
+select
+    id as product_id,
+    sku,
+    name as product_name,
+    category_id,
+    unit,
+    barcode,
+    spec,
+    valuation_method,
+    allow_negative,
+    list_price,
+    standard_cost,
+    is_active,
+    created_at,
+    updated_at
+from {{ source('raw', 'product') }}

@@ -1,0 +1,13 @@
+select
+    id as purchase_order_line_id,
+    order_id as purchase_order_id,
+    line_no,
+    product_id,
+    quantity,
+    unit_price,
+    discount_rate,
+    amount,
+    received_qty,
+    promised_date,
+    updated_at
+from {{ source('raw', 'purchase_order_line') }}

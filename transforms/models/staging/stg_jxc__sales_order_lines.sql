@@ -1,0 +1,12 @@
+select
+    id as sales_order_line_id,
+    order_id as sales_order_id,
+    line_no,
+    product_id,
+    quantity,
+    unit_price,
+    discount_rate,
+    amount,
+    shipped_qty,
+    updated_at
+from {{ source('raw', 'sales_order_line') }}

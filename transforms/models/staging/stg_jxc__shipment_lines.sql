@@ -1,0 +1,9 @@
+select
+    id as shipment_line_id,
+    shipment_id,
+    line_no,
+    so_line_id as sales_order_line_id,
+    product_id,
+    quantity,
+    updated_at
+from {{ source('raw', 'shipment_line') }}

@@ -1,0 +1,14 @@
+select
+    id as stock_ledger_id,
+    movement_date,
+    posted_at,
+    product_id,
+    warehouse_id,
+    movement_type,
+    quantity,
+    unit_cost,
+    doc_type,
+    doc_id,
+    doc_line_id,
+    doc_no
+from {{ source('raw', 'stock_ledger') }}

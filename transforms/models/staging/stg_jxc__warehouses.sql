@@ -1,0 +1,9 @@
+select
+    id as warehouse_id,
+    code as warehouse_code,
+    name as warehouse_name,
+    address,
+    is_active,
+    created_at,
+    updated_at
+from {{ source('raw', 'warehouse') }}
