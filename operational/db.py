@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from operational.settings import get_settings
 
+READ_ONLY = "jxc_read_only"
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine with the store's connection rules for either backend."""
@@ -40,8 +42,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # Readers (lists, form options) must not queue behind a long writer such as the demo.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -66,6 +69,18 @@ def insert_if_absent(session: Session, model: type, values: dict[str, Any], keys
     to create the same row (the loser waits for the winner's row instead of failing)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+@contextmanager
+def read_only(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for reading: on SQLite a deferred transaction that takes no write lock.
+    Anything written in it is rolled back."""
+    session = session_factory((engine or get_engine()).execution_options(**{READ_ONLY: True}))()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 @contextmanager

@@ -146,8 +146,8 @@ def options(session: Session, model: type, *, active_only: bool = True) -> list[
     stmt = select(model.id, code_col, model.name).order_by(code_col)
     if active_only and hasattr(model, "is_active"):
         stmt = stmt.where(model.is_active.is_(True))
-    if active_only and model is Supplier:
-        stmt = stmt.where(Supplier.status == "active")
+    if active_only and model in (Supplier, Employee):
+        stmt = stmt.where(model.status == "active")
     return [(row[0], f"{row[1]} {row[2]}") for row in session.execute(stmt)]
 
 

@@ -171,7 +171,8 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
         raise ValidationError("date_order", record=order.doc_no, field=kind.fulfil_date_field,
                               field_label=f"field.{kind.fulfil_date_field}", other_label="field.order_date")
     by_id = {line.id: line for line in order.lines}
-    wanted = [line for line in lines if to_decimal(line.quantity or 0, "quantity") != 0]
+    wanted = [line for n, line in enumerate(lines, start=1)
+              if to_decimal(line.quantity or 0, "quantity", record=order.doc_no, line_no=n) != 0]
     if not wanted:
         raise ValidationError("no_lines", record=order.doc_no, field="lines")
     doc = kind.fulfil_model(

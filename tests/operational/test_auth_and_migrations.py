@@ -52,3 +52,15 @@ def test_upgrade_keeps_data(store_engine):
     with unit_of_work(store_engine) as s:
         assert [w.code for w in s.query(Warehouse)] == ["WH1"]
     assert "stock_ledger" in inspect(store_engine).get_table_names()
+
+
+def test_read_only_session_does_not_block_on_a_writer(store_engine):
+    from operational.db import read_only
+
+    with unit_of_work(store_engine) as writer:
+        writer.add(Warehouse(code="WH9", name="九号仓"))
+        writer.flush()  # the writer holds SQLite's write lock until it commits
+        with read_only(store_engine) as reader:
+            assert reader.query(Warehouse).count() == 0  # sees the last committed state, no wait
+    with read_only(store_engine) as reader:
+        assert reader.query(Warehouse).count() == 1
