@@ -1,0 +1,1 @@
+"""Shared building blocks of the pages: formatting, filters, charts, entry forms and lists."""

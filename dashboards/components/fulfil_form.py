@@ -1,0 +1,115 @@
+"""Goods receipt and shipment entry: pick an open order, the open quantity of each line is
+prefilled, post. One implementation for both sides, described by a ``FulfilFormSpec``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from dashboards.components import form_state
+from dashboards.components.format import quantity
+from dashboards.i18n import t
+from dashboards.session import current_user
+from operational.db import read_only, unit_of_work
+from operational.services import auth, queries
+from operational.services.errors import DomainError
+from operational.services.orders import FulfilLineInput, OrderKind
+
+
+@dataclass(frozen=True)
+class FulfilFormSpec:
+    prefix: str  # widget key prefix, e.g. "gr"
+    kind: OrderKind
+    roles: tuple[str, ...]
+    # receive_goods / ship_goods: (session, order_id, date, lines, *, user_id) -> document
+    post: Callable[..., Any]
+    list_page: str
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+    def qty_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.qty.{order_id}.{line_id}"
+
+
+def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
+    form_state.clear(spec.prefix)
+    user = current_user()
+    state = st.session_state
+    lines = [FulfilLineInput(line_id, str(state.get(spec.qty_key(order_id, line_id)) or "").strip())
+             for line_id in line_ids]
+    try:
+        with unit_of_work() as session:
+            auth.require_role(queries.user_by_id(session, user.id) if user else None, *spec.roles)
+            doc = spec.post(session, order_id, state.get(spec.key("date")), lines, user_id=user.id)
+            order = session.get(spec.kind.order_model, order_id)
+            doc_no, order_no, status = doc.doc_no, order.doc_no, order.status
+    except DomainError as err:
+        form_state.record_error(spec.prefix, err)
+        return
+    form_state.reset_inputs(spec.prefix)
+    form_state.record_success(spec.prefix, t("ui.fulfil.posted", doc=t(f"entity.{spec.kind.fulfil_entity}"),
+                                             doc_no=doc_no, order_no=order_no, status=t(f"state.{status}")))
+
+
+def _load(session: Session, spec: FulfilFormSpec) -> tuple[dict[int, str], list[queries.OpenLine]]:
+    choices = dict(queries.order_choices(session, spec.kind, queries.OPEN_STATES))
+    order_id = st.session_state.get(spec.key("order"))
+    if order_id not in choices:
+        # Completed or cancelled meanwhile (maybe by this very form): start from no order.
+        st.session_state.pop(spec.key("order"), None)
+        return choices, []
+    return choices, [line for line in queries.open_order_lines(session, spec.kind, order_id)
+                     if line.open_quantity > 0]
+
+
+_WIDTHS = [0.6, 4, 1.3, 1.3, 1.3, 1.6]
+
+
+def fulfil_form(spec: FulfilFormSpec) -> None:
+    prefix, kind = spec.prefix, spec.kind
+    message = form_state.success_message(prefix)
+    if message:
+        st.success(message, icon=":material/task_alt:")
+        st.page_link(spec.list_page, label=t("ui.order.go_to_list"), icon=":material/list_alt:")
+
+    with read_only() as session:
+        choices, lines = _load(session, spec)
+
+    if not choices:
+        st.info(t("ui.fulfil.no_open_orders", doc=t(f"entity.{kind.order_entity}")))
+        return
+    left, right = st.columns([3, 1])
+    with left:
+        order_id = st.selectbox(t(f"entity.{kind.order_entity}"), list(choices), key=spec.key("order"), index=None,
+                                format_func=choices.get, placeholder=t("ui.fulfil.choose_order"),
+                                on_change=form_state.clear, args=(prefix,))
+        form_state.field_error(prefix, "order_id")
+    with right:
+        st.date_input(t(f"field.{kind.fulfil_date_field}"), value="today", key=spec.key("date"))
+        form_state.field_error(prefix, kind.fulfil_date_field)
+    if order_id is None:
+        return
+
+    titles = st.columns(_WIDTHS)
+    for col, name in zip(titles, ("line_no", "product", "ordered", "done", "open", "quantity"), strict=True):
+        col.caption(t(f"ui.fulfil.col.{name}.{kind.fulfil_entity}" if name == "done" else f"ui.fulfil.col.{name}"))
+    for line in lines:
+        cols = st.columns(_WIDTHS, vertical_alignment="center")
+        cols[0].write(str(line.line_no))
+        cols[1].write(f"{line.sku} {line.product_name}")
+        cols[2].write(f"{quantity(line.quantity)} {line.unit}")
+        cols[3].write(quantity(line.done_quantity))
+        cols[4].write(quantity(line.open_quantity))
+        cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
+                           value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
+                           label_visibility="collapsed")
+        form_state.line_error(prefix, line.line_no)
+    form_state.field_error(prefix, "lines")
+    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines"))
+    st.button(t(f"ui.fulfil.post.{kind.fulfil_entity}"), key=spec.key("post"), type="primary",
+              on_click=_post, args=(spec, order_id, [line.line_id for line in lines]))

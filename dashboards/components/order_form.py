@@ -1,0 +1,279 @@
+"""Order entry (purchase order, sales order): header, a line editor with product lookup by
+barcode or SKU, and "save as draft" / "save and confirm".
+
+One implementation for both sides, described by an ``OrderFormSpec``. Saving calls the services
+inside one ``unit_of_work``; a ``DomainError`` is shown under the field it names and the input
+stays; on success the new document number is shown and the form is cleared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from dashboards.components import form_state
+from dashboards.components.format import money
+from dashboards.i18n import t
+from dashboards.session import current_user
+from operational.db import read_only, unit_of_work
+from operational.models import Employee, Warehouse
+from operational.services import auth, masterdata, queries
+from operational.services.errors import DomainError, ValidationError
+from operational.services.orders import OrderKind, OrderLineInput, line_amount
+
+
+@dataclass(frozen=True)
+class OrderValues:
+    """The header as typed, handed to the side's create function."""
+
+    partner_id: int
+    warehouse_id: int
+    order_date: date | None
+    due_date: date | None
+    note: str | None
+    salesperson_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderFormSpec:
+    prefix: str  # widget key prefix, e.g. "po"
+    kind: OrderKind
+    roles: tuple[str, ...]  # who may save (admins always)
+    partner_model: type
+    due_field: str  # "expected_date" / "required_date"
+    price_attr: str  # ProductChoice attribute that prefills the unit price
+    create: Callable[[Session, OrderValues, list[OrderLineInput], int], Any]
+    confirm: Callable[[Session, int], Any]
+    list_page: str
+    with_salesperson: bool = False
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+    def line_key(self, row_id: int, name: str) -> str:
+        return f"{self.prefix}.line{row_id}.{name}"
+
+
+LINE_FIELDS = ("code", "product", "quantity", "unit_price", "discount_rate")
+
+
+# ---------------------------------------------------------------- rows (kept as a list of row ids)
+
+def _rows(spec: OrderFormSpec) -> list[int]:
+    return st.session_state.setdefault(spec.key("rows"), [1])
+
+
+def _add_row(spec: OrderFormSpec) -> None:
+    rows = _rows(spec)
+    rows.append(max(rows, default=0) + 1)
+
+
+def _remove_row(spec: OrderFormSpec, row_id: int) -> None:
+    rows = _rows(spec)
+    if len(rows) > 1:
+        rows.remove(row_id)
+        for name in LINE_FIELDS:
+            st.session_state.pop(spec.line_key(row_id, name), None)
+    form_state.clear(spec.prefix)
+
+
+def _is_blank(spec: OrderFormSpec, row_id: int) -> bool:
+    state = st.session_state
+    return state.get(spec.line_key(row_id, "product")) is None and not any(
+        str(state.get(spec.line_key(row_id, name)) or "").strip()
+        for name in ("code", "quantity", "unit_price")
+    )
+
+
+# ---------------------------------------------------------------- product lookup
+
+def _prefill_price(spec: OrderFormSpec, row_id: int, product: Any) -> None:
+    price_key = spec.line_key(row_id, "unit_price")
+    if not str(st.session_state.get(price_key) or "").strip():
+        st.session_state[price_key] = f"{getattr(product, spec.price_attr).normalize():f}"
+
+
+def _on_code(spec: OrderFormSpec, row_id: int) -> None:
+    """A scanned barcode or typed SKU selects the product (and its price when none is typed)."""
+    code = str(st.session_state.get(spec.line_key(row_id, "code")) or "").strip()
+    if not code:
+        return
+    with read_only() as session:
+        product = masterdata.find_product(session, code)
+        if product is not None:
+            st.session_state[spec.line_key(row_id, "product")] = product.id
+            _prefill_price(spec, row_id, product)
+
+
+def _on_product(spec: OrderFormSpec, row_id: int, products: dict[int, queries.ProductChoice]) -> None:
+    product = products.get(st.session_state.get(spec.line_key(row_id, "product")))
+    if product is not None:
+        _prefill_price(spec, row_id, product)
+
+
+def _resolve_product(session: Session, spec: OrderFormSpec, row_id: int, line_no: int) -> int:
+    code = str(st.session_state.get(spec.line_key(row_id, "code")) or "").strip()
+    if code:
+        product = masterdata.find_product(session, code)
+        if product is None:
+            raise ValidationError("not_found", field=f"lines.{line_no}.product_id", line_no=line_no,
+                                  entity="entity.product", key=code)
+        return product.id
+    product_id = st.session_state.get(spec.line_key(row_id, "product"))
+    if product_id is None:
+        raise ValidationError("required", field=f"lines.{line_no}.product_id", line_no=line_no,
+                              field_label="field.product")
+    return product_id
+
+
+# ---------------------------------------------------------------- submit
+
+def _required(value: Any, field: str, label: str) -> Any:
+    if value is None:
+        raise ValidationError("required", field=field, field_label=label)
+    return value
+
+
+def _collect(session: Session, spec: OrderFormSpec) -> tuple[OrderValues, list[OrderLineInput]]:
+    state = st.session_state
+    values = OrderValues(
+        partner_id=_required(state.get(spec.key("partner")), spec.kind.partner_field,
+                             f"field.{spec.kind.partner_entity}"),
+        warehouse_id=_required(state.get(spec.key("warehouse")), "warehouse_id", "field.warehouse"),
+        order_date=state.get(spec.key("order_date")),
+        due_date=state.get(spec.key("due_date")),
+        note=str(state.get(spec.key("note")) or "").strip() or None,
+        salesperson_id=state.get(spec.key("salesperson")),
+    )
+    rows = _rows(spec)
+    # Trailing empty rows are ignored; an empty row in the middle is reported, so the line
+    # numbers in messages always match the rows on screen.
+    while len(rows) > 1 and _is_blank(spec, rows[-1]):
+        rows = rows[:-1]
+    lines = []
+    if not (len(rows) == 1 and _is_blank(spec, rows[0])):
+        for line_no, row_id in enumerate(rows, start=1):
+            lines.append(OrderLineInput(
+                product_id=_resolve_product(session, spec, row_id, line_no),
+                quantity=state.get(spec.line_key(row_id, "quantity")),
+                unit_price=state.get(spec.line_key(row_id, "unit_price")),
+                discount_rate=state.get(spec.line_key(row_id, "discount_rate")),
+            ))
+    return values, lines
+
+
+def _submit(spec: OrderFormSpec, confirm: bool) -> None:
+    form_state.clear(spec.prefix)
+    user = current_user()
+    try:
+        with unit_of_work() as session:
+            auth.require_role(queries.user_by_id(session, user.id) if user else None, *spec.roles)
+            values, lines = _collect(session, spec)
+            order = spec.create(session, values, lines, user.id)
+            if confirm:
+                spec.confirm(session, order.id)
+            doc_no, status = order.doc_no, order.status
+    except DomainError as err:
+        form_state.record_error(spec.prefix, err)
+        return
+    form_state.reset_inputs(spec.prefix)
+    form_state.record_success(spec.prefix, t("ui.order.saved", doc=t(f"entity.{spec.kind.order_entity}"),
+                                             doc_no=doc_no, status=t(f"state.{status}")))
+
+
+# ---------------------------------------------------------------- drawing
+
+def _line_amount(spec: OrderFormSpec, row_id: int) -> Decimal | None:
+    state = st.session_state
+    try:
+        qty = Decimal(str(state.get(spec.line_key(row_id, "quantity")) or "").replace(",", ""))
+        price = Decimal(str(state.get(spec.line_key(row_id, "unit_price")) or "").replace(",", ""))
+        disc = Decimal(str(state.get(spec.line_key(row_id, "discount_rate")) or "0").replace(",", ""))
+    except InvalidOperation:
+        return None
+    return line_amount(qty, price, disc) if qty.is_finite() and price.is_finite() else None
+
+
+_WIDTHS = [2, 4, 1.4, 1.4, 1.2, 1.6, 0.6]
+
+
+def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[int, queries.ProductChoice]) -> None:
+    cols = st.columns(_WIDTHS, vertical_alignment="center")
+
+    def label(name: str) -> str:
+        return t("ui.order.line_label", field=t(f"ui.order.col.{name}"), line_no=line_no)
+    cols[0].text_input(label("code"), key=spec.line_key(row_id, "code"), label_visibility="collapsed",
+                       placeholder=t("ui.order.code_placeholder"), on_change=_on_code, args=(spec, row_id))
+    cols[1].selectbox(label("product"), list(products), key=spec.line_key(row_id, "product"), index=None,
+                      format_func=lambda pid: products[pid].label, label_visibility="collapsed",
+                      placeholder=t("ui.order.choose_product"), on_change=_on_product, args=(spec, row_id, products))
+    for col, name in zip(cols[2:5], ("quantity", "unit_price", "discount_rate"), strict=True):
+        col.text_input(label(name), key=spec.line_key(row_id, name), label_visibility="collapsed",
+                       placeholder="0" if name == "discount_rate" else "")
+    amount = _line_amount(spec, row_id)
+    cols[5].write(money(amount) if amount is not None else "—")
+    cols[6].button("", key=spec.line_key(row_id, "remove"), icon=":material/delete:", help=t("ui.order.remove_line"),
+                   on_click=_remove_row, args=(spec, row_id))
+    form_state.line_error(spec.prefix, line_no)
+
+
+def order_form(spec: OrderFormSpec) -> None:
+    """Draw the form; saving happens in the button callbacks."""
+    prefix = spec.prefix
+    message = form_state.success_message(prefix)
+    if message:
+        st.success(message, icon=":material/task_alt:")
+        st.page_link(spec.list_page, label=t("ui.order.go_to_list"), icon=":material/list_alt:")
+
+    with read_only() as session:
+        partners = dict(masterdata.options(session, spec.partner_model))
+        warehouses = dict(masterdata.options(session, Warehouse))
+        products = {p.id: p for p in queries.product_choices(session)}
+        salespeople = dict(masterdata.options(session, Employee)) if spec.with_salesperson else {}
+
+    header = st.columns(4)
+    partner_field, due_field = spec.kind.partner_field, spec.due_field
+    with header[0]:
+        st.selectbox(t(f"field.{spec.kind.partner_entity}"), list(partners), key=spec.key("partner"), index=None,
+                     format_func=partners.get, placeholder=t("ui.order.choose"))
+        form_state.field_error(prefix, partner_field)
+    with header[1]:
+        st.selectbox(t("field.warehouse"), list(warehouses), key=spec.key("warehouse"),
+                     index=0 if warehouses else None, format_func=warehouses.get, placeholder=t("ui.order.choose"))
+        form_state.field_error(prefix, "warehouse_id")
+    with header[2]:
+        st.date_input(t("field.order_date"), value="today", key=spec.key("order_date"))
+        form_state.field_error(prefix, "order_date")
+    with header[3]:
+        st.date_input(t(f"field.{due_field}"), value=None, key=spec.key("due_date"))
+        form_state.field_error(prefix, due_field)
+    if spec.with_salesperson:
+        st.selectbox(t("ui.order.salesperson"), list(salespeople), key=spec.key("salesperson"), index=None,
+                     format_func=salespeople.get, placeholder=t("ui.order.optional"))
+    st.text_input(t("ui.order.note"), key=spec.key("note"))
+
+    st.subheader(t("ui.order.lines"))
+    titles = st.columns(_WIDTHS)
+    for col, name in zip(titles, ("code", "product", "quantity", "unit_price", "discount_rate", "amount"),
+                         strict=False):
+        col.caption(t(f"ui.order.col.{name}"))
+    rows = _rows(spec)
+    for line_no, row_id in enumerate(rows, start=1):
+        _draw_line(spec, line_no, row_id, products)
+    form_state.field_error(prefix, "lines")
+    total = sum((a for a in (_line_amount(spec, r) for r in rows) if a is not None), Decimal(0))
+    st.markdown(t("ui.order.total", total=money(total)))
+
+    form_state.other_errors(prefix, (partner_field, "warehouse_id", "order_date", due_field, "lines"))
+    buttons = st.columns([1, 1, 1, 3])
+    buttons[0].button(t("ui.order.add_line"), key=spec.key("add_line"), icon=":material/add:",
+                      on_click=_add_row, args=(spec,))
+    buttons[1].button(t("ui.order.save_draft"), key=spec.key("save_draft"), on_click=_submit, args=(spec, False))
+    buttons[2].button(t("ui.order.save_confirm"), key=spec.key("save_confirm"), type="primary",
+                      on_click=_submit, args=(spec, True))

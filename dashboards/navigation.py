@@ -1,0 +1,61 @@
+"""Which pages exist, where they sit in the sidebar and which roles may open them.
+
+Admins see every page. A page not listed for a role is not registered with ``st.navigation``
+for that user, and every page also re-checks on its own (``session.require_page``).
+
+Page scripts live in ``views/``, not ``pages/``: a ``pages/`` folder next to the entry point
+switches Streamlit to its legacy folder-based routing, which runs a page script without app.py
+(no login check, no sidebar) when its URL is requested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from operational.models import ROLES
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # catalog key ui.page.<key> and url path
+    section: str  # catalog key ui.section.<section>
+    path: str  # relative to dashboards/app.py
+    icon: str
+    roles: frozenset[str]
+
+
+ALL_ROLES = frozenset(ROLES)
+_READERS = frozenset({"manager", "analyst", "finance"})
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "analysis", "views/overview.py", ":material/dashboard:", ALL_ROLES),
+    PageSpec("inventory", "analysis", "views/inventory.py", ":material/inventory_2:",
+             frozenset({"warehouse", "purchasing", "manager", "analyst"})),
+    PageSpec("purchase_order", "purchasing", "views/purchase_order.py", ":material/add_shopping_cart:",
+             frozenset({"purchasing"})),
+    PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",
+             frozenset({"purchasing", "warehouse"})),
+    PageSpec("purchase_documents", "purchasing", "views/purchase_documents.py", ":material/list_alt:",
+             frozenset({"purchasing", "warehouse"}) | _READERS),
+    PageSpec("sales_order", "sales", "views/sales_order.py", ":material/point_of_sale:", frozenset({"sales"})),
+    PageSpec("shipment", "sales", "views/shipment.py", ":material/local_shipping:",
+             frozenset({"sales", "warehouse"})),
+    PageSpec("sales_documents", "sales", "views/sales_documents.py", ":material/receipt_long:",
+             frozenset({"sales", "warehouse"}) | _READERS),
+    PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
+             frozenset({"admin", "analyst", "manager"})),
+)
+
+SECTIONS = ("analysis", "purchasing", "sales", "system")
+
+
+def is_allowed(spec: PageSpec, role: str | None) -> bool:
+    return role == "admin" or (role is not None and role in spec.roles)
+
+
+def visible_pages(role: str | None) -> list[PageSpec]:
+    return [spec for spec in PAGES if is_allowed(spec, role)]
+
+
+def page_spec(key: str) -> PageSpec:
+    return next(spec for spec in PAGES if spec.key == key)

@@ -1,0 +1,58 @@
+"""Inventory (库存): stock by product and warehouse, min/max alerts with suggested quantities,
+and a product search by SKU, name or barcode."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import serving
+from dashboards.components.filters import no_data_message, warehouse_filter
+from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.i18n import t
+from dashboards.session import require_page
+
+STOCK_COLUMNS = ("sku", "product_name", "barcode", "category_name", "warehouse_name", "on_hand_quantity", "unit",
+                 "reference_unit_cost", "stock_value", "last_movement_date")
+ALERT_COLUMNS = ("sku", "product_name", "warehouse_name", "alert_type", "on_hand_quantity", "min_qty", "max_qty",
+                 "suggested_quantity")
+ROW_LIMIT = 1000
+
+require_page("inventory")
+st.title(t("ui.page.inventory"))
+
+options = serving.filter_options() if serving.is_published() else None
+if options is None or options.last_day is None:
+    no_data_message()
+    st.stop()
+
+left, right = st.columns([1, 2])
+with left:
+    warehouse_id = warehouse_filter("inventory.warehouse", options.warehouses)
+with right:
+    search = st.text_input(t("ui.inventory.search"), key="inventory.search",
+                           placeholder=t("ui.inventory.search_placeholder"))
+
+data = serving.inventory(warehouse_id, search, limit=ROW_LIMIT)
+alerts, stock = data.alerts, data.stock
+
+alerts_tab, stock_tab = st.tabs([t("ui.inventory.alerts", n=len(alerts)), t("ui.inventory.stock")])
+
+with alerts_tab:
+    if alerts.empty:
+        st.success(t("ui.inventory.no_alerts"), icon=":material/check_circle:")
+    else:
+        shown = with_headers(alerts.assign(alert_type=translate_values(alerts["alert_type"], "ui.alert_type")),
+                             ALERT_COLUMNS)
+        st.dataframe(shown, hide_index=True, key="inventory.alerts_table")
+        # utf-8-sig: Excel on Chinese Windows opens it with the right encoding.
+        st.download_button(t("ui.inventory.download_alerts"), shown.to_csv(index=False).encode("utf-8-sig"),
+                           file_name="stock_alerts.csv", mime="text/csv", key="inventory.download")
+
+with stock_tab:
+    if stock.empty:
+        st.info(t("ui.inventory.no_match") if search.strip() else t("ui.no_data"))
+    else:
+        if len(stock) >= ROW_LIMIT:
+            st.caption(t("ui.inventory.limited", n=ROW_LIMIT))
+        st.dataframe(with_headers(stock, STOCK_COLUMNS), hide_index=True, key="inventory.stock_table",
+                     column_config=money_columns("stock_value"))

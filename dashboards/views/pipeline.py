@@ -1,0 +1,69 @@
+"""Pipeline (数据管道): how the last run ended, the last publish of serving.duckdb, its check
+results and how fresh the data is."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import serving
+from dashboards.components.filters import no_data_message
+from dashboards.components.format import age, with_headers
+from dashboards.i18n import t
+from dashboards.run_state import last_run
+from dashboards.session import require_page
+from operational.db import read_only
+from operational.services import queries
+
+CHECK_COLUMNS = ("status", "check_name", "asset_key", "severity", "description", "checked_at")
+
+require_page("pipeline")
+st.title(t("ui.page.pipeline"))
+st.caption(t("ui.pipeline.auto_refresh_hint"))
+st.button(t("ui.refresh"), key="pipeline.refresh", icon=":material/refresh:")
+
+run = last_run()
+if run is not None:
+    when = run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "—"
+    if run.succeeded:
+        st.success(t("ui.pipeline.last_run_ok", when=when, job=run.job), icon=":material/check_circle:")
+    else:
+        st.error(t("ui.pipeline.last_run_failed", when=when, job=run.job, status=run.status,
+                   checks="、".join(run.failed_checks) or "—"), icon=":material/error:")
+
+status = serving.pipeline_status()
+publish = status.publish
+if publish is None:
+    no_data_message()
+    st.stop()
+
+with read_only() as session:
+    store_latest = queries.latest_document_date(session)
+published_latest = max((d for d in status.last_dates.values() if d is not None), default=None)
+
+cols = st.columns(4)
+cols[0].metric(t("ui.pipeline.published_at"), publish.published_at.strftime("%Y-%m-%d %H:%M:%S"))
+cols[1].metric(t("ui.pipeline.age"), age(publish.published_at))
+cols[2].metric(t("ui.pipeline.last_document_published"), str(published_latest or "—"))
+cols[3].metric(t("ui.pipeline.last_document_store"), str(store_latest or "—"))
+if store_latest and (published_latest is None or store_latest > published_latest):
+    st.info(t("ui.pipeline.store_ahead"), icon=":material/schedule:")
+
+st.caption(t("ui.pipeline.run", run_id=publish.run_id, job=publish.job_name, watermark=publish.store_watermark))
+
+st.subheader(t("ui.pipeline.checks"))
+results = status.checks
+if results.empty:
+    st.caption(t("ui.pipeline.no_checks"))
+else:
+    passed = int(results["passed"].sum())
+    if passed == len(results):
+        st.success(t("ui.pipeline.checks_passed", passed=passed, total=len(results)))
+    else:
+        st.warning(t("ui.pipeline.checks_failed", failed=len(results) - passed, total=len(results)))
+    shown = results.assign(status=results["passed"].map(lambda ok: t("ui.pipeline.pass" if ok else "ui.pipeline.fail")))
+    st.dataframe(with_headers(shown, CHECK_COLUMNS), hide_index=True, key="pipeline.checks_table")
+
+st.subheader(t("ui.pipeline.tables"))
+counts = pd.DataFrame(sorted(publish.table_row_counts.items()), columns=["table_name", "row_count"])
+st.dataframe(with_headers(counts, ("table_name", "row_count")), hide_index=True, key="pipeline.tables_table")

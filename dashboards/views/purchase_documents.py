@@ -1,0 +1,23 @@
+"""Purchase documents (采购单据): recent purchase orders with status, goods receipts, and
+confirm / cancel for orders not yet received."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.components.documents import OrderActions, fulfilment_list, order_actions, order_list
+from dashboards.i18n import t
+from dashboards.session import require_page
+from operational.services import purchasing
+
+ACTIONS = OrderActions(roles=("purchasing",), confirm=purchasing.confirm_purchase_order,
+                       cancel=purchasing.cancel_purchase_order)
+
+require_page("purchase_documents")
+st.title(t("ui.page.purchase_documents"))
+orders_tab, receipts_tab = st.tabs([t("entity.purchase_order"), t("entity.goods_receipt")])
+with orders_tab:
+    order_list(purchasing.PURCHASE, "pol")
+    order_actions(purchasing.PURCHASE, "pol.act", ACTIONS)
+with receipts_tab:
+    fulfilment_list(purchasing.PURCHASE, "grl")

@@ -1,0 +1,219 @@
+"""Test helper: build a small serving.duckdb from a store, with exactly the tables and columns of
+the marts contract (docs/architecture.md), the way the pipeline publishes it (temp file + os.replace).
+
+It implements the contract's semantics plainly in DuckDB SQL over a copy of the store's rows; the
+real pipeline (ingestion → dbt → publish) replaces it once it is available to the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import Engine, select
+
+from operational.db import unit_of_work
+from operational.models import (
+    Customer,
+    Employee,
+    Product,
+    ProductCategory,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+    StockLedger,
+    StockLimit,
+    Supplier,
+    Warehouse,
+)
+from operational.types import ScaledDecimal
+
+SOURCES = (Customer, Employee, Product, ProductCategory, PurchaseOrder, PurchaseOrderLine, SalesOrder,
+           SalesOrderLine, StockLedger, StockLimit, Supplier, Warehouse)
+
+# Contract: table -> (column, type) in order.
+CONTRACT: dict[str, list[tuple[str, str]]] = {
+    "dim_date": [("date_day", "DATE"), ("year", "INTEGER"), ("month", "INTEGER"), ("year_month", "VARCHAR"),
+                 ("iso_week", "INTEGER"), ("day_of_week", "INTEGER"), ("is_weekend", "BOOLEAN")],
+    "dim_product": [("product_id", "INTEGER"), ("sku", "VARCHAR"), ("product_name", "VARCHAR"),
+                    ("category_id", "INTEGER"), ("category_name", "VARCHAR"), ("unit", "VARCHAR"),
+                    ("barcode", "VARCHAR"), ("valuation_method", "VARCHAR"), ("allow_negative", "BOOLEAN"),
+                    ("list_price", "DECIMAL(18,4)"), ("standard_cost", "DECIMAL(18,4)"), ("is_active", "BOOLEAN")],
+    "dim_warehouse": [("warehouse_id", "INTEGER"), ("warehouse_code", "VARCHAR"), ("warehouse_name", "VARCHAR"),
+                      ("is_active", "BOOLEAN")],
+    "dim_supplier": [("supplier_id", "INTEGER"), ("supplier_code", "VARCHAR"), ("supplier_name", "VARCHAR"),
+                     ("lead_time_days", "INTEGER"), ("payment_terms_days", "INTEGER"), ("status", "VARCHAR")],
+    "dim_customer": [("customer_id", "INTEGER"), ("customer_code", "VARCHAR"), ("customer_name", "VARCHAR"),
+                     ("region", "VARCHAR"), ("credit_limit", "DECIMAL(18,2)"), ("payment_terms_days", "INTEGER"),
+                     ("salesperson_id", "INTEGER"), ("salesperson_name", "VARCHAR")],
+    "fct_sales_lines": [("sales_order_line_id", "INTEGER"), ("sales_order_id", "INTEGER"), ("doc_no", "VARCHAR"),
+                        ("order_date", "DATE"), ("required_date", "DATE"), ("status", "VARCHAR"),
+                        ("customer_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("salesperson_id", "INTEGER"),
+                        ("product_id", "INTEGER"), ("quantity", "DECIMAL(18,4)"), ("unit_price", "DECIMAL(18,4)"),
+                        ("discount_rate", "DECIMAL(18,4)"), ("amount", "DECIMAL(18,2)"),
+                        ("shipped_qty", "DECIMAL(18,4)")],
+    "fct_purchase_lines": [("purchase_order_line_id", "INTEGER"), ("purchase_order_id", "INTEGER"),
+                           ("doc_no", "VARCHAR"), ("order_date", "DATE"), ("expected_date", "DATE"),
+                           ("promised_date", "DATE"), ("status", "VARCHAR"), ("supplier_id", "INTEGER"),
+                           ("warehouse_id", "INTEGER"), ("product_id", "INTEGER"), ("quantity", "DECIMAL(18,4)"),
+                           ("unit_price", "DECIMAL(18,4)"), ("discount_rate", "DECIMAL(18,4)"),
+                           ("amount", "DECIMAL(18,2)"), ("received_qty", "DECIMAL(18,4)")],
+    "fct_stock_movements": [("stock_ledger_id", "INTEGER"), ("movement_date", "DATE"), ("product_id", "INTEGER"),
+                            ("warehouse_id", "INTEGER"), ("movement_type", "VARCHAR"), ("quantity", "DECIMAL(18,4)"),
+                            ("unit_cost", "DECIMAL(18,4)"), ("doc_type", "VARCHAR"), ("doc_id", "INTEGER"),
+                            ("doc_line_id", "INTEGER"), ("doc_no", "VARCHAR")],
+    "mart_inventory_daily": [("date_day", "DATE"), ("product_id", "INTEGER"), ("warehouse_id", "INTEGER"),
+                             ("closing_quantity", "DECIMAL(18,4)"), ("reference_unit_cost", "DECIMAL(18,4)"),
+                             ("closing_value", "DECIMAL(18,2)")],
+    "mart_stock_current": [("product_id", "INTEGER"), ("warehouse_id", "INTEGER"),
+                           ("on_hand_quantity", "DECIMAL(18,4)"), ("reference_unit_cost", "DECIMAL(18,4)"),
+                           ("stock_value", "DECIMAL(18,2)"), ("last_movement_date", "DATE")],
+    "mart_stock_alerts": [("product_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("sku", "VARCHAR"),
+                          ("product_name", "VARCHAR"), ("warehouse_name", "VARCHAR"),
+                          ("on_hand_quantity", "DECIMAL(18,4)"), ("min_qty", "DECIMAL(18,4)"),
+                          ("max_qty", "DECIMAL(18,4)"), ("alert_type", "VARCHAR"),
+                          ("suggested_quantity", "DECIMAL(18,4)")],
+    "mart_sales_daily": [("date_day", "DATE"), ("warehouse_id", "INTEGER"), ("category_id", "INTEGER"),
+                         ("order_count", "BIGINT"), ("line_count", "BIGINT"), ("quantity", "DECIMAL(18,4)"),
+                         ("amount", "DECIMAL(18,2)")],
+    "mart_purchases_daily": [("date_day", "DATE"), ("warehouse_id", "INTEGER"), ("category_id", "INTEGER"),
+                             ("order_count", "BIGINT"), ("line_count", "BIGINT"), ("quantity", "DECIMAL(18,4)"),
+                             ("amount", "DECIMAL(18,2)")],
+}
+
+# The latest receipt / opening cost on or before a day, company-wide, else the standard cost.
+_REFERENCE_COST = """
+coalesce((SELECT l.unit_cost FROM raw.stock_ledger l
+          WHERE l.product_id = {p} AND l.movement_type IN ('receipt', 'opening') AND l.unit_cost IS NOT NULL
+            AND l.movement_date <= {d}
+          ORDER BY l.movement_date DESC, l.id DESC LIMIT 1),
+         (SELECT standard_cost FROM raw.product WHERE id = {p}))"""
+
+MARTS_SQL: dict[str, str] = {
+    "dim_date": """
+        SELECT d::DATE, year(d), month(d), strftime(d, '%Y-%m'), weekofyear(d), isodow(d), isodow(d) >= 6
+        FROM generate_series((SELECT min(x) FROM bounds), (SELECT max(x) FROM bounds), INTERVAL 1 DAY) t(d)""",
+    "dim_product": """
+        SELECT p.id, p.sku, p.name, p.category_id, c.name, p.unit, p.barcode, p.valuation_method, p.allow_negative,
+               p.list_price, p.standard_cost, p.is_active
+        FROM raw.product p LEFT JOIN raw.product_category c ON c.id = p.category_id""",
+    "dim_warehouse": "SELECT id, code, name, is_active FROM raw.warehouse",
+    "dim_supplier": "SELECT id, code, name, lead_time_days, payment_terms_days, status FROM raw.supplier",
+    "dim_customer": """
+        SELECT c.id, c.code, c.name, c.region, c.credit_limit, c.payment_terms_days, c.salesperson_id, e.name
+        FROM raw.customer c LEFT JOIN raw.employee e ON e.id = c.salesperson_id""",
+    "fct_sales_lines": """
+        SELECT l.id, o.id, o.doc_no, o.order_date, o.required_date, o.status, o.customer_id, o.warehouse_id,
+               o.salesperson_id, l.product_id, l.quantity, l.unit_price, l.discount_rate, l.amount, l.shipped_qty
+        FROM raw.sales_order_line l JOIN raw.sales_order o ON o.id = l.order_id""",
+    "fct_purchase_lines": """
+        SELECT l.id, o.id, o.doc_no, o.order_date, o.expected_date, l.promised_date, o.status, o.supplier_id,
+               o.warehouse_id, l.product_id, l.quantity, l.unit_price, l.discount_rate, l.amount, l.received_qty
+        FROM raw.purchase_order_line l JOIN raw.purchase_order o ON o.id = l.order_id""",
+    "fct_stock_movements": """
+        SELECT id, movement_date, product_id, warehouse_id, movement_type, quantity, unit_cost, doc_type, doc_id,
+               doc_line_id, doc_no FROM raw.stock_ledger""",
+    "mart_inventory_daily": f"""
+        WITH spans AS (SELECT product_id, warehouse_id, min(movement_date) AS first_day
+                       FROM raw.stock_ledger GROUP BY ALL),
+        days AS (SELECT s.product_id, s.warehouse_id, d.date_day FROM spans s
+                 JOIN out.dim_date d ON d.date_day >= s.first_day),
+        closing AS (SELECT days.*, (SELECT sum(quantity) FROM raw.stock_ledger l
+                                    WHERE l.product_id = days.product_id AND l.warehouse_id = days.warehouse_id
+                                      AND l.movement_date <= days.date_day) AS qty,
+                           {_REFERENCE_COST.format(p='days.product_id', d='days.date_day')} AS cost
+                    FROM days)
+        SELECT date_day, product_id, warehouse_id, qty, cost, round(qty * cost, 2) FROM closing""",
+    "mart_stock_current": f"""
+        WITH cur AS (SELECT product_id, warehouse_id, sum(quantity) AS qty, max(movement_date) AS last_day
+                     FROM raw.stock_ledger GROUP BY ALL),
+        costed AS (SELECT cur.*, {_REFERENCE_COST.format(p='cur.product_id', d="DATE '9999-12-31'")} AS cost
+                   FROM cur)
+        SELECT product_id, warehouse_id, qty, cost, round(qty * cost, 2), last_day FROM costed""",
+    "mart_stock_alerts": """
+        WITH x AS (
+            SELECT lim.product_id, lim.warehouse_id, p.sku, p.name AS product_name, w.name AS warehouse_name,
+                   coalesce(s.on_hand_quantity, 0) AS on_hand, lim.min_qty, lim.max_qty
+            FROM raw.stock_limit lim
+            JOIN raw.product p ON p.id = lim.product_id JOIN raw.warehouse w ON w.id = lim.warehouse_id
+            LEFT JOIN out.mart_stock_current s
+              ON s.product_id = lim.product_id AND s.warehouse_id = lim.warehouse_id)
+        SELECT product_id, warehouse_id, sku, product_name, warehouse_name, on_hand, min_qty, max_qty,
+               CASE WHEN on_hand < min_qty THEN 'below_min' ELSE 'above_max' END,
+               CASE WHEN on_hand < min_qty THEN coalesce(max_qty, min_qty) - on_hand ELSE 0 END
+        FROM x WHERE on_hand < min_qty OR (max_qty IS NOT NULL AND on_hand > max_qty)""",
+    "mart_sales_daily": """
+        SELECT o.order_date, o.warehouse_id, p.category_id, count(DISTINCT o.id), count(*), sum(l.quantity),
+               sum(l.amount)
+        FROM raw.sales_order_line l JOIN raw.sales_order o ON o.id = l.order_id
+        JOIN raw.product p ON p.id = l.product_id WHERE o.status <> 'cancelled' GROUP BY ALL""",
+    "mart_purchases_daily": """
+        SELECT o.order_date, o.warehouse_id, p.category_id, count(DISTINCT o.id), count(*), sum(l.quantity),
+               sum(l.amount)
+        FROM raw.purchase_order_line l JOIN raw.purchase_order o ON o.id = l.order_id
+        JOIN raw.product p ON p.id = l.product_id WHERE o.status <> 'cancelled' GROUP BY ALL""",
+}
+
+META_DDL = (
+    "CREATE TABLE out.meta_publish (published_at TIMESTAMP, run_id VARCHAR, job_name VARCHAR, "
+    "store_watermark VARCHAR, table_row_counts VARCHAR)",
+    "CREATE TABLE out.meta_checks (check_name VARCHAR, asset_key VARCHAR, passed BOOLEAN, severity VARCHAR, "
+    "description VARCHAR, metadata_json VARCHAR, checked_at TIMESTAMP)",
+)
+
+
+def _duck_type(column: Any) -> str:
+    if isinstance(column.type, ScaledDecimal):
+        return f"DECIMAL(18,{column.type.scale})"
+    return {int: "BIGINT", bool: "BOOLEAN", str: "VARCHAR"}.get(column.type.python_type, column.type.python_type.__name__.upper())
+
+
+def _copy_store(con: duckdb.DuckDBPyConnection, engine: Engine) -> None:
+    con.execute("CREATE SCHEMA raw")
+    with unit_of_work(engine) as session:
+        for model in SOURCES:
+            columns = list(model.__table__.columns)
+            ddl = ", ".join(f"{c.name} {_duck_type(c)}" for c in columns)
+            con.execute(f"CREATE TABLE raw.{model.__tablename__} ({ddl})")
+            rows = [tuple(getattr(obj, c.key) for c in columns) for obj in session.scalars(select(model))]
+            if rows:
+                marks = ", ".join("?" for _ in columns)
+                con.executemany(f"INSERT INTO raw.{model.__tablename__} VALUES ({marks})", rows)
+
+
+def build_serving(engine: Engine, target: Path, *, published_at: datetime | None = None,
+                  checks: list[tuple[str, bool, str]] | None = None) -> Path:
+    """Write the contract's tables computed from ``engine``'s store to ``target`` atomically."""
+    temp = target.with_name(f"{target.name}.tmp-test")
+    temp.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        _copy_store(con, engine)
+        con.execute(f"ATTACH '{temp}' AS out")
+        con.execute("""CREATE TEMP TABLE bounds AS
+            SELECT order_date AS x FROM raw.sales_order UNION ALL SELECT order_date FROM raw.purchase_order
+            UNION ALL SELECT movement_date FROM raw.stock_ledger""")
+        counts = {}
+        for table, columns in CONTRACT.items():
+            ddl = ", ".join(f"{name} {kind}" for name, kind in columns)
+            con.execute(f"CREATE TABLE out.{table} ({ddl})")
+            con.execute(f"INSERT INTO out.{table} {MARTS_SQL[table]}")
+            counts[table] = con.execute(f"SELECT count(*) FROM out.{table}").fetchone()[0]
+        for ddl in META_DDL:
+            con.execute(ddl)
+        when = published_at or datetime.now(UTC).replace(tzinfo=None)
+        con.execute("INSERT INTO out.meta_publish VALUES (?, 'test-run-1', 'jxc_pipeline', 'ledger:1', ?)",
+                    [when, json.dumps(counts, sort_keys=True)])
+        for name, passed, description in checks or [("reconcile_stock_quantity", True, "库存数量与业务库一致")]:
+            con.execute("INSERT INTO out.meta_checks VALUES (?, 'mart_stock_current', ?, 'ERROR', ?, '{}', ?)",
+                        [name, passed, description, when])
+        con.execute("DETACH out")
+    finally:
+        con.close()
+    os.replace(temp, target)
+    return target

@@ -1,0 +1,59 @@
+"""Login against the store's users, role-based page visibility and the language switch."""
+
+from __future__ import annotations
+
+import pytest
+from dashboard_support import PASSWORD, texts
+
+from dashboards.navigation import PAGES, visible_pages
+
+
+def test_login_failure_shows_chinese_message(app_for):
+    at = app_for()
+    at.text_input(key="login_username").set_value("purchasing")
+    at.text_input(key="login_password").set_value("wrong-password")
+    at.button[0].click().run()
+    assert "用户名或密码错误" in [e.value for e in at.error]
+    assert "user" not in at.session_state
+
+
+def test_login_success_keeps_user_and_opens_the_app(app_for):
+    at = app_for()
+    at.text_input(key="login_username").set_value("purchasing")
+    at.text_input(key="login_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    user = at.session_state["user"]
+    assert (user.username, user.role, user.display_name) == ("purchasing", "purchasing", "purchasing-用户")
+    assert "当前用户：purchasing-用户（采购）" in texts(at)
+    at.button(key="logout").click().run()
+    assert "user" not in at.session_state
+    assert at.text_input(key="login_username")
+
+
+def test_each_role_sees_only_its_pages(app_for):
+    expected = {
+        "purchasing": {"overview", "inventory", "purchase_order", "goods_receipt", "purchase_documents"},
+        "warehouse": {"overview", "inventory", "goods_receipt", "purchase_documents", "shipment", "sales_documents"},
+        "sales": {"overview", "sales_order", "shipment", "sales_documents"},
+        "analyst": {"overview", "inventory", "purchase_documents", "sales_documents", "pipeline"},
+        "admin": {spec.key for spec in PAGES},
+    }
+    for role, keys in expected.items():
+        assert {spec.key for spec in visible_pages(role)} == keys, role
+    # And the router registers exactly those: a sales clerk cannot open the purchase order form.
+    at = app_for("sales")
+    with pytest.raises(ValueError):
+        at.switch_page("views/purchase_order.py")
+    at.switch_page("views/sales_order.py").run()
+    assert not at.exception
+    assert at.title[0].value == "新建销售订单"
+
+
+def test_english_switch_changes_labels(app_for, published):
+    at = app_for("manager", page="views/overview.py")
+    assert at.metric[0].label == "销售额"
+    at.selectbox(key="language_select").set_value("en").run()
+    assert at.title[0].value == "Overview"
+    assert at.metric[0].label == "Sales"
+    assert at.button(key="logout").label == "Log out"
