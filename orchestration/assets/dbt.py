@@ -1,0 +1,63 @@
+"""The dbt project as assets: ``dbt build`` runs models and their tests (tests become asset checks)."""
+
+# No `from __future__ import annotations` here: Dagster inspects the real annotations of
+# decorated functions to inject the context and resources.
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
+
+from orchestration.dbt_project import (
+    dbt_project,
+    ensure_manifest,
+    export_warehouse_path,
+    load_manifest,
+    mart_nodes,
+)
+from orchestration.dbt_results import build_errors
+from orchestration.resources import WarehouseResource
+
+MANIFEST_PATH = ensure_manifest()
+
+
+class JxcDbtTranslator(DagsterDbtTranslator):
+    """Groups models by layer folder (staging / intermediate / marts) in the Dagster UI."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(manifest=MANIFEST_PATH, project=dbt_project, dagster_dbt_translator=JxcDbtTranslator(),
+            name="jxc_dbt")
+def jxc_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource,
+                   warehouse: WarehouseResource) -> Iterator[Any]:
+    # The profile reads the DuckDB path from the environment; point it at this run's warehouse.
+    export_warehouse_path(warehouse.path)
+    # Failing tests are not a step failure: they arrive as failed asset checks, the remaining
+    # checks still run (so a run reports every problem at once) and `serving` refuses to publish.
+    # A model or test that cannot run at all (an SQL error) does fail the step.
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    errors = build_errors(invocation.get_artifact("run_results.json"))
+    if errors:
+        raise dg.Failure(description="dbt build failed: " + "; ".join(errors))
+
+
+def model_key(model_name: str) -> dg.AssetKey:
+    return get_asset_key_for_model([jxc_dbt_assets], model_name)
+
+
+def model_names() -> set[str]:
+    return {node["name"] for node in load_manifest(MANIFEST_PATH)["nodes"].values()
+            if node["resource_type"] == "model"}
+
+
+def mart_keys() -> list[dg.AssetKey]:
+    """Every model under models/marts: the serving file is downstream of all of them."""
+    return [model_key(node["name"]) for node in mart_nodes(load_manifest(MANIFEST_PATH))]

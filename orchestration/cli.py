@@ -1,0 +1,191 @@
+"""The ``jxc`` command line: init, demo, pipeline run, serve, status.
+
+Commands import the heavy parts (Dagster, dbt, the demo generator) only when they need them, so
+``jxc status`` answers in about a second. Every error a user can cause prints one line and exits 1
+(set JXC_DEBUG=1 to see the traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from operational.settings import get_settings
+from orchestration.errors import JxcError, explain
+
+app = typer.Typer(help="JXC 进销存: store, demo data, pipeline and apps.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+pipeline_app = typer.Typer(help="Run the data pipeline (extract → dbt → checks → publish).", no_args_is_help=True)
+app.add_typer(pipeline_app, name="pipeline")
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Turn any exception into one red line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("JXC_DEBUG") == "1":
+                raise
+            err_console.print(f"[red]error:[/] {explain(exc, get_settings().language)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@friendly_errors
+def init() -> None:
+    """Create the operational store, or upgrade it to the newest schema."""
+    from operational.db import get_engine
+    from operational.migrate import upgrade
+    from orchestration.store_info import display_url
+
+    settings = get_settings()
+    revision = upgrade(get_engine())
+    console.print(f"store ready: {display_url(settings.database_url)} (revision {revision})", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def demo(
+    scale: Annotated[float, typer.Option(help="1 ≈ 50,000 sales-order lines over 400 days.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Same seed and end date give the same company.")] = 42,
+    end_date: Annotated[str | None, typer.Option(help="Last simulated day (YYYY-MM-DD); default today.")] = None,
+    days: Annotated[int, typer.Option(help="Number of simulated days.")] = 400,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing (exit 0) if the store has data.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="ERASE the store's data first, then generate.")] = False,
+) -> None:
+    """Generate the demo company (a wholesale distributor) into an empty store."""
+    from operational.db import get_engine
+    from operational.demo import generate
+    from operational.migrate import upgrade
+    from orchestration.store_info import has_data, reset_store
+
+    engine = get_engine()
+    upgrade(engine)
+    if has_data(engine):
+        if if_empty:
+            console.print("the store already has data; no demo generated")
+            return
+        if not force:
+            raise JxcError("the store already has data; the demo needs an empty store "
+                           "(use --if-empty to skip, or --force to erase it first)")
+        reset_store(engine)
+        console.print("[yellow]store erased[/]; run `jxc pipeline run --full` afterwards to rebuild the warehouse")
+    end = date.fromisoformat(end_date) if end_date else None
+    started = time.monotonic()
+    with Progress(SpinnerColumn(), TextColumn("simulating days"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("demo", total=days)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = generate(engine, scale=scale, seed=seed, end_date=end, days=days, progress=on_progress)
+    console.print(
+        f"demo company ready in {time.monotonic() - started:.0f} s: {summary.products} products, "
+        f"{summary.customers} customers, {summary.sales_orders} sales orders ({summary.sales_order_lines} lines), "
+        f"{summary.purchase_orders} purchase orders, {summary.ledger_rows} stock movements, "
+        f"{summary.first_day} → {summary.last_day}", highlight=False,
+    )
+
+
+@pipeline_app.command("run")
+@friendly_errors
+def pipeline_run(
+    full: Annotated[bool, typer.Option("--full", help="Reload every raw table instead of extracting changes.")] = False,
+) -> None:
+    """Run the pipeline now, in this process (the run also shows in the Dagster UI)."""
+    from orchestration.runner import StepEvent, run_pipeline
+    from orchestration.store_info import existing_store
+
+    existing_store(get_settings())
+    # Bound to the stdout of this command: the run itself redirects sys.stdout to its log file.
+    screen = Console(file=sys.stdout)
+    symbols = {"STEP_SUCCESS": "[green]✓[/]", "STEP_FAILURE": "[red]✗[/]", "STEP_SKIPPED": "[yellow]–[/]"}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=screen) as progress:
+        task = progress.add_task("loading the pipeline definitions", total=None)
+
+        def on_start(run_id: str, steps: int) -> None:
+            progress.update(task, description=f"run {run_id[:8]}", total=steps)
+
+        def on_event(event: StepEvent) -> None:
+            if event.kind == "STEP_START":
+                progress.update(task, description=event.step)
+                return
+            progress.advance(task)
+            progress.console.print(f"{symbols.get(event.kind, ' ')} {event.step}", highlight=False)
+
+        outcome = run_pipeline(full=full, on_event=on_event, on_start=on_start)
+    passed = sum(c.passed for c in outcome.checks)
+    if outcome.success:
+        screen.print(f"[green]published[/] (run {outcome.run_id[:8]}, {outcome.job_name}); "
+                      f"{passed}/{len(outcome.checks)} checks passed", highlight=False)
+        return
+    for check in outcome.failed_checks:
+        err_console.print(f"[red]check failed:[/] {check.label} — {check.description}", highlight=False)
+    if outcome.failed_steps:
+        err_console.print("[red]failed steps:[/] " + ", ".join(outcome.failed_steps), highlight=False)
+    err_console.print(f"details: the Dagster UI, or {outcome.log_path}", highlight=False, soft_wrap=True)
+    raise JxcError(f"run {outcome.run_id[:8]} failed; nothing was published (dashboards keep the last good data)")
+
+
+@app.command()
+@friendly_errors
+def serve(
+    port: Annotated[int, typer.Option(help="Streamlit port.")] = 8501,
+    dagster_port: Annotated[int, typer.Option(help="Dagster UI port.")] = 3000,
+    no_dagster: Annotated[bool, typer.Option("--no-dagster", help="Serve only the Streamlit app.")] = False,
+) -> None:
+    """Serve the Streamlit app and the Dagster UI (webserver + daemon) until Ctrl-C."""
+    from orchestration.home import ensure_dagster_home, ensure_venv_on_path
+    from orchestration.serve import Supervisor, dagster_service, streamlit_service
+
+    home = ensure_dagster_home()
+    ensure_venv_on_path()
+    services = [streamlit_service(port)] + ([] if no_dagster else [dagster_service(dagster_port)])
+    console.print(f"Streamlit  http://localhost:{port}")
+    if not no_dagster:
+        console.print(f"Dagster UI http://localhost:{dagster_port}  (DAGSTER_HOME={home})")
+    console.print("Ctrl-C stops everything.")
+    Supervisor(services, env=dict(os.environ)).run()
+    console.print("stopped")
+
+
+@app.command()
+@friendly_errors
+def status() -> None:
+    """Store size and rows, last publish, last run and its checks, freshness."""
+    from orchestration.status_report import gather_status, render_status
+
+    render_status(gather_status(get_settings()), console)
+
+
+if __name__ == "__main__":
+    app()

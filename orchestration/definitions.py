@@ -1,0 +1,27 @@
+"""The JXC Dagster code location: ``dagster dev -m orchestration.definitions``."""
+
+from __future__ import annotations
+
+from orchestration.home import quiet_telemetry
+
+quiet_telemetry()
+
+import dagster as dg  # noqa: E402  (telemetry must be off before dagster/dbt load)
+
+from orchestration.assets.dbt import jxc_dbt_assets  # noqa: E402
+from orchestration.assets.publish import serving  # noqa: E402
+from orchestration.assets.raw import raw_extract  # noqa: E402
+from orchestration.checks.catalog import all_checks  # noqa: E402
+from orchestration.jobs import PIPELINE_JOBS  # noqa: E402
+from orchestration.resources import default_resources  # noqa: E402
+from orchestration.schedules import hourly_incremental  # noqa: E402
+from orchestration.sensors import record_failed_run, record_successful_run, store_change_sensor  # noqa: E402
+
+defs = dg.Definitions(
+    assets=[raw_extract, jxc_dbt_assets, serving],
+    asset_checks=all_checks(),
+    jobs=PIPELINE_JOBS,
+    schedules=[hourly_incremental],
+    sensors=[store_change_sensor, record_successful_run, record_failed_run],
+    resources=default_resources(),
+)

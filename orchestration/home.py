@@ -1,0 +1,70 @@
+"""The persistent Dagster instance directory (DAGSTER_HOME = $JXC_DATA_DIR/dagster_home).
+
+It is runtime state, so it is created on demand instead of being committed: the CLI, ``jxc serve``
+and the tests all call ``ensure_dagster_home()`` before touching a ``DagsterInstance``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from operational.settings import get_settings
+
+# One run at a time: every step of a run opens warehouse.duckdb, and DuckDB lets only one process
+# hold the file, so a second concurrent run would fail on the lock instead of waiting.
+DAGSTER_YAML = """\
+# Written by orchestration.home.ensure_dagster_home(); edits are overwritten.
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+# A run whose process died is marked failed instead of blocking the queue forever; no run of this
+# pipeline should take two hours.
+run_monitoring:
+  enabled: true
+  max_runtime_seconds: 7200
+run_retries:
+  enabled: false
+"""
+
+# Telemetry of every tool in the pipeline would hang on the closed network.
+QUIET_ENV = {
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "GX_ANALYTICS_ENABLED": "False",
+}
+
+
+def quiet_telemetry() -> None:
+    """Switch off the usage statistics of dbt, GX and Dagster for this process and its children."""
+    for name, value in QUIET_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+def ensure_venv_on_path() -> None:
+    """Put this interpreter's bin folder first on PATH.
+
+    dagster-dbt's manifest preparer and ``jxc serve`` start ``dbt`` / ``dagster`` / ``streamlit``
+    by name; without an activated virtualenv they would not be found.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != bin_dir:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, *[p for p in parts if p != bin_dir]])
+
+
+def ensure_dagster_home(home: Path | None = None) -> Path:
+    """Create DAGSTER_HOME with our dagster.yaml (if missing or changed) and export it."""
+    home = (home or get_settings().dagster_home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML:
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    quiet_telemetry()
+    return home

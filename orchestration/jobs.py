@@ -1,0 +1,35 @@
+"""The two pipeline jobs: raw extraction → dbt build → checks → publish.
+
+Both run every step in one process, one after another: each step opens warehouse.duckdb and
+DuckDB admits only one process per file, so parallel steps would fail on the lock.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.raw import RawExtractConfig
+
+PIPELINE = dg.AssetSelection.all()
+
+
+def _pipeline_job(name: str, *, full: bool, description: str) -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        name,
+        selection=PIPELINE,
+        config=dg.RunConfig(ops={"raw_extract": RawExtractConfig(full=full)}),
+        executor_def=dg.in_process_executor,
+        tags={"jxc/pipeline": "full" if full else "incremental"},
+        description=description,
+    )
+
+
+full_pipeline = _pipeline_job(
+    "full_pipeline", full=True,
+    description="Reload every raw table from the store, rebuild dbt, run all checks, publish if they pass.",
+)
+incremental_pipeline = _pipeline_job(
+    "incremental_pipeline", full=False,
+    description="Extract what changed since the watermark, rebuild dbt, run all checks, publish if they pass.",
+)
+PIPELINE_JOBS = [full_pipeline, incremental_pipeline]

@@ -1,0 +1,158 @@
+"""Running a pipeline job in this process against the persistent instance (``jxc pipeline run``).
+
+The run is recorded in DAGSTER_HOME like any daemon-launched run, so it shows in the Dagster UI.
+Execution stays in the main thread (Ctrl-C interrupts it cleanly); a watcher thread reads the
+run's events from the instance to report progress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+
+from operational.settings import get_settings
+from orchestration.check_outcomes import CheckOutcome, outcomes_for_run
+from orchestration.errors import JxcError
+from orchestration.home import ensure_dagster_home
+from orchestration.run_record import record_run
+
+# Step events worth showing while a run is in progress.
+_PROGRESS_EVENTS = {
+    dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
+    dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_SKIPPED,
+}
+# Runs in these states hold the warehouse file open ...
+_ACTIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+# ... unless they started longer ago than any run takes: then their process died without saying so.
+_STALE_AFTER = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    kind: str  # STEP_START / STEP_SUCCESS / STEP_FAILURE / STEP_SKIPPED
+    step: str
+    message: str
+
+
+@dataclass
+class PipelineOutcome:
+    run_id: str
+    job_name: str
+    success: bool
+    checks: list[CheckOutcome] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    log_path: Path | None = None
+
+    @property
+    def failed_checks(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed]
+
+
+def job_name_for(full: bool) -> str:
+    return "full_pipeline" if full else "incremental_pipeline"
+
+
+@contextlib.contextmanager
+def _quiet_output(log_path: Path) -> Iterator[None]:
+    """Send what the run prints (dbt's log lines) to a file and keep INFO logging off the terminal,
+    so the only thing on screen is the progress display."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handlers = logging.getLogger().handlers
+    levels = [h.level for h in handlers]
+    for handler in handlers:
+        handler.setLevel(max(handler.level, logging.WARNING))
+    try:
+        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
+
+
+def _watch(instance: dg.DagsterInstance, run_id: str, on_event: Callable[[StepEvent], None],
+           done: threading.Event, interval: float = 0.5) -> None:
+    cursor = None
+    while True:
+        finished = done.is_set()
+        connection = instance.get_records_for_run(run_id, cursor=cursor, of_type=_PROGRESS_EVENTS)
+        cursor = connection.cursor
+        for record in connection.records:
+            event = record.event_log_entry.dagster_event
+            if event is not None and event.step_key:
+                on_event(StepEvent(event.event_type_value, event.step_key, record.event_log_entry.message or ""))
+        if finished:
+            return
+        done.wait(interval)
+
+
+def ensure_no_active_run(instance: dg.DagsterInstance) -> None:
+    recent = datetime.now(UTC) - _STALE_AFTER
+    active = instance.get_runs(filters=dg.RunsFilter(statuses=_ACTIVE, created_after=recent), limit=1)
+    if active:
+        run = active[0]
+        raise JxcError(f"pipeline run {run.run_id[:8]} ({run.job_name}) is still running; "
+                       "wait for it to finish (see the Dagster UI)")
+
+
+def cli_run_config(full: bool) -> dict[str, object]:
+    """The job's own config plus a quiet console logger: progress comes from the watcher instead."""
+    return {
+        "ops": {"raw_extract": {"config": {"full": full}}},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
+
+
+def step_count(job: dg.JobDefinition) -> int:
+    return len(job.graph.nodes)
+
+
+def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = None,
+                 on_start: Callable[[str, int], None] | None = None) -> PipelineOutcome:
+    """Execute ``full_pipeline`` or ``incremental_pipeline`` and record the outcome in pipeline_state.json."""
+    ensure_dagster_home()
+    from orchestration.definitions import defs  # slow import (dagster-dbt, the manifest): only here
+
+    job = defs.resolve_job_def(job_name_for(full))
+    run_id = str(uuid.uuid4())
+    log_path = get_settings().dagster_home / "logs" / f"{run_id}.log"
+    with dg.DagsterInstance.get() as instance:
+        ensure_no_active_run(instance)
+        if on_start:
+            on_start(run_id, step_count(job))
+        done = threading.Event()
+        watcher = None
+        if on_event:
+            # The watcher uses its own instance: instances are not shared across threads.
+            watcher = threading.Thread(target=_watch_with_own_instance, args=(run_id, on_event, done), daemon=True)
+            watcher.start()
+        try:
+            with _quiet_output(log_path):
+                result = job.execute_in_process(
+                    instance=instance, run_id=run_id, raise_on_error=False,
+                    run_config=cli_run_config(full),
+                    tags={"jxc/launched_by": "cli"},
+                )
+        finally:
+            done.set()
+            if watcher:
+                watcher.join(timeout=10)
+        record_run(get_settings().state_path, instance, run_id)
+        return PipelineOutcome(
+            run_id=run_id, job_name=job.name, success=result.success,
+            checks=outcomes_for_run(instance, run_id),
+            failed_steps=[e.step_key for e in result.get_step_failure_events() if e.step_key],
+            log_path=log_path,
+        )
+
+
+def _watch_with_own_instance(run_id: str, on_event: Callable[[StepEvent], None], done: threading.Event) -> None:
+    with dg.DagsterInstance.get() as instance:
+        _watch(instance, run_id, on_event, done)
