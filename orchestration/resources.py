@@ -52,6 +52,10 @@ class StoreResource(dg.ConfigurableResource):
         with self.session() as session:
             return monitoring.stock_balances(session)
 
+    def stock_snapshot(self, up_to_ledger_id: int | None) -> monitoring.StockSnapshot:
+        with self.session() as session:
+            return monitoring.stock_snapshot(session, up_to_ledger_id=up_to_ledger_id)
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """warehouse.duckdb (raw + dbt layers) and the serving file the pipeline publishes."""

@@ -191,12 +191,16 @@ class CustomerProfile:
 def pick_products(rng: random.Random, customer: CustomerProfile, count: int) -> Iterator[int]:
     """``count`` different products from the customer's basket, popular ones more often."""
     count = min(count, len(customer.basket))
-    chosen: list[int] = []
-    for pid in rng.choices(customer.basket, cum_weights=customer.basket_cum, k=count * 3):
-        if pid not in chosen:
-            chosen.append(pid)
-            if len(chosen) == count:
-                break
+    chosen: dict[int, None] = {}  # ordered, unlike a set
+    for pid in rng.choices(customer.basket, cum_weights=customer.basket_cum, k=count * 2):
+        chosen[pid] = None
+        if len(chosen) == count:
+            return iter(chosen)
+    # the popular ones kept coming up again: fill with the rest of the basket
+    for pid in customer.basket[rng.randrange(len(customer.basket)):] + customer.basket:
+        chosen[pid] = None
+        if len(chosen) == count:
+            break
     return iter(chosen)
 
 

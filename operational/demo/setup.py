@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from operational.demo import catalog
 from operational.demo.profiles import supplier_categories
 from operational.models import (
-    ROLES,
     Customer,
     Product,
     StockBalance,
@@ -39,7 +38,6 @@ DEMO_USERS: list[tuple[str, str, str]] = [
     ("manager", "manager", "总经理"),
     ("analyst", "analyst", "数据分析师"),
 ]
-assert tuple(role for _, role, _ in DEMO_USERS) == ROLES
 
 LEAD_TIMES = (3, 5, 7, 7, 10, 14, 14, 21, 30)
 PAYMENT_TERMS = (0, 15, 30, 30, 45, 60, 90)

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Protocol
@@ -30,6 +31,27 @@ COST_BASE_DAY = date(2024, 1, 1)  # purchase prices creep up ~3 % a year from he
 OrderLines = list[tuple[int, Decimal, Decimal, Decimal]]  # product id, quantity, unit price, discount
 
 
+@dataclass(frozen=True)
+class PurchasePlan:
+    """A purchase order's future, by its supplier's habits (derived from its number)."""
+
+    confirm_on: date
+    first: date  # first delivery
+    short: bool  # the first delivery brings only ``fraction`` of each line …
+    fraction: Decimal
+    second: date  # … and the rest comes on this day
+
+
+@dataclass(frozen=True)
+class SalesPlan:
+    """A sales order's future: when the office confirms it and the warehouse may ship it."""
+
+    cancel: bool  # the customer withdraws it before anything ships
+    cancel_on: date
+    confirm_on: date
+    ship_from: date
+
+
 class Writer(Protocol):
     """Records what the simulator decided. Ids come back so later documents can refer to them."""
 
@@ -42,7 +64,10 @@ class Writer(Protocol):
                            lines: OrderLines) -> tuple[int, str, list[int]]: ...
     def confirm_sales_order(self, order: Order) -> None: ...
     def cancel_sales_order(self, order: Order) -> None: ...
-    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> None: ...
+    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> bool:
+        """Post a shipment; False if the store refused it (someone else took the stock)."""
+    def stock(self, key: Key) -> Decimal:
+        """On hand in the store, to resynchronise the mirror after a refusal."""
     def close(self, order: Order, kind: str) -> None: ...
     def finish(self, state: State) -> None: ...
 
@@ -77,7 +102,7 @@ class Simulator:
 
     # --- purchasing ----------------------------------------------------------------------------
 
-    def _purchase_plan(self, po: Order) -> dict[str, object]:
+    def _purchase_plan(self, po: Order) -> PurchasePlan:
         """When this supplier confirms, delivers and delivers the rest, by its habits."""
         sup = self.world.suppliers[po.partner_id]
         u = draws(f"{self.world.key}|PO|{po.doc_no}", 6)
@@ -88,26 +113,26 @@ class Simulator:
             lateness = 1 + int(-sup.late_mean * math.log(1 - u[2]))
         base = po.due_date or po.order_date + timedelta(days=sup.lead_time)
         first = next_workday(max(base + timedelta(days=lateness), confirm_on + timedelta(days=1)))
-        return {"confirm_on": confirm_on, "first": first, "short": u[3] < sup.short_rate,
-                "fraction": Decimal(str(round(0.4 + 0.5 * u[4], 2))),
-                "second": next_workday(first + timedelta(days=3 + int(u[5] * 18)))}
+        return PurchasePlan(confirm_on=confirm_on, first=first, short=u[3] < sup.short_rate,
+                            fraction=Decimal(str(round(0.4 + 0.5 * u[4], 2))),
+                            second=next_workday(first + timedelta(days=3 + int(u[5] * 18))))
 
     def _advance_purchases(self, day: date) -> None:
         closed = []
         for po in self.state.purchase_orders.values():
             plan = po.plan
-            if po.status == DRAFT and day >= plan["confirm_on"]:  # type: ignore[operator]
+            if po.status == DRAFT and day >= plan.confirm_on:
                 self.writer.confirm_purchase_order(po)
                 po.status = CONFIRMED
-            if po.status == CONFIRMED and day >= plan["first"]:  # type: ignore[operator]
+            if po.status == CONFIRMED and day >= plan.first:
                 lines = [(ln, ln.open) for ln in po.lines if ln.open > 0]
-                if plan["short"]:
-                    frac = plan["fraction"]
-                    short = [(ln, (q * frac).to_integral_value(rounding=ROUND_FLOOR)) for ln, q in lines]  # type: ignore[operator]
+                if plan.short:
+                    frac = plan.fraction
+                    short = [(ln, (q * frac).to_integral_value(rounding=ROUND_FLOOR)) for ln, q in lines]
                     short = [(ln, q) for ln, q in short if q > 0]
                     lines = short or lines
                 self._receive(po, day, lines)
-            elif po.status == PARTIAL and day >= plan["second"]:  # type: ignore[operator]
+            elif po.status == PARTIAL and day >= plan.second:
                 self._receive(po, day, [(ln, ln.open) for ln in po.lines if ln.open > 0])
             if po.status == COMPLETED:
                 closed.append(po)
@@ -174,19 +199,19 @@ class Simulator:
             for pid, qty, _, _ in lines:
                 st.incoming[(pid, wid)] = st.incoming.get((pid, wid), ZERO) + qty
             st.purchase_orders[oid] = po
-            if po.plan["confirm_on"] == day:
+            if po.plan.confirm_on == day:
                 self.writer.confirm_purchase_order(po)
                 po.status = CONFIRMED
 
     # --- sales ---------------------------------------------------------------------------------
 
-    def _sales_plan(self, so: Order) -> dict[str, object]:
+    def _sales_plan(self, so: Order) -> SalesPlan:
         """The customer's and the office's timing for this order (and whether it gets cancelled)."""
         u = draws(f"{self.world.key}|SO|{so.doc_no}", 4)
         confirm_on = so.order_date + timedelta(days=0 if u[2] < 0.55 else 1 if u[2] < 0.9 else 2)
         ship_after = 0 if u[3] < 0.3 else 1 if u[3] < 0.75 else 2 if u[3] < 0.9 else 3 + int((u[3] - 0.9) * 20)
-        return {"cancel": u[0] < CANCEL_RATE, "cancel_on": so.order_date + timedelta(days=int(u[1] * 4)),
-                "confirm_on": confirm_on, "ship_from": confirm_on + timedelta(days=ship_after)}
+        return SalesPlan(cancel=u[0] < CANCEL_RATE, cancel_on=so.order_date + timedelta(days=int(u[1] * 4)),
+                         confirm_on=confirm_on, ship_from=confirm_on + timedelta(days=ship_after))
 
     def _new_sales_orders(self, day: date, rng: random.Random) -> None:
         world, st = self.world, self.state
@@ -222,18 +247,18 @@ class Simulator:
         closed = []
         for so in self.state.sales_orders.values():
             plan = so.plan
-            if plan["cancel"]:
-                if day >= plan["cancel_on"] and so.status in (DRAFT, CONFIRMED):  # type: ignore[operator]
+            if plan.cancel:
+                if day >= plan.cancel_on and so.status in (DRAFT, CONFIRMED):
                     self._cancel(so)
                     closed.append(so)
-                elif so.status == DRAFT and day >= plan["confirm_on"]:  # type: ignore[operator]
+                elif so.status == DRAFT and day >= plan.confirm_on:
                     self.writer.confirm_sales_order(so)
                     so.status = CONFIRMED
                 continue
-            if so.status == DRAFT and day >= plan["confirm_on"]:  # type: ignore[operator]
+            if so.status == DRAFT and day >= plan.confirm_on:
                 self.writer.confirm_sales_order(so)
                 so.status = CONFIRMED
-            if so.status in (CONFIRMED, PARTIAL) and day >= plan["ship_from"]:  # type: ignore[operator]
+            if so.status in (CONFIRMED, PARTIAL) and day >= plan.ship_from:
                 self._ship(so, day)
                 if so.status == COMPLETED:
                     closed.append(so)
@@ -254,7 +279,11 @@ class Simulator:
                 lines.append((ln, qty))
         if not lines:
             return
-        self.writer.ship(so, day, lines)
+        if not self.writer.ship(so, day, lines):
+            for ln, _ in lines:  # another clerk got there first: believe the store and retry later
+                k = (ln.product_id, so.warehouse_id)
+                st.on_hand[k] = self.writer.stock(k)
+            return
         for ln, qty in lines:
             k = (ln.product_id, so.warehouse_id)
             ln.done += qty
@@ -275,6 +304,3 @@ def _status(order: Order) -> str:
     if all(ln.done >= ln.quantity for ln in order.lines):
         return COMPLETED
     return PARTIAL if any(ln.done > 0 for ln in order.lines) else CONFIRMED
-
-
-__all__ = ["Simulator", "Writer", "Key"]

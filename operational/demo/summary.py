@@ -24,7 +24,8 @@ from operational.models import (
 
 @dataclass(frozen=True)
 class DemoSummary:
-    """The whole store after the run; first_day/last_day span its ledger and orders."""
+    """Counts of the whole store after the run. first_day is the store's first day (the opening
+    balances); last_day the last simulated day (which may have been a quiet one)."""
 
     products: int
     suppliers: int
@@ -49,7 +50,7 @@ _COUNTED = {
 }
 
 
-def summarize(engine: Engine) -> DemoSummary:
+def summarize(engine: Engine, last_day: date | None = None) -> DemoSummary:
     with engine.connect() as conn:
         counts = {name: conn.execute(select(func.count()).select_from(model)).scalar_one()
                   for name, model in _COUNTED.items()}
@@ -57,4 +58,5 @@ def summarize(engine: Engine) -> DemoSummary:
                  for col in (StockLedger.movement_date, SalesOrder.order_date, PurchaseOrder.order_date)]
     firsts = [lo for lo, _ in spans if lo is not None]
     lasts = [hi for _, hi in spans if hi is not None]
-    return DemoSummary(**counts, first_day=min(firsts, default=None), last_day=max(lasts, default=None))
+    last = max([*lasts, last_day] if last_day else lasts, default=None)
+    return DemoSummary(**counts, first_day=min(firsts, default=None), last_day=last)

@@ -7,9 +7,10 @@ as the first one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -83,7 +84,7 @@ class Order:
     due_date: date | None
     status: str
     lines: list[Line]
-    plan: dict[str, object] = field(default_factory=dict)  # the order's future, see simulator
+    plan: Any = None  # the order's future: a simulator.PurchasePlan or SalesPlan
 
 
 @dataclass

@@ -22,18 +22,20 @@ from sqlalchemy.orm import Session, selectinload
 from operational.db import unit_of_work
 from operational.demo.profiles import CustomerProfile
 from operational.demo.simulator import OrderLines
-from operational.demo.world import Line, Order, State
+from operational.demo.world import Key, Line, Order, State
 from operational.models import Customer, Product, PurchaseOrder, SalesOrder, Supplier, Warehouse
-from operational.services import purchasing, sales
+from operational.services import inventory, purchasing, sales
+from operational.services.errors import InsufficientStockError
 from operational.services.orders import FulfilLineInput, OrderLineInput
 
 CHUNK = 500  # ids per IN (...) list
 
 
 class ServiceWriter:
-    def __init__(self, engine: Engine, users: dict[str, int], state: State) -> None:
+    def __init__(self, engine: Engine, users: dict[str, int], state: State, *, guarded: bool = False) -> None:
         self.engine = engine
         self.users = users
+        self.guarded = guarded  # True when others may write to the store during the run
         self._session: Session | None = None
         self._master: list[Any] = []
         self._orders: dict[tuple[str, int], Any] = {}
@@ -94,9 +96,21 @@ class ServiceWriter:
     def cancel_sales_order(self, order: Order) -> None:
         sales.cancel_sales_order(self.session, order.id)
 
-    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> None:
-        sales.ship_goods(self.session, order.id, on, [FulfilLineInput(ln.id, q) for ln, q in lines],
-                         user_id=self.users.get("warehouse"))
+    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> bool:
+        inputs = [FulfilLineInput(ln.id, q) for ln, q in lines]
+        if not self.guarded:
+            sales.ship_goods(self.session, order.id, on, inputs, user_id=self.users.get("warehouse"))
+            return True
+        # Clerks may be shipping from the same store meanwhile: a refusal undoes only this shipment.
+        try:
+            with self.session.begin_nested():
+                sales.ship_goods(self.session, order.id, on, inputs, user_id=self.users.get("warehouse"))
+        except InsufficientStockError:
+            return False
+        return True
+
+    def stock(self, key: Key) -> Decimal:
+        return inventory.on_hand(self.session, *key)
 
     def close(self, order: Order, kind: str) -> None:
         """The services wrote the order's final state as it happened; stop carrying it."""

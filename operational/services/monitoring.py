@@ -7,12 +7,14 @@ never queries the store on its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from operational.models import (
+    Base,
     GoodsReceipt,
     PurchaseOrder,
     SalesOrder,
@@ -38,10 +40,40 @@ def stock_balances(session: Session) -> dict[tuple[int, int], Decimal]:
     return {(p, w): q for p, w, q in rows}
 
 
-def ledger_totals(session: Session) -> dict[tuple[int, int], Decimal]:
-    """Sum of ledger quantities per (product_id, warehouse_id); equals ``stock_balances`` always."""
-    rows = session.execute(
-        select(StockLedger.product_id, StockLedger.warehouse_id, func.sum(StockLedger.quantity))
-        .group_by(StockLedger.product_id, StockLedger.warehouse_id)
-    )
+def ledger_totals(session: Session, *, up_to_id: int | None = None) -> dict[tuple[int, int], Decimal]:
+    """Sum of ledger quantities per (product_id, warehouse_id); equals ``stock_balances`` always.
+
+    With ``up_to_id``, only ledger rows up to that id: the stock as it stood when the pipeline
+    extracted the ledger, so a check is not upset by documents posted during the run."""
+    stmt = select(StockLedger.product_id, StockLedger.warehouse_id, func.sum(StockLedger.quantity))
+    if up_to_id is not None:
+        stmt = stmt.where(StockLedger.id <= up_to_id)
+    rows = session.execute(stmt.group_by(StockLedger.product_id, StockLedger.warehouse_id))
     return {(p, w): q for p, w, q in rows}
+
+
+@dataclass(frozen=True)
+class StockSnapshot:
+    """The store's stock in one read transaction."""
+
+    balances: dict[tuple[int, int], Decimal]  # the stock_balance table now
+    ledger_now: dict[tuple[int, int], Decimal]  # sum of every ledger row now
+    ledger_as_of: dict[tuple[int, int], Decimal]  # sum of ledger rows up to the extracted id
+    fingerprint: str
+
+
+def stock_snapshot(session: Session, *, up_to_ledger_id: int | None) -> StockSnapshot:
+    """Balances, ledger sums (now and as of ``up_to_ledger_id``) and the change fingerprint, read together."""
+    ledger_now = ledger_totals(session)
+    return StockSnapshot(
+        balances=stock_balances(session),
+        ledger_now=ledger_now,
+        ledger_as_of=ledger_now if up_to_ledger_id is None else ledger_totals(session, up_to_id=up_to_ledger_id),
+        fingerprint=change_fingerprint(session),
+    )
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    """Row count of every table of the store, by table name."""
+    return {table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in Base.metadata.sorted_tables}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from operational.db import insert_if_absent
@@ -18,15 +18,24 @@ PREFIXES = {
 }
 
 
+_SEQ = DocSequence.__table__
+# Built once (cheap per document); the UPDATE row-locks the sequence until the transaction ends.
+_BUMP = (
+    update(_SEQ)
+    .where(_SEQ.c.prefix == bindparam("b_prefix"), _SEQ.c.year == bindparam("b_year"))
+    .values(last_no=_SEQ.c.last_no + 1)
+    .returning(_SEQ.c.last_no)
+)
+
+
 def next_doc_no(session: Session, doc_type: str, on: date) -> str:
-    """Issue the next number. The UPDATE row-locks the sequence until the transaction ends,
-    so concurrent documents never get the same number (and a rolled-back one frees it)."""
+    """Issue the next number. Concurrent documents never get the same number, and a rolled-back
+    document frees its number (the sequence row is updated in the document's transaction)."""
     prefix = PREFIXES[doc_type]
-    insert_if_absent(session, DocSequence, {"prefix": prefix, "year": on.year, "last_no": 0}, ["prefix", "year"])
-    number = session.execute(
-        update(DocSequence)
-        .where(DocSequence.prefix == prefix, DocSequence.year == on.year)
-        .values(last_no=DocSequence.last_no + 1)
-        .returning(DocSequence.last_no)
-    ).scalar_one()
+    conn = session.connection()
+    params = {"b_prefix": prefix, "b_year": on.year}
+    number = conn.execute(_BUMP, params).scalar()
+    if number is None:  # first document of this kind this year
+        insert_if_absent(session, DocSequence, {"prefix": prefix, "year": on.year, "last_no": 0}, ["prefix", "year"])
+        number = conn.execute(_BUMP, params).scalar_one()
     return f"{prefix}-{on.year}-{number:06d}"
