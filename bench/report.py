@@ -1,0 +1,67 @@
+"""Render benchmark results (bench/results/latest.json) as docs/benchmarks.md, targets judged honestly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FULL_TARGET_S = 180
+MEMORY_TARGET_MB = 2048
+INCREMENTAL_SHARE = 0.15
+QUERY_TARGET_MS = 200
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def targets(run: dict[str, Any]) -> list[tuple[str, str, str]]:
+    full, inc = run["full_pipeline"], run["incremental_pipeline"]
+    worst_query = max(q["p95_ms"] for q in run["queries"].values())
+    share = inc["seconds"] / full["seconds"] if full["seconds"] else float("inf")
+    return [
+        ("full pipeline ≤ 180 s", f"{full['seconds']:.0f} s", _verdict(full["ok"] and full["seconds"] <= FULL_TARGET_S)),
+        ("peak memory ≤ 2 GB (full pipeline)", f"{full['peak_rss_mb']} MB",
+         _verdict(full["peak_rss_mb"] <= MEMORY_TARGET_MB)),
+        ("incremental run after one day ≤ 15 % of the full run", f"{inc['seconds']:.0f} s = {share:.0%}",
+         _verdict(inc["ok"] and share <= INCREMENTAL_SHARE)),
+        ("every dashboard query ≤ 200 ms (p95)", f"worst p95 {worst_query:.0f} ms",
+         _verdict(worst_query <= QUERY_TARGET_MS)),
+    ]
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['measured_at']} by `make bench` on {m['cpus']} CPUs, Python {m['python']} "
+        f"({m['platform']}). Raw figures: `bench/results/latest.json`. Each step runs in its own process; "
+        "peak memory is the largest sum of RSS over that process tree (Dagster run + dbt subprocess), "
+        "sampled every 50 ms. Dashboard calls are timed with the Streamlit cache cleared, so each one "
+        "opens `serving.duckdb` read-only and runs all of that page's queries.",
+        "",
+    ]
+    for run in results["runs"]:
+        scale = f"{run['scale']:g}"
+        lines += [
+            f"## Scale {scale}",
+            "",
+            f"Generated through the {run['generator']} path: {run['generate']['summary']}. "
+            f"Store {run['store_mb']} MB, warehouse {run['warehouse_mb']} MB, serving {run['serving_mb']} MB.",
+            "",
+            "| step | seconds | peak memory |",
+            "|---|---:|---:|",
+        ]
+        for key, label in [("generate", "generate demo company"), ("full_pipeline", "full pipeline (`jxc pipeline run --full`)"),
+                           ("simulate_one_day", "simulate one more day (services)"),
+                           ("incremental_pipeline", "incremental pipeline (`jxc pipeline run`)")]:
+            step = run[key]
+            flag = "" if step["ok"] else " (failed)"
+            lines.append(f"| {label}{flag} | {step['seconds']:.1f} | {step['peak_rss_mb']} MB |")
+        lines += ["", "| dashboard call | median ms | p95 ms | max ms |", "|---|---:|---:|---:|"]
+        for name, q in run["queries"].items():
+            lines.append(f"| {name} | {q['median_ms']} | {q['p95_ms']} | {q['max_ms']} |")
+        lines += ["", "| target (issue 2) | measured | verdict |", "|---|---|---|"]
+        lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(run)]
+        lines.append("")
+    return "\n".join(lines)

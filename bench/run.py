@@ -1,0 +1,118 @@
+"""`make bench`: time the pipeline and the dashboard queries at scale 1 and scale 20.
+
+For each scale, in a fresh data directory under ``data/bench/``: generate the demo company
+(scale 1 through the services, larger scales through the bulk path), run the full pipeline, simulate
+one more day through the services, run the incremental pipeline, then time each dashboard data call
+on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it).
+Each step runs as its own process; peak memory is the largest sum of RSS over its process tree.
+Results go to ``bench/results/latest.json`` and ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.measure import Measurement, run_measured
+from bench.report import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+QUERY_REPEATS = 15
+
+
+def _step(name: str, cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+    print(f"  {name} ...", flush=True)
+    m: Measurement = run_measured(cmd, env=env, cwd=str(ROOT))
+    summary = next((line for line in m.output_tail.splitlines() if line.startswith("SUMMARY")), "")
+    print(f"  {name}: {m.seconds:.1f} s, peak {m.peak_rss_mb:.0f} MB, exit {m.returncode}", flush=True)
+    if m.returncode != 0:
+        print(m.output_tail, file=sys.stderr)
+    return {"seconds": round(m.seconds, 2), "peak_rss_mb": round(m.peak_rss_mb), "ok": m.returncode == 0,
+            "summary": summary.removeprefix("SUMMARY ").strip()}
+
+
+def _time_queries(data_dir: Path) -> dict[str, dict[str, float]]:
+    """Median / p95 / max milliseconds of each dashboard data call, cache cleared before each call."""
+    os.environ["JXC_DATA_DIR"] = str(data_dir)
+    from dashboards import serving
+
+    opts = serving.filter_options()
+    last = opts.last_day
+    first = opts.first_day
+    a_month_ago = max(first, last.replace(day=1)) if last and first else last
+    some_wh = next(iter(opts.warehouses), None)
+    calls = {
+        "filter_options": lambda: serving.filter_options(),
+        "overview, whole period, all warehouses": lambda: serving.overview(serving.Filters(first, last, None)),
+        "overview, one month, one warehouse": lambda: serving.overview(serving.Filters(a_month_ago, last, some_wh)),
+        "overview by month": lambda: serving.overview(serving.Filters(first, last, None), grain="month"),
+        "inventory, all": lambda: serving.inventory(),
+        "inventory, search": lambda: serving.inventory(search="茶"),
+        "pipeline status": lambda: serving.pipeline_status(),
+    }
+    timings = {}
+    for name, call in calls.items():
+        samples = []
+        for _ in range(QUERY_REPEATS):
+            serving._run.clear()
+            start = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - start) * 1000)
+        samples.sort()
+        timings[name] = {"median_ms": round(statistics.median(samples), 1),
+                         "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 1),
+                         "max_ms": round(samples[-1], 1)}
+        print(f"  query {name}: median {timings[name]['median_ms']} ms", flush=True)
+    return timings
+
+
+def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
+    data_dir = ROOT / "data" / "bench" / f"scale-{scale:g}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    env = {"JXC_DATA_DIR": str(data_dir), "JXC_DATABASE_URL": f"sqlite:///{data_dir / 'jxc.sqlite'}"}
+    py = str(VENV_BIN / "python")
+    jxc = str(VENV_BIN / "jxc")
+    print(f"scale {scale:g} ({'bulk path' if bulk else 'services'}) in {data_dir}", flush=True)
+    result: dict[str, Any] = {"scale": scale, "generator": "bulk" if bulk else "services"}
+    gen = [py, "-m", "bench.generate", "--scale", str(scale)] + (["--bulk"] if bulk else [])
+    result["generate"] = _step("generate", gen, env)
+    result["store_mb"] = round((data_dir / "jxc.sqlite").stat().st_size / 2**20)
+    result["full_pipeline"] = _step("full pipeline", [jxc, "pipeline", "run", "--full"], env)
+    result["simulate_one_day"] = _step("simulate one more day", [py, "-m", "bench.generate", "--extend", "1"], env)
+    result["incremental_pipeline"] = _step("incremental pipeline", [jxc, "pipeline", "run"], env)
+    result["warehouse_mb"] = round((data_dir / "warehouse.duckdb").stat().st_size / 2**20)
+    result["serving_mb"] = round((data_dir / "serving.duckdb").stat().st_size / 2**20)
+    result["queries"] = _time_queries(data_dir)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,20", help="comma-separated scales (default 1,20)")
+    parser.add_argument("--bulk-from", type=float, default=5.0, help="use the bulk generator from this scale up")
+    args = parser.parse_args()
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": [bench_scale(float(s), bulk=float(s) >= args.bulk_from) for s in args.scales.split(",")],
+    }
+    out = ROOT / "bench" / "results" / "latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    (ROOT / "docs" / "benchmarks.md").write_text(render_markdown(results), encoding="utf-8")
+    print(f"wrote {out} and docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
