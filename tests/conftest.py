@@ -50,6 +50,16 @@ def store_engine(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
     engine.dispose()
 
 
+@pytest.fixture
+def dagster_home(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throwaway DAGSTER_HOME inside the test's data dir."""
+    from orchestration.home import ensure_dagster_home
+
+    # setenv first so that monkeypatch restores DAGSTER_HOME after the test
+    monkeypatch.setenv("DAGSTER_HOME", str(data_dir / "dagster_home"))
+    return ensure_dagster_home()
+
+
 def _pg_admin() -> Engine:
     engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:

@@ -1,14 +1,10 @@
-"""Fixtures for the orchestration tests: a tiny company in a fresh store, and a throwaway DAGSTER_HOME."""
+"""Fixtures for the orchestration tests: a tiny company in a fresh store (DAGSTER_HOME: tests/conftest.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from tiny_company import build_tiny_company
-
-from orchestration.home import ensure_dagster_home
 
 
 @pytest.fixture
@@ -16,9 +12,3 @@ def tiny_store(store_engine: Engine) -> dict[str, int]:
     """The tiny company posted into the test's store; returns its ids."""
     return build_tiny_company(store_engine)
 
-
-@pytest.fixture
-def dagster_home(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    # setenv first so that monkeypatch restores DAGSTER_HOME after the test
-    monkeypatch.setenv("DAGSTER_HOME", str(data_dir / "dagster_home"))
-    return ensure_dagster_home()
