@@ -65,7 +65,7 @@ def _quiet_output(log_path: Path) -> Iterator[None]:
     """Send what the run prints (dbt's log lines) to a file and keep INFO logging off the terminal,
     so the only thing on screen is the progress display."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    handlers = logging.getLogger().handlers
+    handlers = list(logging.getLogger().handlers)  # a copy: the run adds handlers of its own
     levels = [h.level for h in handlers]
     for handler in handlers:
         handler.setLevel(max(handler.level, logging.WARNING))
