@@ -39,7 +39,8 @@ def streamlit_service(port: int = 8501) -> Service:
 
 def dagster_service(port: int = 3000, host: str = "0.0.0.0") -> Service:
     # `dagster dev` runs the webserver AND the daemon, so schedules and sensors tick.
-    return Service("dagster", ("dagster", "dev", "-m", "orchestration.definitions", "-p", str(port), "-h", host), port)
+    return Service("dagster", ("dagster", "dev", "-m", "orchestration.definitions", "-p", str(port), "-h", host,
+                                "--log-level", "warning"), port)
 
 
 def port_in_use(port: int) -> bool:

@@ -23,12 +23,13 @@ grain = st.segmented_control(t("ui.filter.grain"), ["day", "month"], default="da
                              format_func=lambda g: t(f"ui.grain.{g}")) or "day"
 data = serving.overview(filters, grain)
 
-cols = st.columns(5)
-cols[0].metric(t("ui.kpi.sales_amount"), money(data.kpis.sales_amount))
-cols[1].metric(t("ui.kpi.purchase_amount"), money(data.kpis.purchase_amount))
-cols[2].metric(t("ui.kpi.stock_value"), money(data.kpis.stock_value), help=t("ui.kpi.stock_value_help"))
-cols[3].metric(t("ui.kpi.stock_quantity"), quantity(data.kpis.stock_quantity))
-cols[4].metric(t("ui.kpi.alert_count"), data.kpis.alert_count)
+# Two rows: amounts to the cent need the width (five in a row were cut off at ¥ millions).
+money_cols, count_cols = st.columns(3), st.columns(3)
+money_cols[0].metric(t("ui.kpi.sales_amount"), money(data.kpis.sales_amount))
+money_cols[1].metric(t("ui.kpi.purchase_amount"), money(data.kpis.purchase_amount))
+money_cols[2].metric(t("ui.kpi.stock_value"), money(data.kpis.stock_value), help=t("ui.kpi.stock_value_help"))
+count_cols[0].metric(t("ui.kpi.stock_quantity"), quantity(data.kpis.stock_quantity))
+count_cols[1].metric(t("ui.kpi.alert_count"), data.kpis.alert_count)
 
 left, right = st.columns(2)
 with left:
