@@ -24,6 +24,7 @@ from typing import Any
 
 from bench.measure import Measurement, run_measured
 from bench.report import render_markdown
+from bench.steps import step_durations
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -94,6 +95,7 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["warehouse_mb"] = round((data_dir / "warehouse.duckdb").stat().st_size / 2**20)
     result["serving_mb"] = round((data_dir / "serving.duckdb").stat().st_size / 2**20)
     result["queries"] = _time_queries(data_dir)
+    result["dagster_steps"] = step_durations(data_dir / "dagster_home")
     return result
 
 
