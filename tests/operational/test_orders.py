@@ -175,3 +175,16 @@ def test_opening_balance_and_decimal_quantities(tiny_sqlite):
     with unit_of_work(t.engine) as s:
         assert on_hand(s, t.water, t.wh1) == Decimal("10.0000")
         assert monitoring.ledger_totals(s) == {(t.water, t.wh1): Decimal("10.0000")}
+
+
+def test_stock_snapshot_as_of_an_extracted_ledger_id(tiny_sqlite):
+    t = tiny_sqlite
+    with unit_of_work(t.engine) as s:
+        first = post_opening_balance(s, t.water, t.wh1, Decimal("10"), Decimal("1.2"), date(2026, 1, 1))
+        post_opening_balance(s, t.water, t.wh1, Decimal("5"), Decimal("1.2"), date(2026, 1, 2))
+        first_id = first.id
+    with unit_of_work(t.engine) as s:
+        snap = monitoring.stock_snapshot(s, up_to_ledger_id=first_id)
+        assert snap.ledger_as_of == {(t.water, t.wh1): Decimal("10")}  # the row posted after the extract is left out
+        assert snap.ledger_now == snap.balances == {(t.water, t.wh1): Decimal("15")}
+        assert monitoring.stock_snapshot(s, up_to_ledger_id=first_id + 1).ledger_as_of == snap.ledger_now
