@@ -30,6 +30,17 @@ def upgrade(engine: Engine | None = None) -> str:
     return current_revision(engine)
 
 
+def reset(engine: Engine | None = None) -> str:
+    """Drop every table of the store and migrate it again (``jxc demo --force``); the revision."""
+    from operational.models import Base
+
+    engine = engine or get_engine()
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    return upgrade(engine)
+
+
 def current_revision(engine: Engine | None = None) -> str:
     engine = engine or get_engine()
     with engine.connect() as conn:

@@ -83,8 +83,8 @@ def demo(
     """Generate the demo company (a wholesale distributor) into an empty store."""
     from operational.db import get_engine
     from operational.demo import generate
-    from operational.migrate import upgrade
-    from orchestration.store_info import has_data, reset_store
+    from operational.migrate import reset, upgrade
+    from orchestration.store_info import has_data
 
     engine = get_engine()
     upgrade(engine)
@@ -95,7 +95,7 @@ def demo(
         if not force:
             raise JxcError("the store already has data; the demo needs an empty store "
                            "(use --if-empty to skip, or --force to erase it first)")
-        reset_store(engine)
+        reset(engine)
         console.print("[yellow]store erased[/]; run `jxc pipeline run --full` afterwards to rebuild the warehouse")
     end = date.fromisoformat(end_date) if end_date else None
     started = time.monotonic()

@@ -47,19 +47,6 @@ def existing_store(settings: Settings) -> Engine:
     return engine
 
 
-def reset_store(engine: Engine) -> str:
-    """Drop every table of the store and migrate it again (``jxc demo --force``); the revision."""
-    from sqlalchemy import text
-
-    from operational.migrate import upgrade
-    from operational.models import Base
-
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    return upgrade(engine)
-
-
 def has_data(engine: Engine) -> bool:
     from operational.demo.summary import summarize
 

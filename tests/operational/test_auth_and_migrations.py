@@ -64,3 +64,13 @@ def test_read_only_session_does_not_block_on_a_writer(store_engine):
             assert reader.query(Warehouse).count() == 0  # sees the last committed state, no wait
     with read_only(store_engine) as reader:
         assert reader.query(Warehouse).count() == 1
+
+
+def test_reset_empties_the_store_and_keeps_it_migrated(store_engine):
+    from operational.migrate import reset
+
+    with unit_of_work(store_engine) as s:
+        s.add(Warehouse(code="WH1", name="主仓"))
+    assert reset(store_engine) == current_revision(store_engine) != ""
+    with unit_of_work(store_engine) as s:
+        assert s.query(Warehouse).count() == 0
