@@ -78,13 +78,13 @@ def choice(value: Any, allowed: tuple[str, ...], field: str, *, record: str | No
 
 
 def get_or_fail(session: Session, model: type, key: Any, entity: str, *, field: str | None = None,
-                line_no: int | None = None, record: str | None = None, for_update: bool = False) -> Any:
+                line_no: int | None = None, record: str | None = None) -> Any:
     """Load a row by primary key or raise NotFoundError naming the entity and key."""
     where = _path(field, line_no) if field else None
     if key is None or key == "":
         raise ValidationError("required", field=where, record=record, field_label=f"field.{entity}",
                               line_no=line_no)
-    obj = session.get(model, key, with_for_update=for_update)
+    obj = session.get(model, key)
     if obj is None:
         raise NotFoundError("not_found", field=where, record=record,
                             entity=f"entity.{entity}", key=key, line_no=line_no)
