@@ -3,6 +3,7 @@
 from operational.models.base import Base, utcnow
 from operational.models.documents import (
     CANCELLED,
+    CLOSED,
     COMPLETED,
     CONFIRMED,
     DRAFT,
@@ -20,7 +21,9 @@ from operational.models.documents import (
 )
 from operational.models.master import (
     ROLES,
+    SUPPLIER_STATUSES,
     VALUATION_METHODS,
+    WAREHOUSE_KINDS,
     AppUser,
     Company,
     Customer,
@@ -29,14 +32,34 @@ from operational.models.master import (
     ProductCategory,
     StockLimit,
     Supplier,
+    SupplierPrice,
     Warehouse,
 )
 from operational.models.stock import MOVEMENT_TYPES, StockBalance, StockLedger
+from operational.models.stock_documents import (
+    COUNTING,
+    IN_TRANSIT,
+    QUARANTINE,
+    RECEIVED,
+    RESTOCK,
+    RETURN_DISPOSITIONS,
+    PurchaseReturn,
+    PurchaseReturnLine,
+    SalesReturn,
+    SalesReturnLine,
+    Stocktake,
+    StocktakeLine,
+    StockTransfer,
+    StockTransferLine,
+)
 
 __all__ = [
-    "Base", "utcnow", "CANCELLED", "COMPLETED", "CONFIRMED", "DRAFT", "PARTIAL", "POSTED",
+    "Base", "utcnow", "CANCELLED", "CLOSED", "COMPLETED", "CONFIRMED", "DRAFT", "PARTIAL", "POSTED",
     "DocSequence", "GoodsReceipt", "GoodsReceiptLine", "PurchaseOrder", "PurchaseOrderLine",
     "SalesOrder", "SalesOrderLine", "Shipment", "ShipmentLine", "ROLES", "VALUATION_METHODS",
     "AppUser", "Company", "Customer", "Employee", "Product", "ProductCategory", "StockLimit",
-    "Supplier", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger",
+    "Supplier", "SupplierPrice", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger", "SUPPLIER_STATUSES",
+    "WAREHOUSE_KINDS", "COUNTING", "IN_TRANSIT", "QUARANTINE", "RECEIVED", "RESTOCK", "RETURN_DISPOSITIONS",
+    "PurchaseReturn", "PurchaseReturnLine", "SalesReturn", "SalesReturnLine", "Stocktake", "StocktakeLine",
+    "StockTransfer", "StockTransferLine",
 ]

@@ -13,7 +13,9 @@ from operational.types import Money, Qty, Rate, UnitPrice
 
 # Order states (the same machine for purchase and sales orders).
 DRAFT, CONFIRMED, PARTIAL, COMPLETED, CANCELLED = "draft", "confirmed", "partial", "completed", "cancelled"
-ORDER_STATES = (DRAFT, CONFIRMED, PARTIAL, COMPLETED, CANCELLED)
+# Closed: fulfilled in part, the remainder (backorder) cancelled.
+CLOSED = "closed"
+ORDER_STATES = (DRAFT, CONFIRMED, PARTIAL, COMPLETED, CLOSED, CANCELLED)
 # Posting documents (receipts, shipments) are posted when saved; cancelling posts reversals.
 POSTED = "posted"
 
@@ -70,6 +72,10 @@ class GoodsReceipt(Timestamped, Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
     receipt_date: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default=POSTED)
+    # Landed costs (到岸费用) entered with the receipt, allocated to its lines by value or quantity.
+    freight_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
+    duty_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
+    allocation_basis: Mapped[str] = mapped_column(String(10), default="value", server_default="value")
     note: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     lines: Mapped[list[GoodsReceiptLine]] = relationship(
@@ -85,9 +91,16 @@ class GoodsReceiptLine(Timestamped, Base):
     line_no: Mapped[int] = mapped_column(Integer)
     po_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    # quantity is what was accepted at inspection and entered stock; rejected goods stay the
+    # supplier's and the order line remains open for them.
     quantity: Mapped[Decimal] = mapped_column(Qty())
+    rejected_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    # unit_cost = order price net of discount + landed_cost / quantity; amount is at order price.
     unit_cost: Mapped[Decimal] = mapped_column(UnitPrice())
     amount: Mapped[Decimal] = mapped_column(Money())
+    landed_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
+    returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
     receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
 
 
@@ -150,4 +163,5 @@ class ShipmentLine(Timestamped, Base):
     so_line_id: Mapped[int] = mapped_column(ForeignKey("sales_order_line.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
+    returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")

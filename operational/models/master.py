@@ -9,9 +9,11 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from operational.models.base import Base, Timestamped
-from operational.types import Money, Qty, UnitPrice
+from operational.types import Money, Qty, Rate, UnitPrice
 
 VALUATION_METHODS = ("moving_average", "fifo")
+WAREHOUSE_KINDS = ("normal", "transit", "quarantine")
+SUPPLIER_STATUSES = ("active", "on_hold", "blocked")
 ROLES = ("admin", "purchasing", "sales", "warehouse", "finance", "manager", "analyst")
 
 
@@ -32,6 +34,9 @@ class Warehouse(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(300))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "transit" holds goods between the two legs of a transfer (在途); "quarantine" holds returned
+    # goods awaiting inspection (待检). Both are ordinary stock locations for the ledger.
+    kind: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
 
 
 class ProductCategory(Timestamped, Base):
@@ -92,7 +97,33 @@ class Supplier(Timestamped, Base):
     address: Mapped[str | None] = mapped_column(String(300))
     lead_time_days: Mapped[int] = mapped_column(Integer, default=7)
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    # active: orders and receipts; on_hold: no new orders, open ones may still be received;
+    # blocked: neither.
     status: Mapped[str] = mapped_column(String(20), default="active")
+    category: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(100))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account: Mapped[str | None] = mapped_column(String(50))
+    # Share of an order line's quantity that may be accepted beyond it (0.05 = 5 %).
+    over_receipt_tolerance: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0), server_default="0")
+
+
+class SupplierPrice(Timestamped, Base):
+    """One price of one product from one supplier from a date on (供应商价目表). A new price is a
+    new row, so the rows of a supplier × product are its price history."""
+
+    __tablename__ = "supplier_price"
+    __table_args__ = (UniqueConstraint("supplier_id", "product_id", "valid_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    price: Mapped[Decimal] = mapped_column(UnitPrice())
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    min_order_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    order_multiple: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(1))
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    is_preferred: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Customer(Timestamped, Base):
@@ -107,6 +138,9 @@ class Customer(Timestamped, Base):
     credit_limit: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    grade: Mapped[str | None] = mapped_column(String(10))  # A / B / C
+    email: Mapped[str | None] = mapped_column(String(100))
+    discount_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0), server_default="0")
 
 
 class AppUser(Timestamped, Base):

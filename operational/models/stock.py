@@ -21,6 +21,7 @@ MOVEMENT_TYPES = (
     "transfer_in",
     "stocktake_gain",
     "stocktake_loss",
+    "transit_loss",
 )
 
 
@@ -46,6 +47,9 @@ class StockLedger(Base):
     doc_id: Mapped[int] = mapped_column(Integer)
     doc_line_id: Mapped[int | None] = mapped_column(Integer)
     doc_no: Mapped[str] = mapped_column(String(30))
+    # A return points at the ledger row it returns (the receipt or the shipment), so valuation
+    # can give it back at that row's cost.
+    source_ledger_id: Mapped[int | None] = mapped_column(ForeignKey("stock_ledger.id"))
 
 
 class StockBalance(Base):

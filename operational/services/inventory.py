@@ -35,6 +35,7 @@ class Movement:
     unit_cost: Decimal | None = None
     line_no: int | None = None  # for error messages only
     record: str | None = None  # what the clerk is working on (the order), for error messages
+    source_ledger_id: int | None = None  # a return: the ledger row it returns
 
 
 def post_movements(session: Session, movements: list[Movement]) -> list[StockLedger]:
@@ -50,6 +51,7 @@ def post_movements(session: Session, movements: list[Movement]) -> list[StockLed
             movement_date=mv.movement_date, product_id=mv.product_id, warehouse_id=mv.warehouse_id,
             movement_type=mv.movement_type, quantity=mv.quantity, unit_cost=mv.unit_cost,
             doc_type=mv.doc_type, doc_id=mv.doc_id, doc_line_id=mv.doc_line_id, doc_no=mv.doc_no,
+            source_ledger_id=mv.source_ledger_id,
         )
         session.add(row)
         rows.append(row)

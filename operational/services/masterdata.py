@@ -9,7 +9,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from operational.models import (
+    SUPPLIER_STATUSES,
     VALUATION_METHODS,
+    WAREHOUSE_KINDS,
     Company,
     Customer,
     Employee,
@@ -35,10 +37,12 @@ def create_company(session: Session, name: str, **fields: Any) -> Company:
     return company
 
 
-def create_warehouse(session: Session, code: str, name: str, address: str | None = None) -> Warehouse:
+def create_warehouse(session: Session, code: str, name: str, address: str | None = None, *,
+                     kind: str = "normal") -> Warehouse:
     code = required_text(code, "code")
     _unique(session, Warehouse, Warehouse.code, code, "warehouse", "code")
-    wh = Warehouse(code=code, name=required_text(name, "name", record=code), address=address)
+    wh = Warehouse(code=code, name=required_text(name, "name", record=code), address=address,
+                   kind=choice(kind, WAREHOUSE_KINDS, "kind", record=code))
     session.add(wh)
     session.flush()
     return wh
@@ -113,6 +117,14 @@ def create_supplier(session: Session, code: str, name: str, *, lead_time_days: i
     supplier = Supplier(code=code, name=required_text(name, "name", record=code),
                         lead_time_days=lead_time_days, payment_terms_days=payment_terms_days, **fields)
     session.add(supplier)
+    session.flush()
+    return supplier
+
+
+def set_supplier_status(session: Session, supplier_id: int | None, status: str) -> Supplier:
+    """active / on_hold (no new orders) / blocked (no new orders, no receipts)."""
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    supplier.status = choice(status, SUPPLIER_STATUSES, "status", record=supplier.code)
     session.flush()
     return supplier
 

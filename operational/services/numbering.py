@@ -15,6 +15,10 @@ PREFIXES = {
     "goods_receipt": "GR",
     "sales_order": "SO",
     "shipment": "SH",
+    "purchase_return": "PR",
+    "sales_return": "SR",
+    "stock_transfer": "TR",
+    "stocktake": "ST",
 }
 
 

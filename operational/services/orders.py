@@ -1,8 +1,10 @@
 """The order → fulfilment machine shared by purchasing (PO → goods receipt) and sales
 (SO → shipment). One implementation, described per side by an ``OrderKind``.
 
-States: draft → confirmed → partial → completed, and draft/confirmed → cancelled. Fulfilment
-documents are posted when saved; each line appends a stock-ledger row in the same transaction.
+States: draft → confirmed → partial → completed; draft/confirmed → cancelled; partial → closed
+(the backorder cancelled). Fulfilment documents are posted when saved; each line appends a
+stock-ledger row in the same transaction. Receipts also carry inspection (accepted and rejected
+quantity), the supplier's over-receipt tolerance and landed costs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from operational.models import (
     CANCELLED,
+    CLOSED,
     COMPLETED,
     CONFIRMED,
     DRAFT,
@@ -51,8 +54,10 @@ class OrderKind:
     sign: int  # +1 into stock, -1 out of stock
     over_code: str  # "over_receipt"
     action: str  # "action.receive"
-    carries_cost: bool  # receipts enter at their unit cost
+    carries_cost: bool  # receipts enter at their unit cost, inspected, with landed costs
 
+
+ALLOCATION_BASES = ("value", "quantity")
 
 @dataclass
 class OrderLineInput:
@@ -65,8 +70,21 @@ class OrderLineInput:
 
 @dataclass
 class FulfilLineInput:
+    """``quantity`` is what is accepted into stock; receipts may also reject some at inspection."""
+
     order_line_id: int
     quantity: Any
+    rejected_qty: Any = 0
+    reject_reason: str | None = None
+
+
+@dataclass
+class LandedCosts:
+    """Freight and duty paid for a receipt, spread over its lines by value or by quantity."""
+
+    freight: Any = 0
+    duty: Any = 0
+    basis: str = "value"
 
 
 @dataclass
@@ -90,8 +108,8 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
     partner = get_or_fail(session, kind.partner_model, header.partner_id, kind.partner_entity,
                           field=kind.partner_field)
     if getattr(partner, "status", "active") != "active":
-        raise ValidationError("inactive", field=kind.partner_field, entity=f"entity.{kind.partner_entity}",
-                              key=partner.code)
+        raise ValidationError("partner_not_active", field=kind.partner_field, entity=f"entity.{kind.partner_entity}",
+                              key=partner.code, state=f"state.{partner.status}")
     warehouse = get_or_fail(session, Warehouse, header.warehouse_id, "warehouse", field="warehouse_id")
     if not warehouse.is_active:
         raise ValidationError("inactive", field="warehouse_id", entity="entity.warehouse", key=warehouse.code)
@@ -161,41 +179,53 @@ def cancel_order(session: Session, kind: OrderKind, order_id: int) -> Any:
     return order
 
 
+def close_order(session: Session, kind: OrderKind, order_id: int) -> Any:
+    """Close a partly fulfilled order: what is still open (the backorder) is cancelled."""
+    order = _load_order(session, kind, order_id)
+    _require_state(order, (PARTIAL,), "action.close")
+    order.status = CLOSED
+    session.flush()
+    return order
+
+
+def open_quantity(line: Any, kind: OrderKind) -> Decimal:
+    return max(line.quantity - getattr(line, kind.done_qty_field), Decimal(0))
+
+
 def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, lines: list[FulfilLineInput],
-                 *, user_id: int | None = None, note: str | None = None) -> Any:
+                 *, user_id: int | None = None, note: str | None = None,
+                 landed: LandedCosts | None = None) -> Any:
     """Post a goods receipt or a shipment against a confirmed order (whole or partial)."""
     order = _load_order(session, kind, order_id)
     _require_state(order, (CONFIRMED, PARTIAL), kind.action)
+    partner = session.get(kind.partner_model, getattr(order, kind.partner_field))
+    if getattr(partner, "status", "active") == "blocked":
+        raise StateError("partner_blocked", record=order.doc_no, field=kind.partner_field,
+                         entity=f"entity.{kind.partner_entity}", key=partner.code)
     when = required_date(on, kind.fulfil_date_field, record=order.doc_no)
     if when < order.order_date:
         raise ValidationError("date_order", record=order.doc_no, field=kind.fulfil_date_field,
                               field_label=f"field.{kind.fulfil_date_field}", other_label="field.order_date")
     by_id = {line.id: line for line in order.lines}
-    wanted = [line for n, line in enumerate(lines, start=1)
-              if to_decimal(line.quantity or 0, "quantity", record=order.doc_no, line_no=n) != 0]
-    if not wanted:
-        raise ValidationError("no_lines", record=order.doc_no, field="lines")
+    parsed = _parse_fulfil_lines(order, kind, by_id, lines, tolerance=getattr(partner, "over_receipt_tolerance", 0))
+    costs = _landed_costs(order, landed, parsed) if kind.carries_cost else {}
     doc = kind.fulfil_model(
         doc_no=next_doc_no(session, kind.fulfil_entity, when), warehouse_id=order.warehouse_id,
         created_by=user_id, note=note,
         **{kind.fulfil_date_field: when, f"{kind.order_entity}_id": order.id,
            kind.partner_field: getattr(order, kind.partner_field)},
     )
-    for n, item in enumerate(wanted, start=1):
-        ol = by_id.get(item.order_line_id)
-        if ol is None:
-            raise ValidationError("line_not_in_order", record=order.doc_no, field=f"lines.{n}.order_line_id",
-                                  line_no=n, order_no=order.doc_no)
-        qty = positive(item.quantity, "quantity", record=order.doc_no, line_no=ol.line_no)
-        remaining = ol.quantity - getattr(ol, kind.done_qty_field)
-        if qty > remaining:
-            raise ValidationError(kind.over_code, record=order.doc_no, field=f"lines.{ol.line_no}.quantity",
-                                  line_no=ol.line_no, quantity=qty, remaining=remaining)
+    if kind.carries_cost and landed is not None:
+        doc.freight_amount, doc.duty_amount, doc.allocation_basis = costs["freight"], costs["duty"], costs["basis"]
+    for n, (ol, qty, rejected, reason) in enumerate(parsed, start=1):
         setattr(ol, kind.done_qty_field, getattr(ol, kind.done_qty_field) + qty)
         fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id}
         if kind.carries_cost:
-            unit_cost = (ol.unit_price * (1 - ol.discount_rate)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            fields.update(unit_cost=unit_cost, amount=line_amount(qty, ol.unit_price, ol.discount_rate))
+            share = costs.get(ol.id, Decimal(0))
+            net = ol.unit_price * (1 - ol.discount_rate)
+            unit_cost = (net + share / qty if qty else net).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+            fields.update(unit_cost=unit_cost, amount=line_amount(qty, ol.unit_price, ol.discount_rate),
+                          landed_cost=share, rejected_qty=rejected, reject_reason=reason)
         doc.lines.append(kind.fulfil_line_model(line_no=n, product_id=ol.product_id, quantity=qty, **fields))
     session.add(doc)
     session.flush()
@@ -205,11 +235,82 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
                  doc_id=doc.id, doc_line_id=dl.id, doc_no=doc.doc_no,
                  unit_cost=getattr(dl, "unit_cost", None), line_no=by_id[getattr(dl, kind.fulfil_line_ref)].line_no,
                  record=order.doc_no)
-        for dl in doc.lines
+        for dl in doc.lines if dl.quantity > 0
     ])
     _refresh_status(order, kind)
     session.flush()
     return doc
+
+
+def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], lines: list[FulfilLineInput],
+                        *, tolerance: Any) -> list[tuple[Any, Decimal, Decimal, str | None]]:
+    """Validate the lines of a receipt/shipment; (order line, accepted, rejected, reason) per line."""
+    tolerance = Decimal(tolerance or 0)
+    parsed = []
+    for n, item in enumerate(lines, start=1):
+        qty = to_decimal(item.quantity or 0, "quantity", record=order.doc_no, line_no=n)
+        rejected = to_decimal(item.rejected_qty or 0, "rejected_qty", record=order.doc_no, line_no=n)
+        if qty == 0 and rejected == 0:
+            continue
+        ol = by_id.get(item.order_line_id)
+        if ol is None:
+            raise ValidationError("line_not_in_order", record=order.doc_no, field=f"lines.{n}.order_line_id",
+                                  line_no=n, order_no=order.doc_no)
+        for value, name in ((qty, "quantity"), (rejected, "rejected_qty")):
+            if value < 0:
+                raise ValidationError("must_not_be_negative", record=order.doc_no, line_no=ol.line_no,
+                                      field=f"lines.{ol.line_no}.{name}", field_label=f"field.{name}")
+        if rejected and not kind.carries_cost:
+            raise ValidationError("invalid_choice", record=order.doc_no, field=f"lines.{ol.line_no}.rejected_qty",
+                                  field_label="field.rejected_qty", value=rejected, line_no=ol.line_no)
+        reason = (item.reject_reason or "").strip() or None
+        if rejected and reason is None:
+            raise ValidationError("required", record=order.doc_no, field=f"lines.{ol.line_no}.reject_reason",
+                                  field_label="field.reject_reason", line_no=ol.line_no)
+        # Tolerance applies to the ordered quantity; what was already accepted counts against it.
+        allowed = (ol.quantity * (1 + tolerance)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        remaining = allowed - getattr(ol, kind.done_qty_field)
+        if qty > remaining:
+            raise ValidationError(kind.over_code, record=order.doc_no, field=f"lines.{ol.line_no}.quantity",
+                                  line_no=ol.line_no, quantity=qty, remaining=max(remaining, Decimal(0)))
+        parsed.append((ol, qty, rejected, reason))
+    if not parsed:
+        raise ValidationError("no_lines", record=order.doc_no, field="lines")
+    return parsed
+
+
+def _landed_costs(order: Any, landed: LandedCosts | None,
+                  parsed: list[tuple[Any, Decimal, Decimal, str | None]]) -> dict[Any, Any]:
+    """Spread freight + duty over the accepted lines by value or quantity, to the cent; the last
+    line takes the rounding remainder so the shares add up exactly."""
+    if landed is None:
+        return {}
+    freight = _money(landed.freight, "freight_amount", order.doc_no)
+    duty = _money(landed.duty, "duty_amount", order.doc_no)
+    if landed.basis not in ALLOCATION_BASES:
+        raise ValidationError("invalid_choice", record=order.doc_no, field="allocation_basis",
+                              field_label="field.allocation_basis", value=landed.basis)
+    total = freight + duty
+    accepted = [(ol, qty) for ol, qty, _, _ in parsed if qty > 0]
+    weights = [qty * ol.unit_price * (1 - ol.discount_rate) if landed.basis == "value" else qty
+               for ol, qty in accepted]
+    weight_sum = sum(weights, Decimal(0))
+    if total and (not accepted or weight_sum == 0):
+        raise ValidationError("landed_cost_without_basis", record=order.doc_no, field="allocation_basis")
+    shares: dict[Any, Any] = {"freight": freight, "duty": duty, "basis": landed.basis}
+    left = total
+    for i, ((ol, _), weight) in enumerate(zip(accepted, weights, strict=True)):
+        share = left if i == len(accepted) - 1 else (total * weight / weight_sum).quantize(CENT, ROUND_HALF_UP)
+        shares[ol.id] = share
+        left -= share
+    return shares
+
+
+def _money(value: Any, field: str, record: str) -> Decimal:
+    amount = to_decimal(value or 0, field, record=record)
+    if amount < 0:
+        raise ValidationError("must_not_be_negative", record=record, field=field, field_label=f"field.{field}")
+    return amount.quantize(CENT, ROUND_HALF_UP)
 
 
 def _refresh_status(order: Any, kind: OrderKind) -> None:

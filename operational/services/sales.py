@@ -36,6 +36,11 @@ def cancel_sales_order(session: Session, order_id: int) -> SalesOrder:
     return orders.cancel_order(session, SALES, order_id)
 
 
+def close_sales_order(session: Session, order_id: int) -> SalesOrder:
+    """Close a partly shipped order; the backorder is cancelled."""
+    return orders.close_order(session, SALES, order_id)
+
+
 def ship_goods(session: Session, order_id: int, ship_date: date | str, lines: list[FulfilLineInput],
                *, user_id: int | None = None, note: str | None = None) -> Shipment:
     """Post a shipment (whole or partial); refused if stock would go negative."""
