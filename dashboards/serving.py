@@ -236,7 +236,7 @@ def inventory(warehouse_id: int | None = None, search: str = "", limit: int = 10
         query(f"""
             SELECT p.sku, p.product_name, p.barcode, p.category_name, w.warehouse_name,
                    s.on_hand_quantity::DOUBLE AS on_hand_quantity, p.unit,
-                   s.reference_unit_cost::DOUBLE AS reference_unit_cost, s.stock_value::DOUBLE AS stock_value,
+                   s.unit_cost::DOUBLE AS unit_cost, s.stock_value::DOUBLE AS stock_value,
                    s.last_movement_date
             FROM mart_stock_current s
             JOIN dim_product p ON p.product_id = s.product_id

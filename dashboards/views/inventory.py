@@ -12,7 +12,7 @@ from dashboards.i18n import t
 from dashboards.session import require_page
 
 STOCK_COLUMNS = ("sku", "product_name", "barcode", "category_name", "warehouse_name", "on_hand_quantity", "unit",
-                 "reference_unit_cost", "stock_value", "last_movement_date")
+                 "unit_cost", "stock_value", "last_movement_date")
 ALERT_COLUMNS = ("sku", "product_name", "warehouse_name", "alert_type", "on_hand_quantity", "min_qty", "max_qty",
                  "suggested_quantity")
 ROW_LIMIT = 1000

@@ -21,27 +21,39 @@ def test_dim_date_spans_first_document_to_last_day(built):
     assert rows[1][4:] == (10, 1, False)  # Monday 2 March starts ISO week 10
 
 
-def test_inventory_daily_closing_quantities(built):
+def test_inventory_daily_closing_quantities_and_values(built):
     ids = built.company.ids
     rows = built.warehouse.rows(
-        f"select date_day, closing_quantity, reference_unit_cost, closing_value from marts.mart_inventory_daily "
+        f"select date_day, closing_quantity, closing_value from marts.mart_inventory_daily "
         f"where product_id = {ids['a']} and warehouse_id = {ids['wh1']} order by date_day")
+    # A is moving average, company-wide; each warehouse holds its share by quantity and the
+    # largest holding (WH1) takes the rounding remainder:
+    # 03-01 100 @ 1.10 = 110.00
+    # 03-02 + WH2 20 @ 1.15: 120 worth 133.00; WH2 133 × 20/120 = 22.17, WH1 110.83
+    # 03-03 + 50 @ 1.30 = 65.00: 170 worth 198.00; WH2 198 × 20/170 = 23.29, WH1 174.71
+    # 03-04 ships 60 × 198/170 = 69.88: 110 worth 128.12; WH2 23.29, WH1 104.83
+    # 03-05 ships 30 × 128.12/110 = 34.94: 80 worth 93.18; WH2 93.18/4 = 23.295 → 23.30, WH1 69.88
+    # 03-06 ships 20 × 93.18/80 = 23.295 → 23.30: 60 worth 69.88; WH2 23.29, WH1 46.59
     assert rows == [
-        (date(2026, 3, 1), D("100"), D("1.1"), D("110.00")),
-        (date(2026, 3, 2), D("100"), D("1.15"), D("115.00")),  # company-wide: WH2's opening sets the cost
-        (date(2026, 3, 3), D("150"), D("1.3"), D("195.00")),
-        (date(2026, 3, 4), D("90"), D("1.3"), D("117.00")),
-        (date(2026, 3, 5), D("60"), D("1.3"), D("78.00")),
-        (date(2026, 3, 6), D("40"), D("1.3"), D("52.00")),
+        (date(2026, 3, 1), D("100"), D("110.00")),
+        (date(2026, 3, 2), D("100"), D("110.83")),
+        (date(2026, 3, 3), D("150"), D("174.71")),
+        (date(2026, 3, 4), D("90"), D("104.83")),
+        (date(2026, 3, 5), D("60"), D("69.88")),
+        (date(2026, 3, 6), D("40"), D("46.59")),
     ]
-    b = built.warehouse.rows(f"select closing_quantity, reference_unit_cost from marts.mart_inventory_daily "
+    wh2 = built.warehouse.rows(f"select closing_value from marts.mart_inventory_daily "
+                               f"where product_id = {ids['a']} and warehouse_id = {ids['wh2']} order by date_day")
+    assert [r[0] for r in wh2] == [D("22.17"), D("23.29"), D("23.29"), D("23.30"), D("23.29")]
+    b = built.warehouse.rows(f"select closing_quantity, closing_value, unit_cost from marts.mart_inventory_daily "
                              f"where product_id = {ids['b']} order by date_day")
-    assert b == [(D(20), D(2))] * 2 + [(D(60), D("2.25"))] * 4  # 2.50 less 10 %
+    # B: 20 @ 2.00 = 40.00, then 40 @ 2.25 (2.50 less 10 %) = 90.00 → 60 worth 130.00 (2.1667)
+    assert b == [(D(20), D("40.00"), D(2))] * 2 + [(D(60), D("130.00"), D("2.1667"))] * 4
     first = built.warehouse.rows(f"select min(date_day), count(*) from marts.mart_inventory_daily "
                                  f"where product_id = {ids['a']} and warehouse_id = {ids['wh2']}")
     assert first == [(date(2026, 3, 2), 5)]  # from its first movement, carried to the last day
-    # D never received: negative stock valued at its standard cost.
-    assert built.warehouse.rows(f"select date_day, closing_quantity, reference_unit_cost, closing_value "
+    # D never received: negative stock valued provisionally at its standard cost.
+    assert built.warehouse.rows(f"select date_day, closing_quantity, unit_cost, closing_value "
                                 f"from marts.mart_inventory_daily where product_id = {ids['d']}") == [
         (date(2026, 3, 6), D(-2), D(3), D("-6.00"))]
     assert built.warehouse.rows("select count(*) from marts.mart_inventory_daily") == [(6 + 6 + 5 + 1,)]
@@ -60,12 +72,12 @@ def test_last_day_equals_store_stock_balance(built):
 
 def test_stock_current(built):
     ids = built.company.ids
-    rows = built.warehouse.rows("select product_id, warehouse_id, on_hand_quantity, reference_unit_cost, "
+    rows = built.warehouse.rows("select product_id, warehouse_id, on_hand_quantity, unit_cost, "
                                 "stock_value, last_movement_date from marts.mart_stock_current")
     assert sorted(rows) == sorted([
-        (ids["a"], ids["wh1"], D(40), D("1.3"), D("52.00"), date(2026, 3, 6)),
-        (ids["b"], ids["wh1"], D(60), D("2.25"), D("135.00"), date(2026, 3, 3)),
-        (ids["a"], ids["wh2"], D(20), D("1.3"), D("26.00"), date(2026, 3, 2)),
+        (ids["a"], ids["wh1"], D(40), D("1.1648"), D("46.59"), date(2026, 3, 6)),  # 46.59 / 40 = 1.16475
+        (ids["b"], ids["wh1"], D(60), D("2.1667"), D("130.00"), date(2026, 3, 3)),
+        (ids["a"], ids["wh2"], D(20), D("1.1645"), D("23.29"), date(2026, 3, 2)),
         (ids["d"], ids["wh2"], D(-2), D(3), D("-6.00"), date(2026, 3, 6)),
     ])
 
@@ -112,14 +124,25 @@ def test_stock_movements_fact(built):
     assert rows == [("opening", 3, D(140)), ("receipt", 2, D(90)), ("shipment", 4, D(-112))]
 
 
-def test_reference_costs(built):
+def test_movement_valuation(built):
     ids = built.company.ids
-    rows = built.warehouse.rows("select product_id, cost_date, unit_cost from intermediate.int_reference_costs")
-    assert sorted(rows) == sorted([
-        (ids["a"], date(2026, 3, 1), D("1.1")), (ids["a"], date(2026, 3, 2), D("1.15")),
-        (ids["a"], date(2026, 3, 3), D("1.3")), (ids["b"], date(2026, 3, 1), D(2)),
-        (ids["b"], date(2026, 3, 3), D("2.25")),
-    ])
+    rows = built.warehouse.rows(
+        f"select movement_date, movement_type, quantity, unit_cost, movement_value, provisional "
+        f"from intermediate.int_movement_valuation where product_id in ({ids['a']}, {ids['d']}) "
+        f"order by product_id, movement_date, stock_ledger_id")
+    assert rows == [
+        (date(2026, 3, 1), "opening", D(100), D("1.1"), D("110.00"), False),
+        (date(2026, 3, 2), "opening", D(20), D("1.15"), D("23.00"), False),
+        (date(2026, 3, 3), "receipt", D(50), D("1.3"), D("65.00"), False),
+        (date(2026, 3, 4), "shipment", D(-60), D("1.1647"), D("-69.88"), False),  # 60 × 198/170
+        (date(2026, 3, 5), "shipment", D(-30), D("1.1647"), D("-34.94"), False),  # 30 × 128.12/110
+        (date(2026, 3, 6), "shipment", D(-20), D("1.1650"), D("-23.30"), False),  # 20 × 93.18/80
+        (date(2026, 3, 6), "shipment", D(-2), D(3), D("-6.00"), True),  # D: no receipt yet to settle it
+    ]
+    # Every product's warehouses add up to its value: the sum of its non-transfer movement values.
+    assert built.warehouse.rows(
+        "select sum(movement_value) from intermediate.int_movement_valuation") == built.warehouse.rows(
+        "select sum(stock_value) from marts.mart_stock_current")
 
 
 def test_contract_column_types(built):

@@ -7,5 +7,9 @@ select
     quantity,
     unit_cost,
     amount,
+    rejected_qty,
+    reject_reason,
+    landed_cost,
+    returned_qty,
     updated_at
 from {{ source('raw', 'goods_receipt_line') }}

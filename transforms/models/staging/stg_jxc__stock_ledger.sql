@@ -10,5 +10,6 @@ select
     doc_type,
     doc_id,
     doc_line_id,
-    doc_no
+    doc_no,
+    source_ledger_id
 from {{ source('raw', 'stock_ledger') }}

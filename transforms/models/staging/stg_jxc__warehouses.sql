@@ -4,6 +4,7 @@ select
     name as warehouse_name,
     address,
     is_active,
+    kind as warehouse_kind,
     created_at,
     updated_at
 from {{ source('raw', 'warehouse') }}

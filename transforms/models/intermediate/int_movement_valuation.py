@@ -1,0 +1,114 @@
+"""The cost of every stock movement, by the product's valuation method (moving average or FIFO).
+
+The rules live in ``operational.services.valuation`` (pure Python, unit-tested with hand-computed
+numbers); this model feeds it the warehouse's copy of the stock ledger. The same function values
+the store's ledger in the reconciliation check, so the two can only differ if the data differs.
+
+Incremental, per product: a product is revalued over its whole history when it has ledger rows
+not valued yet (new, or back-dated: the date does not matter, the product is recomputed) or its
+method or fallback cost changed. Every row of such a product is rewritten (delete+insert by
+ledger id) and stamped with the batch's ``valued_at``; ``revalued_from`` is the earliest date
+whose value changed, which is where the downstream daily closings start rewriting.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+
+from operational.services.valuation import value_ledger
+
+QTY, COST, MONEY = pa.decimal128(18, 4), pa.decimal128(18, 4), pa.decimal128(18, 2)
+SCHEMA = pa.schema([
+    ("stock_ledger_id", pa.int64()),
+    ("product_id", pa.int64()),
+    ("warehouse_id", pa.int64()),
+    ("movement_date", pa.date32()),
+    ("movement_type", pa.string()),
+    ("quantity", QTY),
+    ("unit_cost", COST),
+    ("movement_value", MONEY),
+    ("provisional", pa.bool_()),
+    ("layer_remaining_qty", QTY),
+    ("layer_unit_cost", COST),
+    ("valuation_method", pa.string()),
+    ("fallback_cost", COST),
+    ("revalued_from", pa.date32()),
+    ("valued_at", pa.timestamp("us")),
+])
+
+
+def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
+    dbt.config(
+        materialized="incremental",
+        unique_key="stock_ledger_id",
+        incremental_strategy="delete+insert",
+        on_schema_change="sync_all_columns",
+    )
+    ledger = dbt.ref("stg_jxc__stock_ledger")
+    products = dbt.ref("stg_jxc__products")
+    ledger.create_view("_ledger", replace=True)
+    products.create_view("_products", replace=True)
+    methods = {pid: (method, cost if cost is not None else Decimal(0)) for pid, method, cost in session.execute(
+        "select product_id, valuation_method, standard_cost from _products").fetchall()}
+
+    old_values: dict[int, Decimal] = {}
+    if dbt.is_incremental:
+        this = str(dbt.this)
+        session.execute(f"""
+            create or replace temp table _affected as
+            select distinct l.product_id from _ledger as l
+            anti join {this} as t on t.stock_ledger_id = l.stock_ledger_id
+            union
+            select distinct t.product_id from {this} as t
+            join _products as p on p.product_id = t.product_id
+            where t.valuation_method is distinct from p.valuation_method
+               or t.fallback_cost is distinct from coalesce(p.standard_cost, 0)
+        """)
+        old_values = dict(session.execute(f"""
+            select t.stock_ledger_id, t.movement_value from {this} as t semi join _affected as a using (product_id)
+        """).fetchall())
+        scope = "semi join _affected as a using (product_id)"
+    else:
+        scope = ""
+    rows = session.execute(f"""
+        select l.product_id, l.stock_ledger_id, l.movement_date, l.warehouse_id, l.movement_type, l.quantity,
+               l.unit_cost, l.source_ledger_id
+        from _ledger as l {scope}
+        order by l.product_id, l.movement_date, l.stock_ledger_id
+    """).fetchall()
+    return _table(value_ledger(rows, methods), methods, old_values, datetime.now(UTC).replace(tzinfo=None))
+
+
+def _table(valued, methods, old_values, valued_at) -> pa.Table:  # noqa: ANN001
+    cols: dict[str, list] = {name: [] for name in SCHEMA.names}
+    for product_id, result in valued:
+        method, fallback = methods.get(product_id, ("moving_average", Decimal(0)))
+        remaining: dict[int, list] = {}
+        for layer in result.layers:
+            entry = remaining.setdefault(layer.source_ledger_id, [Decimal(0), layer.unit_cost])
+            entry[0] += layer.quantity
+        # The first movement (in processing order) that is new or whose value moved; None if the
+        # product was revalued to the same figures (e.g. an unused fallback cost changed).
+        changed_from = next((mv.movement_date for mv in result.movements
+                             if old_values.get(mv.ledger_id) != mv.value), None)
+        for mv in result.movements:
+            layer = remaining.get(mv.ledger_id)
+            cols["stock_ledger_id"].append(mv.ledger_id)
+            cols["product_id"].append(product_id)
+            cols["warehouse_id"].append(mv.warehouse_id)
+            cols["movement_date"].append(mv.movement_date)
+            cols["movement_type"].append(mv.movement_type)
+            cols["quantity"].append(mv.quantity)
+            cols["unit_cost"].append(mv.unit_cost)
+            cols["movement_value"].append(mv.value)
+            cols["provisional"].append(mv.provisional)
+            cols["layer_remaining_qty"].append(layer[0] if layer else None)
+            cols["layer_unit_cost"].append(layer[1] if layer else None)
+            cols["valuation_method"].append(method)
+            cols["fallback_cost"].append(fallback)
+            cols["revalued_from"].append(changed_from)
+            cols["valued_at"].append(valued_at)
+    return pa.table(cols, schema=SCHEMA)

@@ -1,0 +1,9 @@
+select
+    id as purchase_return_line_id,
+    return_id as purchase_return_id,
+    line_no,
+    receipt_line_id as goods_receipt_line_id,
+    product_id,
+    quantity,
+    updated_at
+from {{ source('raw', 'purchase_return_line') }}

@@ -1,0 +1,9 @@
+select
+    id as stock_transfer_line_id,
+    transfer_id as stock_transfer_id,
+    line_no,
+    product_id,
+    quantity,
+    received_qty,
+    updated_at
+from {{ source('raw', 'stock_transfer_line') }}
