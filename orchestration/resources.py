@@ -52,9 +52,9 @@ class StoreResource(dg.ConfigurableResource):
         with self.session() as session:
             return monitoring.stock_balances(session)
 
-    def stock_snapshot(self, up_to_ledger_id: int | None) -> monitoring.StockSnapshot:
+    def stock_snapshot(self, up_to_ledger_id: int | None, *, with_values: bool = False) -> monitoring.StockSnapshot:
         with self.session() as session:
-            return monitoring.stock_snapshot(session, up_to_ledger_id=up_to_ledger_id)
+            return monitoring.stock_snapshot(session, up_to_ledger_id=up_to_ledger_id, with_values=with_values)
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from operational.models import (
     Base,
     GoodsReceipt,
+    Product,
     PurchaseOrder,
     SalesOrder,
     Shipment,
     StockBalance,
     StockLedger,
 )
+from operational.services.valuation import daily_closings, value_ledger
 
 _DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)
 
@@ -52,6 +54,23 @@ def ledger_totals(session: Session, *, up_to_id: int | None = None) -> dict[tupl
     return {(p, w): q for p, w, q in rows}
 
 
+def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple[int, int], Decimal]:
+    """Value on hand per (product_id, warehouse_id) by each product's valuation method, computed from
+    the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs."""
+    methods = {pid: (method, cost) for pid, method, cost in session.execute(
+        select(Product.id, Product.valuation_method, Product.standard_cost))}
+    stmt = select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
+                  StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
+                  StockLedger.source_ledger_id).order_by(StockLedger.product_id)
+    if up_to_id is not None:
+        stmt = stmt.where(StockLedger.id <= up_to_id)
+    values: dict[tuple[int, int], Decimal] = {}
+    for product_id, valuation in value_ledger(session.execute(stmt), methods):
+        for closing in daily_closings(valuation.movements):  # the last closing per warehouse wins
+            values[(product_id, closing.warehouse_id)] = closing.value
+    return values
+
+
 @dataclass(frozen=True)
 class StockSnapshot:
     """The store's stock in one read transaction."""
@@ -60,17 +79,20 @@ class StockSnapshot:
     ledger_now: dict[tuple[int, int], Decimal]  # sum of every ledger row now
     ledger_as_of: dict[tuple[int, int], Decimal]  # sum of ledger rows up to the extracted id
     fingerprint: str
+    values_as_of: dict[tuple[int, int], Decimal] | None = None  # valuation up to the extracted id
 
 
-def stock_snapshot(session: Session, *, up_to_ledger_id: int | None) -> StockSnapshot:
-    """Balances, ledger sums (now and as of ``up_to_ledger_id``) and the change fingerprint, read together."""
+def stock_snapshot(session: Session, *, up_to_ledger_id: int | None, with_values: bool = False) -> StockSnapshot:
+    """Balances, ledger sums (now and as of ``up_to_ledger_id``) and the change fingerprint, read
+    together; with ``with_values`` also the value on hand as of ``up_to_ledger_id``."""
     ledger_now = ledger_totals(session)
     last_id = session.execute(select(func.max(StockLedger.id))).scalar() or 0
     # Summing a million-row ledger twice costs seconds; nothing posted since the extract is the usual case.
     as_of = ledger_now if up_to_ledger_id is None or up_to_ledger_id >= last_id else ledger_totals(
         session, up_to_id=up_to_ledger_id)
     return StockSnapshot(balances=stock_balances(session), ledger_now=ledger_now, ledger_as_of=as_of,
-                         fingerprint=change_fingerprint(session))
+                         fingerprint=change_fingerprint(session),
+                         values_as_of=stock_values(session, up_to_id=up_to_ledger_id) if with_values else None)
 
 
 def table_counts(session: Session) -> dict[str, int]:

@@ -78,8 +78,11 @@ def _reconciliation_specs(models: Mapping[str, Mapping[str, Any]]) -> list[Recon
     if "mart_stock_current" in models:
         specs.append(ReconciliationSpec(
             model_key("mart_stock_current"), "reconciles_with_store",
-            "On-hand quantity per product × warehouse equals the store's stock balance, exactly.",
-            f"SELECT product_id, warehouse_id, on_hand_quantity FROM {_relation(models, 'mart_stock_current')}",
+            "On-hand quantity and value per product × warehouse equal the store's stock balance and the "
+            "valuation of the store's ledger, exactly.",
+            f"SELECT product_id, warehouse_id, on_hand_quantity, stock_value "
+            f"FROM {_relation(models, 'mart_stock_current')}",
+            with_values=True,
         ))
     if "mart_inventory_daily" in models:
         relation = _relation(models, "mart_inventory_daily")

@@ -245,3 +245,24 @@ def test_supplier_price_list_history_and_order_terms(tiny_sqlite):
         with pytest.raises(ValidationError) as err:
             purchasing.set_supplier_price(s, t.supplier, t.water, "-1", "2026-04-01")
         assert err.value.field == "unit_price"
+
+
+def test_store_valuation_for_reconciliation(tiny):
+    """monitoring.stock_values values the store's own ledger with the warehouse's engine."""
+    from operational.services import monitoring
+
+    with unit_of_work(tiny.engine) as s:
+        post_opening_balance(s, tiny.tea, tiny.wh1, Decimal(10), Decimal("2.00"), on=date(2026, 3, 1))
+    po_id, (l1,) = _po(tiny, [L(tiny.tea, 10, "2.60")])
+    with unit_of_work(tiny.engine) as s:
+        purchasing.receive_goods(s, po_id, "2026-03-05", [F(l1, 10)])
+        first = s.execute(select(StockLedger.id).order_by(StockLedger.id.desc())).scalars().first()
+        transfers.ship_transfer(s, tiny.wh1, tiny.wh2, "2026-03-06", [T(tiny.tea, 12)])
+    with unit_of_work(tiny.engine) as s:
+        # FIFO tea: 10 @ 2.00 + 10 @ 2.60 = 46.00; 12 moved to transit: company value unchanged,
+        # split by quantity: transit 46 × 12/20 = 27.60 (largest, takes the remainder), WH1 46 × 8/20 = 18.40
+        values = monitoring.stock_values(s)
+        transit = transfers.transit_warehouse(s).id
+        assert values == {(tiny.tea, tiny.wh1): Decimal("18.40"), (tiny.tea, transit): Decimal("27.60")}
+        # as of the receipt (before the transfer): everything in WH1
+        assert monitoring.stock_values(s, up_to_id=first) == {(tiny.tea, tiny.wh1): Decimal("46.00")}
