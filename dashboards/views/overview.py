@@ -49,4 +49,4 @@ with right:
     charts.show(categories, lambda df: charts.bars(df, "category_name", "amount", "ui.chart.top_categories",
                                                    horizontal=True), key="chart.categories")
 
-st.caption(t("ui.kpi.reference_cost_note"))
+st.caption(t("ui.kpi.valuation_note"))

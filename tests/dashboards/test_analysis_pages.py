@@ -28,7 +28,7 @@ def test_overview_shows_kpis_from_the_serving_file(app_for, published):
     assert _metrics(at) == {
         "销售额": "¥75.00",  # SO 30 × 2.50
         "采购额": "¥150.00",  # PO 100 × 1.50
-        "库存金额（参考成本）": "¥120.00",  # water 70 × 1.50 + chips 5 × 3.00
+        "库存金额": "¥120.00",  # water 70 × 1.50 + chips 5 × 3.00
         "库存数量": "75",
         "库存预警": "2",
     }

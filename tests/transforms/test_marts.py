@@ -158,4 +158,42 @@ def test_contract_column_types(built):
         "select table_name from information_schema.tables where table_schema = 'marts'")}
     assert tables == {"dim_date", "dim_product", "dim_warehouse", "dim_supplier", "dim_customer",
                       "fct_sales_lines", "fct_purchase_lines", "fct_stock_movements", "mart_inventory_daily",
-                      "mart_stock_current", "mart_stock_alerts", "mart_sales_daily", "mart_purchases_daily"}
+                      "mart_stock_current", "mart_stock_alerts", "mart_sales_daily", "mart_purchases_daily",
+                      "fct_shipment_lines", "fct_sales_return_lines", "mart_inventory_valuation",
+                      "mart_inventory_turnover", "mart_stock_ageing", "mart_stocktake_variance",
+                      "mart_supplier_scorecard"}
+
+
+def test_shipment_lines_carry_cost_and_margin(built):
+    ids = built.company.ids
+    rows = built.warehouse.rows(f"select ship_date, quantity, revenue, cogs, gross_margin from marts.fct_shipment_lines "
+                                f"where product_id = {ids['a']} order by ship_date")
+    assert rows == [
+        (date(2026, 3, 4), D(60), D("150.00"), D("69.88"), D("80.12")),  # 60 × 2.50; cost 60 × 198/170
+        (date(2026, 3, 5), D(30), D("68.40"), D("34.94"), D("33.46")),  # 30 × 2.40 × 0.95
+        (date(2026, 3, 6), D(20), D("50.00"), D("23.30"), D("26.70")),
+    ]
+
+
+def test_inventory_turnover_and_valuation(built):
+    ids = built.company.ids
+    [row] = built.warehouse.rows(
+        f"select days_in_period, cogs, average_inventory, turnover, days_of_inventory from marts.mart_inventory_turnover "
+        f"where product_id = {ids['a']} and warehouse_id = {ids['wh1']}")
+    # COGS 69.88 + 34.94 + 23.30 = 128.12; average of the six closings
+    # (110.00 + 110.83 + 174.71 + 104.83 + 69.88 + 46.59) / 6 = 616.84 / 6 = 102.8067;
+    # turnover 128.12 / 102.8067 = 1.2462; days 6 / 1.2462 = 4.8
+    assert row == (6, D("128.12"), D("102.81"), D("1.2462"), D("4.8"))
+    [company] = built.warehouse.rows(
+        f"select closing_quantity, closing_value, received_value, cogs from marts.mart_inventory_valuation "
+        f"where product_id = {ids['a']} and date_day = '2026-03-03'")
+    assert company == (D(170), D("198.00"), D("65.00"), D("0.00"))
+
+
+def test_stock_ageing_from_layers(built):
+    ids = built.company.ids
+    # A: 60 on hand are the newest arrivals: 50 received 03-03 (3 days old on 03-06) and 10 of the
+    # 20 opened in WH2 on 03-02 (4 days); FIFO by arrival, priced at the average 69.88 / 60.
+    rows = built.warehouse.rows(f"select age_bucket, youngest_days, oldest_days, quantity from marts.mart_stock_ageing "
+                                f"where product_id = {ids['a']}")
+    assert rows == [("0-30", 3, 4, D(60))]
