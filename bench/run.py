@@ -3,7 +3,9 @@
 For each scale, in a fresh data directory under ``data/bench/``: generate the demo company
 (scale 1 through the services, larger scales through the bulk path), run the full pipeline, simulate
 one more day through the services, run the incremental pipeline, then time each dashboard data call
-on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it).
+on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it),
+then the valuation: the whole ledger revalued, and a back-dated receipt on the busiest product
+(``bench/valuation.py``).
 Each step runs as its own process; peak memory is the largest sum of RSS over its process tree.
 Results go to ``bench/results/latest.json`` and ``docs/benchmarks.md``.
 """
@@ -96,6 +98,10 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["serving_mb"] = round((data_dir / "serving.duckdb").stat().st_size / 2**20)
     result["queries"] = _time_queries(data_dir)
     result["dagster_steps"] = step_durations(data_dir / "dagster_home")
+    # Last: the back-dated receipt changes the store (the published data above is not affected).
+    result["valuation_full"] = _step("valuation, whole ledger", [py, "-m", "bench.valuation", "full"], env)
+    result["valuation_backdated"] = _step("valuation, back-dated receipt", [py, "-m", "bench.valuation", "backdated"],
+                                          env)
     return result
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal as D
 
+import duckdb
 import pytest
 from sqlalchemy import select
 
 from operational.models import StockBalance
+from tests.transforms.conftest import DBT, TRANSFORMS
 
 pytestmark = pytest.mark.slow
 
@@ -197,3 +202,23 @@ def test_stock_ageing_from_layers(built):
     rows = built.warehouse.rows(f"select age_bucket, youngest_days, oldest_days, quantity from marts.mart_stock_ageing "
                                 f"where product_id = {ids['a']}")
     assert rows == [("0-30", 3, 4, D(60))]
+
+
+def test_publish_blocking_tests_catch_unsourced_returns_and_over_receipts(built, tmp_path):
+    """Rows written around the services make the blocking dbt tests fail (on a copy of the warehouse)."""
+    ids = built.company.ids
+    copy = tmp_path / "broken.duckdb"
+    shutil.copy(built.warehouse.path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"insert into raw.stock_ledger (id, movement_date, posted_at, product_id, warehouse_id, movement_type,"
+                    f" quantity, doc_type, doc_id, doc_no, source_ledger_id) values (9001, date '2026-03-06', now(),"
+                    f" {ids['a']}, {ids['wh1']}, 'sales_return', 1, 'sales_return', 1, 'SR-HAND', null)")
+        con.execute("update raw.goods_receipt_line set quantity = quantity + 1 where id = (select min(id) from raw.goods_receipt_line)")
+    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(copy))
+    done = subprocess.run([str(DBT), "test", "-s", "assert_returns_reference_their_source", "assert_receipts_within_tolerance",
+                           "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
+                           "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert "FAIL 1 assert_returns_reference_their_source" in done.stdout
+    assert "FAIL 1 assert_receipts_within_tolerance" in done.stdout
