@@ -9,6 +9,7 @@ from operational.models.documents import (
     DRAFT,
     PARTIAL,
     POSTED,
+    CreditApproval,
     DocSequence,
     GoodsReceipt,
     GoodsReceiptLine,
@@ -35,7 +36,7 @@ from operational.models.master import (
     SupplierPrice,
     Warehouse,
 )
-from operational.models.stock import MOVEMENT_TYPES, StockBalance, StockLedger
+from operational.models.stock import MOVEMENT_TYPES, StockBalance, StockBatch, StockBatchBalance, StockLedger
 from operational.models.stock_documents import (
     COUNTING,
     IN_TRANSIT,
@@ -61,5 +62,5 @@ __all__ = [
     "Supplier", "SupplierPrice", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger", "SUPPLIER_STATUSES",
     "WAREHOUSE_KINDS", "COUNTING", "IN_TRANSIT", "QUARANTINE", "RECEIVED", "RESTOCK", "RETURN_DISPOSITIONS",
     "PurchaseReturn", "PurchaseReturnLine", "SalesReturn", "SalesReturnLine", "Stocktake", "StocktakeLine",
-    "StockTransfer", "StockTransferLine",
+    "StockTransfer", "StockTransferLine", "CreditApproval", "StockBatch", "StockBatchBalance",
 ]

@@ -101,6 +101,7 @@ class GoodsReceiptLine(Timestamped, Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     landed_cost: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("stock_batch.id"))
     receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
 
 
@@ -165,3 +166,15 @@ class ShipmentLine(Timestamped, Base):
     quantity: Mapped[Decimal] = mapped_column(Qty())
     returned_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
+
+
+class CreditApproval(Timestamped, Base):
+    """A manager's approval to confirm a sales order beyond the customer's credit limit (信用审批)."""
+
+    __tablename__ = "credit_approval"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sales_order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    exposure: Mapped[Decimal] = mapped_column(Money())  # open receivables + open orders + this order
+    credit_limit: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str | None] = mapped_column(String(500))

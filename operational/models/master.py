@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from operational.models.base import Base, Timestamped
@@ -61,6 +61,10 @@ class Product(Timestamped, Base):
     list_price: Mapped[Decimal] = mapped_column(UnitPrice(), default=Decimal(0))
     standard_cost: Mapped[Decimal] = mapped_column(UnitPrice(), default=Decimal(0))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Batch-tracked products (批次管理) take a batch number and expiry date on every receipt and
+    # leave first-expiry-first-out.
+    tracks_batches: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class StockLimit(Timestamped, Base):

@@ -50,6 +50,7 @@ class StockLedger(Base):
     # A return points at the ledger row it returns (the receipt or the shipment), so valuation
     # can give it back at that row's cost.
     source_ledger_id: Mapped[int | None] = mapped_column(ForeignKey("stock_ledger.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("stock_batch.id"))
 
 
 class StockBalance(Base):
@@ -60,5 +61,32 @@ class StockBalance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
+
+
+class StockBatch(Base):
+    """A batch / lot of a batch-tracked product (批次), with its expiry date."""
+
+    __tablename__ = "stock_batch"
+    __table_args__ = (UniqueConstraint("product_id", "batch_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    batch_no: Mapped[str] = mapped_column(String(40))
+    expiry_date: Mapped[date | None] = mapped_column(Date, index=True)
+    production_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StockBatchBalance(Base):
+    """Quantity of one batch in one warehouse; the batch rows of a product × warehouse add up to
+    its StockBalance (for batch-tracked products)."""
+
+    __tablename__ = "stock_batch_balance"
+    __table_args__ = (UniqueConstraint("warehouse_id", "batch_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batch.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
