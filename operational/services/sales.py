@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from operational.models import Customer, SalesOrder, SalesOrderLine, Shipment, ShipmentLine
-from operational.services import orders
+from operational.services import credit, orders
 from operational.services.orders import FulfilLineInput, OrderHeader, OrderLineInput
 
 SALES = orders.OrderKind(
@@ -29,7 +29,18 @@ def create_sales_order(session: Session, customer_id: int | None, warehouse_id: 
 
 
 def confirm_sales_order(session: Session, order_id: int) -> SalesOrder:
+    """Confirm a draft order; refused beyond the customer's credit limit unless a manager approved
+    it (``credit.approve_credit``)."""
+    order = session.get(SalesOrder, order_id)
+    if order is not None and order.status == orders.DRAFT:
+        credit.ensure_within_limit(session, order)
     return orders.confirm_order(session, SALES, order_id)
+
+
+def approve_and_confirm(session: Session, order_id: int, manager_id: int, *, note: str | None = None) -> SalesOrder:
+    """A manager approves the order beyond the credit limit (recorded) and it is confirmed."""
+    credit.approve_credit(session, order_id, manager_id, note=note)
+    return confirm_sales_order(session, order_id)
 
 
 def cancel_sales_order(session: Session, order_id: int) -> SalesOrder:

@@ -13,7 +13,7 @@ from operational.db import unit_of_work
 from operational.models import Product, PurchaseOrder, StockLedger, Supplier
 from operational.services import masterdata as md
 from operational.services import purchasing, returns, sales, stocktakes, transfers
-from operational.services.errors import InsufficientStockError, StateError, ValidationError
+from operational.services.errors import DomainError, InsufficientStockError, StateError, ValidationError
 from operational.services.inventory import on_hand, post_opening_balance
 from operational.services.orders import FulfilLineInput as F
 from operational.services.orders import LandedCosts
@@ -266,3 +266,39 @@ def test_store_valuation_for_reconciliation(tiny):
         assert values == {(tiny.tea, tiny.wh1): Decimal("18.40"), (tiny.tea, transit): Decimal("27.60")}
         # as of the receipt (before the transfer): everything in WH1
         assert monitoring.stock_values(s, up_to_id=first) == {(tiny.tea, tiny.wh1): Decimal("46.00")}
+
+
+def test_credit_check_blocks_confirmation_until_a_manager_approves(tiny):
+    from operational.models import CreditApproval, SalesOrder
+    from operational.services import auth
+    from operational.services.credit import CreditLimitError, check_credit
+
+    with unit_of_work(tiny.engine) as s:
+        manager = auth.create_user(s, "boss", "secret-pass", role="manager", iterations=1000).id
+        clerk = auth.create_user(s, "clerk", "secret-pass", role="sales", iterations=1000).id
+        # limit 50,000: an open order of 30,000 (confirmed, 10,000 of it shipped) leaves 20,000 open
+        post_opening_balance(s, tiny.water, tiny.wh1, Decimal(10000), Decimal("1.00"), on=date(2026, 3, 1))
+        first = sales.create_sales_order(s, tiny.customer, tiny.wh1, "2026-03-02", [L(tiny.water, 10000, "3.00")])
+        sales.confirm_sales_order(s, first.id)
+        sales.ship_goods(s, first.id, "2026-03-03", [F(first.lines[0].id, 3334)])
+        second = sales.create_sales_order(s, tiny.customer, tiny.wh1, "2026-03-04", [L(tiny.water, 10000, "3.00")])
+        # open: 30,000.00 × (10000 − 3334)/10000 = 19,998.00; this order 30,000.00 → 49,998.00 ≤ 50,000
+        check = check_credit(s, second)
+        assert (check.open_orders, check.this_order, check.exposure, check.within_limit) == (
+            Decimal("19998.00"), Decimal("30000.00"), Decimal("49998.00"), True)
+        sales.confirm_sales_order(s, second.id)
+        third = sales.create_sales_order(s, tiny.customer, tiny.wh1, "2026-03-05", [L(tiny.water, 1, "3.00")])
+        third_id = third.id
+    with unit_of_work(tiny.engine) as s, pytest.raises(CreditLimitError) as err:
+        sales.confirm_sales_order(s, third_id)  # 19,998 + 30,000 + 3 = 50,001 > 50,000
+    assert err.value.field == "customer_id"
+    assert err.value.message() == "SO-2026-000003：客户C001信用额度不足：占用50001超过额度50000，需经理审批"
+    with unit_of_work(tiny.engine) as s, pytest.raises(DomainError):
+        sales.approve_and_confirm(s, third_id, clerk)  # a sales clerk cannot approve
+    with unit_of_work(tiny.engine) as s:
+        sales.approve_and_confirm(s, third_id, manager, note="老客户，月底回款")
+    with unit_of_work(tiny.engine) as s:
+        assert s.get(SalesOrder, third_id).status == "confirmed"
+        approval = s.execute(select(CreditApproval)).scalar_one()
+        assert (approval.approved_by, approval.exposure, approval.credit_limit, approval.note) == (
+            manager, Decimal("50001.00"), Decimal("50000.00"), "老客户，月底回款")

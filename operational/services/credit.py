@@ -1,0 +1,101 @@
+"""Customer credit (信用控制): confirming a sales order checks the customer's exposure against its
+credit limit; beyond it, only a manager's recorded approval lets the order through.
+
+Exposure = open receivables + the unshipped value of the customer's other confirmed or partly
+shipped orders + this order. Receivables come with the finance module (issue 4): until the store
+records invoices and payments, the exposure counts open orders only, which is what the check
+below computes. A credit limit of 0 means no limit is set and the order is not checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from operational.models import (
+    CONFIRMED,
+    PARTIAL,
+    AppUser,
+    CreditApproval,
+    Customer,
+    SalesOrder,
+    SalesOrderLine,
+)
+from operational.services.auth import require_role
+from operational.services.errors import DomainError
+from operational.services.validation import get_or_fail
+
+CENT = Decimal("0.01")
+APPROVER_ROLES = ("manager",)
+
+
+class CreditLimitError(DomainError):
+    """Confirming the order would take the customer beyond its credit limit."""
+
+
+@dataclass(frozen=True)
+class CreditCheck:
+    credit_limit: Decimal
+    open_orders: Decimal  # unshipped value of the customer's other open orders
+    this_order: Decimal
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.open_orders + self.this_order
+
+    @property
+    def within_limit(self) -> bool:
+        return self.credit_limit <= 0 or self.exposure <= self.credit_limit
+
+
+def open_order_value(session: Session, customer_id: int, *, excluding_order_id: int | None = None) -> Decimal:
+    """Unshipped value of the customer's confirmed and partly shipped orders, at their net prices."""
+    stmt = (select(SalesOrderLine.quantity, SalesOrderLine.shipped_qty, SalesOrderLine.amount)
+            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+            .where(SalesOrder.customer_id == customer_id, SalesOrder.status.in_((CONFIRMED, PARTIAL))))
+    if excluding_order_id is not None:
+        stmt = stmt.where(SalesOrder.id != excluding_order_id)
+    total = Decimal(0)
+    for qty, shipped, amount in session.execute(stmt):
+        if qty > 0 and shipped < qty:
+            total += amount * (qty - shipped) / qty
+    return total.quantize(CENT, ROUND_HALF_UP)
+
+
+def check_credit(session: Session, order: SalesOrder) -> CreditCheck:
+    customer = session.get(Customer, order.customer_id)
+    return CreditCheck(credit_limit=customer.credit_limit,
+                       open_orders=open_order_value(session, order.customer_id, excluding_order_id=order.id),
+                       this_order=order.total_amount)
+
+
+def ensure_within_limit(session: Session, order: SalesOrder) -> None:
+    """Raise CreditLimitError unless the order is within the limit or a manager approved it."""
+    result = check_credit(session, order)
+    if result.within_limit or approval_for(session, order.id) is not None:
+        return
+    customer = session.get(Customer, order.customer_id)
+    raise CreditLimitError("credit_limit_exceeded", record=order.doc_no, field="customer_id",
+                           customer=customer.code, exposure=result.exposure, limit=result.credit_limit)
+
+
+def approval_for(session: Session, order_id: int) -> CreditApproval | None:
+    return session.execute(select(CreditApproval).where(CreditApproval.sales_order_id == order_id)
+                           .order_by(CreditApproval.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def approve_credit(session: Session, order_id: int | None, user_id: int | None, *,
+                   note: str | None = None) -> CreditApproval:
+    """Record a manager's approval to confirm the order beyond the limit (who, when, the exposure)."""
+    order = get_or_fail(session, SalesOrder, order_id, "sales_order", field="order_id")
+    user = session.get(AppUser, user_id) if user_id is not None else None
+    require_role(user, *APPROVER_ROLES)
+    result = check_credit(session, order)
+    approval = CreditApproval(sales_order_id=order.id, approved_by=user.id, exposure=result.exposure,
+                              credit_limit=result.credit_limit, note=(note or "").strip() or None)
+    session.add(approval)
+    session.flush()
+    return approval
