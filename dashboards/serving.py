@@ -115,16 +115,19 @@ class FilterOptions:
     warehouses: dict[int, str] = field(default_factory=dict)  # id -> name, by code
     first_day: date | None = None
     last_day: date | None = None
+    categories: dict[int, str] = field(default_factory=dict)  # id -> name, by name
 
 
 def filter_options() -> FilterOptions:
     """Warehouses and the published calendar's first and last day."""
-    warehouses, bounds = fetch(
+    warehouses, bounds, categories = fetch(
         query("SELECT warehouse_id, warehouse_name FROM dim_warehouse ORDER BY warehouse_code", as_rows=True),
         query("SELECT min(date_day), max(date_day) FROM dim_date", as_rows=True),
+        query("SELECT DISTINCT category_id, category_name FROM dim_product WHERE category_id IS NOT NULL "
+              "ORDER BY category_name", as_rows=True),
     )
     first, last = bounds[0] if bounds else (None, None)
-    return FilterOptions(dict(warehouses), first, last)
+    return FilterOptions(dict(warehouses), first, last, dict(categories))
 
 
 # ---------------------------------------------------------------- overview
@@ -253,6 +256,291 @@ def inventory(warehouse_id: int | None = None, search: str = "", limit: int = 10
             """, **alert_params),
     )
     return Inventory(stock, alerts)
+
+
+# ---------------------------------------------------------------- analysis filters
+
+@dataclass(frozen=True)
+class AnalysisFilters:
+    """Period, warehouse and category of the analysis pages (None = all)."""
+
+    start: date
+    end: date
+    warehouse_id: int | None = None
+    category_id: int | None = None
+
+    def clause(self, date_column: str, alias: str = "", *, warehouse: bool = True) -> tuple[str, dict[str, Any]]:
+        clauses = [f"{alias}{date_column} BETWEEN $start AND $end"]
+        params: dict[str, Any] = {"start": self.start, "end": self.end}
+        if warehouse and self.warehouse_id is not None:
+            clauses.append(f"{alias}warehouse_id = $warehouse_id")
+            params["warehouse_id"] = self.warehouse_id
+        if self.category_id is not None:
+            clauses.append(f"{alias}category_id = $category_id")
+            params["category_id"] = self.category_id
+        return " AND ".join(clauses), params
+
+
+_PRODUCT_NAMES = "SELECT product_id, sku, product_name, category_name, unit FROM dim_product"
+_CATEGORY_NAMES = "SELECT DISTINCT category_id, category_name FROM dim_product"
+
+
+# ---------------------------------------------------------------- inventory analysis
+
+AGE_BUCKETS = ("0-30", "31-60", "61-90", "91-180", "181-365", "365+")
+TURNOVER_LEVELS = ("category", "product")
+
+
+@dataclass(frozen=True)
+class StockAnalysis:
+    valuation: pd.DataFrame  # date_day, closing_quantity, closing_value, received_value, cogs, adjustment_value
+    turnover: pd.DataFrame  # group_key, group_label, cogs, average_inventory, turnover, days_of_inventory
+    turnover_total: pd.DataFrame  # the same measures over everything filtered (one row, or none)
+    ageing: pd.DataFrame  # age_bucket, quantity, value (bucket order)
+    variance: pd.DataFrame  # per counted line, with names
+    variance_by_doc: pd.DataFrame  # doc_no, count_date, warehouse_name, status, difference_qty, difference_value
+
+
+def _turnover_query(filters: AnalysisFilters, level: str) -> Query:
+    """Turnover is not additive: sum(cogs) ÷ average inventory, where the average over several months
+    is the day-weighted mean of the monthly averages (summed over products and warehouses)."""
+    month_filters = AnalysisFilters(date(filters.start.year, filters.start.month, 1), filters.end,
+                                    filters.warehouse_id, filters.category_id)
+    where, params = month_filters.clause("month_start", "t.")
+    if level == "all":
+        key, label, join = "0", "''", ""
+    elif level == "product":
+        key, label, join = ("t.product_id", "p.sku || ' ' || p.product_name",
+                            f"LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = t.product_id")
+    else:
+        key, label, join = ("t.category_id", "c.category_name",
+                            f"LEFT JOIN ({_CATEGORY_NAMES}) c ON c.category_id IS NOT DISTINCT FROM t.category_id")
+    return query(f"""
+        WITH months AS (SELECT DISTINCT year_month, days_in_period FROM mart_inventory_turnover t
+                        WHERE t.month_start BETWEEN $start AND $end),
+        total AS (SELECT coalesce(sum(days_in_period), 0) AS days FROM months),
+        grouped AS (
+            SELECT {key} AS group_key, any_value({label}) AS group_label, sum(t.cogs)::DOUBLE AS cogs,
+                   sum(t.average_inventory * t.days_in_period)::DOUBLE AS value_days
+            FROM mart_inventory_turnover t {join}
+            WHERE {where} GROUP BY 1)
+        SELECT group_key, group_label, cogs,
+               round(value_days / nullif(total.days, 0), 2) AS average_inventory,
+               round(cogs / nullif(value_days / nullif(total.days, 0), 0), 4) AS turnover,
+               CASE WHEN cogs > 0 AND value_days > 0 THEN round(value_days / cogs, 1) END AS days_of_inventory
+        FROM grouped, total
+        ORDER BY turnover ASC NULLS FIRST, group_label
+        """, **params)
+
+
+def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAnalysis:
+    """Stock value trend (company-wide; category filter applies), turnover by category or product,
+    ageing buckets (company-wide now) and stocktake variance lines in the period."""
+    val_where, val_params = filters.clause("date_day", warehouse=False)
+    age_cat = "TRUE" if filters.category_id is None else "category_id = $category_id"
+    age_params = {} if filters.category_id is None else {"category_id": filters.category_id}
+    var_where, var_params = filters.clause("count_date", "v.")
+    valuation, turnover, turnover_total, ageing, variance = fetch(
+        query(f"""
+            SELECT date_day, sum(closing_quantity)::DOUBLE AS closing_quantity,
+                   sum(closing_value)::DOUBLE AS closing_value, sum(received_value)::DOUBLE AS received_value,
+                   sum(cogs)::DOUBLE AS cogs, sum(adjustment_value)::DOUBLE AS adjustment_value
+            FROM mart_inventory_valuation WHERE {val_where} GROUP BY 1 ORDER BY 1
+            """, **val_params),
+        _turnover_query(filters, level if level in TURNOVER_LEVELS else "category"),
+        _turnover_query(filters, "all"),
+        query(f"""
+            SELECT age_bucket, sum(quantity)::DOUBLE AS quantity, sum(value)::DOUBLE AS value
+            FROM mart_stock_ageing WHERE {age_cat} GROUP BY 1
+            ORDER BY list_position({list(AGE_BUCKETS)}, age_bucket)
+            """, **age_params),
+        query(f"""
+            SELECT v.doc_no, v.count_date, w.warehouse_name, v.status, p.sku, p.product_name,
+                   v.book_qty::DOUBLE AS book_qty, v.counted_qty::DOUBLE AS counted_qty,
+                   v.difference_qty::DOUBLE AS difference_qty, v.difference_value::DOUBLE AS difference_value
+            FROM mart_stocktake_variance v
+            LEFT JOIN dim_warehouse w ON w.warehouse_id = v.warehouse_id
+            LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = v.product_id
+            WHERE {var_where} ORDER BY v.count_date DESC, v.doc_no, p.sku
+            """, **var_params),
+    )
+    by_doc = pd.DataFrame(columns=["doc_no", "count_date", "warehouse_name", "status", "difference_qty",
+                                   "difference_value"])
+    if not variance.empty:
+        by_doc = (variance.groupby(["doc_no", "count_date", "warehouse_name", "status"], dropna=False, as_index=False)
+                  [["difference_qty", "difference_value"]].sum().sort_values(["count_date", "doc_no"],
+                                                                            ascending=[False, True]))
+    return StockAnalysis(valuation, turnover, turnover_total, ageing, variance, by_doc.reset_index(drop=True))
+
+
+def stock_movements(filters: AnalysisFilters, *, product_id: int | None = None,
+                    category_id: int | None = None) -> pd.DataFrame:
+    """Drill-down: the stock movements (with document numbers) of one product or one category in the
+    period (and warehouse)."""
+    clauses = ["m.movement_date BETWEEN $start AND $end"]
+    params: dict[str, Any] = {"start": filters.start, "end": filters.end}
+    if filters.warehouse_id is not None:
+        clauses.append("m.warehouse_id = $warehouse_id")
+        params["warehouse_id"] = filters.warehouse_id
+    if product_id is not None:
+        clauses.append("m.product_id = $product_id")
+        params["product_id"] = product_id
+    if category_id is not None:
+        clauses.append("p.category_id = $category_id")
+        params["category_id"] = category_id
+    (rows,) = fetch(query(f"""
+        SELECT m.movement_date, m.doc_no, m.movement_type, w.warehouse_name, p.sku, p.product_name,
+               m.quantity::DOUBLE AS quantity, m.unit_cost::DOUBLE AS unit_cost
+        FROM fct_stock_movements m
+        LEFT JOIN dim_warehouse w ON w.warehouse_id = m.warehouse_id
+        LEFT JOIN dim_product p ON p.product_id = m.product_id
+        WHERE {" AND ".join(clauses)}
+        ORDER BY m.movement_date, m.stock_ledger_id
+        """, **params))
+    return rows
+
+
+# ---------------------------------------------------------------- sales margin
+
+# group -> (key expression, label expression) over fct_shipment_lines s and the joined names.
+MARGIN_GROUPS: dict[str, tuple[str, str]] = {
+    "day": ("s.ship_date", "strftime(s.ship_date, '%Y-%m-%d')"),
+    "customer": ("s.customer_id", "c.customer_name"),
+    "product": ("s.product_id", "p.sku || ' ' || p.product_name"),
+    "category": ("s.category_id", "k.category_name"),
+    "salesperson": ("s.salesperson_id", "sp.salesperson_name"),
+    "region": ("s.region", "s.region"),
+}
+
+_SHIPMENT_JOINS = f"""
+    LEFT JOIN dim_customer c ON c.customer_id = s.customer_id
+    LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = s.product_id
+    LEFT JOIN ({_CATEGORY_NAMES}) k ON k.category_id IS NOT DISTINCT FROM s.category_id
+    LEFT JOIN (SELECT DISTINCT salesperson_id, salesperson_name FROM dim_customer
+               WHERE salesperson_id IS NOT NULL) sp ON sp.salesperson_id = s.salesperson_id
+    LEFT JOIN dim_warehouse w ON w.warehouse_id = s.warehouse_id"""
+
+
+@dataclass(frozen=True)
+class MarginTotals:
+    quantity: float
+    revenue: float
+    cogs: float
+    gross_margin: float
+    returns_revenue: float
+
+    @property
+    def margin_pct(self) -> float | None:
+        return self.gross_margin / self.revenue * 100 if self.revenue else None
+
+
+@dataclass(frozen=True)
+class SalesMargin:
+    totals: MarginTotals
+    by_group: pd.DataFrame  # group_key, group_label, quantity, revenue, cogs, gross_margin, margin_pct
+    returns_by_reason: pd.DataFrame  # return_reason, quantity, revenue_reversed, cost_returned
+    returns_by_disposition: pd.DataFrame  # disposition, quantity, revenue_reversed, cost_returned
+    return_lines: pd.DataFrame
+
+
+def sales_margin(filters: AnalysisFilters, group: str = "product") -> SalesMargin:
+    """Revenue, COGS and gross margin of the shipments in the period (by ship date), grouped; and
+    the customer returns in the period (by return date)."""
+    key, label = MARGIN_GROUPS.get(group, MARGIN_GROUPS["product"])
+    where, params = filters.clause("ship_date", "s.")
+    ret_where, ret_params = filters.clause("return_date", "r.")
+    totals, by_group, returns = fetch(
+        query(f"""
+            SELECT coalesce(sum(quantity), 0)::DOUBLE, coalesce(sum(revenue), 0)::DOUBLE,
+                   coalesce(sum(cogs), 0)::DOUBLE, coalesce(sum(gross_margin), 0)::DOUBLE,
+                   (SELECT coalesce(sum(revenue_reversed), 0)::DOUBLE FROM fct_sales_return_lines r
+                    WHERE {ret_where})
+            FROM fct_shipment_lines s WHERE {where}
+            """, as_rows=True, **(params | ret_params)),
+        query(f"""
+            SELECT {key} AS group_key, any_value({label}) AS group_label, sum(s.quantity)::DOUBLE AS quantity,
+                   sum(s.revenue)::DOUBLE AS revenue, sum(s.cogs)::DOUBLE AS cogs,
+                   sum(s.gross_margin)::DOUBLE AS gross_margin,
+                   round(sum(s.gross_margin) / nullif(sum(s.revenue), 0) * 100, 1)::DOUBLE AS margin_pct
+            FROM fct_shipment_lines s {_SHIPMENT_JOINS}
+            WHERE {where} GROUP BY 1 ORDER BY {"1" if group == "day" else "revenue DESC, 2"}
+            """, **params),
+        query(f"""
+            SELECT r.doc_no, r.return_date, c.customer_name, r.shipment_doc_no, p.sku, p.product_name,
+                   w.warehouse_name, r.disposition, r.return_reason, r.quantity::DOUBLE AS quantity,
+                   r.revenue_reversed::DOUBLE AS revenue_reversed, r.cost_returned::DOUBLE AS cost_returned
+            FROM fct_sales_return_lines r
+            LEFT JOIN dim_customer c ON c.customer_id = r.customer_id
+            LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = r.product_id
+            LEFT JOIN dim_warehouse w ON w.warehouse_id = r.warehouse_id
+            WHERE {ret_where} ORDER BY r.return_date DESC, r.doc_no, p.sku
+            """, **ret_params),
+    )
+    values = totals[0] if totals else (0, 0, 0, 0, 0)
+    measures = ["quantity", "revenue_reversed", "cost_returned"]
+
+    def summed(column: str) -> pd.DataFrame:
+        if returns.empty:
+            return pd.DataFrame(columns=[column, *measures])
+        return (returns.groupby(column, dropna=False, as_index=False)[measures].sum()
+                .sort_values("revenue_reversed", ascending=False).reset_index(drop=True))
+
+    return SalesMargin(MarginTotals(*(float(v or 0) for v in values)), by_group,
+                       summed("return_reason"), summed("disposition"), returns)
+
+
+def shipment_lines(filters: AnalysisFilters, group: str, group_key: Any) -> pd.DataFrame:
+    """Drill-down: the shipment lines behind one row of ``sales_margin(...).by_group``."""
+    key, _ = MARGIN_GROUPS.get(group, MARGIN_GROUPS["product"])
+    where, params = filters.clause("ship_date", "s.")
+    (rows,) = fetch(query(f"""
+        SELECT s.doc_no, s.order_doc_no, s.ship_date, c.customer_name, w.warehouse_name, p.sku, p.product_name,
+               s.quantity::DOUBLE AS quantity, s.revenue::DOUBLE AS revenue, s.cogs::DOUBLE AS cogs,
+               s.gross_margin::DOUBLE AS gross_margin, s.returned_qty::DOUBLE AS returned_qty
+        FROM fct_shipment_lines s {_SHIPMENT_JOINS}
+        WHERE {where} AND {key} IS NOT DISTINCT FROM $group_key
+        ORDER BY s.ship_date, s.doc_no, p.sku
+        """, **params, group_key=group_key))
+    return rows
+
+
+# ---------------------------------------------------------------- supplier scorecard
+
+@dataclass(frozen=True)
+class Scorecard:
+    months: list[str]  # year_month values, newest first
+    rows: pd.DataFrame  # every scorecard row with supplier_name
+
+
+_SCORE_COLUMNS = ("on_time_rate", "in_full_rate", "reject_rate", "lead_time_mean", "lead_time_stddev",
+                  "price_change_mean", "score")
+
+
+def supplier_scorecard() -> Scorecard:
+    """All published scorecard rows (supplier × month × period) with the supplier's name; rates stay
+    NULL where the mart has no data."""
+    casts = ", ".join(f"s.{c}::DOUBLE AS {c}" for c in _SCORE_COLUMNS)
+    (rows,) = fetch(query(f"""
+        SELECT s.supplier_id, d.supplier_code, d.supplier_name, s.year_month, s.month_start, s.period, {casts},
+               s.grade
+        FROM mart_supplier_scorecard s LEFT JOIN dim_supplier d ON d.supplier_id = s.supplier_id
+        ORDER BY s.year_month, d.supplier_code
+        """))
+    months = sorted(set(rows["year_month"]), reverse=True) if not rows.empty else []
+    return Scorecard(months, rows)
+
+
+def supplier_purchase_lines(supplier_id: int, limit: int = 500) -> pd.DataFrame:
+    """Drill-down: the supplier's purchase-order lines, newest first."""
+    (rows,) = fetch(query("""
+        SELECT f.doc_no, f.order_date, f.promised_date, f.status, p.sku, p.product_name,
+               f.quantity::DOUBLE AS quantity, f.received_qty::DOUBLE AS received_qty,
+               f.unit_price::DOUBLE AS unit_price, f.amount::DOUBLE AS amount
+        FROM fct_purchase_lines f LEFT JOIN dim_product p ON p.product_id = f.product_id
+        WHERE f.supplier_id = $supplier_id
+        ORDER BY f.order_date DESC, f.doc_no LIMIT $limit
+        """, supplier_id=supplier_id, limit=limit))
+    return rows
 
 
 # ---------------------------------------------------------------- pipeline

@@ -17,7 +17,7 @@ from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.services import auth, queries
 from operational.services.errors import DomainError
-from operational.services.orders import FulfilLineInput, OrderKind
+from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class FulfilFormSpec:
     # receive_goods / ship_goods: (session, order_id, date, lines, *, user_id) -> document
     post: Callable[..., Any]
     list_page: str
+    # Receipts: per line rejected quantity + reason at inspection, and landed costs (freight, duty, basis).
+    inspection: bool = False
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}"
@@ -35,17 +37,33 @@ class FulfilFormSpec:
     def qty_key(self, order_id: int, line_id: int) -> str:
         return f"{self.prefix}.qty.{order_id}.{line_id}"
 
+    def rejected_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.rejected.{order_id}.{line_id}"
+
+    def reason_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.reason.{order_id}.{line_id}"
+
 
 def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
     form_state.clear(spec.prefix)
     user = current_user()
     state = st.session_state
-    lines = [FulfilLineInput(line_id, str(state.get(spec.qty_key(order_id, line_id)) or "").strip())
+
+    def text(key: str) -> str:
+        return str(state.get(key) or "").strip()
+
+    lines = [FulfilLineInput(line_id, text(spec.qty_key(order_id, line_id)),
+                             text(spec.rejected_key(order_id, line_id)) or 0,
+                             text(spec.reason_key(order_id, line_id)) or None)
              for line_id in line_ids]
+    extra: dict[str, Any] = {}
+    if spec.inspection:
+        extra["landed"] = LandedCosts(freight=text(spec.key("freight")) or 0, duty=text(spec.key("duty")) or 0,
+                                      basis=state.get(spec.key("basis")) or "value")
     try:
         with unit_of_work() as session:
             auth.require_role(queries.user_by_id(session, user.id) if user else None, *spec.roles)
-            doc = spec.post(session, order_id, state.get(spec.key("date")), lines, user_id=user.id)
+            doc = spec.post(session, order_id, state.get(spec.key("date")), lines, user_id=user.id, **extra)
             order = session.get(spec.kind.order_model, order_id)
             doc_no, order_no, status = doc.doc_no, order.doc_no, order.status
     except DomainError as err:
@@ -68,6 +86,9 @@ def _load(session: Session, spec: FulfilFormSpec) -> tuple[dict[int, str], list[
 
 
 _WIDTHS = [0.6, 4, 1.3, 1.3, 1.3, 1.6]
+_INSPECTION_WIDTHS = [0.6, 3, 1.1, 1.1, 1.1, 1.4, 1.4, 2]
+LANDED_FIELDS = ("freight_amount", "duty_amount", "allocation_basis")
+ALLOCATION_BASES = ("value", "quantity")
 
 
 def fulfil_form(spec: FulfilFormSpec) -> None:
@@ -95,11 +116,16 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
     if order_id is None:
         return
 
-    titles = st.columns(_WIDTHS)
-    for col, name in zip(titles, ("line_no", "product", "ordered", "done", "open", "quantity"), strict=True):
-        col.caption(t(f"ui.fulfil.col.{name}.{kind.fulfil_entity}" if name == "done" else f"ui.fulfil.col.{name}"))
+    widths = _INSPECTION_WIDTHS if spec.inspection else _WIDTHS
+    names = ["line_no", "product", "ordered", "done", "open", "quantity"]
+    if spec.inspection:
+        names += ["rejected_qty", "reject_reason"]
+    titles = st.columns(widths)
+    for col, name in zip(titles, names, strict=True):
+        col.caption(t(f"ui.fulfil.col.{name}.{kind.fulfil_entity}" if name == "done" else f"ui.fulfil.col.{name}")
+                    if name not in ("rejected_qty", "reject_reason") else t(f"field.{name}"))
     for line in lines:
-        cols = st.columns(_WIDTHS, vertical_alignment="center")
+        cols = st.columns(widths, vertical_alignment="center")
         cols[0].write(str(line.line_no))
         cols[1].write(f"{line.sku} {line.product_name}")
         cols[2].write(f"{quantity(line.quantity)} {line.unit}")
@@ -108,8 +134,29 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
                            value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
                            label_visibility="collapsed")
+        if spec.inspection:
+            cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
+                               key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",
+                               placeholder="0")
+            cols[7].text_input(t("ui.order.line_label", field=t("field.reject_reason"), line_no=line.line_no),
+                               key=spec.reason_key(order_id, line.line_id), label_visibility="collapsed",
+                               placeholder=t("ui.fulfil.reason_placeholder"))
         form_state.line_error(prefix, line.line_no)
+    if spec.inspection:
+        st.caption(t("ui.fulfil.landed_note"))
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            st.text_input(t("field.freight_amount"), key=spec.key("freight"), placeholder="0.00")
+            form_state.field_error(prefix, "freight_amount")
+        with c2:
+            st.text_input(t("field.duty_amount"), key=spec.key("duty"), placeholder="0.00")
+            form_state.field_error(prefix, "duty_amount")
+        with c3:
+            st.radio(t("field.allocation_basis"), ALLOCATION_BASES, key=spec.key("basis"), horizontal=True,
+                     format_func=lambda b: t(f"ui.fulfil.basis.{b}"))
+            form_state.field_error(prefix, "allocation_basis")
     form_state.field_error(prefix, "lines")
-    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines"))
+    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines",
+                                     *(LANDED_FIELDS if spec.inspection else ())))
     st.button(t(f"ui.fulfil.post.{kind.fulfil_entity}"), key=spec.key("post"), type="primary",
               on_click=_post, args=(spec, order_id, [line.line_id for line in lines]))

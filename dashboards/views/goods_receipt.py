@@ -1,4 +1,5 @@
-"""Goods receipt (收货): post against an open purchase order; open quantities are prefilled."""
+"""Goods receipt (收货): post against an open purchase order; open quantities are prefilled; per line
+the quantity rejected at inspection with its reason; freight and duty spread over the accepted lines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dashboards.session import require_page
 from operational.services import purchasing
 
 SPEC = FulfilFormSpec(prefix="gr", kind=purchasing.PURCHASE, roles=("purchasing", "warehouse"),
-                      post=purchasing.receive_goods, list_page="views/purchase_documents.py")
+                      post=purchasing.receive_goods, list_page="views/purchase_documents.py", inspection=True)
 
 require_page("goods_receipt")
 st.title(t("ui.page.goods_receipt"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import serving
+from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message, warehouse_filter
 from dashboards.components.format import money_columns, translate_values, with_headers
 from dashboards.i18n import t
@@ -44,9 +45,7 @@ with alerts_tab:
         shown = with_headers(alerts.assign(alert_type=translate_values(alerts["alert_type"], "ui.alert_type")),
                              ALERT_COLUMNS)
         st.dataframe(shown, hide_index=True, key="inventory.alerts_table")
-        # utf-8-sig: Excel on Chinese Windows opens it with the right encoding.
-        st.download_button(t("ui.inventory.download_alerts"), shown.to_csv(index=False).encode("utf-8-sig"),
-                           file_name="stock_alerts.csv", mime="text/csv", key="inventory.download")
+        export_buttons(shown, "stock_alerts", "inventory.alerts_export")
 
 with stock_tab:
     if stock.empty:
@@ -54,5 +53,7 @@ with stock_tab:
     else:
         if len(stock) >= ROW_LIMIT:
             st.caption(t("ui.inventory.limited", n=ROW_LIMIT))
-        st.dataframe(with_headers(stock, STOCK_COLUMNS), hide_index=True, key="inventory.stock_table",
+        shown_stock = with_headers(stock, STOCK_COLUMNS)
+        st.dataframe(shown_stock, hide_index=True, key="inventory.stock_table",
                      column_config=money_columns("stock_value"))
+        export_buttons(shown_stock, "stock", "inventory.stock_export")

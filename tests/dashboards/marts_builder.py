@@ -84,6 +84,46 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
     "mart_purchases_daily": [("date_day", "DATE"), ("warehouse_id", "INTEGER"), ("category_id", "INTEGER"),
                              ("order_count", "BIGINT"), ("line_count", "BIGINT"), ("quantity", "DECIMAL(18,4)"),
                              ("amount", "DECIMAL(18,2)")],
+    "fct_shipment_lines": [("shipment_line_id", "INTEGER"), ("shipment_id", "INTEGER"), ("doc_no", "VARCHAR"),
+                           ("ship_date", "DATE"), ("customer_id", "INTEGER"), ("region", "VARCHAR"),
+                           ("salesperson_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("product_id", "INTEGER"),
+                           ("category_id", "INTEGER"), ("sales_order_id", "INTEGER"), ("order_doc_no", "VARCHAR"),
+                           ("quantity", "DECIMAL(18,4)"), ("unit_price", "DECIMAL(18,4)"),
+                           ("discount_rate", "DECIMAL(18,4)"), ("revenue", "DECIMAL(18,2)"), ("cogs", "DECIMAL(18,2)"),
+                           ("gross_margin", "DECIMAL(18,2)"), ("cost_provisional", "BOOLEAN"),
+                           ("returned_qty", "DECIMAL(18,4)")],
+    "fct_sales_return_lines": [("sales_return_line_id", "INTEGER"), ("sales_return_id", "INTEGER"),
+                               ("doc_no", "VARCHAR"), ("return_date", "DATE"), ("customer_id", "INTEGER"),
+                               ("region", "VARCHAR"), ("salesperson_id", "INTEGER"), ("warehouse_id", "INTEGER"),
+                               ("disposition", "VARCHAR"), ("return_reason", "VARCHAR"), ("product_id", "INTEGER"),
+                               ("category_id", "INTEGER"), ("shipment_doc_no", "VARCHAR"), ("ship_date", "DATE"),
+                               ("quantity", "DECIMAL(18,4)"), ("revenue_reversed", "DECIMAL(18,2)"),
+                               ("cost_returned", "DECIMAL(18,2)")],
+    "mart_inventory_valuation": [("date_day", "DATE"), ("product_id", "INTEGER"), ("category_id", "INTEGER"),
+                                 ("valuation_method", "VARCHAR"), ("closing_quantity", "DECIMAL(18,4)"),
+                                 ("closing_value", "DECIMAL(18,2)"), ("unit_cost", "DECIMAL(18,4)"),
+                                 ("received_value", "DECIMAL(18,2)"), ("cogs", "DECIMAL(18,2)"),
+                                 ("adjustment_value", "DECIMAL(18,2)")],
+    "mart_inventory_turnover": [("year_month", "VARCHAR"), ("month_start", "DATE"), ("product_id", "INTEGER"),
+                                ("category_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("days_in_period", "INTEGER"),
+                                ("cogs", "DECIMAL(18,2)"), ("average_inventory", "DECIMAL(18,2)"),
+                                ("turnover", "DECIMAL(18,4)"), ("days_of_inventory", "DECIMAL(18,1)")],
+    "mart_stock_ageing": [("product_id", "INTEGER"), ("category_id", "INTEGER"), ("age_bucket", "VARCHAR"),
+                          ("youngest_days", "INTEGER"), ("oldest_days", "INTEGER"), ("quantity", "DECIMAL(18,4)"),
+                          ("value", "DECIMAL(18,2)")],
+    "mart_stocktake_variance": [("stocktake_line_id", "INTEGER"), ("stocktake_id", "INTEGER"), ("doc_no", "VARCHAR"),
+                                ("warehouse_id", "INTEGER"), ("count_date", "DATE"), ("status", "VARCHAR"),
+                                ("product_id", "INTEGER"), ("category_id", "INTEGER"), ("book_qty", "DECIMAL(18,4)"),
+                                ("counted_qty", "DECIMAL(18,4)"), ("difference_qty", "DECIMAL(18,4)"),
+                                ("difference_value", "DECIMAL(18,2)")],
+    "mart_supplier_scorecard": [("supplier_id", "INTEGER"), ("year_month", "VARCHAR"), ("month_start", "DATE"),
+                                ("period", "VARCHAR"), ("qty_due", "DECIMAL(18,4)"), ("qty_on_time", "DECIMAL(18,4)"),
+                                ("lines_due", "INTEGER"), ("lines_in_full", "INTEGER"),
+                                ("qty_inspected", "DECIMAL(18,4)"), ("qty_rejected", "DECIMAL(18,4)"),
+                                ("receipt_lines", "INTEGER"), ("on_time_rate", "DECIMAL(9,4)"),
+                                ("in_full_rate", "DECIMAL(9,4)"), ("reject_rate", "DECIMAL(9,4)"),
+                                ("lead_time_mean", "DECIMAL(9,2)"), ("lead_time_stddev", "DECIMAL(9,2)"),
+                                ("price_change_mean", "DECIMAL(9,4)"), ("score", "DECIMAL(9,4)"), ("grade", "VARCHAR")],
 }
 
 # The latest receipt / opening cost on or before a day, company-wide, else the standard cost.
@@ -158,6 +198,76 @@ MARTS_SQL: dict[str, str] = {
         FROM raw.purchase_order_line l JOIN raw.purchase_order o ON o.id = l.order_id
         JOIN raw.product p ON p.id = l.product_id WHERE o.status <> 'cancelled' GROUP BY ALL""",
 }
+
+# The newer marts are hand-made rows over the test company's master data (looked up by code), so
+# the analysis pages' numbers are fixed; see tests/dashboards/test_analysis_marts.py.
+_ID = {
+    "water": "(SELECT id FROM raw.product WHERE sku = 'P001')",
+    "chips": "(SELECT id FROM raw.product WHERE sku = 'P002')",
+    "drink": "(SELECT category_id FROM raw.product WHERE sku = 'P001')",
+    "snack": "(SELECT category_id FROM raw.product WHERE sku = 'P002')",
+    "wh1": "(SELECT id FROM raw.warehouse WHERE code = 'WH1')",
+    "wh2": "(SELECT id FROM raw.warehouse WHERE code = 'WH2')",
+    "cus": "(SELECT id FROM raw.customer WHERE code = 'C001')",
+    "sup": "(SELECT id FROM raw.supplier WHERE code = 'S001')",
+}
+
+
+def _values(rows: str) -> str:
+    return "SELECT * FROM (VALUES " + rows.format(**_ID) + ")"
+
+
+HAND_MADE_SQL: dict[str, str] = {
+    # Revenue 112.00, COGS 66.00, margin 46.00 (41.1 %); water 100 / 60 / 40, chips 12 / 6 / 6.
+    "fct_shipment_lines": _values("""
+        (1, 1, 'SH-T-001', DATE '2026-03-06', {cus}, '华东', NULL, {wh1}, {water}, {drink}, 1, 'SO-T-001',
+         30, 2.50, 0, 75.00, 45.00, 30.00, false, 5),
+        (2, 1, 'SH-T-001', DATE '2026-03-06', {cus}, '华东', NULL, {wh1}, {chips}, {snack}, 1, 'SO-T-001',
+         2, 6.00, 0, 12.00, 6.00, 6.00, false, 0),
+        (3, 2, 'SH-T-002', DATE '2026-03-05', {cus}, '华东', NULL, {wh2}, {water}, {drink}, 2, 'SO-T-002',
+         10, 2.50, 0, 25.00, 15.00, 10.00, false, 0)"""),
+    "fct_sales_return_lines": _values("""
+        (1, 1, 'SR-T-001', DATE '2026-03-06', {cus}, '华东', NULL, {wh1}, 'restock', '包装破损', {water}, {drink},
+         'SH-T-001', DATE '2026-03-06', 3, 7.50, 4.50),
+        (2, 2, 'SR-T-002', DATE '2026-03-06', {cus}, '华东', NULL, {wh1}, 'quarantine', '临期', {water}, {drink},
+         'SH-T-001', DATE '2026-03-06', 2, 5.00, 3.00)"""),
+    # Company-wide value: chips 5 × 3.00 from 03-01; water 100 × 1.50 from 03-03, 70 on 03-06 → 120.00.
+    "mart_inventory_valuation": """
+        SELECT d.date_day, {chips}, {snack}, 'moving_average', 5, 15.00, 3.00,
+               CASE WHEN d.date_day = DATE '2026-03-01' THEN 15.00 ELSE 0 END, 0, 0
+        FROM out.dim_date d
+        UNION ALL
+        SELECT d.date_day, {water}, {drink}, 'moving_average',
+               CASE WHEN d.date_day >= DATE '2026-03-06' THEN 70 ELSE 100 END,
+               CASE WHEN d.date_day >= DATE '2026-03-06' THEN 105.00 ELSE 150.00 END, 1.50,
+               CASE WHEN d.date_day = DATE '2026-03-03' THEN 150.00 ELSE 0 END,
+               CASE WHEN d.date_day = DATE '2026-03-06' THEN 45.00 ELSE 0 END, 0
+        FROM out.dim_date d WHERE d.date_day >= DATE '2026-03-03'""".format(**_ID),
+    # Water: 45 / 100 (WH1) and 15 / 20 (WH2) → 60 / 120 = 0.5 turns, not the mean 0.6; 12 days.
+    "mart_inventory_turnover": _values("""
+        ('2026-03', DATE '2026-03-01', {water}, {drink}, {wh1}, 6, 45.00, 100.00, 0.45, 13.3),
+        ('2026-03', DATE '2026-03-01', {water}, {drink}, {wh2}, 6, 15.00, 20.00, 0.75, 8.0),
+        ('2026-03', DATE '2026-03-01', {chips}, {snack}, {wh1}, 6, 3.00, 12.00, 0.25, 24.0)"""),
+    "mart_stock_ageing": _values("""
+        ({water}, {drink}, '0-30', 3, 3, 70, 105.00),
+        ({chips}, {snack}, '0-30', 5, 5, 3, 9.00),
+        ({chips}, {snack}, '91-180', 120, 150, 2, 6.00)"""),
+    "mart_stocktake_variance": _values("""
+        (1, 1, 'ST-T-001', {wh1}, DATE '2026-03-06', 'posted', {water}, {drink}, 70, 68, -2, -3.00),
+        (2, 1, 'ST-T-001', {wh1}, DATE '2026-03-06', 'posted', {chips}, {snack}, 5, 7, 2, 6.00),
+        (3, 2, 'ST-T-002', {wh2}, DATE '2026-03-04', 'counting', {water}, {drink}, 10, 9, -1, 0)"""),
+    # Scores with the default weights 0.4 / 0.3 / 0.3 over the rates with data.
+    "mart_supplier_scorecard": _values("""
+        ({sup}, '2026-02', DATE '2026-02-01', 'month', 10, 5, 2, 2, 0, 0, 0, 0.5, 1.0, NULL, 4.00, NULL, NULL,
+         0.7143, 'C'),
+        ({sup}, '2026-02', DATE '2026-02-01', 'rolling_12m', 10, 5, 2, 2, 0, 0, 0, 0.5, 1.0, NULL, 4.00, NULL, NULL,
+         0.7143, 'C'),
+        ({sup}, '2026-03', DATE '2026-03-01', 'month', 100, 100, 1, 1, 100, 10, 1, 1.0, 1.0, 0.1, 1.00, NULL, 0.25,
+         0.97, 'A'),
+        ({sup}, '2026-03', DATE '2026-03-01', 'rolling_12m', 110, 82.5, 3, 3, 100, 10, 1, 0.75, 1.0, 0.1, 2.00, 1.73,
+         0.25, 0.87, 'B')"""),
+}
+MARTS_SQL.update(HAND_MADE_SQL)
 
 META_DDL = (
     "CREATE TABLE out.meta_publish (published_at TIMESTAMP, run_id VARCHAR, job_name VARCHAR, "

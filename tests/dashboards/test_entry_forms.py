@@ -198,3 +198,48 @@ def test_draft_sales_order_is_cancelled_from_the_list(app_for, company):
     # A cancelled order cannot be shipped: it is not offered on the shipment form.
     at.switch_page("views/shipment.py").run()
     assert "没有待处理的已确认销售订单" in texts(at)
+
+
+def test_receipt_with_inspection_and_landed_costs(app_for, company):
+    from operational.models import GoodsReceipt
+
+    po_id = _confirmed_po(company)
+    at = app_for("warehouse", page="views/goods_receipt.py")
+    at.selectbox(key="gr.order").set_value(po_id).run()
+    qty_key = next(w.key for w in at.text_input if w.key.startswith("gr.qty."))
+    rejected_key = qty_key.replace("gr.qty.", "gr.rejected.")
+    reason_key = qty_key.replace("gr.qty.", "gr.reason.")
+    at.text_input(key=qty_key).set_value("90")
+    at.text_input(key=rejected_key).set_value("10").run()
+    # Rejecting without a reason: the error sits at the line, nothing is written.
+    at.button(key="gr.post").click().run()
+    assert [e.value for e in at.error] == [f"PO-{YEAR}-000001第1行：拒收原因不能为空"]
+    error_at = index_of(at, lambda n: getattr(n, "type", "") == "error")
+    assert index_of(at, lambda n: getattr(n, "key", None) == reason_key) < error_at
+    assert error_at < index_of(at, lambda n: getattr(n, "key", None) == "gr.freight")
+    assert _count(company.engine, StockLedger) == 0
+
+    at.text_input(key=reason_key).set_value("包装破损")
+    at.text_input(key="gr.freight").set_value("-1").run()
+    at.button(key="gr.post").click().run()
+    assert len(at.error) == 1 and "运费" in at.error[0].value
+    assert index_of(at, lambda n: getattr(n, "key", None) == "gr.freight") < index_of(
+        at, lambda n: getattr(n, "type", "") == "error")
+
+    at.text_input(key="gr.freight").set_value("9.00")
+    at.text_input(key="gr.duty").set_value("4.50")
+    at.radio(key="gr.basis").set_value("quantity").run()
+    at.button(key="gr.post").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        f"已过账收货单 GR-{YEAR}-000001，订单 PO-{YEAR}-000001 状态：部分完成"]
+    with unit_of_work(company.engine) as s:
+        receipt = s.execute(select(GoodsReceipt)).scalar_one()
+        assert (receipt.freight_amount, receipt.duty_amount, receipt.allocation_basis) == (
+            Decimal("9.00"), Decimal("4.50"), "quantity")
+        (line,) = receipt.lines
+        assert (line.quantity, line.rejected_qty, line.reject_reason, line.landed_cost) == (
+            Decimal("90"), Decimal("10"), "包装破损", Decimal("13.50"))
+        assert on_hand(s, company.water, company.wh1) == Decimal("90")
+        # 1.20 + 13.50 / 90 = 1.35 a unit enters stock.
+        assert s.execute(select(StockLedger.unit_cost)).scalar_one() == Decimal("1.35")

@@ -33,10 +33,13 @@ def test_login_success_keeps_user_and_opens_the_app(app_for):
 
 def test_each_role_sees_only_its_pages(app_for):
     expected = {
-        "purchasing": {"overview", "inventory", "purchase_order", "goods_receipt", "purchase_documents"},
-        "warehouse": {"overview", "inventory", "goods_receipt", "purchase_documents", "shipment", "sales_documents"},
-        "sales": {"overview", "sales_order", "shipment", "sales_documents"},
-        "analyst": {"overview", "inventory", "purchase_documents", "sales_documents", "pipeline"},
+        "purchasing": {"overview", "inventory", "stock_analysis", "supplier_scorecard", "purchase_order",
+                       "goods_receipt", "purchase_documents"},
+        "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_documents", "shipment",
+                      "sales_documents"},
+        "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_documents"},
+        "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
+                    "purchase_documents", "sales_documents", "pipeline"},
         "admin": {spec.key for spec in PAGES},
     }
     for role, keys in expected.items():

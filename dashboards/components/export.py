@@ -1,0 +1,37 @@
+"""Download buttons for a shown table: CSV (utf-8-sig, so Excel on Chinese Windows opens it with
+the right encoding) and Excel (.xlsx through pandas + openpyxl). The file carries the table as
+shown: catalog column titles, translated codes."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.i18n import t
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        df.to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
+    return buffer.getvalue()
+
+
+def export_buttons(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel download buttons for ``df`` (file names ``<name>.csv`` / ``<name>.xlsx``);
+    widget keys ``<key>.csv`` and ``<key>.xlsx``."""
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button(t("ui.export.csv"), to_csv(df), file_name=f"{name}.csv", mime="text/csv",
+                           key=f"{key}.csv", icon=":material/download:")
+    with right:
+        st.download_button(t("ui.export.xlsx"), to_xlsx(df), file_name=f"{name}.xlsx", mime=XLSX_MIME,
+                           key=f"{key}.xlsx", icon=":material/table_view:")

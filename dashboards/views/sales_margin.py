@@ -1,0 +1,116 @@
+"""Sales margin (销售毛利): revenue, COGS, gross margin and margin % of the shipments in the period,
+grouped by day, customer, product, category, salesperson or region; drill-down from a group to its
+shipment lines; customer returns by reason and disposition with their return lines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import serving
+from dashboards.components import charts
+from dashboards.components.export import export_buttons
+from dashboards.components.filters import analysis_filters, no_data_message
+from dashboards.components.format import money, money_columns, quantity, translate_values, with_headers
+from dashboards.i18n import t
+from dashboards.session import require_page
+
+GROUP_COLUMNS = ("group_label", "quantity", "revenue", "cogs", "gross_margin", "margin_pct")
+LINE_COLUMNS = ("doc_no", "order_doc_no", "ship_date", "customer_name", "warehouse_name", "sku", "product_name",
+                "quantity", "revenue", "cogs", "gross_margin", "returned_qty")
+RETURN_SUM_COLUMNS = ("quantity", "revenue_reversed", "cost_returned")
+RETURN_COLUMNS = ("doc_no", "return_date", "customer_name", "shipment_doc_no", "sku", "product_name",
+                  "warehouse_name", "disposition", "return_reason", "quantity", "revenue_reversed", "cost_returned")
+MONEY = ("revenue", "cogs", "gross_margin", "revenue_reversed", "cost_returned")
+
+
+
+def _python(key: object) -> object:
+    """A group key from the table as a query parameter (numpy / pandas scalars to Python)."""
+    if key is None or pd.isna(key):
+        return None
+    if isinstance(key, pd.Timestamp):
+        return key.date()
+    return key.item() if hasattr(key, "item") else key
+
+
+require_page("sales_margin")
+st.title(t("ui.page.sales_margin"))
+
+options = serving.filter_options() if serving.is_published() else None
+filters = analysis_filters("sm", options) if options is not None else None
+if filters is None:
+    no_data_message()
+    st.stop()
+
+group = st.selectbox(t("ui.sales_margin.group_by"), list(serving.MARGIN_GROUPS), key="sm.group",
+                     index=list(serving.MARGIN_GROUPS).index("product"),
+                     format_func=lambda g: t(f"ui.sales_margin.group.{g}"))
+data = serving.sales_margin(filters, group)
+totals = data.totals
+
+cols = st.columns(5)
+cols[0].metric(t("ui.col.revenue"), money(totals.revenue))
+cols[1].metric(t("ui.col.cogs"), money(totals.cogs))
+cols[2].metric(t("ui.col.gross_margin"), money(totals.gross_margin))
+cols[3].metric(t("ui.col.margin_pct"), "—" if totals.margin_pct is None else f"{totals.margin_pct:.1f}%")
+cols[4].metric(t("ui.sales_margin.returns"), money(totals.returns_revenue))
+
+margin_tab, returns_tab = st.tabs([t("ui.sales_margin.tab.margin"), t("ui.sales_margin.tab.returns")])
+
+with margin_tab:
+    by_group = data.by_group
+    if by_group.empty:
+        st.caption(t("ui.chart.empty"))
+    else:
+        labelled = by_group.assign(group_label=by_group["group_label"].fillna(t("ui.none")))
+        group_title = t(f"ui.sales_margin.group.{group}")
+        charts.show(labelled.head(20), lambda df: charts.bars(df, "group_label", "gross_margin",
+                                                              "ui.chart.gross_margin"), key="sm.chart")
+        shown = with_headers(labelled, GROUP_COLUMNS).rename(columns={t("ui.col.group_label"): group_title})
+        st.dataframe(shown, hide_index=True, column_config={
+            **money_columns(*MONEY), t("ui.col.margin_pct"): st.column_config.NumberColumn(format="%.1f%%")})
+        export_buttons(shown, f"sales_margin_{group}", "sm.export")
+
+        keys = list(labelled["group_key"])
+        labels = dict(zip(range(len(keys)), labelled["group_label"], strict=True))
+        picked = st.selectbox(t("ui.drill.pick", what=group_title), list(labels), index=None, key=f"sm.drill.{group}",
+                              format_func=lambda i: labels.get(i, str(i)), placeholder=t("ui.drill.placeholder"))
+        if picked is not None:
+            lines = serving.shipment_lines(filters, group, _python(keys[picked]))
+            st.subheader(t("ui.drill.shipment_lines", name=labels[picked]))
+            shown_lines = with_headers(lines, LINE_COLUMNS)
+            st.dataframe(shown_lines, hide_index=True, column_config=money_columns(*MONEY))
+            export_buttons(shown_lines, "shipment_lines", "sm.lines_export")
+
+with returns_tab:
+    returns = data.return_lines
+    if returns.empty:
+        st.caption(t("ui.chart.empty"))
+    else:
+        st.metric(t("ui.sales_margin.returned_qty"), quantity(returns["quantity"].sum()))
+        left, right = st.columns(2)
+        with left:
+            st.subheader(t("ui.sales_margin.by_reason"))
+            reasons = data.returns_by_reason
+            reasons = reasons.assign(return_reason=reasons["return_reason"].fillna(t("ui.none")))
+            shown = with_headers(reasons, ("return_reason", *RETURN_SUM_COLUMNS))
+            st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+            export_buttons(shown, "returns_by_reason", "sm.reason_export")
+        with right:
+            st.subheader(t("ui.sales_margin.by_disposition"))
+            dispositions = data.returns_by_disposition
+            dispositions = dispositions.assign(
+                disposition=translate_values(dispositions["disposition"], "ui.disposition"))
+            shown = with_headers(dispositions, ("disposition", *RETURN_SUM_COLUMNS))
+            st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+            export_buttons(shown, "returns_by_disposition", "sm.disposition_export")
+        st.subheader(t("ui.sales_margin.return_lines"))
+        reason = st.selectbox(t("ui.drill.pick", what=t("ui.col.return_reason")),
+                              list(data.returns_by_reason["return_reason"]), index=None, key="sm.drill.reason",
+                              placeholder=t("ui.drill.placeholder"))
+        detail = returns if reason is None else returns[returns["return_reason"] == reason]
+        detail = detail.assign(disposition=translate_values(detail["disposition"], "ui.disposition"))
+        shown = with_headers(detail, RETURN_COLUMNS)
+        st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+        export_buttons(shown, "return_lines", "sm.returns_export")
