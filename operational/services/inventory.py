@@ -9,15 +9,17 @@ PostgreSQL (the row lock makes the second UPDATE re-check the committed quantity
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from operational.db import insert_if_absent
 from operational.models import MOVEMENT_TYPES, Product, StockBalance, StockLedger, Warehouse, utcnow
+from operational.services import batches
 from operational.services.errors import InsufficientStockError, ValidationError
 
 
@@ -36,27 +38,66 @@ class Movement:
     line_no: int | None = None  # for error messages only
     record: str | None = None  # what the clerk is working on (the order), for error messages
     source_ledger_id: int | None = None  # a return: the ledger row it returns
+    batch_id: int | None = None  # batch-tracked products; outbound without one picks FEFO
 
 
 def post_movements(session: Session, movements: list[Movement]) -> list[StockLedger]:
     """Append ledger rows and move balances; raises InsufficientStockError and writes nothing
-    of its own if any outbound movement would go below zero (the caller's transaction rolls back)."""
+    of its own if any outbound movement would go below zero (the caller's transaction rolls back).
+    A batch-tracked product's outbound movement may become several rows, one per batch (FEFO)."""
     rows = []
     for mv in movements:
         if mv.movement_type not in MOVEMENT_TYPES:
             raise ValidationError("invalid_choice", field="movement_type", field_label="movement_type",
                                   value=mv.movement_type)
         _apply_to_balance(session, mv)
-        row = StockLedger(
-            movement_date=mv.movement_date, product_id=mv.product_id, warehouse_id=mv.warehouse_id,
-            movement_type=mv.movement_type, quantity=mv.quantity, unit_cost=mv.unit_cost,
-            doc_type=mv.doc_type, doc_id=mv.doc_id, doc_line_id=mv.doc_line_id, doc_no=mv.doc_no,
-            source_ledger_id=mv.source_ledger_id,
-        )
-        session.add(row)
-        rows.append(row)
+        for part in _batch_parts(session, mv):
+            row = StockLedger(
+                movement_date=part.movement_date, product_id=part.product_id, warehouse_id=part.warehouse_id,
+                movement_type=part.movement_type, quantity=part.quantity, unit_cost=part.unit_cost,
+                doc_type=part.doc_type, doc_id=part.doc_id, doc_line_id=part.doc_line_id, doc_no=part.doc_no,
+                source_ledger_id=part.source_ledger_id, batch_id=part.batch_id,
+            )
+            session.add(row)
+            rows.append(row)
     session.flush()
     return rows
+
+
+def _batch_parts(session: Session, mv: Movement) -> list[Movement]:
+    """The movement as posted per batch (unchanged for products without batches); moves the batch
+    balances. Outbound without a batch is split first-expiry-first-out; a stocktake gain without
+    one goes into the batch that expires last; any other inbound movement must name its batch."""
+    product = session.get(Product, mv.product_id)
+    if product is None or not product.tracks_batches or mv.quantity == 0:
+        return [mv]
+    where: dict[str, Any] = {"record": mv.record or mv.doc_no, "line_no": mv.line_no}
+    if mv.batch_id is None and mv.quantity > 0 and mv.movement_type == "stocktake_gain":
+        mv = replace(mv, batch_id=batches.latest_expiring_batch(session, product.id, mv.warehouse_id))
+    if mv.batch_id is None and mv.quantity > 0:
+        raise ValidationError("batch_required", field=f"lines.{mv.line_no}.batch_no" if mv.line_no else "batch_no",
+                              sku=product.sku, **where)
+    if mv.batch_id is not None:
+        batches.move_batch(session, product, mv.warehouse_id, mv.batch_id, mv.quantity, **where)
+        return [mv]
+    need = -mv.quantity
+    takes = [(t.batch_id, t.quantity) for t in batches.fefo_allocation(session, product.id, mv.warehouse_id, need)]
+    short = need - sum(q for _, q in takes)
+    if short > 0:
+        fallback = takes[-1][0] if takes else batches.latest_expiring_batch(session, product.id, mv.warehouse_id)
+        if not product.allow_negative or fallback is None:
+            warehouse = session.get(Warehouse, mv.warehouse_id)
+            raise InsufficientStockError(
+                "insufficient_stock", field=f"lines.{mv.line_no}.quantity" if mv.line_no else None, sku=product.sku,
+                warehouse=warehouse.name if warehouse else mv.warehouse_id, quantity=need,
+                available=need - short, **where)
+        # Negative stock allowed: the shortfall goes below zero in the last batch taken.
+        takes = takes[:-1] + [(fallback, (takes[-1][1] if takes and takes[-1][0] == fallback else 0) + short)]
+    parts = []
+    for batch_id, qty in takes:
+        batches.move_batch(session, product, mv.warehouse_id, batch_id, -qty, **where)
+        parts.append(replace(mv, quantity=-qty, batch_id=batch_id))
+    return parts
 
 
 # Built once: the ORM bulk-UPDATE path costs ~6× more CPU per ledger line than a cached Core statement.
@@ -106,9 +147,16 @@ def on_hand(session: Session, product_id: int, warehouse_id: int) -> Decimal:
 
 
 def post_opening_balance(session: Session, product_id: int, warehouse_id: int, quantity: Decimal,
-                         unit_cost: Decimal, on: date, doc_no: str = "OPENING") -> StockLedger:
-    """Record stock that existed before the system (期初库存) with its unit cost."""
+                         unit_cost: Decimal, on: date, doc_no: str = "OPENING", *, batch_no: str | None = None,
+                         expiry_date: Any = None) -> StockLedger:
+    """Record stock that existed before the system (期初库存) with its unit cost (and, for a
+    batch-tracked product, its batch and expiry date)."""
+    product = session.get(Product, product_id)
+    batch_id = None
+    if product is not None and product.tracks_batches:
+        batch_id = batches.batch_for_receipt(session, product, batch_no, expiry_date, on, default_no=doc_no,
+                                             record=doc_no).id
     return post_movements(session, [Movement(
         product_id=product_id, warehouse_id=warehouse_id, quantity=quantity, movement_type="opening",
-        movement_date=on, doc_type="opening", doc_id=0, doc_no=doc_no, unit_cost=unit_cost,
+        movement_date=on, doc_type="opening", doc_id=0, doc_no=doc_no, unit_cost=unit_cost, batch_id=batch_id,
     )])[0]

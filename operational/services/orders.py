@@ -26,6 +26,7 @@ from operational.models import (
     Product,
     Warehouse,
 )
+from operational.services import batches
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
@@ -76,6 +77,8 @@ class FulfilLineInput:
     quantity: Any
     rejected_qty: Any = 0
     reject_reason: str | None = None
+    batch_no: str | None = None  # batch-tracked products, receipts only
+    expiry_date: Any = None
 
 
 @dataclass
@@ -217,7 +220,9 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
     )
     if kind.carries_cost and landed is not None:
         doc.freight_amount, doc.duty_amount, doc.allocation_basis = costs["freight"], costs["duty"], costs["basis"]
-    for n, (ol, qty, rejected, reason) in enumerate(parsed, start=1):
+    # Batches are resolved (and checked) before any order line changes.
+    batch_ids = _receipt_batches(session, order, doc.doc_no, when, parsed) if kind.carries_cost else {}
+    for n, (ol, qty, rejected, reason, _) in enumerate(parsed, start=1):
         setattr(ol, kind.done_qty_field, getattr(ol, kind.done_qty_field) + qty)
         fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id}
         if kind.carries_cost:
@@ -226,6 +231,7 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
             unit_cost = (net + share / qty if qty else net).quantize(Decimal("0.0001"), ROUND_HALF_UP)
             fields.update(unit_cost=unit_cost, amount=line_amount(qty, ol.unit_price, ol.discount_rate),
                           landed_cost=share, rejected_qty=rejected, reject_reason=reason)
+            fields["batch_id"] = batch_ids.get(n)
         doc.lines.append(kind.fulfil_line_model(line_no=n, product_id=ol.product_id, quantity=qty, **fields))
     session.add(doc)
     session.flush()
@@ -234,7 +240,7 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
                  movement_type=kind.movement_type, movement_date=when, doc_type=kind.fulfil_entity,
                  doc_id=doc.id, doc_line_id=dl.id, doc_no=doc.doc_no,
                  unit_cost=getattr(dl, "unit_cost", None), line_no=by_id[getattr(dl, kind.fulfil_line_ref)].line_no,
-                 record=order.doc_no)
+                 record=order.doc_no, batch_id=getattr(dl, "batch_id", None))
         for dl in doc.lines if dl.quantity > 0
     ])
     _refresh_status(order, kind)
@@ -243,8 +249,8 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
 
 
 def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], lines: list[FulfilLineInput],
-                        *, tolerance: Any) -> list[tuple[Any, Decimal, Decimal, str | None]]:
-    """Validate the lines of a receipt/shipment; (order line, accepted, rejected, reason) per line."""
+                        *, tolerance: Any) -> list[tuple[Any, Decimal, Decimal, str | None, FulfilLineInput]]:
+    """Validate the lines of a receipt/shipment; (order line, accepted, rejected, reason, input) per line."""
     tolerance = Decimal(tolerance or 0)
     parsed = []
     for n, item in enumerate(lines, start=1):
@@ -273,14 +279,27 @@ def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], line
         if qty > remaining:
             raise ValidationError(kind.over_code, record=order.doc_no, field=f"lines.{ol.line_no}.quantity",
                                   line_no=ol.line_no, quantity=qty, remaining=max(remaining, Decimal(0)))
-        parsed.append((ol, qty, rejected, reason))
+        parsed.append((ol, qty, rejected, reason, item))
     if not parsed:
         raise ValidationError("no_lines", record=order.doc_no, field="lines")
     return parsed
 
 
+def _receipt_batches(session: Session, order: Any, doc_no: str, when: date,
+                     parsed: list[tuple[Any, Decimal, Decimal, str | None, FulfilLineInput]]) -> dict[int, int]:
+    """Receipt line number → batch id, for the accepted lines of batch-tracked products."""
+    found = {}
+    for n, (ol, qty, _, _, item) in enumerate(parsed, start=1):
+        product = session.get(Product, ol.product_id)
+        if product.tracks_batches and qty > 0:
+            found[n] = batches.batch_for_receipt(session, product, item.batch_no, item.expiry_date, when,
+                                                 default_no=f"{doc_no}-{n}", record=order.doc_no,
+                                                 line_no=ol.line_no).id
+    return found
+
+
 def _landed_costs(order: Any, landed: LandedCosts | None,
-                  parsed: list[tuple[Any, Decimal, Decimal, str | None]]) -> dict[Any, Any]:
+                  parsed: list[tuple[Any, Decimal, Decimal, str | None, FulfilLineInput]]) -> dict[Any, Any]:
     """Spread freight + duty over the accepted lines by value or quantity, to the cent; the last
     line takes the rounding remainder so the shares add up exactly."""
     if landed is None:
@@ -291,7 +310,7 @@ def _landed_costs(order: Any, landed: LandedCosts | None,
         raise ValidationError("invalid_choice", record=order.doc_no, field="allocation_basis",
                               field_label="field.allocation_basis", value=landed.basis)
     total = freight + duty
-    accepted = [(ol, qty) for ol, qty, _, _ in parsed if qty > 0]
+    accepted = [(ol, qty) for ol, qty, *_ in parsed if qty > 0]
     weights = [qty * ol.unit_price * (1 - ol.discount_rate) if landed.basis == "value" else qty
                for ol, qty in accepted]
     weight_sum = sum(weights, Decimal(0))

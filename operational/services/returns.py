@@ -126,7 +126,8 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
         Movement(product_id=line.product_id, warehouse_id=warehouse_id, quantity=kind.sign * line.quantity,
                  movement_type=kind.movement_type, movement_date=when, doc_type=kind.entity, doc_id=doc.id,
                  doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no, record=source.doc_no,
-                 source_ledger_id=sources.get(getattr(line, kind.line_ref)))
+                 source_ledger_id=sources.get(getattr(line, kind.line_ref), (None, None))[0],
+                 batch_id=sources.get(getattr(line, kind.line_ref), (None, None))[1])
         for line in doc.lines
     ])
     return doc
@@ -145,15 +146,20 @@ def _return_warehouse(session: Session, kind: ReturnKind, source: Any, dispositi
     return quarantine
 
 
-def _source_ledger_ids(session: Session, kind: ReturnKind, line_ids: list[int]) -> dict[int, int]:
+def _source_ledger_ids(session: Session, kind: ReturnKind, line_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """Source line → (its ledger row, that row's batch). A shipment line of a batch-tracked product
+    that left from several batches has several rows; the return goes back into the first one's."""
     rows = session.execute(
-        select(StockLedger.doc_line_id, StockLedger.id).where(
+        select(StockLedger.doc_line_id, StockLedger.id, StockLedger.batch_id).where(
             StockLedger.doc_type == kind.source_entity,
             StockLedger.movement_type == kind.source_movement_type,
             StockLedger.doc_line_id.in_(line_ids),
-        )
+        ).order_by(StockLedger.id)
     ).all()
-    return {line_id: ledger_id for line_id, ledger_id in rows}
+    found: dict[int, tuple[int, int | None]] = {}
+    for line_id, ledger_id, batch_id in rows:
+        found.setdefault(line_id, (ledger_id, batch_id))
+    return found
 
 
 def return_to_supplier(session: Session, receipt_id: int | None, return_date: date | str,

@@ -9,12 +9,21 @@ so transfers never change the company-wide quantity or value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from operational.models import IN_TRANSIT, RECEIVED, Product, StockTransfer, StockTransferLine, Warehouse
+from operational.models import (
+    IN_TRANSIT,
+    RECEIVED,
+    Product,
+    StockLedger,
+    StockTransfer,
+    StockTransferLine,
+    Warehouse,
+)
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
@@ -62,14 +71,33 @@ def ship_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_
         doc.lines.append(StockTransferLine(line_no=n, product_id=product.id, quantity=qty))
     session.add(doc)
     session.flush()
-    movements = []
-    for line in doc.lines:
-        common = dict(product_id=line.product_id, movement_date=when, doc_type="stock_transfer", doc_id=doc.id,
-                      doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no)
-        movements += [Movement(warehouse_id=source.id, quantity=-line.quantity, movement_type="transfer_out", **common),
-                      Movement(warehouse_id=transit.id, quantity=line.quantity, movement_type="transfer_in", **common)]
-    post_movements(session, movements)
+    outs = post_movements(session, [
+        Movement(warehouse_id=source.id, quantity=-line.quantity, movement_type="transfer_out",
+                 product_id=line.product_id, movement_date=when, doc_type="stock_transfer", doc_id=doc.id,
+                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no)
+        for line in doc.lines])
+    post_movements(session, [_arrival(row, transit.id) for row in outs])
     return doc
+
+
+def _arrival(out: StockLedger, warehouse_id: int) -> Movement:
+    """The inbound leg mirroring an outbound ledger row: same product, quantity and batch."""
+    return Movement(warehouse_id=warehouse_id, quantity=-out.quantity, movement_type="transfer_in",
+                    product_id=out.product_id, movement_date=out.movement_date, doc_type=out.doc_type,
+                    doc_id=out.doc_id, doc_line_id=out.doc_line_id, doc_no=out.doc_no, batch_id=out.batch_id)
+
+
+def _in_transit_batches(session: Session, doc: StockTransfer) -> dict[int, list[tuple[int | None, Decimal]]]:
+    """Per transfer line, the batches (and quantities) its shipping leg put into in-transit."""
+    rows = session.execute(
+        select(StockLedger.doc_line_id, StockLedger.batch_id, StockLedger.quantity)
+        .where(StockLedger.doc_type == "stock_transfer", StockLedger.doc_id == doc.id,
+               StockLedger.warehouse_id == doc.transit_warehouse_id, StockLedger.movement_type == "transfer_in")
+        .order_by(StockLedger.id)).all()
+    found: dict[int, list[tuple[int | None, Decimal]]] = {}
+    for line_id, batch_id, qty in rows:
+        found.setdefault(line_id, []).append((batch_id, qty))
+    return found
 
 
 def receive_transfer(session: Session, transfer_id: int | None, receive_date: Any,
@@ -85,6 +113,7 @@ def receive_transfer(session: Session, transfer_id: int | None, receive_date: An
         raise ValidationError("date_order", record=doc.doc_no, field="receive_date",
                               field_label="field.receive_date", other_label="field.ship_date")
     received = received or {}
+    shipped_batches = _in_transit_batches(session, doc)
     movements = []
     for line in doc.lines:
         got = non_negative(received.get(line.id, line.quantity), "received_qty", record=doc.doc_no,
@@ -95,14 +124,21 @@ def receive_transfer(session: Session, transfer_id: int | None, receive_date: An
         line.received_qty = got
         common = dict(product_id=line.product_id, movement_date=when, doc_type="stock_transfer", doc_id=doc.id,
                       doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no, record=doc.doc_no)
-        if got:
-            movements += [
-                Movement(warehouse_id=doc.transit_warehouse_id, quantity=-got, movement_type="transfer_out", **common),
-                Movement(warehouse_id=doc.to_warehouse_id, quantity=got, movement_type="transfer_in", **common),
-            ]
-        if got < line.quantity:
-            movements.append(Movement(warehouse_id=doc.transit_warehouse_id, quantity=got - line.quantity,
-                                      movement_type="transit_loss", **common))
+        # What arrives comes out of the batches this transfer shipped, in order; the rest is lost.
+        left = got
+        for batch_id, qty in shipped_batches.get(line.id, [(None, line.quantity)]):
+            arrived, lost = min(qty, left), qty - min(qty, left)
+            left -= arrived
+            if arrived:
+                movements += [
+                    Movement(warehouse_id=doc.transit_warehouse_id, quantity=-arrived, movement_type="transfer_out",
+                             batch_id=batch_id, **common),
+                    Movement(warehouse_id=doc.to_warehouse_id, quantity=arrived, movement_type="transfer_in",
+                             batch_id=batch_id, **common),
+                ]
+            if lost:
+                movements.append(Movement(warehouse_id=doc.transit_warehouse_id, quantity=-lost,
+                                          movement_type="transit_loss", batch_id=batch_id, **common))
     post_movements(session, movements)
     doc.status, doc.receive_date = RECEIVED, when
     session.flush()
