@@ -60,7 +60,8 @@ def create_category(session: Session, code: str, name: str, parent_id: int | Non
 def create_product(session: Session, sku: str, name: str, *, category_id: int | None = None, unit: str = "个",
                    barcode: str | None = None, spec: str | None = None,
                    valuation_method: str = "moving_average", allow_negative: bool = False,
-                   list_price: Any = 0, standard_cost: Any = 0) -> Product:
+                   list_price: Any = 0, standard_cost: Any = 0, tracks_batches: bool = False,
+                   shelf_life_days: int | None = None) -> Product:
     sku = required_text(sku, "sku")
     _unique(session, Product, Product.sku, sku, "product", "sku")
     if barcode:
@@ -74,7 +75,11 @@ def create_product(session: Session, sku: str, name: str, *, category_id: int | 
         allow_negative=allow_negative,
         list_price=non_negative(list_price, "unit_price", record=sku),
         standard_cost=non_negative(standard_cost, "unit_price", record=sku),
+        tracks_batches=tracks_batches, shelf_life_days=shelf_life_days,
     )
+    if shelf_life_days is not None and shelf_life_days <= 0:
+        raise ValidationError("must_be_positive", field="shelf_life_days", record=sku,
+                              field_label="field.shelf_life_days")
     session.add(product)
     session.flush()
     return product

@@ -11,5 +11,6 @@ select
     reject_reason,
     landed_cost,
     returned_qty,
+    batch_id,
     updated_at
 from {{ source('raw', 'goods_receipt_line') }}

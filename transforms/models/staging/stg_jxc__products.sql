@@ -11,6 +11,8 @@ select
     list_price,
     standard_cost,
     is_active,
+    tracks_batches,
+    shelf_life_days,
     created_at,
     updated_at
 from {{ source('raw', 'product') }}

@@ -11,5 +11,6 @@ select
     doc_id,
     doc_line_id,
     doc_no,
-    source_ledger_id
+    source_ledger_id,
+    batch_id
 from {{ source('raw', 'stock_ledger') }}
