@@ -166,7 +166,7 @@ def test_contract_column_types(built):
                       "mart_stock_current", "mart_stock_alerts", "mart_sales_daily", "mart_purchases_daily",
                       "fct_shipment_lines", "fct_sales_return_lines", "mart_inventory_valuation",
                       "mart_inventory_turnover", "mart_stock_ageing", "mart_stocktake_variance",
-                      "mart_supplier_scorecard"}
+                      "mart_supplier_scorecard", "mart_batch_expiry"}
 
 
 def test_shipment_lines_carry_cost_and_margin(built):

@@ -73,16 +73,25 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
         scope = "semi join _affected as a using (product_id)"
     else:
         scope = ""
-    rows = session.execute(f"""
+    cursor = session.execute(f"""
         select l.product_id, l.stock_ledger_id, l.movement_date, l.warehouse_id, l.movement_type, l.quantity,
                l.unit_cost, l.source_ledger_id
         from _ledger as l {scope}
         order by l.product_id, l.movement_date, l.stock_ledger_id
-    """).fetchall()
-    return _table(value_ledger(rows, methods), methods, old_values, datetime.now(UTC).replace(tzinfo=None))
+    """)
+    valued_at = datetime.now(UTC).replace(tzinfo=None)
+    batches = _record_batches(value_ledger(_stream(cursor), methods), methods, old_values, valued_at)
+    return pa.Table.from_batches(list(batches), schema=SCHEMA)
 
 
-def _table(valued, methods, old_values, valued_at) -> pa.Table:  # noqa: ANN001
+def _stream(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
+    """The ledger rows a chunk at a time, so a million-row ledger is never all Python objects at once."""
+    while chunk := cursor.fetchmany(size):
+        yield from chunk
+
+
+def _record_batches(valued, methods, old_values, valued_at, size: int = 50_000):  # noqa: ANN001, ANN202
+    """Arrow record batches of about ``size`` rows: Arrow columns are far smaller than Python lists."""
     cols: dict[str, list] = {name: [] for name in SCHEMA.names}
     for product_id, result in valued:
         method, fallback = methods.get(product_id, ("moving_average", Decimal(0)))
@@ -111,4 +120,7 @@ def _table(valued, methods, old_values, valued_at) -> pa.Table:  # noqa: ANN001
             cols["fallback_cost"].append(fallback)
             cols["revalued_from"].append(changed_from)
             cols["valued_at"].append(valued_at)
-    return pa.table(cols, schema=SCHEMA)
+        if len(cols["stock_ledger_id"]) >= size:
+            yield pa.RecordBatch.from_pydict(cols, schema=SCHEMA)
+            cols = {name: [] for name in SCHEMA.names}
+    yield pa.RecordBatch.from_pydict(cols, schema=SCHEMA)

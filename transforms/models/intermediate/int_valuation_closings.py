@@ -39,15 +39,24 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
     scope = "where revalued_from is not null"
     if dbt.is_incremental:
         scope += " and valued_at = (select max(valued_at) from _valued)"
-    rows = session.execute(f"""
+    cursor = session.execute(f"""
         select product_id, stock_ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost,
                movement_value, provisional, revalued_from, valued_at
         from _valued
         where product_id in (select product_id from _valued {scope})
         order by product_id, movement_date, stock_ledger_id
-    """).fetchall()
+    """)
+    return pa.Table.from_batches(list(_record_batches(cursor)), schema=SCHEMA)
+
+
+def _rows(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
+    while chunk := cursor.fetchmany(size):
+        yield from chunk
+
+
+def _record_batches(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
     cols: dict[str, list] = {name: [] for name in SCHEMA.names}
-    for product_id, group in groupby(rows, key=lambda r: r[0]):
+    for product_id, group in groupby(_rows(cursor), key=lambda r: r[0]):
         group = list(group)
         revalued_from, valued_at = group[0][9], group[0][10]
         valued = [ValuedMovement(ledger_id=r[1], movement_date=r[2], warehouse_id=r[3], movement_type=r[4],
@@ -60,4 +69,7 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
             cols["closing_value"].append(c.value)
             cols["revalued_from"].append(revalued_from)
             cols["valued_at"].append(valued_at)
-    return pa.table(cols, schema=SCHEMA)
+        if len(cols["product_id"]) >= size:
+            yield pa.RecordBatch.from_pydict(cols, schema=SCHEMA)
+            cols = {name: [] for name in SCHEMA.names}
+    yield pa.RecordBatch.from_pydict(cols, schema=SCHEMA)
