@@ -65,7 +65,7 @@ class OrderLineInput:
     product_id: int | None
     quantity: Any
     unit_price: Any
-    discount_rate: Any = 0
+    discount_rate: Any = None  # None: the partner's default discount (customers), else 0
     promised_date: date | None = None
 
 
@@ -134,7 +134,8 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
         if price < 0:
             raise ValidationError("must_not_be_negative", field=f"lines.{n}.unit_price", line_no=n,
                                   field_label="field.unit_price")
-        disc = rate(line.discount_rate, "discount_rate", line_no=n)
+        disc = rate(line.discount_rate if line.discount_rate not in (None, "")
+                    else getattr(partner, "discount_rate", 0), "discount_rate", line_no=n)
         parsed.append((n, product, qty, price, disc, line.promised_date))
 
     order = kind.order_model(

@@ -302,3 +302,16 @@ def test_credit_check_blocks_confirmation_until_a_manager_approves(tiny):
         approval = s.execute(select(CreditApproval)).scalar_one()
         assert (approval.approved_by, approval.exposure, approval.credit_limit, approval.note) == (
             manager, Decimal("50001.00"), Decimal("50000.00"), "老客户，月底回款")
+
+
+def test_customer_discount_is_the_default_line_discount(tiny_sqlite):
+    t = tiny_sqlite
+    with unit_of_work(t.engine) as s:
+        from operational.models import Customer
+
+        s.get(Customer, t.customer).discount_rate = Decimal("0.05")
+        so = sales.create_sales_order(s, t.customer, t.wh1, "2026-03-02",
+                                      [L(t.water, 10, "2.00"), L(t.water, 10, "2.00", discount_rate="0.10")])
+        # 10 × 2.00 × 0.95 = 19.00 by the customer's discount; an explicit 10 % wins: 18.00
+        assert [(line.discount_rate, line.amount) for line in so.lines] == [
+            (Decimal("0.05"), Decimal("19.00")), (Decimal("0.1"), Decimal("18.00"))]
