@@ -41,18 +41,25 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"purchasing"})),
     PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",
              frozenset({"purchasing", "warehouse"})),
+    PageSpec("purchase_return", "purchasing", "views/purchase_return.py", ":material/assignment_return:",
+             frozenset({"purchasing", "warehouse"})),
     PageSpec("purchase_documents", "purchasing", "views/purchase_documents.py", ":material/list_alt:",
              frozenset({"purchasing", "warehouse"}) | _READERS),
     PageSpec("sales_order", "sales", "views/sales_order.py", ":material/point_of_sale:", frozenset({"sales"})),
     PageSpec("shipment", "sales", "views/shipment.py", ":material/local_shipping:",
              frozenset({"sales", "warehouse"})),
+    PageSpec("sales_return", "sales", "views/sales_return.py", ":material/assignment_return:",
+             frozenset({"sales", "warehouse"})),
     PageSpec("sales_documents", "sales", "views/sales_documents.py", ":material/receipt_long:",
              frozenset({"sales", "warehouse"}) | _READERS),
+    PageSpec("stock_transfer", "inventory", "views/stock_transfer.py", ":material/swap_horiz:",
+             frozenset({"warehouse"})),
+    PageSpec("stocktake", "inventory", "views/stocktake.py", ":material/fact_check:", frozenset({"warehouse"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
 )
 
-SECTIONS = ("analysis", "purchasing", "sales", "system")
+SECTIONS = ("analysis", "purchasing", "sales", "inventory", "system")
 
 
 def is_allowed(spec: PageSpec, role: str | None) -> bool:

@@ -11,21 +11,30 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from operational.models import (
     CONFIRMED,
+    COUNTING,
+    IN_TRANSIT,
     PARTIAL,
+    POSTED,
     AppUser,
+    Customer,
     GoodsReceipt,
     Product,
+    ProductCategory,
     PurchaseOrder,
     SalesOrder,
     Shipment,
+    Stocktake,
+    StockTransfer,
+    Supplier,
     Warehouse,
 )
 from operational.services.orders import OrderKind
+from operational.services.returns import ReturnKind
 
 OPEN_STATES = (CONFIRMED, PARTIAL)
 
@@ -157,3 +166,159 @@ def latest_document_date(session: Session) -> date | None:
                        Shipment.ship_date)
     ]
     return max((d for d in dates if d is not None), default=None)
+
+
+# ---------------------------------------------------------------- returns, transfers, stocktakes
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    """One goods receipt / shipment line as a return form shows it."""
+
+    line_id: int
+    line_no: int
+    sku: str
+    product_name: str
+    unit: str
+    quantity: Decimal  # what the receipt accepted / the shipment shipped
+    returned_qty: Decimal  # taken back by earlier returns
+
+    @property
+    def returnable(self) -> Decimal:
+        return self.quantity - self.returned_qty
+
+
+@dataclass(frozen=True)
+class TransferLineView:
+    line_id: int
+    line_no: int
+    sku: str
+    product_name: str
+    unit: str
+    quantity: Decimal  # shipped
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """One stocktake line: the frozen book quantity and the count so far (None: not counted)."""
+
+    line_id: int
+    line_no: int
+    product_id: int
+    sku: str
+    product_name: str
+    unit: str
+    book_qty: Decimal
+    counted_qty: Decimal | None
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.counted_qty is None else self.counted_qty - self.book_qty
+
+
+_RETURN_PARTNERS = {"supplier_id": Supplier, "customer_id": Customer}
+
+
+def _line_model(model: type) -> type:
+    return model.lines.property.mapper.class_
+
+
+def return_source_choices(session: Session, kind: ReturnKind, *, search: str = "",
+                          limit: int = 200) -> list[tuple[int, str]]:
+    """(id, "doc_no partner date") of posted goods receipts / shipments with something left to
+    return, newest first; ``search`` matches the document number or the partner's code or name."""
+    doc, partner = kind.source_model, _RETURN_PARTNERS[kind.partner_field]
+    line = _line_model(doc)
+    stmt = (
+        select(doc.id, doc.doc_no, partner.name, getattr(doc, kind.source_date_field))
+        .join(partner, partner.id == getattr(doc, kind.partner_field))
+        .where(doc.status == POSTED, doc.lines.any(line.quantity > line.returned_qty))
+        .order_by(doc.id.desc())
+        .limit(limit)
+    )
+    text = search.strip()
+    if text:
+        stmt = stmt.where(or_(doc.doc_no.contains(text), partner.name.contains(text), partner.code.contains(text)))
+    return [(row[0], f"{row[1]} {row[2]} {row[3]}") for row in session.execute(stmt)]
+
+
+def return_source_label(session: Session, kind: ReturnKind, source_id: int) -> str | None:
+    """The select-box label of one receipt / shipment (kept when a search no longer matches it)."""
+    doc, partner = kind.source_model, _RETURN_PARTNERS[kind.partner_field]
+    row = session.execute(
+        select(doc.doc_no, partner.name, getattr(doc, kind.source_date_field))
+        .join(partner, partner.id == getattr(doc, kind.partner_field))
+        .where(doc.id == source_id)
+    ).first()
+    return f"{row[0]} {row[1]} {row[2]}" if row else None
+
+
+def _products(session: Session, ids: list[int]) -> dict[int, Product]:
+    return {p.id: p for p in session.execute(select(Product).where(Product.id.in_(ids))).scalars()}
+
+
+def returnable_lines(session: Session, kind: ReturnKind, source_id: int) -> list[ReturnableLine]:
+    """The receipt's / shipment's lines with what was moved and what earlier returns took back."""
+    source = session.get(kind.source_model, source_id)
+    if source is None:
+        return []
+    products = _products(session, [line.product_id for line in source.lines])
+    return [
+        ReturnableLine(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
+                       products[line.product_id].unit, line.quantity, line.returned_qty)
+        for line in source.lines
+    ]
+
+
+def stock_warehouses(session: Session) -> list[tuple[int, str]]:
+    """(id, "code name") of active warehouses that hold stock (not the in-transit warehouse)."""
+    rows = session.execute(
+        select(Warehouse.id, Warehouse.code, Warehouse.name)
+        .where(Warehouse.is_active.is_(True), Warehouse.kind != "transit")
+        .order_by(Warehouse.code)
+    )
+    return [(row[0], f"{row[1]} {row[2]}") for row in rows]
+
+
+def in_transit_transfers(session: Session) -> list[tuple[int, str]]:
+    """(id, "doc_no from → to ship_date") of transfers shipped and not yet received, newest first."""
+    source, target = aliased(Warehouse), aliased(Warehouse)
+    rows = session.execute(
+        select(StockTransfer.id, StockTransfer.doc_no, source.name, target.name, StockTransfer.ship_date)
+        .join(source, source.id == StockTransfer.from_warehouse_id)
+        .join(target, target.id == StockTransfer.to_warehouse_id)
+        .where(StockTransfer.status == IN_TRANSIT)
+        .order_by(StockTransfer.id.desc())
+    )
+    return [(row[0], f"{row[1]} {row[2]} → {row[3]} {row[4]}") for row in rows]
+
+
+def transfer_lines(session: Session, transfer_id: int) -> list[TransferLineView]:
+    doc = session.get(StockTransfer, transfer_id)
+    if doc is None:
+        return []
+    products = _products(session, [line.product_id for line in doc.lines])
+    return [TransferLineView(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
+                             products[line.product_id].unit, line.quantity) for line in doc.lines]
+
+
+def open_stocktakes(session: Session) -> list[tuple[int, str]]:
+    """(id, "doc_no warehouse count_date [category]") of count sheets still being counted, newest first."""
+    rows = session.execute(
+        select(Stocktake.id, Stocktake.doc_no, Warehouse.name, Stocktake.count_date, ProductCategory.name)
+        .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
+        .outerjoin(ProductCategory, ProductCategory.id == Stocktake.category_id)
+        .where(Stocktake.status == COUNTING)
+        .order_by(Stocktake.id.desc())
+    )
+    return [(row[0], " ".join(str(part) for part in row[1:] if part is not None)) for row in rows]
+
+
+def stocktake_lines(session: Session, sheet_id: int) -> list[CountLine]:
+    """The sheet's lines in line order with book quantity and count so far."""
+    sheet = session.get(Stocktake, sheet_id)
+    if sheet is None:
+        return []
+    products = _products(session, [line.product_id for line in sheet.lines])
+    return [CountLine(line.id, line.line_no, line.product_id, products[line.product_id].sku,
+                      products[line.product_id].name, products[line.product_id].unit, line.book_qty,
+                      line.counted_qty) for line in sheet.lines]

@@ -125,7 +125,8 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
     post_movements(session, [
         Movement(product_id=line.product_id, warehouse_id=warehouse_id, quantity=kind.sign * line.quantity,
                  movement_type=kind.movement_type, movement_date=when, doc_type=kind.entity, doc_id=doc.id,
-                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no, record=source.doc_no,
+                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=by_id[getattr(line, kind.line_ref)].line_no,
+                 record=source.doc_no,
                  source_ledger_id=sources.get(getattr(line, kind.line_ref), (None, None))[0],
                  batch_id=sources.get(getattr(line, kind.line_ref), (None, None))[1])
         for line in doc.lines

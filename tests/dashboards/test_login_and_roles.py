@@ -34,10 +34,11 @@ def test_login_success_keeps_user_and_opens_the_app(app_for):
 def test_each_role_sees_only_its_pages(app_for):
     expected = {
         "purchasing": {"overview", "inventory", "stock_analysis", "supplier_scorecard", "purchase_order",
-                       "goods_receipt", "purchase_documents"},
-        "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_documents", "shipment",
-                      "sales_documents"},
-        "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_documents"},
+                       "goods_receipt", "purchase_return", "purchase_documents"},
+        "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_return",
+                      "purchase_documents", "shipment", "sales_return", "sales_documents", "stock_transfer",
+                      "stocktake"},
+        "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents"},
         "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
                     "purchase_documents", "sales_documents", "pipeline"},
         "admin": {spec.key for spec in PAGES},
@@ -51,6 +52,16 @@ def test_each_role_sees_only_its_pages(app_for):
     at.switch_page("views/sales_order.py").run()
     assert not at.exception
     assert at.title[0].value == "新建销售订单"
+    # The stock operations (transfer, stocktake) are the warehouse's; sales only takes returns.
+    for page in ("views/stock_transfer.py", "views/stocktake.py", "views/purchase_return.py"):
+        with pytest.raises(ValueError):
+            at.switch_page(page)
+    at.switch_page("views/sales_return.py").run()
+    assert at.title[0].value == "销售退货"
+    at = app_for("warehouse")
+    at.switch_page("views/stocktake.py").run()
+    assert not at.exception
+    assert at.title[0].value == "库存盘点"
 
 
 def test_english_switch_changes_labels(app_for, published):

@@ -1,0 +1,237 @@
+"""Transfer entry (调拨): the shipping leg (from, to, date, product lines picked by select box or by
+a scanned barcode / typed SKU) and the receiving leg (pick an in-transit transfer, the received
+quantity of each line defaults to what was shipped; a shortfall is written off as transit loss).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from dashboards.components import form_state
+from dashboards.components.format import quantity
+from dashboards.i18n import t
+from dashboards.session import current_user
+from operational.db import read_only, unit_of_work
+from operational.services import auth, masterdata, queries, transfers
+from operational.services.errors import DomainError, ValidationError
+from operational.services.transfers import TransferLineInput
+
+SHIP, RECEIVE = "trs", "trr"  # widget key prefixes of the two legs
+ROLES = ("warehouse",)
+LINE_FIELDS = ("code", "product", "quantity")
+
+
+def _key(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}"
+
+
+def _line_key(row_id: int, name: str) -> str:
+    return f"{SHIP}.line{row_id}.{name}"
+
+
+def _text(key: str) -> str:
+    return str(st.session_state.get(key) or "").strip()
+
+
+def _user_check(session: Session) -> int | None:
+    user = current_user()
+    auth.require_role(queries.user_by_id(session, user.id) if user else None, *ROLES)
+    return user.id if user else None
+
+
+# ---------------------------------------------------------------- shipping: line rows
+
+def _rows() -> list[int]:
+    return st.session_state.setdefault(_key(SHIP, "rows"), [1])
+
+
+def _add_row() -> None:
+    rows = _rows()
+    rows.append(max(rows, default=0) + 1)
+
+
+def _remove_row(row_id: int) -> None:
+    rows = _rows()
+    if len(rows) > 1:
+        rows.remove(row_id)
+        for name in LINE_FIELDS:
+            st.session_state.pop(_line_key(row_id, name), None)
+    form_state.clear(SHIP)
+
+
+def _is_blank(row_id: int) -> bool:
+    return st.session_state.get(_line_key(row_id, "product")) is None and not any(
+        _text(_line_key(row_id, name)) for name in ("code", "quantity"))
+
+
+def _on_code(row_id: int) -> None:
+    """A scanned barcode or typed SKU selects the product."""
+    code = _text(_line_key(row_id, "code"))
+    if not code:
+        return
+    with read_only() as session:
+        product = masterdata.find_product(session, code)
+        if product is not None:
+            st.session_state[_line_key(row_id, "product")] = product.id
+
+
+def _resolve_product(session: Session, row_id: int, line_no: int) -> int:
+    code = _text(_line_key(row_id, "code"))
+    if code:
+        product = masterdata.find_product(session, code)
+        if product is None:
+            raise ValidationError("not_found", field=f"lines.{line_no}.product_id", line_no=line_no,
+                                  entity="entity.product", key=code)
+        return product.id
+    product_id = st.session_state.get(_line_key(row_id, "product"))
+    if product_id is None:
+        raise ValidationError("required", field=f"lines.{line_no}.product_id", line_no=line_no,
+                              field_label="field.product")
+    return product_id
+
+
+def _lines(session: Session) -> list[TransferLineInput]:
+    rows = _rows()
+    while len(rows) > 1 and _is_blank(rows[-1]):  # trailing empty rows are ignored
+        rows = rows[:-1]
+    if len(rows) == 1 and _is_blank(rows[0]):
+        return []
+    return [TransferLineInput(_resolve_product(session, row_id, n), _text(_line_key(row_id, "quantity")))
+            for n, row_id in enumerate(rows, start=1)]
+
+
+def _ship() -> None:
+    form_state.clear(SHIP)
+    state = st.session_state
+    try:
+        with unit_of_work() as session:
+            user_id = _user_check(session)
+            doc = transfers.ship_transfer(session, state.get(_key(SHIP, "from")), state.get(_key(SHIP, "to")),
+                                          state.get(_key(SHIP, "date")), _lines(session),
+                                          note=_text(_key(SHIP, "note")) or None, user_id=user_id)
+            doc_no = doc.doc_no
+    except DomainError as err:
+        form_state.record_error(SHIP, err)
+        return
+    form_state.reset_inputs(SHIP)
+    form_state.record_success(SHIP, t("ui.transfer.shipped", doc_no=doc_no))
+
+
+def ship_form() -> None:
+    message = form_state.success_message(SHIP)
+    if message:
+        st.success(message, icon=":material/task_alt:")
+    with read_only() as session:
+        warehouses = dict(queries.stock_warehouses(session))
+        products = {p.id: p for p in queries.product_choices(session)}
+
+    header = st.columns(3)
+    for col, name, field in zip(header, ("from", "to"), ("from_warehouse_id", "to_warehouse_id"), strict=False):
+        with col:
+            st.selectbox(t(f"field.{field}"), list(warehouses), key=_key(SHIP, name), index=None,
+                         format_func=lambda i: warehouses.get(i, str(i)), placeholder=t("ui.order.choose"))
+            form_state.field_error(SHIP, field)
+    with header[2]:
+        st.date_input(t("field.ship_date"), value="today", key=_key(SHIP, "date"))
+        form_state.field_error(SHIP, "ship_date")
+    st.text_input(t("ui.order.note"), key=_key(SHIP, "note"))
+
+    st.subheader(t("ui.order.lines"))
+    widths = [2, 4, 1.5, 0.6]
+    for col, name in zip(st.columns(widths), ("code", "product", "quantity"), strict=False):
+        col.caption(t(f"ui.order.col.{name}"))
+    for line_no, row_id in enumerate(_rows(), start=1):
+        cols = st.columns(widths, vertical_alignment="center")
+
+        def label(name: str, line_no: int = line_no) -> str:
+            return t("ui.order.line_label", field=t(f"ui.order.col.{name}"), line_no=line_no)
+        cols[0].text_input(label("code"), key=_line_key(row_id, "code"), label_visibility="collapsed",
+                           placeholder=t("ui.order.code_placeholder"), on_change=_on_code, args=(row_id,))
+        cols[1].selectbox(label("product"), list(products), key=_line_key(row_id, "product"), index=None,
+                          format_func=lambda pid: products[pid].label if pid in products else str(pid),
+                          label_visibility="collapsed", placeholder=t("ui.order.choose_product"))
+        cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
+        cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
+                       help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
+        form_state.line_error(SHIP, line_no)
+    form_state.field_error(SHIP, "lines")
+    form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines"))
+    buttons = st.columns([1, 1, 4])
+    buttons[0].button(t("ui.order.add_line"), key=_key(SHIP, "add_line"), icon=":material/add:", on_click=_add_row)
+    buttons[1].button(t("ui.transfer.ship"), key=_key(SHIP, "post"), type="primary", on_click=_ship)
+
+
+# ---------------------------------------------------------------- receiving
+
+def _qty_key(transfer_id: int, line_id: int) -> str:
+    return f"{RECEIVE}.qty.{transfer_id}.{line_id}"
+
+
+def _receive(transfer_id: int | None, line_ids: list[int]) -> None:
+    form_state.clear(RECEIVE)
+    state = st.session_state
+    try:
+        if transfer_id is None:
+            raise ValidationError("required", field="transfer_id", field_label="entity.stock_transfer")
+        received = {line_id: _text(_qty_key(transfer_id, line_id)) for line_id in line_ids}
+        with unit_of_work() as session:
+            user_id = _user_check(session)
+            doc = transfers.receive_transfer(session, transfer_id, state.get(_key(RECEIVE, "date")), received,
+                                             user_id=user_id)
+            loss = sum((line.quantity - line.received_qty for line in doc.lines), Decimal(0))
+            doc_no = doc.doc_no
+    except DomainError as err:
+        form_state.record_error(RECEIVE, err)
+        return
+    form_state.reset_inputs(RECEIVE)
+    message = t("ui.transfer.received", doc_no=doc_no)
+    if loss:
+        message += t("ui.transfer.transit_loss", quantity=quantity(loss))
+    form_state.record_success(RECEIVE, message)
+
+
+def receive_form() -> None:
+    message = form_state.success_message(RECEIVE)
+    if message:
+        st.success(message, icon=":material/task_alt:")
+    state = st.session_state
+    with read_only() as session:
+        choices = dict(queries.in_transit_transfers(session))
+        transfer_id = state.get(_key(RECEIVE, "transfer"))
+        if transfer_id not in choices:  # received meanwhile (maybe by this very form)
+            state.pop(_key(RECEIVE, "transfer"), None)
+            transfer_id = None
+        lines = queries.transfer_lines(session, transfer_id) if transfer_id is not None else []
+    if not choices:
+        st.info(t("ui.transfer.none_in_transit"))
+        return
+    left, right = st.columns([3, 1])
+    with left:
+        transfer_id = st.selectbox(t("entity.stock_transfer"), list(choices), key=_key(RECEIVE, "transfer"),
+                                   index=None, format_func=lambda i: choices.get(i, str(i)),
+                                   placeholder=t("ui.transfer.choose"), on_change=form_state.clear, args=(RECEIVE,))
+        form_state.field_error(RECEIVE, "transfer_id")
+    with right:
+        st.date_input(t("field.receive_date"), value="today", key=_key(RECEIVE, "date"))
+        form_state.field_error(RECEIVE, "receive_date")
+    if transfer_id is not None:
+        widths = [0.6, 4, 1.5, 1.6]
+        for col, name in zip(st.columns(widths), ("line_no", "product", "shipped", "received"), strict=True):
+            col.caption(t(f"ui.transfer.col.{name}"))
+        for line in lines:
+            key = _qty_key(transfer_id, line.line_id)
+            state.setdefault(key, quantity(line.quantity).replace(",", ""))  # what was shipped, unless typed otherwise
+            cols = st.columns(widths, vertical_alignment="center")
+            cols[0].write(str(line.line_no))
+            cols[1].write(f"{line.sku} {line.product_name}")
+            cols[2].write(f"{quantity(line.quantity)} {line.unit}")
+            cols[3].text_input(t("ui.order.line_label", field=t("ui.transfer.col.received"), line_no=line.line_no),
+                               key=key, label_visibility="collapsed")
+            form_state.line_error(RECEIVE, line.line_no)
+        st.caption(t("ui.transfer.loss_note"))
+    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date"))
+    st.button(t("ui.transfer.receive"), key=_key(RECEIVE, "post"), type="primary",
+              on_click=_receive, args=(transfer_id, [line.line_id for line in lines]))

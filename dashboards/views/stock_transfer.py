@@ -1,0 +1,17 @@
+"""Transfer (调拨): ship from one warehouse into in-transit, receive into the destination."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.components.transfer_form import receive_form, ship_form
+from dashboards.i18n import t
+from dashboards.session import require_page
+
+require_page("stock_transfer")
+st.title(t("ui.page.stock_transfer"))
+ship_tab, receive_tab = st.tabs([t("ui.transfer.tab.ship"), t("ui.transfer.tab.receive")])
+with ship_tab:
+    ship_form()
+with receive_tab:
+    receive_form()

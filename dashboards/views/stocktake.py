@@ -1,0 +1,13 @@
+"""Stocktake (库存盘点): open a count sheet, enter counts (table or barcode scan), see the variance, post or cancel."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.components.stocktake_form import stocktake_form
+from dashboards.i18n import t
+from dashboards.session import require_page
+
+require_page("stocktake")
+st.title(t("ui.page.stocktake"))
+stocktake_form()
