@@ -16,7 +16,7 @@ from dashboards.components.format import money_columns, translate_values, with_h
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.models import CONFIRMED, DRAFT
+from operational.models import CONFIRMED, DRAFT, PARTIAL
 from operational.models.documents import ORDER_STATES
 from operational.services import auth, queries
 from operational.services.errors import DomainError
@@ -31,9 +31,10 @@ LIST_LIMIT = 200
 
 @dataclass(frozen=True)
 class OrderActions:
-    roles: tuple[str, ...]  # who may confirm or cancel
+    roles: tuple[str, ...]  # who may confirm, cancel or close
     confirm: Callable[[Session, int], Any]
     cancel: Callable[[Session, int], Any]
+    close: Callable[[Session, int], Any] | None = None  # partly fulfilled: cancel the backorder
 
 
 def _numeric(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -61,14 +62,14 @@ def order_list(kind: OrderKind, prefix: str) -> None:
                  column_config=money_columns("total_amount"))
 
 
-def _act(kind: OrderKind, prefix: str, actions: OrderActions, confirm: bool) -> None:
+def _act(kind: OrderKind, prefix: str, actions: OrderActions, action: str) -> None:
     form_state.clear(prefix)
     order_id = st.session_state.get(f"{prefix}.order")
     user = current_user()
     try:
         with unit_of_work() as session:
             auth.require_role(queries.user_by_id(session, user.id) if user else None, *actions.roles)
-            order = (actions.confirm if confirm else actions.cancel)(session, order_id)
+            order = getattr(actions, action)(session, order_id)
             doc_no, status = order.doc_no, order.status
     except DomainError as err:
         form_state.record_error(prefix, err)
@@ -78,7 +79,7 @@ def _act(kind: OrderKind, prefix: str, actions: OrderActions, confirm: bool) -> 
 
 
 def order_actions(kind: OrderKind, prefix: str, actions: OrderActions) -> None:
-    """Confirm a draft or cancel a draft / confirmed order."""
+    """Confirm a draft, cancel a draft / confirmed order, close a partly fulfilled one."""
     user = current_user()
     if user is None or not (user.role == "admin" or user.role in actions.roles):
         return
@@ -87,17 +88,21 @@ def order_actions(kind: OrderKind, prefix: str, actions: OrderActions) -> None:
     if message:
         st.success(message, icon=":material/task_alt:")
     with read_only() as session:
-        choices = dict(queries.order_choices(session, kind, (DRAFT, CONFIRMED)))
+        choices = dict(queries.order_choices(session, kind, (DRAFT, CONFIRMED) + ((PARTIAL,) if actions.close else ())))
     if not choices:
         st.caption(t("ui.documents.nothing_to_do"))
         return
     st.selectbox(t(f"entity.{kind.order_entity}"), list(choices), key=f"{prefix}.order", index=None,
                  format_func=choices.get, placeholder=t("ui.fulfil.choose_order"))
     form_state.other_errors(prefix, ())
-    cols = st.columns([1, 1, 4])
+    cols = st.columns([1, 1, 1.6, 2.4])
     cols[0].button(t("ui.documents.confirm"), key=f"{prefix}.confirm", type="primary",
-                   on_click=_act, args=(kind, prefix, actions, True))
-    cols[1].button(t("ui.documents.cancel"), key=f"{prefix}.cancel", on_click=_act, args=(kind, prefix, actions, False))
+                   on_click=_act, args=(kind, prefix, actions, "confirm"))
+    cols[1].button(t("ui.documents.cancel"), key=f"{prefix}.cancel", on_click=_act,
+                   args=(kind, prefix, actions, "cancel"))
+    if actions.close:
+        cols[2].button(t("ui.documents.close"), key=f"{prefix}.close", on_click=_act,
+                       args=(kind, prefix, actions, "close"))
 
 
 def fulfilment_list(kind: OrderKind, prefix: str) -> None:

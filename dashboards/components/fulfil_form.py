@@ -15,7 +15,7 @@ from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, queries
+from operational.services import auth, batches, queries
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -43,6 +43,12 @@ class FulfilFormSpec:
     def reason_key(self, order_id: int, line_id: int) -> str:
         return f"{self.prefix}.reason.{order_id}.{line_id}"
 
+    def batch_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.batch.{order_id}.{line_id}"
+
+    def expiry_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.expiry.{order_id}.{line_id}"
+
 
 def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
     form_state.clear(spec.prefix)
@@ -54,7 +60,9 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
 
     lines = [FulfilLineInput(line_id, text(spec.qty_key(order_id, line_id)),
                              text(spec.rejected_key(order_id, line_id)) or 0,
-                             text(spec.reason_key(order_id, line_id)) or None)
+                             text(spec.reason_key(order_id, line_id)) or None,
+                             batch_no=text(spec.batch_key(order_id, line_id)) or None,
+                             expiry_date=state.get(spec.expiry_key(order_id, line_id)))
              for line_id in line_ids]
     extra: dict[str, Any] = {}
     if spec.inspection:
@@ -72,6 +80,18 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
     form_state.reset_inputs(spec.prefix)
     form_state.record_success(spec.prefix, t("ui.fulfil.posted", doc=t(f"entity.{spec.kind.fulfil_entity}"),
                                              doc_no=doc_no, order_no=order_no, status=t(f"state.{status}")))
+
+
+def _picking(session: Session, lines: list[queries.OpenLine], warehouse_id: int | None) -> dict[int, str]:
+    """Shipments of batch-tracked products: which batches first-expiry-first-out would take."""
+    found = {}
+    for line in lines:
+        if line.tracks_batches and warehouse_id is not None:
+            takes = batches.fefo_allocation(session, line.product_id, warehouse_id, line.open_quantity)
+            found[line.line_id] = "，".join(
+                t("ui.fulfil.pick", batch_no=b.batch_no, quantity=quantity(b.quantity),
+                  expiry=b.expiry_date.isoformat() if b.expiry_date else "—") for b in takes) or t("ui.fulfil.no_batches")
+    return found
 
 
 def _load(session: Session, spec: FulfilFormSpec) -> tuple[dict[int, str], list[queries.OpenLine]]:
@@ -100,6 +120,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
 
     with read_only() as session:
         choices, lines = _load(session, spec)
+        picking = {} if spec.inspection or not lines else _picking(
+            session, lines, queries.order_warehouse(session, spec.kind, st.session_state.get(spec.key("order"))))
 
     if not choices:
         st.info(t("ui.fulfil.no_open_orders", doc=t(f"entity.{kind.order_entity}")))
@@ -141,6 +163,14 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
             cols[7].text_input(t("ui.order.line_label", field=t("field.reject_reason"), line_no=line.line_no),
                                key=spec.reason_key(order_id, line.line_id), label_visibility="collapsed",
                                placeholder=t("ui.fulfil.reason_placeholder"))
+        if spec.inspection and line.tracks_batches:
+            b1, b2, _ = st.columns([2, 2, 4])
+            b1.text_input(t("ui.order.line_label", field=t("field.batch_no"), line_no=line.line_no),
+                          key=spec.batch_key(order_id, line.line_id), placeholder=t("ui.fulfil.batch_placeholder"))
+            b2.date_input(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
+                          value=None, key=spec.expiry_key(order_id, line.line_id))
+        if line.line_id in picking:
+            st.caption(t("ui.fulfil.picking", suggestion=picking[line.line_id]))
         form_state.line_error(prefix, line.line_no)
     if spec.inspection:
         st.caption(t("ui.fulfil.landed_note"))

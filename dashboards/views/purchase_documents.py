@@ -11,7 +11,7 @@ from dashboards.session import require_page
 from operational.services import purchasing
 
 ACTIONS = OrderActions(roles=("purchasing",), confirm=purchasing.confirm_purchase_order,
-                       cancel=purchasing.cancel_purchase_order)
+                       cancel=purchasing.cancel_purchase_order, close=purchasing.close_purchase_order)
 
 require_page("purchase_documents")
 st.title(t("ui.page.purchase_documents"))

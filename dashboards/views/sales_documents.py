@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards.components.credit_approval import credit_approvals
 from dashboards.components.documents import OrderActions, fulfilment_list, order_actions, order_list
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.services import sales
 
-ACTIONS = OrderActions(roles=("sales",), confirm=sales.confirm_sales_order, cancel=sales.cancel_sales_order)
+ACTIONS = OrderActions(roles=("sales",), confirm=sales.confirm_sales_order, cancel=sales.cancel_sales_order,
+                       close=sales.close_sales_order)
 
 require_page("sales_documents")
 st.title(t("ui.page.sales_documents"))
@@ -18,5 +20,6 @@ orders_tab, shipments_tab = st.tabs([t("entity.sales_order"), t("entity.shipment
 with orders_tab:
     order_list(sales.SALES, "sol")
     order_actions(sales.SALES, "sol.act", ACTIONS)
+    credit_approvals()
 with shipments_tab:
     fulfilment_list(sales.SALES, "shl")

@@ -82,6 +82,20 @@ def ensure_within_limit(session: Session, order: SalesOrder) -> None:
                            customer=customer.code, exposure=result.exposure, limit=result.credit_limit)
 
 
+def orders_over_limit(session: Session) -> list[dict[str, object]]:
+    """Draft sales orders that confirming would take beyond the customer's limit and that no
+    manager has approved yet: the manager's approval worklist."""
+    drafts = session.execute(select(SalesOrder).where(SalesOrder.status == "draft").order_by(SalesOrder.id)).scalars()
+    found = []
+    for order in drafts:
+        result = check_credit(session, order)
+        if not result.within_limit and approval_for(session, order.id) is None:
+            customer = session.get(Customer, order.customer_id)
+            found.append({"order_id": order.id, "doc_no": order.doc_no, "customer": f"{customer.code} {customer.name}",
+                          "exposure": result.exposure, "credit_limit": result.credit_limit})
+    return found
+
+
 def approval_for(session: Session, order_id: int) -> CreditApproval | None:
     return session.execute(select(CreditApproval).where(CreditApproval.sales_order_id == order_id)
                            .order_by(CreditApproval.id.desc()).limit(1)).scalar_one_or_none()

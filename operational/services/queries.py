@@ -65,6 +65,8 @@ class OpenLine:
     unit: str
     quantity: Decimal
     done_quantity: Decimal
+    product_id: int = 0
+    tracks_batches: bool = False
 
     @property
     def open_quantity(self) -> Decimal:
@@ -133,9 +135,15 @@ def open_order_lines(session: Session, kind: OrderKind, order_id: int) -> list[O
     ).scalars()}
     return [
         OpenLine(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
-                 products[line.product_id].unit, line.quantity, getattr(line, kind.done_qty_field))
+                 products[line.product_id].unit, line.quantity, getattr(line, kind.done_qty_field),
+                 line.product_id, products[line.product_id].tracks_batches)
         for line in order.lines
     ]
+
+
+def order_warehouse(session: Session, kind: OrderKind, order_id: int | None) -> int | None:
+    order = session.get(kind.order_model, order_id) if order_id is not None else None
+    return order.warehouse_id if order is not None else None
 
 
 def recent_fulfilments(session: Session, kind: OrderKind, *, limit: int = 100) -> list[dict[str, Any]]:

@@ -243,3 +243,69 @@ def test_receipt_with_inspection_and_landed_costs(app_for, company):
         assert on_hand(s, company.water, company.wh1) == Decimal("90")
         # 1.20 + 13.50 / 90 = 1.35 a unit enters stock.
         assert s.execute(select(StockLedger.unit_cost)).scalar_one() == Decimal("1.35")
+
+
+def test_batch_receipt_and_first_expiry_first_out_picking(app_for, company):
+    from operational.models import Product, StockBatch
+
+    with unit_of_work(company.engine) as s:
+        s.get(Product, company.water).tracks_batches = True
+    po_id = _confirmed_po(company, "30")
+    at = app_for("warehouse", page="views/goods_receipt.py")
+    at.selectbox(key="gr.order").set_value(po_id).run()
+    qty_key = next(w.key for w in at.text_input if w.key.startswith("gr.qty."))
+    batch_key, expiry_key = qty_key.replace("gr.qty.", "gr.batch."), qty_key.replace("gr.qty.", "gr.expiry.")
+    at.button(key="gr.post").click().run()  # no expiry and no shelf life: refused at the line
+    assert [e.value for e in at.error] == [f"PO-{YEAR}-000001第1行：有效期至不能为空"]
+    assert _count(company.engine, StockLedger) == 0
+    at.text_input(key=batch_key).set_value("B-0601")
+    at.date_input(key=expiry_key).set_value(date(2027, 6, 1)).run()
+    at.button(key="gr.post").click().run()
+    assert not at.exception and len(at.success) == 1
+    with unit_of_work(company.engine) as s:
+        batch = s.execute(select(StockBatch)).scalar_one()
+        assert (batch.batch_no, batch.expiry_date) == ("B-0601", date(2027, 6, 1))
+        so = sales.create_sales_order(s, company.customer, company.wh1, date.today(), [OrderLineInput(company.water, 12, "2.50")])
+        sales.confirm_sales_order(s, so.id)
+        so_id = so.id
+    at.switch_page("views/shipment.py").run()
+    at.selectbox(key="sh.order").set_value(so_id).run()
+    assert "拣货建议（先到期先出）：B-0601（到期 2027-06-01）12" in texts(at)
+
+
+def test_order_beyond_credit_is_refused_then_approved_by_a_manager(app_for, company):
+    from operational.models import CreditApproval
+
+    with unit_of_work(company.engine) as s:  # limit 50,000: 20,001 × 2.50 = 50,002.50 is over it
+        so = sales.create_sales_order(s, company.customer, company.wh1, date.today(),
+                                      [OrderLineInput(company.water, 20001, "2.50")])
+        so_id = so.id
+    at = app_for("sales", page="views/sales_documents.py")
+    at.selectbox(key="sol.act.order").set_value(so_id).run()
+    at.button(key="sol.act.confirm").click().run()
+    assert [e.value for e in at.error] == [
+        f"SO-{YEAR}-000001：客户C001信用额度不足：占用50002.5超过额度50000，需经理审批"]
+    assert "信用审批" not in texts(at)  # the sales clerk does not see the approvals
+    at = app_for("manager", page="views/sales_documents.py")
+    at.selectbox(key="credit.order").set_value(so_id)
+    at.text_input(key="credit.note").set_value("预付30%").run()
+    at.button(key="credit.approve").click().run()
+    assert [s.value for s in at.success] == [f"已审批并确认订单 SO-{YEAR}-000001"]
+    with unit_of_work(company.engine) as s:
+        assert s.get(SalesOrder, so_id).status == "confirmed"
+        approval = s.execute(select(CreditApproval)).scalar_one()
+        assert (approval.approved_by, approval.exposure, approval.note) == (
+            company.users["manager"].id, Decimal("50002.50"), "预付30%")
+
+
+def test_partly_received_po_is_closed_from_the_list(app_for, company):
+    po_id = _confirmed_po(company, "100")
+    with unit_of_work(company.engine) as s:
+        order = s.get(PurchaseOrder, po_id)
+        purchasing.receive_goods(s, po_id, date.today(), [purchasing.FulfilLineInput(order.lines[0].id, 30)])
+    at = app_for("purchasing", page="views/purchase_documents.py")
+    at.selectbox(key="pol.act.order").set_value(po_id).run()
+    at.button(key="pol.act.close").click().run()
+    assert [s.value for s in at.success] == [f"订单 PO-{YEAR}-000001 的状态已变为：已关闭"]
+    with unit_of_work(company.engine) as s:
+        assert s.get(PurchaseOrder, po_id).status == "closed"
