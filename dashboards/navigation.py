@@ -45,6 +45,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"purchasing", "warehouse"})),
     PageSpec("purchase_documents", "purchasing", "views/purchase_documents.py", ":material/list_alt:",
              frozenset({"purchasing", "warehouse"}) | _READERS),
+    PageSpec("supplier_maintenance", "purchasing", "views/supplier_maintenance.py", ":material/storefront:",
+             frozenset({"purchasing", "manager"})),
     PageSpec("sales_order", "sales", "views/sales_order.py", ":material/point_of_sale:", frozenset({"sales"})),
     PageSpec("shipment", "sales", "views/shipment.py", ":material/local_shipping:",
              frozenset({"sales", "warehouse"})),
@@ -55,6 +57,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("stock_transfer", "inventory", "views/stock_transfer.py", ":material/swap_horiz:",
              frozenset({"warehouse"})),
     PageSpec("stocktake", "inventory", "views/stocktake.py", ":material/fact_check:", frozenset({"warehouse"})),
+    PageSpec("opening_balance", "inventory", "views/opening_balance.py", ":material/playlist_add:",
+             frozenset({"warehouse"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
 )

@@ -1,6 +1,7 @@
 """Inventory analysis (库存分析): company-wide stock value trend, turnover and days of inventory by
-category or product (aggregated as sum(cogs) ÷ average inventory), ageing buckets and stocktake
-variance; drill-down from a turnover row to its stock movements and from a count sheet to its lines."""
+category or product (aggregated as sum(cogs) ÷ average inventory), ageing buckets, stocktake
+variance and expiry alerts (临期预警: expired and expiring batches on hand); drill-down from a
+turnover row to its stock movements and from a count sheet to its lines."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ AGEING_COLUMNS = ("age_bucket", "quantity", "value")
 VARIANCE_DOC_COLUMNS = ("doc_no", "count_date", "warehouse_name", "status", "difference_qty", "difference_value")
 VARIANCE_COLUMNS = ("doc_no", "count_date", "warehouse_name", "status", "sku", "product_name", "book_qty",
                     "counted_qty", "difference_qty", "difference_value")
+EXPIRY_COLUMNS = ("expiry_status", "batch_no", "sku", "product_name", "category_name", "warehouse_name", "expiry_date",
+                  "days_left", "on_hand_quantity", "unit", "value")
 MOVEMENT_COLUMNS = ("movement_date", "doc_no", "movement_type", "warehouse_name", "sku", "product_name", "quantity",
                     "unit_cost")
 
@@ -37,9 +40,9 @@ level = st.radio(t("ui.stock_analysis.level"), serving.TURNOVER_LEVELS, key="sa.
                  format_func=lambda v: t(f"ui.stock_analysis.level.{v}"))
 data = serving.stock_analysis(filters, level)
 
-value_tab, turnover_tab, ageing_tab, variance_tab = st.tabs(
+value_tab, turnover_tab, ageing_tab, variance_tab, expiry_tab = st.tabs(
     [t("ui.stock_analysis.tab.value"), t("ui.stock_analysis.tab.turnover"), t("ui.stock_analysis.tab.ageing"),
-     t("ui.stock_analysis.tab.variance")])
+     t("ui.stock_analysis.tab.variance"), t("ui.stock_analysis.tab.expiry")])
 
 with value_tab:
     st.caption(t("ui.stock_analysis.value_note"))
@@ -118,3 +121,22 @@ with variance_tab:
         shown_lines = with_headers(detail, VARIANCE_COLUMNS)
         st.dataframe(shown_lines, hide_index=True, column_config=money_columns("difference_value"))
         export_buttons(shown_lines, "stocktake_lines", "sa.variance_export")
+
+with expiry_tab:
+    expiry = serving.batch_expiry(filters)
+    st.caption(t("ui.stock_analysis.expiry_note", as_of=expiry.as_of or "—"))
+    batches = expiry.batches
+    if batches.empty:
+        st.caption(t("ui.stock_analysis.expiry_none"))
+    else:
+        expired = batches[batches["expiry_status"] == "expired"]
+        expiring = batches[batches["expiry_status"] == "expiring"]
+        cols = st.columns(4)
+        cols[0].metric(t("ui.stock_analysis.expired_batches"), len(expired))
+        cols[1].metric(t("ui.stock_analysis.expired_value"), money(expired["value"].sum()))
+        cols[2].metric(t("ui.stock_analysis.expiring_batches"), len(expiring))
+        cols[3].metric(t("ui.stock_analysis.expiring_value"), money(expiring["value"].sum()))
+        shown = with_headers(batches.assign(expiry_status=translate_values(batches["expiry_status"],
+                                                                          "ui.expiry_status")), EXPIRY_COLUMNS)
+        st.dataframe(shown, hide_index=True, column_config=money_columns("value"))
+        export_buttons(shown, "batch_expiry", "sa.expiry_export")

@@ -21,6 +21,7 @@ from operational.models import (
     Supplier,
     Warehouse,
 )
+from operational.services import validation
 from operational.services.errors import ValidationError
 from operational.services.validation import choice, get_or_fail, non_negative, required_text
 
@@ -130,6 +131,14 @@ def set_supplier_status(session: Session, supplier_id: int | None, status: str) 
     """active / on_hold (no new orders) / blocked (no new orders, no receipts)."""
     supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
     supplier.status = choice(status, SUPPLIER_STATUSES, "status", record=supplier.code)
+    session.flush()
+    return supplier
+
+
+def set_over_receipt_tolerance(session: Session, supplier_id: int | None, rate: Any) -> Supplier:
+    """The share of an order line that may be received beyond it (0.05 = 5 %); 0 ≤ rate < 1."""
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    supplier.over_receipt_tolerance = validation.rate(rate, "over_receipt_tolerance", record=supplier.code)
     session.flush()
     return supplier
 

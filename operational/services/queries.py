@@ -28,9 +28,12 @@ from operational.models import (
     PurchaseOrder,
     SalesOrder,
     Shipment,
+    StockBatch,
+    StockLedger,
     Stocktake,
     StockTransfer,
     Supplier,
+    SupplierPrice,
     Warehouse,
 )
 from operational.services.orders import OrderKind
@@ -48,6 +51,7 @@ class ProductChoice:
     unit: str
     list_price: Decimal
     standard_cost: Decimal
+    tracks_batches: bool = False
 
     @property
     def label(self) -> str:
@@ -82,7 +86,8 @@ def product_choices(session: Session) -> list[ProductChoice]:
     rows = session.execute(
         select(Product).where(Product.is_active.is_(True)).order_by(Product.sku)
     ).scalars()
-    return [ProductChoice(p.id, p.sku, p.name, p.barcode, p.unit, p.list_price, p.standard_cost) for p in rows]
+    return [ProductChoice(p.id, p.sku, p.name, p.barcode, p.unit, p.list_price, p.standard_cost, p.tracks_batches)
+            for p in rows]
 
 
 def _order_rows(session: Session, kind: OrderKind, *, statuses: tuple[str, ...] | None, search: str,
@@ -330,3 +335,98 @@ def stocktake_lines(session: Session, sheet_id: int) -> list[CountLine]:
     return [CountLine(line.id, line.line_no, line.product_id, products[line.product_id].sku,
                       products[line.product_id].name, products[line.product_id].unit, line.book_qty,
                       line.counted_qty) for line in sheet.lines]
+
+
+# ---------------------------------------------------------------- supplier maintenance
+
+@dataclass(frozen=True)
+class SupplierChoice:
+    id: int
+    code: str
+    name: str
+    status: str
+    over_receipt_tolerance: Decimal
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+def supplier_choices(session: Session) -> list[SupplierChoice]:
+    """Every supplier (whatever its status), by code, with what the maintenance page edits."""
+    rows = session.execute(select(Supplier).order_by(Supplier.code)).scalars()
+    return [SupplierChoice(s.id, s.code, s.name, s.status, s.over_receipt_tolerance) for s in rows]
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One row of a supplier's price list; ``state`` is current (in force on the day asked about),
+    scheduled (valid from a later day) or superseded (an earlier price)."""
+
+    product_id: int
+    sku: str
+    product_name: str
+    unit: str
+    valid_from: date
+    price: Decimal
+    currency: str
+    min_order_qty: Decimal
+    order_multiple: Decimal
+    lead_time_days: int | None
+    is_preferred: bool
+    state: str
+
+
+def supplier_price_list(session: Session, supplier_id: int, on: date) -> list[PriceRow]:
+    """The supplier's whole price history, by SKU and newest ``valid_from`` first; per product the
+    latest row valid on ``on`` or earlier is the current price."""
+    rows = session.execute(
+        select(SupplierPrice, Product.sku, Product.name, Product.unit)
+        .join(Product, Product.id == SupplierPrice.product_id)
+        .where(SupplierPrice.supplier_id == supplier_id)
+        .order_by(Product.sku, SupplierPrice.valid_from.desc())
+    ).all()
+    out, seen = [], set()
+    for price, sku, name, unit in rows:
+        if price.valid_from > on:
+            state = "scheduled"
+        elif price.product_id in seen:
+            state = "superseded"
+        else:
+            state = "current"
+            seen.add(price.product_id)
+        out.append(PriceRow(price.product_id, sku, name, unit, price.valid_from, price.price, price.currency,
+                            price.min_order_qty, price.order_multiple, price.lead_time_days, price.is_preferred,
+                            state))
+    return out
+
+
+# ---------------------------------------------------------------- opening balances
+
+@dataclass(frozen=True)
+class OpeningRow:
+    movement_date: date
+    warehouse_name: str
+    sku: str
+    product_name: str
+    unit: str
+    quantity: Decimal
+    unit_cost: Decimal | None
+    batch_no: str | None
+    expiry_date: date | None
+
+
+def opening_balances(session: Session, *, limit: int = 200) -> list[OpeningRow]:
+    """The opening-balance (期初库存) ledger rows, newest first."""
+    rows = session.execute(
+        select(StockLedger, Warehouse.name, Product.sku, Product.name, Product.unit, StockBatch.batch_no,
+               StockBatch.expiry_date)
+        .join(Warehouse, Warehouse.id == StockLedger.warehouse_id)
+        .join(Product, Product.id == StockLedger.product_id)
+        .outerjoin(StockBatch, StockBatch.id == StockLedger.batch_id)
+        .where(StockLedger.movement_type == "opening")
+        .order_by(StockLedger.id.desc())
+        .limit(limit)
+    ).all()
+    return [OpeningRow(row.movement_date, wh, sku, name, unit, row.quantity, row.unit_cost, batch_no, expiry)
+            for row, wh, sku, name, unit, batch_no, expiry in rows]

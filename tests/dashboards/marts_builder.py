@@ -116,6 +116,10 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
                                 ("product_id", "INTEGER"), ("category_id", "INTEGER"), ("book_qty", "DECIMAL(18,4)"),
                                 ("counted_qty", "DECIMAL(18,4)"), ("difference_qty", "DECIMAL(18,4)"),
                                 ("difference_value", "DECIMAL(18,2)")],
+    "mart_batch_expiry": [("batch_id", "INTEGER"), ("product_id", "INTEGER"), ("category_id", "INTEGER"),
+                          ("warehouse_id", "INTEGER"), ("batch_no", "VARCHAR"), ("expiry_date", "DATE"),
+                          ("days_left", "INTEGER"), ("expiry_status", "VARCHAR"), ("on_hand_quantity", "DECIMAL(18,4)"),
+                          ("value", "DECIMAL(18,2)")],
     "mart_supplier_scorecard": [("supplier_id", "INTEGER"), ("year_month", "VARCHAR"), ("month_start", "DATE"),
                                 ("period", "VARCHAR"), ("qty_due", "DECIMAL(18,4)"), ("qty_on_time", "DECIMAL(18,4)"),
                                 ("lines_due", "INTEGER"), ("lines_in_full", "INTEGER"),
@@ -256,6 +260,15 @@ HAND_MADE_SQL: dict[str, str] = {
         (1, 1, 'ST-T-001', {wh1}, DATE '2026-03-06', 'posted', {water}, {drink}, 70, 68, -2, -3.00),
         (2, 1, 'ST-T-001', {wh1}, DATE '2026-03-06', 'posted', {chips}, {snack}, 5, 7, 2, 6.00),
         (3, 2, 'ST-T-002', {wh2}, DATE '2026-03-04', 'counting', {water}, {drink}, 10, 9, -1, 0)"""),
+    # Expiry on the last day of dim_date (2026-03-06): expired 10 water (¥15.00) in WH1; expiring
+    # 20 water (¥30.00) in WH2 and 3 chips (¥9.00) in WH1; chips in B-OK (far off) and B-NONE (no
+    # expiry date) are fine and not listed.
+    "mart_batch_expiry": _values("""
+        (1, {water}, {drink}, {wh1}, 'B-2025-11', DATE '2026-03-01', -5, 'expired', 10, 15.00),
+        (2, {water}, {drink}, {wh2}, 'B-2026-01', DATE '2026-03-20', 14, 'expiring', 20, 30.00),
+        (3, {chips}, {snack}, {wh1}, 'C-2026-01', DATE '2026-04-05', 30, 'expiring', 3, 9.00),
+        (4, {chips}, {snack}, {wh1}, 'B-OK', DATE '2026-09-01', 179, 'ok', 2, 6.00),
+        (5, {chips}, {snack}, {wh2}, 'B-NONE', NULL, NULL, 'ok', 1, 3.00)"""),
     # Scores with the default weights 0.4 / 0.3 / 0.3 over the rates with data.
     "mart_supplier_scorecard": _values("""
         ({sup}, '2026-02', DATE '2026-02-01', 'month', 10, 5, 2, 2, 0, 0, 0, 0.5, 1.0, NULL, 4.00, NULL, NULL,

@@ -188,3 +188,36 @@ def test_new_pages_say_no_data_before_the_first_publish_and_on_a_broken_file(app
         at = app_for("admin", page=page)
         assert not at.exception, page
         assert "尚未发布数据" in texts(at), page
+
+
+def test_stock_analysis_expiry_alerts_list_expired_and_expiring_batches(app_for, published, company):
+    at = app_for("warehouse", page="views/stock_analysis.py")
+    assert not at.exception
+    assert "截至 2026-03-06（最近发布的日期）在库的批次" in texts(at)
+    metrics = _metrics(at)
+    assert (metrics["已过期批次"], metrics["已过期金额"]) == ("1", "¥15.00")
+    assert (metrics["临期批次"], metrics["临期金额"]) == ("2", "¥39.00")  # 30.00 + 9.00
+    batches = table(at, "剩余天数")
+    # Soonest first; B-OK (179 days) and B-NONE (no expiry date) are not listed.
+    assert [(r["效期状态"], r["批次号"], r["商品编码"], r["仓库"], r["剩余天数"], r["现有数量"], r["金额"])
+            for _, r in batches.iterrows()] == [
+        ("已过期", "B-2025-11", "P001", "上海主仓", -5, 10, 15),
+        ("临期", "B-2026-01", "P001", "广州仓", 14, 20, 30),
+        ("临期", "C-2026-01", "P002", "上海主仓", 30, 3, 9),
+    ]
+    assert str(batches.iloc[0]["有效期至"])[:10] == "2026-03-01"
+    assert at.download_button(key="sa.expiry_export.csv")  # and Excel, as on every table
+
+    at.selectbox(key="sa.warehouse").set_value(company.wh2).run()
+    metrics = _metrics(at)
+    assert (metrics["已过期批次"], metrics["已过期金额"]) == ("0", "¥0.00")
+    assert (metrics["临期批次"], metrics["临期金额"]) == ("1", "¥30.00")
+    assert list(table(at, "剩余天数")["批次号"]) == ["B-2026-01"]
+
+    categories = at.selectbox(key="sa.category")
+    categories.select_index(categories.options.index("零食")).run()  # WH2 holds no snack batch to alert on
+    assert "没有已过期或临期的批次" in texts(at)
+    assert "临期批次" not in _metrics(at)
+    at.selectbox(key="sa.warehouse").set_value(None).run()
+    assert list(table(at, "剩余天数")["批次号"]) == ["C-2026-01"]
+    assert _metrics(at)["临期金额"] == "¥9.00"

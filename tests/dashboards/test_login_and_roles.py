@@ -34,13 +34,17 @@ def test_login_success_keeps_user_and_opens_the_app(app_for):
 def test_each_role_sees_only_its_pages(app_for):
     expected = {
         "purchasing": {"overview", "inventory", "stock_analysis", "supplier_scorecard", "purchase_order",
-                       "goods_receipt", "purchase_return", "purchase_documents"},
+                       "goods_receipt", "purchase_return", "purchase_documents", "supplier_maintenance"},
         "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_return",
                       "purchase_documents", "shipment", "sales_return", "sales_documents", "stock_transfer",
-                      "stocktake"},
+                      "stocktake", "opening_balance"},
         "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents"},
         "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
                     "purchase_documents", "sales_documents", "pipeline"},
+        "manager": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
+                    "purchase_documents", "sales_documents", "pipeline", "supplier_maintenance"},
+        "finance": {"overview", "stock_analysis", "sales_margin", "supplier_scorecard", "purchase_documents",
+                    "sales_documents"},
         "admin": {spec.key for spec in PAGES},
     }
     for role, keys in expected.items():
@@ -53,7 +57,8 @@ def test_each_role_sees_only_its_pages(app_for):
     assert not at.exception
     assert at.title[0].value == "新建销售订单"
     # The stock operations (transfer, stocktake) are the warehouse's; sales only takes returns.
-    for page in ("views/stock_transfer.py", "views/stocktake.py", "views/purchase_return.py"):
+    for page in ("views/stock_transfer.py", "views/stocktake.py", "views/purchase_return.py",
+                 "views/opening_balance.py", "views/supplier_maintenance.py"):
         with pytest.raises(ValueError):
             at.switch_page(page)
     at.switch_page("views/sales_return.py").run()
@@ -62,6 +67,18 @@ def test_each_role_sees_only_its_pages(app_for):
     at.switch_page("views/stocktake.py").run()
     assert not at.exception
     assert at.title[0].value == "库存盘点"
+    # Opening balances are the warehouse's; supplier maintenance is purchasing's and the manager's.
+    at.switch_page("views/opening_balance.py").run()
+    assert at.title[0].value == "期初库存"
+    with pytest.raises(ValueError):
+        at.switch_page("views/supplier_maintenance.py")
+    for role in ("purchasing", "manager"):
+        at = app_for(role)
+        at.switch_page("views/supplier_maintenance.py").run()
+        assert not at.exception, role
+        assert at.title[0].value == "供应商维护", role
+        with pytest.raises(ValueError):
+            at.switch_page("views/opening_balance.py")
 
 
 def test_english_switch_changes_labels(app_for, published):

@@ -74,3 +74,30 @@ def test_reset_empties_the_store_and_keeps_it_migrated(store_engine):
     assert reset(store_engine) == current_revision(store_engine) != ""
     with unit_of_work(store_engine) as s:
         assert s.query(Warehouse).count() == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_store_of_the_first_release_upgrades_with_its_data(backend, request, tmp_path):
+    """A store created at revision 0001 (the spine) with stock in it gains the issue-3 tables and
+    columns, and what it held keeps its meaning (defaults: normal warehouses, no batches, no tolerance)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from operational.migrate import alembic_config
+
+    engine = request.getfixturevalue("pg_engine" if backend == "postgresql" else "store_engine")
+    with engine.begin() as conn:  # the fixtures migrate to head; start again from 0001
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO warehouse (id, code, name, is_active, created_at, updated_at) "
+                          "VALUES (1, 'WH1', '主仓', true, '2026-01-01', '2026-01-01')"))
+        conn.execute(text("INSERT INTO supplier (id, code, name, lead_time_days, payment_terms_days, status, "
+                          "created_at, updated_at) VALUES (1, 'S1', '供应商', 7, 30, 'active', '2026-01-01', '2026-01-01')"))
+    assert upgrade(engine) == "0003"
+    with unit_of_work(engine) as s:
+        from operational.models import Supplier
+
+        assert s.get(Warehouse, 1).kind == "normal"
+        assert s.get(Supplier, 1).over_receipt_tolerance == 0
+    assert {"stock_batch", "purchase_return", "stocktake", "credit_approval"} <= set(inspect(engine).get_table_names())
