@@ -3,8 +3,12 @@ more of daily purchasing, sales and stock movements, for demos, tests and benchm
 
 ``generate`` builds the company in an empty migrated store; ``simulate_days`` carries an existing
 demo store forward. Both post through the operational services (one transaction per simulated
-day); ``generate(bulk=True)`` writes the same kind of documents with Core bulk inserts for large
-scales. ``check_invariants`` states what every store, demo or not, must satisfy.
+day); ``generate(bulk=True)`` writes the same documents with Core bulk inserts for large scales.
+Besides orders, receipts and shipments the company has inspection rejections, over-deliveries,
+closed backorders, freight, supplier price lists, a supplier on hold and one blocked (generated
+histories only), returns both ways, transfers, monthly stocktakes and a few back-dated entries;
+the rates are in ``simulator.py`` and ``stockroom.py``. ``check_invariants`` states what every
+store, demo or not, must satisfy.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from operational.demo.bulk import BulkWriter
 from operational.demo.calendar import date_range
 from operational.demo.invariants import check_invariants
 from operational.demo.setup import DEMO_PASSWORD, DEMO_USERS, Sizes, create_company, post_stock
-from operational.demo.simulator import Simulator
+from operational.demo.simulator import Simulator, supplier_events
 from operational.demo.stocking import (
     DAYS_AT_SCALE_1,
     LINES_AT_SCALE_1,
@@ -66,7 +70,8 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 42, end_date: da
         world.activity = activity
         state = load_state(session)
     writer = BulkWriter(engine, world.users) if bulk else ServiceWriter(engine, world.users, state)
-    Simulator(world, state, writer, seed).run(sim_days, progress)
+    Simulator(world, state, writer, seed, supplier_events=supplier_events(world, sim_days),
+              first_price_list=True).run(sim_days, progress)
     return summarize(engine, last_day=sim_days[-1])
 
 

@@ -2,10 +2,21 @@
 large demo stores (the benchmark's scale 20 ≈ 1M sales lines).
 
 It writes the same rows the services would: ids and document numbers are allocated the way the
-store allocates them, amounts with the services' rounding, one ledger row per receipt/shipment
-line, balances moved by the same quantities. An order is written once, when it closes (or at the
-end), with its final status and fulfilled quantities, together with its receipts/shipments; ledger
-rows and balances are written as the days go. ``check_invariants`` holds for the result.
+store allocates them, amounts and landed costs with the services' rounding, one ledger row per
+moved line in the services' order (so ledger ids match too), balances moved by the same
+quantities. ``check_invariants`` holds for the result, and ``generate`` through either writer gives
+the same company (``tests/demo``).
+
+When rows are written:
+
+- ledger rows, balances and price-list rows as the days go;
+- an order once it closes (or at the end), with its final status and quantities, together with
+  its receipts/shipments (inspection, landed costs) — the same as before the stock documents;
+- a transfer when it is received, a stocktake when it is posted (or at the end, still open);
+- returns at the end: they refer to receipt/shipment lines that may still be waiting with their
+  order, and the ``returned_qty`` they add to those lines is set then too, as are supplier
+  statuses. Everything here is written by this writer itself; no document goes through the
+  services, so nothing is written twice or in another order.
 
 It assumes nobody else writes to the store while it runs (``generate`` on an empty store).
 """
@@ -33,36 +44,66 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from operational.demo.profiles import CustomerProfile
-from operational.demo.simulator import OrderLines
-from operational.demo.world import Key, Line, Order, State
+from operational.demo.simulator import CREDIT_NOTE, CreditOverrun, OrderLines
+from operational.demo.world import (
+    CountSheet,
+    Delivery,
+    DocRef,
+    Key,
+    Line,
+    Order,
+    ReturnItem,
+    State,
+    Transfer,
+    TransferLine,
+)
 from operational.models import (
+    COUNTING,
     DRAFT,
+    IN_TRANSIT,
     POSTED,
+    RECEIVED,
+    CreditApproval,
     DocSequence,
     GoodsReceipt,
     GoodsReceiptLine,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
     SalesOrder,
     SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
     Shipment,
     ShipmentLine,
     StockBalance,
     StockLedger,
+    Stocktake,
+    StocktakeLine,
+    StockTransfer,
+    StockTransferLine,
+    Supplier,
+    SupplierPrice,
+    Warehouse,
     utcnow,
 )
 from operational.services.numbering import PREFIXES
-from operational.services.orders import line_amount
+from operational.services.orders import CENT, LandedCosts, line_amount
 from operational.types import ScaledDecimal
 
 UNIT_COST = Decimal("0.0001")
+ZERO = Decimal(0)
 FLUSH_ROWS = 50_000
 
 # Insert order respects the foreign keys.
 TABLES: tuple[Table, ...] = tuple(m.__table__ for m in (  # type: ignore[attr-defined]
-    PurchaseOrder, PurchaseOrderLine, GoodsReceipt, GoodsReceiptLine,
-    SalesOrder, SalesOrderLine, Shipment, ShipmentLine, StockLedger,
+    SupplierPrice, PurchaseOrder, PurchaseOrderLine, GoodsReceipt, GoodsReceiptLine,
+    SalesOrder, SalesOrderLine, Shipment, ShipmentLine, PurchaseReturn, PurchaseReturnLine,
+    SalesReturn, SalesReturnLine, StockTransfer, StockTransferLine, Stocktake, StocktakeLine, StockLedger,
+    CreditApproval,
 ))
+LEDGER = StockLedger.__tablename__
 
 
 @dataclass
@@ -100,6 +141,28 @@ SALES = _Side(SalesOrder.__table__, SalesOrderLine.__table__, Shipment.__table__
               "customer_id", "ship_date", "shipped_qty", "shipment", -1, "warehouse")
 
 
+@dataclass(frozen=True)
+class _ReturnSide:
+    doc: Table
+    line: Table
+    entity: str
+    source_ref: str  # column naming the receipt / shipment
+    line_ref: str  # column naming its line
+    source_line: Table  # whose returned_qty grows
+    partner: str
+    movement: str
+    sign: int
+    clerk: str
+
+
+PURCHASE_RETURN = _ReturnSide(PurchaseReturn.__table__, PurchaseReturnLine.__table__, "purchase_return",  # type: ignore[arg-type]
+                              "receipt_id", "receipt_line_id", GoodsReceiptLine.__table__, "supplier_id",  # type: ignore[arg-type]
+                              "purchase_return", -1, "purchasing")
+SALES_RETURN = _ReturnSide(SalesReturn.__table__, SalesReturnLine.__table__, "sales_return",  # type: ignore[arg-type]
+                           "shipment_id", "shipment_line_id", ShipmentLine.__table__, "customer_id",  # type: ignore[arg-type]
+                           "sales_return", 1, "warehouse")
+
+
 class BulkWriter:
     def __init__(self, engine: Engine, users: dict[str, int]) -> None:
         self.engine, self.users = engine, users
@@ -107,13 +170,24 @@ class BulkWriter:
             self.next_id = {t.name: (conn.execute(select(func.max(t.c.id))).scalar() or 0) + 1 for t in TABLES}
             self.sequence = {(p, y): n for p, y, n in conn.execute(
                 select(DocSequence.prefix, DocSequence.year, DocSequence.last_no))}
+            # created by setup (the services would create it on the first transfer)
+            self.transit_id = conn.execute(select(Warehouse.id).where(Warehouse.kind == "transit")
+                                           .order_by(Warehouse.id)).scalars().first()
         self.pending: dict[tuple[str, int], _Pending] = {}
+        self.transfers: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self.sheets: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self.returns: list[tuple[Table, dict[str, Any]]] = []  # written at the end
+        self.approvals: list[dict[str, Any]] = []  # credit approvals, written at the end
+        self.returned: dict[str, dict[int, Decimal]] = {GoodsReceiptLine.__tablename__: {},
+                                                        ShipmentLine.__tablename__: {}}
+        self.supplier_status: dict[int, str] = {}
+        self.preferred: dict[int, set[int]] = {}  # product → suppliers with a preferred price row
         self.ready: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
         self.balance_delta: dict[Key, Decimal] = {}
         self.now = utcnow()
         self.storage = {t.name: _TableWriter(t, engine.dialect) for t in TABLES}
 
-    # --- the Writer protocol -------------------------------------------------------------------
+    # --- the Writer protocol: orders -----------------------------------------------------------
 
     @contextmanager
     def day(self, on: date) -> Iterator[None]:
@@ -136,21 +210,32 @@ class BulkWriter:
     def confirm_purchase_order(self, order: Order) -> None:
         """Status is written when the order closes."""
 
-    def confirm_sales_order(self, order: Order) -> None:
+    def cancel_purchase_order(self, order: Order) -> None:
         """Status is written when the order closes."""
+
+    def close_purchase_order(self, order: Order) -> None:
+        """Status is written when the order closes."""
+
+    def confirm_sales_order(self, order: Order, credit: CreditOverrun | None = None) -> None:
+        """Status is written when the order closes; an approval at the end, after its order."""
+        if credit is not None:
+            self.approvals.append(self._stamp({
+                "id": self._id(CreditApproval.__table__), "sales_order_id": order.id,
+                "approved_by": self.users["manager"], "exposure": credit.exposure,
+                "credit_limit": credit.credit_limit, "note": CREDIT_NOTE}))
 
     def cancel_sales_order(self, order: Order) -> None:
         """Status is written when the order closes."""
 
-    def receive(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> None:
-        self._fulfil(PURCHASE, order, on, lines)
+    def receive(self, order: Order, on: date, lines: list[Delivery], landed: LandedCosts | None) -> DocRef:
+        return self._fulfil(PURCHASE, order, on, [(d.line, d.accepted, d) for d in lines], landed)
 
-    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> bool:
-        self._fulfil(SALES, order, on, lines)
-        return True  # nobody else writes during a bulk run, so the mirror is always right
+    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> DocRef | None:
+        # nobody else writes during a bulk run, so the mirror is always right
+        return self._fulfil(SALES, order, on, [(ln, qty, None) for ln, qty in lines], None)
 
     def stock(self, key: Key) -> Decimal:
-        raise RuntimeError("the bulk writer never refuses a shipment")
+        raise RuntimeError("the bulk writer never refuses a document")
 
     def close(self, order: Order, kind: str) -> None:
         side = PURCHASE if kind == "purchase" else SALES
@@ -165,6 +250,111 @@ class BulkWriter:
             self.ready[doc_table.name].append(doc)
             self.ready[line_table.name].extend(doc_lines)
 
+    # --- the Writer protocol: suppliers --------------------------------------------------------
+
+    def set_supplier_price(self, supplier_id: int, product_id: int, price: Decimal, valid_from: date, *,
+                           order_multiple: int, lead_time: int, preferred: bool) -> None:
+        self.ready[SupplierPrice.__tablename__].append(self._stamp({
+            "id": self._id(SupplierPrice.__table__), "supplier_id": supplier_id, "product_id": product_id,  # type: ignore[arg-type]
+            "valid_from": valid_from, "price": price, "currency": "CNY", "min_order_qty": Decimal(order_multiple),
+            "order_multiple": Decimal(order_multiple), "lead_time_days": lead_time, "is_preferred": preferred}))
+        if not preferred:
+            return
+        # as the services do: a preferred price clears the flag on the product's other suppliers
+        others = self.preferred.get(product_id, set()) - {supplier_id}
+        if others:
+            self._clear_preferred(product_id, others)
+        self.preferred[product_id] = {supplier_id}
+
+    def _clear_preferred(self, product_id: int, suppliers: set[int]) -> None:
+        for row in self.ready[SupplierPrice.__tablename__]:
+            if row["product_id"] == product_id and row["supplier_id"] in suppliers:
+                row["is_preferred"] = False
+        t = SupplierPrice.__table__
+        with self.engine.begin() as conn:  # rows already written (rare: only after a supplier is held)
+            conn.execute(update(t).where(t.c.product_id == product_id, t.c.supplier_id.in_(suppliers),  # type: ignore[attr-defined]
+                                         t.c.is_preferred.is_(True)).values(is_preferred=False))  # type: ignore[attr-defined]
+
+    def set_supplier_status(self, supplier_id: int, status: str) -> None:
+        self.supplier_status[supplier_id] = status  # written at the end
+
+    # --- the Writer protocol: returns, transfers, stocktakes -----------------------------------
+
+    def return_to_supplier(self, receipt: DocRef, on: date, items: list[ReturnItem], reason: str) -> bool:
+        self._return(PURCHASE_RETURN, receipt, on, items, reason, receipt.warehouse_id, {})
+        return True
+
+    def return_from_customer(self, shipment: DocRef, on: date, items: list[ReturnItem], reason: str,
+                             disposition: str, warehouse_id: int) -> bool:
+        self._return(SALES_RETURN, shipment, on, items, reason, warehouse_id, {"disposition": disposition})
+        return True
+
+    def ship_transfer(self, from_warehouse_id: int, to_warehouse_id: int, on: date,
+                      lines: list[tuple[int, Decimal]]) -> Transfer | None:
+        assert self.transit_id is not None, "the store has no in-transit warehouse (setup creates it)"
+        tid, doc_no = self._id(StockTransfer.__table__), self._doc_no("stock_transfer", on)  # type: ignore[arg-type]
+        header = self._stamp({"id": tid, "doc_no": doc_no, "from_warehouse_id": from_warehouse_id,
+                              "to_warehouse_id": to_warehouse_id, "transit_warehouse_id": self.transit_id,
+                              "ship_date": on, "receive_date": None, "status": IN_TRANSIT, "note": None,
+                              "created_by": self.users.get("warehouse")})
+        rows = [self._stamp({"id": self._id(StockTransferLine.__table__), "transfer_id": tid, "line_no": n,  # type: ignore[arg-type]
+                             "product_id": pid, "quantity": qty, "received_qty": None})
+                for n, (pid, qty) in enumerate(lines, start=1)]
+        # as the services post it: every line out of the source, then every line into in-transit
+        for row in rows:
+            self._ledger(on, row["product_id"], from_warehouse_id, "transfer_out", -row["quantity"], "stock_transfer",
+                         tid, row["id"], doc_no)
+        for row in rows:
+            self._ledger(on, row["product_id"], self.transit_id, "transfer_in", row["quantity"], "stock_transfer",
+                         tid, row["id"], doc_no)
+        self.transfers[tid] = (header, rows)
+        return Transfer(tid, doc_no, from_warehouse_id, to_warehouse_id, self.transit_id, on,
+                        [TransferLine(row["id"], row["product_id"], row["quantity"]) for row in rows])
+
+    def receive_transfer(self, transfer: Transfer, on: date, received: dict[int, Decimal]) -> bool:
+        header, rows = self.transfers.pop(transfer.id)
+        for row in rows:
+            got, qty, pid = received.get(row["id"], row["quantity"]), row["quantity"], row["product_id"]
+            row["received_qty"] = got
+            args = ("stock_transfer", transfer.id, row["id"], transfer.doc_no)
+            if got:
+                self._ledger(on, pid, transfer.transit_warehouse_id, "transfer_out", -got, *args)
+                self._ledger(on, pid, transfer.to_warehouse_id, "transfer_in", got, *args)
+            if got < qty:
+                self._ledger(on, pid, transfer.transit_warehouse_id, "transit_loss", got - qty, *args)
+        header.update(status=RECEIVED, receive_date=on)
+        self.ready[StockTransfer.__tablename__].append(header)
+        self.ready[StockTransferLine.__tablename__].extend(rows)
+        return True
+
+    def open_stocktake(self, warehouse_id: int, on: date, book: list[tuple[int, Decimal]]) -> CountSheet:
+        sid, doc_no = self._id(Stocktake.__table__), self._doc_no("stocktake", on)  # type: ignore[arg-type]
+        header = self._stamp({"id": sid, "doc_no": doc_no, "warehouse_id": warehouse_id, "category_id": None,
+                              "count_date": on, "status": COUNTING, "posted_date": None, "note": None,
+                              "created_by": self.users.get("warehouse")})
+        rows = [self._stamp({"id": self._id(StocktakeLine.__table__), "stocktake_id": sid, "line_no": n,  # type: ignore[arg-type]
+                             "product_id": pid, "book_qty": qty, "counted_qty": None})
+                for n, (pid, qty) in enumerate(book, start=1)]
+        self.sheets[sid] = (header, rows)
+        return CountSheet(sid, doc_no, warehouse_id, on, [(row["id"], row["product_id"], row["book_qty"]) for row in rows])
+
+    def post_stocktake(self, sheet: CountSheet, counts: dict[int, Decimal]) -> bool:
+        header, rows = self.sheets.pop(sheet.id)
+        for row in rows:
+            counted = counts.get(row["product_id"])
+            if counted is None:
+                continue
+            row["counted_qty"] = counted
+            diff = counted - row["book_qty"]
+            if diff:
+                self._ledger(sheet.count_date, row["product_id"], sheet.warehouse_id,
+                             "stocktake_gain" if diff > 0 else "stocktake_loss", diff, "stocktake", sheet.id,
+                             row["id"], sheet.doc_no)
+        header.update(status=POSTED, posted_date=sheet.count_date)
+        self.ready[Stocktake.__tablename__].append(header)
+        self.ready[StocktakeLine.__tablename__].extend(rows)
+        return True
+
     def finish(self, state: State) -> None:
         for order in state.purchase_orders.values():
             if (PURCHASE.order.name, order.id) in self.pending:
@@ -173,7 +363,17 @@ class BulkWriter:
             if (SALES.order.name, order.id) in self.pending:
                 self.close(order, "sales")
         assert not self.pending, "an order the simulator no longer tracks was never written"
+        for table, line_table, documents in ((StockTransfer, StockTransferLine, self.transfers),
+                                             (Stocktake, StocktakeLine, self.sheets)):
+            for header, rows in documents.values():  # still on the road / being counted
+                self.ready[table.__tablename__].append(header)
+                self.ready[line_table.__tablename__].extend(rows)
+            documents.clear()
+        for table, row in self.returns:
+            self.ready[table.name].append(row)
+        self.ready[CreditApproval.__tablename__].extend(self.approvals)
         self._flush()
+        self._write_late_updates()
         if self.engine.dialect.name == "postgresql":
             self._advance_pg_sequences()
 
@@ -193,11 +393,25 @@ class BulkWriter:
         row["created_at"] = row["updated_at"] = self.now
         return row
 
+    def _ledger(self, on: date, product_id: int, warehouse_id: int, movement: str, qty: Decimal, doc_type: str,
+                doc_id: int, doc_line_id: int | None, doc_no: str, *, unit_cost: Decimal | None = None,
+                source: int | None = None) -> int:
+        """One ledger row (id allocated here, in posting order, as the store would) and its balance."""
+        row_id = self._id(StockLedger.__table__)  # type: ignore[arg-type]
+        self.ready[LEDGER].append({
+            "id": row_id, "movement_date": on, "posted_at": self.now, "product_id": product_id,
+            "warehouse_id": warehouse_id, "movement_type": movement, "quantity": qty, "unit_cost": unit_cost,
+            "doc_type": doc_type, "doc_id": doc_id, "doc_line_id": doc_line_id, "doc_no": doc_no,
+            "source_ledger_id": source})
+        k = (product_id, warehouse_id)
+        self.balance_delta[k] = self.balance_delta.get(k, ZERO) + qty
+        return row_id
+
     def _create(self, side: _Side, doc_type: str, on: date, lines: OrderLines, header: dict[str, Any],
                 line_extra: dict[str, Any]) -> tuple[int, str, list[int]]:
         oid, doc_no = self._id(side.order), self._doc_no(doc_type, on)
         rows: dict[int, dict[str, Any]] = {}
-        total = Decimal(0)
+        total = ZERO
         for n, (pid, qty, price, disc) in enumerate(lines, start=1):
             amount = line_amount(qty, price, disc)
             total += amount
@@ -209,31 +423,61 @@ class BulkWriter:
             "total_amount": total, "note": None, **header}), rows)
         return oid, doc_no, list(rows)
 
-    def _fulfil(self, side: _Side, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> None:
+    def _fulfil(self, side: _Side, order: Order, on: date, lines: list[tuple[Line, Decimal, Delivery | None]],
+                landed: LandedCosts | None) -> DocRef:
         pending = self.pending[(side.order.name, order.id)]
         doc_id, doc_no = self._id(side.doc), self._doc_no(side.doc_type, on)
         doc = self._stamp({"id": doc_id, "doc_no": doc_no, side.order_ref: order.id,
                            side.partner: order.partner_id, "warehouse_id": order.warehouse_id,
                            side.date_col: on, "status": POSTED, "note": None,
                            "created_by": self.users.get(side.clerk)})
+        shares: dict[int, Decimal] = {}
+        if side is PURCHASE:
+            freight, duty, basis = ZERO, ZERO, "value"
+            if landed is not None:
+                freight, duty, basis = _cents(landed.freight), _cents(landed.duty), landed.basis
+                shares = _landed_shares(freight + duty, basis, [(pending.lines[ln.id], ln.id, qty)
+                                                                for ln, qty, _ in lines if qty > 0])
+            doc.update(freight_amount=freight, duty_amount=duty, allocation_basis=basis)
+        ref = DocRef(doc_id, doc_no, order.partner_id, order.warehouse_id, {})
         doc_lines = []
-        for n, (line, qty) in enumerate(lines, start=1):
-            ol = pending.lines[line.id]
-            row = {"id": self._id(side.doc_line), side.doc_ref: doc_id,
-                   "line_no": n, side.line_ref: line.id, "product_id": line.product_id, "quantity": qty}
+        for n, (line, qty, delivery) in enumerate(lines, start=1):
+            row = {"id": self._id(side.doc_line), side.doc_ref: doc_id, "line_no": n, side.line_ref: line.id,
+                   "product_id": line.product_id, "quantity": qty, "returned_qty": ZERO}
             unit_cost = None
             if side is PURCHASE:
-                unit_cost = (ol["unit_price"] * (1 - ol["discount_rate"])).quantize(UNIT_COST, ROUND_HALF_UP)
-                row.update(unit_cost=unit_cost, amount=line_amount(qty, ol["unit_price"], ol["discount_rate"]))
+                ol = pending.lines[line.id]
+                share = shares.get(line.id, ZERO)
+                net = ol["unit_price"] * (1 - ol["discount_rate"])
+                unit_cost = (net + share / qty if qty else net).quantize(UNIT_COST, ROUND_HALF_UP)
+                row.update(unit_cost=unit_cost, amount=line_amount(qty, ol["unit_price"], ol["discount_rate"]),
+                           landed_cost=share, rejected_qty=delivery.rejected if delivery else ZERO,
+                           reject_reason=delivery.reason if delivery else None)
             doc_lines.append(self._stamp(row))
-            self.ready[StockLedger.__tablename__].append({
-                "movement_date": on, "posted_at": self.now, "product_id": line.product_id,
-                "warehouse_id": order.warehouse_id, "movement_type": side.movement, "quantity": side.sign * qty,
-                "unit_cost": unit_cost, "doc_type": side.doc_type, "doc_id": doc_id, "doc_line_id": row["id"],
-                "doc_no": doc_no})
-            k = (line.product_id, order.warehouse_id)
-            self.balance_delta[k] = self.balance_delta.get(k, Decimal(0)) + side.sign * qty
+            ref.lines[line.id] = row["id"]
+            if qty > 0:  # a line rejected whole moves no stock
+                ref.ledger[row["id"]] = self._ledger(on, line.product_id, order.warehouse_id, side.movement,
+                                                     side.sign * qty, side.doc_type, doc_id, row["id"], doc_no,
+                                                     unit_cost=unit_cost)
         pending.docs.append((side.doc, doc, side.doc_line, doc_lines))
+        return ref
+
+    def _return(self, side: _ReturnSide, source: DocRef, on: date, items: list[ReturnItem], reason: str,
+                warehouse_id: int, extra: dict[str, Any]) -> None:
+        doc_id, doc_no = self._id(side.doc), self._doc_no(side.entity, on)
+        self.returns.append((side.doc, self._stamp({
+            "id": doc_id, "doc_no": doc_no, side.source_ref: source.id, side.partner: source.partner_id,
+            "warehouse_id": warehouse_id, "return_date": on, "reason": reason, "status": POSTED,
+            "created_by": self.users.get(side.clerk), **extra})))
+        returned = self.returned[side.source_line.name]
+        for n, item in enumerate(items, start=1):
+            line_id = self._id(side.line)
+            self.returns.append((side.line, self._stamp({
+                "id": line_id, "return_id": doc_id, "line_no": n, side.line_ref: item.doc_line_id,
+                "product_id": item.product_id, "quantity": item.quantity})))
+            returned[item.doc_line_id] = returned.get(item.doc_line_id, ZERO) + item.quantity
+            self._ledger(on, item.product_id, warehouse_id, side.movement, side.sign * item.quantity, side.entity,
+                         doc_id, line_id, doc_no, source=source.ledger[item.doc_line_id])
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -246,6 +490,19 @@ class BulkWriter:
                     rows.clear()
             self._write_balances(conn)
             self._write_sequences(conn)
+
+    def _write_late_updates(self) -> None:
+        """What the end brings: returned quantities on receipt/shipment lines, supplier statuses."""
+        with self.engine.begin() as conn:
+            for table in (GoodsReceiptLine.__table__, ShipmentLine.__table__):
+                returned = self.returned[table.name]  # type: ignore[attr-defined]
+                if returned:
+                    conn.execute(update(table).where(table.c.id == bindparam("i"))  # type: ignore[attr-defined]
+                                 .values(returned_qty=bindparam("q", type_=table.c.returned_qty.type)),  # type: ignore[attr-defined]
+                                 [{"i": i, "q": q} for i, q in sorted(returned.items())])
+            t = Supplier.__table__
+            for sid, status in self.supplier_status.items():
+                conn.execute(update(t).where(t.c.id == sid).values(status=status, updated_at=self.now))  # type: ignore[attr-defined]
 
     def _insert(self, conn: Connection) -> Any:
         return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
@@ -279,6 +536,24 @@ class BulkWriter:
                 conn.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(CENT, ROUND_HALF_UP)
+
+
+def _landed_shares(total: Decimal, basis: str, accepted: list[tuple[dict[str, Any], int, Decimal]]) -> dict[int, Decimal]:
+    """The services' allocation (``orders._landed_costs``): by value or quantity, each share
+    rounded to the cent, the last line taking the remainder."""
+    weights = [qty * ol["unit_price"] * (1 - ol["discount_rate"]) if basis == "value" else qty
+               for ol, _, qty in accepted]
+    weight_sum = sum(weights, ZERO)
+    shares, left = {}, total
+    for i, ((_, line_id, _), weight) in enumerate(zip(accepted, weights, strict=True)):
+        share = left if i == len(accepted) - 1 else (total * weight / weight_sum).quantize(CENT, ROUND_HALF_UP)
+        shares[line_id] = share
+        left -= share
+    return shares
 
 
 class _TableWriter:

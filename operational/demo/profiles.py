@@ -56,6 +56,9 @@ class SupplierProfile:
     price_factor: float
     categories: list[int]  # indexes into the id-ordered category list
     review_weekday: int  # the purchasing clerk orders from this supplier on this weekday
+    status: str = "active"  # as in the store: only active suppliers get new orders
+    tolerance: Decimal = Decimal(0)  # share beyond the ordered quantity the store accepts from it
+    price_phase: int = 0  # its price list changes when (day ordinal + phase) is a multiple of the period
 
 
 def supplier_categories(index: int, n_categories: int) -> list[int]:
@@ -66,13 +69,15 @@ def supplier_categories(index: int, n_categories: int) -> list[int]:
     return cats
 
 
-def supplier_profile(key: str, index: int, sid: int, code: str, lead_time: int, n_categories: int) -> SupplierProfile:
+def supplier_profile(key: str, index: int, sid: int, code: str, lead_time: int, n_categories: int,
+                     *, status: str = "active", tolerance: Decimal = Decimal(0)) -> SupplierProfile:
     rng = random.Random(f"{key}|S|{code}")
     _, _, on_time, late_mean, short = rng.choices(SUPPLIER_TIERS, weights=[t[1] for t in SUPPLIER_TIERS])[0]
     return SupplierProfile(
         id=sid, code=code, lead_time=lead_time, on_time_rate=on_time, late_mean=late_mean, short_rate=short,
         price_factor=rng.uniform(0.95, 1.05), categories=supplier_categories(index, n_categories),
-        review_weekday=rng.randrange(5),
+        review_weekday=rng.randrange(5), status=status, tolerance=tolerance,
+        price_phase=int(draws(f"{key}|SP|{code}", 1)[0] * 1000),
     )
 
 
@@ -151,6 +156,7 @@ class CustomerProfile:
     price_tier: Decimal
     basket: list[int]  # product ids
     basket_cum: list[float]  # cumulative popularity, for rng.choices
+    credit_limit: Decimal = Decimal(0)  # 0: not checked
 
     @property
     def base_rate(self) -> float:
@@ -205,7 +211,8 @@ def pick_products(rng: random.Random, customer: CustomerProfile, count: int) -> 
 
 
 def customer_profile(key: str, cid: int, code: str, warehouse_id: int, salesperson_id: int | None,
-                     products: Sequence[ProductProfile], n_categories: int) -> CustomerProfile:
+                     products: Sequence[ProductProfile], n_categories: int, *,
+                     credit_limit: Decimal = Decimal(0)) -> CustomerProfile:
     rng = random.Random(f"{key}|C|{code}")
     rhythm = rng.choices([r[0] for r in RHYTHMS], weights=[r[1] for r in RHYTHMS])[0]
     size = rng.lognormvariate(0, 0.5)
@@ -225,6 +232,7 @@ def customer_profile(key: str, cid: int, code: str, warehouse_id: int, salespers
         weekday=rng.randrange(5), phase=rng.randrange(2), month_day=rng.randint(1, 28),
         sporadic_rate=rng.uniform(1 / 60, 1 / 15), size=size, lines_mean=rng.uniform(5.0, 12.0),
         price_tier=Decimal(str(round(tier, 2))), basket=[p.id for p in keyed], basket_cum=cum,
+        credit_limit=credit_limit,
     )
 
 

@@ -1,5 +1,10 @@
-"""Day one of the demo company: company record, people and users, warehouses, catalogue,
-suppliers and customers, stock limits and opening balances — all through the services.
+"""Day one of the demo company: company record, people and users, warehouses (the three selling
+ones, the quarantine warehouse 待检仓 for returned goods and the in-transit warehouse), catalogue,
+suppliers (some accept slightly more than ordered) and customers, stock limits and opening
+balances — all through the services.
+
+The main random stream decides names and numbers in a fixed order; what was added later (supplier
+terms, the extra warehouses) draws from streams of its own so the rest of the company stays the same.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from operational.models import (
     Warehouse,
     utcnow,
 )
-from operational.services import auth, inventory, masterdata
+from operational.services import auth, inventory, masterdata, transfers
 
 DEMO_PASSWORD = "jxc-demo"
 # One user per role; the username is the role.
@@ -41,6 +46,10 @@ DEMO_USERS: list[tuple[str, str, str]] = [
 
 LEAD_TIMES = (3, 5, 7, 7, 10, 14, 14, 21, 30)
 PAYMENT_TERMS = (0, 15, 30, 30, 45, 60, 90)
+BANKS = ("中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "招商银行", "交通银行", "上海浦东发展银行")
+MAIL_WORDS = ("hengda", "jinyuan", "xinhua", "huarun", "tianyi", "meida", "kanghui", "fengyuan", "ruixiang")
+TOLERANT_SHARE = 0.3  # suppliers whose deliveries may exceed the order by a few per cent
+QUARANTINE_CODE, QUARANTINE_NAME = "QC01", "待检仓"
 CREDIT_LIMITS = (20_000, 50_000, 50_000, 100_000, 200_000, 500_000)
 
 
@@ -64,17 +73,25 @@ def create_company(session: Session, rng: random.Random, fake: Faker, sizes: Siz
                    *, bulk: bool = False) -> None:
     """Everything except stock: limits and opening balances need the customers' demand first.
     ``bulk`` inserts the customers (thousands at large scales) with one Core statement."""
-    masterdata.create_company(
+    company = masterdata.create_company(
         session, f"上海{fake.company_prefix()}商贸有限公司", tax_id=_tax_id(rng),
         address=f"上海市嘉定区{fake.street_name()}{rng.randint(1, 999)}号", phone=f"021-{rng.randint(50000000, 69999999)}",
     )
     reps = _create_people(session, rng, fake, sizes, first_day)
+    main = None
     for code, name, province, city, _regions in catalog.WAREHOUSES:
-        masterdata.create_warehouse(session, code, name, address=_address(rng, fake, province, city))
+        wh = masterdata.create_warehouse(session, code, name, address=_address(rng, fake, province, city))
+        main = main or wh
     categories = [masterdata.create_category(session, c.code, c.name).id for c in catalog.CATEGORIES]
-    _create_suppliers(session, rng, fake, sizes.suppliers)
+    _create_suppliers(session, rng, fake, sizes.suppliers, company.name)
     _create_products(session, rng, sizes.products, categories)
     _create_customers(session, rng, fake, sizes.customers, reps, bulk=bulk)
+    # Returned goods awaiting inspection sit in a separate area of the main warehouse. The
+    # in-transit warehouse would be created by the first transfer; creating it here gives both
+    # writers the same warehouse ids.
+    masterdata.create_warehouse(session, QUARANTINE_CODE, QUARANTINE_NAME, address=main.address if main else None,
+                                kind="quarantine")
+    transfers.transit_warehouse(session)
 
 
 def _create_people(session: Session, rng: random.Random, fake: Faker, sizes: Sizes, first_day: date) -> list[int]:
@@ -100,16 +117,23 @@ def _create_people(session: Session, rng: random.Random, fake: Faker, sizes: Siz
     return reps
 
 
-def _create_suppliers(session: Session, rng: random.Random, fake: Faker, count: int) -> None:
+def _create_suppliers(session: Session, rng: random.Random, fake: Faker, count: int, company: str) -> None:
     provinces = [(prov, cities) for _, _, provs in catalog.REGIONS for prov, cities in provs]
     for i in range(count):
+        code = f"S{i + 1:03d}"
         category = catalog.CATEGORIES[supplier_categories(i, len(catalog.CATEGORIES))[0]]
         province, cities = rng.choice(provinces)
         city = rng.choice(cities)
+        terms = random.Random(f"{company}|terms|{code}")
+        tolerance = Decimal(terms.choice(("0.03", "0.04", "0.05"))) if terms.random() < TOLERANT_SHARE else Decimal(0)
         masterdata.create_supplier(
-            session, f"S{i + 1:03d}", f"{city}{fake.company_prefix()}{category.industry}有限公司",
+            session, code, f"{city}{fake.company_prefix()}{category.industry}有限公司",
             lead_time_days=rng.choice(LEAD_TIMES), payment_terms_days=rng.choice(PAYMENT_TERMS),
             contact=fake.name(), phone=fake.phone_number(), address=_address(rng, fake, province, city),
+            category=category.name, over_receipt_tolerance=tolerance,
+            email=f"sales.{code.lower()}@{terms.choice(MAIL_WORDS)}{terms.randint(1, 99)}.com.cn",
+            bank_name=f"{terms.choice(BANKS)}{city}分行",
+            bank_account="".join(str(terms.randrange(10)) for _ in range(19)),
         )
 
 

@@ -1,9 +1,30 @@
-"""The demo company's working day: goods arrive, customers order, the warehouse ships what it
-has, the purchasing clerk tops up what runs low.
+"""The demo company's working day: goods arrive and are inspected, customers order, the warehouse
+ships what it has, the purchasing clerk tops up what runs low; beside that (``stockroom.py``)
+returns, transfers between warehouses and the month-end stocktake.
 
 The simulator decides; a writer (services or bulk, see ``writers.py`` / ``bulk.py``) records.
 It keeps its own mirror of stock and open orders, so it never asks the services for something
-they would refuse (no shipment beyond stock, no receipt beyond the order).
+they would refuse (no shipment beyond stock, no receipt beyond the order and the supplier's
+tolerance, no return of goods no longer there).
+
+Purchasing, at low rates (each decided by ``draws`` keyed by a document number):
+
+- Inspection: ``REJECT_RATE`` of receipt lines (of 10 units or more) have 2–10 % rejected, with a
+  reason; the order line stays open and the supplier replaces the goods 3–7 days later.
+- Over-delivery: suppliers with an over-receipt tolerance (3–5 %, about 30 % of them) bring a
+  little more on ``OVER_RATE`` of the lines they complete, within the tolerance.
+- Partial and late deliveries by each supplier's habits (``profiles.SUPPLIER_TIERS``); of the
+  orders left partly received, ``CLOSE_RATE`` are closed instead (the backorder cancelled).
+- Freight: ``FREIGHT_RATE`` of receipts carry 1–3 % of their value as freight, spread over the
+  lines into their unit cost (by value, a quarter of them by quantity).
+- Late booking: ``LATE_BOOKING_RATE`` of first deliveries are booked 2–4 days after the goods
+  arrived, dated the arrival day (back-dated ledger rows).
+- Price lists: every supplier revises its prices every ``PRICE_PERIOD`` days (≈ 3 % a year plus
+  ±2 % noise); the clerk records a price-list row per product it supplies on the first day and on
+  every revision (and when a product moves to another supplier), and orders at that price.
+- ``supplier_events``: in a generated history one supplier is put on hold at 70 % of the period
+  and another blocked at 85 %; no new orders go to them afterwards, the blocked one's open
+  orders are cancelled or closed.
 """
 
 from __future__ import annotations
@@ -14,19 +35,47 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from operational.demo.calendar import event_factor, next_workday, weekday_factor
-from operational.demo.profiles import CustomerProfile, draws, pick_products, poisson
-from operational.demo.world import Key, Line, Order, State, World
-from operational.models import CANCELLED, COMPLETED, CONFIRMED, DRAFT, PARTIAL
+from operational.demo.profiles import (
+    CustomerProfile,
+    ProductProfile,
+    SupplierProfile,
+    draws,
+    pick_products,
+    poisson,
+)
+from operational.demo.stockroom import TRANSFER_WEEKDAYS, Stockroom
+from operational.demo.world import (
+    CountSheet,
+    Delivery,
+    DocRef,
+    Key,
+    Line,
+    Order,
+    ReturnItem,
+    State,
+    Transfer,
+    World,
+)
+from operational.models import CANCELLED, CLOSED, COMPLETED, CONFIRMED, DRAFT, PARTIAL
+from operational.services.orders import LandedCosts, line_amount
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 CANCEL_RATE = 0.03
 CAN_ORDER = Decimal("1.5")  # joins a supplier's order when below 1.5 × min
 COST_BASE_DAY = date(2024, 1, 1)  # purchase prices creep up ~3 % a year from here
+PRICE_PERIOD = 91  # days between a supplier's price-list revisions
+REJECT_RATE = 0.03
+REJECT_REASONS = ("外包装破损", "临期", "数量短缺", "标签不符", "抽检不合格")
+OVER_RATE = 0.15
+CLOSE_RATE = 0.15
+FREIGHT_RATE = 0.12
+LATE_BOOKING_RATE = 0.03
+HOLD_AT, BLOCK_AT = 0.70, 0.85  # share of a generated history after which a supplier is held / blocked
 
 OrderLines = list[tuple[int, Decimal, Decimal, Decimal]]  # product id, quantity, unit price, discount
 
@@ -40,6 +89,19 @@ class PurchasePlan:
     short: bool  # the first delivery brings only ``fraction`` of each line …
     fraction: Decimal
     second: date  # … and the rest comes on this day
+    close_rest: bool = False  # if something is still owed then, the clerk closes the order instead
+    booking_lag: int = 0  # days between the first delivery's arrival and its booking
+
+
+@dataclass(frozen=True)
+class CreditOverrun:
+    """A sales order beyond its customer's credit limit: what the manager's approval records."""
+
+    exposure: Decimal
+    credit_limit: Decimal
+
+
+CREDIT_NOTE = "老客户，经理审批放行"
 
 
 @dataclass(frozen=True)
@@ -53,52 +115,180 @@ class SalesPlan:
 
 
 class Writer(Protocol):
-    """Records what the simulator decided. Ids come back so later documents can refer to them."""
+    """Records what the simulator decided. Ids come back so later documents can refer to them.
+    Methods returning a bool or None report a refusal by the store (only when others write to it
+    meanwhile); the simulator then believes the store's stock."""
 
     def day(self, on: date) -> AbstractContextManager[None]: ...
     def create_purchase_order(self, supplier_id: int, warehouse_id: int, on: date, expected: date,
                               lines: OrderLines) -> tuple[int, str, list[int]]: ...
     def confirm_purchase_order(self, order: Order) -> None: ...
-    def receive(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> None: ...
+    def cancel_purchase_order(self, order: Order) -> None: ...
+    def close_purchase_order(self, order: Order) -> None: ...
+    def receive(self, order: Order, on: date, lines: list[Delivery], landed: LandedCosts | None) -> DocRef: ...
     def create_sales_order(self, customer: CustomerProfile, warehouse_id: int, on: date, required: date,
                            lines: OrderLines) -> tuple[int, str, list[int]]: ...
-    def confirm_sales_order(self, order: Order) -> None: ...
+    def confirm_sales_order(self, order: Order, credit: CreditOverrun | None = None) -> None:
+        """Confirm; with ``credit``, the manager approves the order beyond the customer's limit."""
     def cancel_sales_order(self, order: Order) -> None: ...
-    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> bool:
-        """Post a shipment; False if the store refused it (someone else took the stock)."""
+    def ship(self, order: Order, on: date, lines: list[tuple[Line, Decimal]]) -> DocRef | None:
+        """Post a shipment; None if the store refused it (someone else took the stock)."""
     def stock(self, key: Key) -> Decimal:
         """On hand in the store, to resynchronise the mirror after a refusal."""
     def close(self, order: Order, kind: str) -> None: ...
+    def set_supplier_price(self, supplier_id: int, product_id: int, price: Decimal, valid_from: date, *,
+                           order_multiple: int, lead_time: int, preferred: bool) -> None: ...
+    def set_supplier_status(self, supplier_id: int, status: str) -> None: ...
+    def return_to_supplier(self, receipt: DocRef, on: date, items: list[ReturnItem], reason: str) -> bool: ...
+    def return_from_customer(self, shipment: DocRef, on: date, items: list[ReturnItem], reason: str,
+                             disposition: str, warehouse_id: int) -> bool: ...
+    def ship_transfer(self, from_warehouse_id: int, to_warehouse_id: int, on: date,
+                      lines: list[tuple[int, Decimal]]) -> Transfer | None: ...
+    def receive_transfer(self, transfer: Transfer, on: date, received: dict[int, Decimal]) -> bool: ...
+    def open_stocktake(self, warehouse_id: int, on: date, book: list[tuple[int, Decimal]]) -> CountSheet:
+        """Open a count sheet. ``book`` is the mirror's stock by SKU; the services freeze the
+        store's own balances (the same unless someone else moved stock)."""
+    def post_stocktake(self, sheet: CountSheet, counts: dict[int, Decimal]) -> bool: ...
     def finish(self, state: State) -> None: ...
 
 
+def supplier_events(world: World, days: list[date]) -> dict[date, list[tuple[int, str]]]:
+    """Late in a generated history one supplier goes on hold and another is blocked. Chosen among
+    those whose products all have a second source (so nothing is left without a supplier)."""
+    active = [s for s in world.suppliers.values() if s.status == "active"][1:]  # the first stays: the fallback
+    if len(days) < 10 or len(active) < 2:
+        return {}
+    primary_of: dict[int, list[int]] = {}
+    for p in world.products.values():
+        if p.supplier_ids:
+            primary_of.setdefault(p.supplier_ids[0], []).append(len(p.supplier_ids))
+    pool = [s for s in active if all(n > 1 for n in primary_of.get(s.id, []))]
+    pool = pool if len(pool) >= 2 else active
+    u = draws(f"{world.key}|supplier events", 2)
+    held = pool.pop(int(u[0] * len(pool)))
+    blocked = pool[int(u[1] * len(pool))]
+    events: dict[date, list[tuple[int, str]]] = {}
+    events.setdefault(days[int(len(days) * HOLD_AT)], []).append((held.id, "on_hold"))
+    events.setdefault(days[int(len(days) * BLOCK_AT)], []).append((blocked.id, "blocked"))
+    return events
+
+
 class Simulator:
-    def __init__(self, world: World, state: State, writer: Writer, seed: int) -> None:
+    def __init__(self, world: World, state: State, writer: Writer, seed: int, *,
+                 supplier_events: dict[date, list[tuple[int, str]]] | None = None,
+                 first_price_list: bool = False) -> None:
+        """``supplier_events``: status changes by day (``supplier_events()``, for a generated
+        history); ``first_price_list``: record every supplier's prices on the first day."""
         self.world, self.state, self.writer, self.seed = world, state, writer, seed
+        self.events = supplier_events or {}
+        self.first_price_list = first_price_list
+        self._prices: dict[tuple[int, int, int], Decimal] = {}  # (supplier, product, price period) → price
+        self._listed: dict[tuple[int, int], date] = {}  # (supplier, product) → day of its last price row
         for po in state.purchase_orders.values():
             po.plan = self._purchase_plan(po)
         for so in state.sales_orders.values():
             so.plan = self._sales_plan(so)
         # Replenishment looks only at product × warehouse pairs whose projected stock may have
-        # dropped (a new sales order) or that wait for their supplier's review day.
+        # dropped (a new sales order, a return, a transfer out, a count) or that wait for their
+        # supplier's review day.
         self._rank = {k: n for n, k in enumerate(world.limits)}
+        self._credit_limits = {c.id: c.credit_limit for c in world.customers}
         self._watch: dict[Key, None] = dict.fromkeys(world.limits)
+        self.room = Stockroom(world, state, writer, self._touched)
+
+    def _touched(self, k: Key) -> None:
+        if k in self._rank:
+            self._watch[k] = None
 
     def run(self, days: list[date], progress: Callable[[int, int], None] | None = None) -> None:
         for n, day in enumerate(days, start=1):
             with self.writer.day(day):
-                self.run_day(day)
+                self.run_day(day, first=n == 1)
             if progress:
                 progress(n, len(days))
         self.writer.finish(self.state)
 
-    def run_day(self, day: date) -> None:
+    def run_day(self, day: date, *, first: bool = False) -> None:
         rng = random.Random(f"{self.seed}|{day.isoformat()}")
+        for sid, status in self.events.get(day, []):
+            self._set_supplier_status(sid, status, day)
+        self._review_prices(day, everything=first and self.first_price_list)
         self._advance_purchases(day)
+        self.room.receive_transfers(day)
+        self.room.returns_due(day)
         self._new_sales_orders(day, rng)
         self._advance_sales(day)
         if day.weekday() != 6:  # the purchasing clerk rests on Sunday
+            if day.weekday() in TRANSFER_WEEKDAYS:
+                self.room.transfer(day, self.world.limits)
             self._replenish(day, rng)
+        self.room.count(day)
+        self.room.post_counts(day)
+
+    # --- suppliers -----------------------------------------------------------------------------
+
+    def _set_supplier_status(self, sid: int, status: str, day: date) -> None:
+        """On hold: no new orders. Blocked: neither orders nor receipts, so its open orders are
+        cancelled (nothing received yet) or closed (the rest cancelled)."""
+        self.writer.set_supplier_status(sid, status)
+        before = {p.id: set(p.supplier_ids) for p in self.world.products.values()}
+        self.world.set_supplier_status(sid, status)
+        for p in self.world.products.values():  # a product now bought elsewhere: the clerk lists that price
+            for other in p.supplier_ids:
+                if other not in before[p.id]:
+                    self._list_price(self.world.suppliers[other], p, day)
+        if status != "blocked":
+            return
+        st = self.state
+        for po in [po for po in st.purchase_orders.values() if po.partner_id == sid]:
+            if po.status == PARTIAL:
+                self.writer.close_purchase_order(po)
+                po.status = CLOSED
+            else:
+                self.writer.cancel_purchase_order(po)
+                po.status = CANCELLED
+            self._forget_rest(po)
+            del st.purchase_orders[po.id]
+            self.writer.close(po, "purchase")
+
+    def _forget_rest(self, po: Order) -> None:
+        for ln in po.lines:
+            k = (ln.product_id, po.warehouse_id)
+            self.state.incoming[k] = self.state.incoming.get(k, ZERO) - max(ln.open, ZERO)
+            self._touched(k)
+
+    def _price(self, sid: int, pid: int, day: date) -> Decimal:
+        """The supplier's list price in force on ``day``: fixed for each price period."""
+        sup = self.world.suppliers[sid]
+        period = (day.toordinal() + sup.price_phase) // PRICE_PERIOD
+        key = (sid, pid, period)
+        if key not in self._prices:
+            start = date.fromordinal(period * PRICE_PERIOD - sup.price_phase)
+            drift = 1 + 0.03 * (start - COST_BASE_DAY).days / 365
+            u = draws(f"{self.world.key}|SP|{sup.code}|{pid}|{period}", 1)[0]
+            factor = Decimal(str(round(sup.price_factor * drift * (0.98 + 0.04 * u), 4)))
+            self._prices[key] = (self.world.products[pid].standard_cost * factor).quantize(CENT)
+        return self._prices[key]
+
+    def _review_prices(self, day: date, *, everything: bool) -> None:
+        """Record the price list of each supplier whose prices change today (all on day one)."""
+        world = self.world
+        for sup in world.suppliers.values():
+            if sup.status != "active" or not (everything or (day.toordinal() + sup.price_phase) % PRICE_PERIOD == 0):
+                continue
+            for p in world.products.values():
+                if sup.id not in p.supplier_ids:
+                    continue
+                if everything or self._price(sup.id, p.id, day) != self._price(sup.id, p.id, day - timedelta(days=1)):
+                    self._list_price(sup, p, day)
+
+    def _list_price(self, sup: SupplierProfile, p: ProductProfile, day: date) -> None:
+        if self._listed.get((sup.id, p.id)) == day:
+            return  # one row per supplier × product × day (a second one would replace the first)
+        self._listed[(sup.id, p.id)] = day
+        self.writer.set_supplier_price(sup.id, p.id, self._price(sup.id, p.id, day), day,
+                                       order_multiple=p.order_multiple, lead_time=sup.lead_time,
+                                       preferred=p.supplier_ids[0] == sup.id)
 
     # --- purchasing ----------------------------------------------------------------------------
 
@@ -113,9 +303,13 @@ class Simulator:
             lateness = 1 + int(-sup.late_mean * math.log(1 - u[2]))
         base = po.due_date or po.order_date + timedelta(days=sup.lead_time)
         first = next_workday(max(base + timedelta(days=lateness), confirm_on + timedelta(days=1)))
+        # new habits draw from a key of their own, so the ones above stay as they were
+        v = draws(f"{self.world.key}|PO+|{po.doc_no}", 3)
         return PurchasePlan(confirm_on=confirm_on, first=first, short=u[3] < sup.short_rate,
                             fraction=Decimal(str(round(0.4 + 0.5 * u[4], 2))),
-                            second=next_workday(first + timedelta(days=3 + int(u[5] * 18))))
+                            second=next_workday(first + timedelta(days=3 + int(u[5] * 18))),
+                            close_rest=v[0] < CLOSE_RATE,
+                            booking_lag=2 + int(v[2] * 3) if v[1] < LATE_BOOKING_RATE else 0)
 
     def _advance_purchases(self, day: date) -> None:
         closed = []
@@ -124,31 +318,81 @@ class Simulator:
             if po.status == DRAFT and day >= plan.confirm_on:
                 self.writer.confirm_purchase_order(po)
                 po.status = CONFIRMED
-            if po.status == CONFIRMED and day >= plan.first:
+            if po.status == CONFIRMED and day >= plan.first + timedelta(days=plan.booking_lag):
                 lines = [(ln, ln.open) for ln in po.lines if ln.open > 0]
                 if plan.short:
                     frac = plan.fraction
                     short = [(ln, (q * frac).to_integral_value(rounding=ROUND_FLOOR)) for ln, q in lines]
                     short = [(ln, q) for ln, q in short if q > 0]
                     lines = short or lines
-                self._receive(po, day, lines)
-            elif po.status == PARTIAL and day >= plan.second:
-                self._receive(po, day, [(ln, ln.open) for ln in po.lines if ln.open > 0])
-            if po.status == COMPLETED:
+                # Booked late: the receipt keeps the day the goods arrived (unless a continued
+                # run only now catches up with a delivery long past).
+                late = plan.booking_lag and day - plan.first <= timedelta(days=plan.booking_lag)
+                self._receive(po, day, plan.first if late else day, lines)
+            elif po.status == PARTIAL and day >= (po.next_delivery or plan.second):
+                if plan.close_rest:
+                    self.writer.close_purchase_order(po)
+                    po.status = CLOSED
+                    self._forget_rest(po)
+                else:
+                    self._receive(po, day, day, [(ln, ln.open) for ln in po.lines if ln.open > 0])
+            if po.status in (COMPLETED, CLOSED):
                 closed.append(po)
         for po in closed:
             del self.state.purchase_orders[po.id]
             self.writer.close(po, "purchase")
 
-    def _receive(self, po: Order, day: date, lines: list[tuple[Line, Decimal]]) -> None:
-        self.writer.receive(po, day, lines)
+    def _receive(self, po: Order, day: date, dated: date, lines: list[tuple[Line, Decimal]]) -> None:
+        deliveries = self._inspect(po, lines)
+        ref = self.writer.receive(po, dated, deliveries, self._freight(po, deliveries))
         st = self.state
-        for ln, qty in lines:
+        for d in deliveries:
+            ln = d.line
             k = (ln.product_id, po.warehouse_id)
-            ln.done += qty
-            st.on_hand[k] = st.on_hand.get(k, ZERO) + qty
-            st.incoming[k] = st.incoming.get(k, ZERO) - qty
+            owed = max(ln.open, ZERO)
+            ln.done += d.accepted
+            self.room.put(k, d.accepted)
+            st.incoming[k] = st.incoming.get(k, ZERO) - min(d.accepted, owed)
         po.status = _status(po)
+        if po.status == PARTIAL:
+            if any(d.rejected for d in deliveries):  # the supplier replaces what was rejected
+                u = draws(f"{self.world.key}|GR+|{ref.doc_no}", 1)[0]
+                po.next_delivery = next_workday(day + timedelta(days=3 + int(u * 5)))
+            else:
+                po.next_delivery = None
+        self.room.after_receipt(po, day, ref, deliveries)
+
+    def _inspect(self, po: Order, lines: list[tuple[Line, Decimal]]) -> list[Delivery]:
+        """What the warehouse accepts: now and then part of a line is rejected; a supplier with a
+        tolerance now and then completes a line with a little more than ordered."""
+        sup = self.world.suppliers[po.partner_id]
+        out = []
+        for ln, qty in lines:
+            u = draws(f"{self.world.key}|GRL|{po.doc_no}|{ln.id}|{ln.done}", 4)
+            if qty >= 10 and u[0] < REJECT_RATE:  # (on fewer, one unit is more than 10 %)
+                rejected = max(Decimal(1), (qty * Decimal(str(round(0.02 + 0.08 * u[1], 3))))
+                               .to_integral_value(rounding=ROUND_FLOOR))
+                out.append(Delivery(ln, qty - rejected, rejected, REJECT_REASONS[int(u[2] * len(REJECT_REASONS))]))
+                continue
+            if sup.tolerance and qty == ln.open and u[0] >= 1 - OVER_RATE:
+                allowed = ((ln.quantity * (1 + sup.tolerance)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+                           - ln.done).to_integral_value(rounding=ROUND_FLOOR)
+                extra = max(Decimal(1), (ln.quantity * sup.tolerance * Decimal(str(round(u[3], 3))))
+                            .to_integral_value(rounding=ROUND_FLOOR))
+                qty = max(qty, min(qty + extra, allowed))
+            out.append(Delivery(ln, qty))
+        return out
+
+    def _freight(self, po: Order, deliveries: list[Delivery]) -> LandedCosts | None:
+        """Now and then the supplier charges freight: 1–3 % of the goods' value, in whole yuan."""
+        done = sum((ln.done for ln in po.lines), ZERO)
+        u = draws(f"{self.world.key}|FR|{po.doc_no}|{done}", 3)
+        if u[0] >= FREIGHT_RATE:
+            return None
+        products = self.world.products
+        value = sum((d.accepted * products[d.line.product_id].standard_cost for d in deliveries), ZERO)
+        freight = max(Decimal(20), (value * Decimal(str(round(0.01 + 0.02 * u[1], 3)))).quantize(Decimal(1)))
+        return LandedCosts(freight=freight, basis="quantity" if u[2] < 0.25 else "value")
 
     def _replenish(self, day: date, rng: random.Random) -> None:
         """Order up to max where projected stock (on hand + on order − to ship) is below min.
@@ -180,16 +424,14 @@ class Simulator:
                 continue
             mult = Decimal(world.products[pid].order_multiple)
             qty = ((hi - projected) / mult).to_integral_value(rounding=ROUND_CEILING) * mult
-            supplier = ids[0] if len(ids) == 1 or rng.random() < 0.85 else ids[1]
+            supplier = ids[0] if len(ids) == 1 or rng.random() < 0.85 else ids[1]  # ids: active ones only
             wanted.setdefault((supplier, wid), []).append((pid, qty))
             del self._watch[(pid, wid)]
-        drift = 1 + 0.03 * (day - COST_BASE_DAY).days / 365
         for (sid, wid), items in wanted.items():
             sup = world.suppliers[sid]
             lines: OrderLines = []
             for pid, qty in items:
-                factor = Decimal(str(round(sup.price_factor * drift * rng.uniform(0.99, 1.01), 4)))
-                price = (world.products[pid].standard_cost * factor).quantize(CENT)
+                price = self._price(sid, pid, day)  # the price list in force
                 lines.append((pid, qty, price, Decimal("0.02") if qty * price > 20000 else ZERO))
             expected = day + timedelta(days=sup.lead_time)
             oid, doc_no, line_ids = self.writer.create_purchase_order(sid, wid, day, expected, lines)
@@ -234,13 +476,29 @@ class Simulator:
             required = day + timedelta(days=rng.randint(2, 7))
             oid, doc_no, line_ids = self.writer.create_sales_order(customer, wid, day, required, lines)
             so = Order(oid, doc_no, customer.id, wid, day, required, DRAFT,
-                       [Line(lid, pid, qty) for lid, (pid, qty, _, _) in zip(line_ids, lines, strict=True)])
+                       [Line(lid, pid, qty, amount=line_amount(qty, price, disc))
+                        for lid, (pid, qty, price, disc) in zip(line_ids, lines, strict=True)])
             so.plan = self._sales_plan(so)
             for pid, qty, _, _ in lines:
                 st.backlog[(pid, wid)] = st.backlog.get((pid, wid), ZERO) + qty
                 if (pid, wid) in self._rank:
                     self._watch[(pid, wid)] = None
             st.sales_orders[oid] = so
+
+    def _credit_over_limit(self, so: Order) -> CreditOverrun | None:
+        """The store's credit check (``operational.services.credit``) on the mirror: the customer's
+        other open orders' unshipped value plus this order, against its limit. Beyond it, the
+        manager approves (the sales office never lets a customer's order wait for that)."""
+        limit = self._credit_limits.get(so.partner_id, ZERO)
+        if limit <= 0:
+            return None
+        open_value = sum((line.amount * line.open / line.quantity
+                          for other in self.state.sales_orders.values()
+                          if other.partner_id == so.partner_id and other.id != so.id
+                          and other.status in (CONFIRMED, PARTIAL)
+                          for line in other.lines if line.quantity > 0 and line.open > 0), ZERO)
+        exposure = open_value.quantize(CENT, ROUND_HALF_UP) + sum((line.amount for line in so.lines), ZERO)
+        return CreditOverrun(exposure, limit) if exposure > limit else None
 
     def _advance_sales(self, day: date) -> None:
         """Cancel, confirm and ship, oldest order first; ship what is there, the rest later."""
@@ -252,11 +510,11 @@ class Simulator:
                     self._cancel(so)
                     closed.append(so)
                 elif so.status == DRAFT and day >= plan.confirm_on:
-                    self.writer.confirm_sales_order(so)
+                    self.writer.confirm_sales_order(so, self._credit_over_limit(so))
                     so.status = CONFIRMED
                 continue
             if so.status == DRAFT and day >= plan.confirm_on:
-                self.writer.confirm_sales_order(so)
+                self.writer.confirm_sales_order(so, self._credit_over_limit(so))
                 so.status = CONFIRMED
             if so.status in (CONFIRMED, PARTIAL) and day >= plan.ship_from:
                 self._ship(so, day)
@@ -279,17 +537,17 @@ class Simulator:
                 lines.append((ln, qty))
         if not lines:
             return
-        if not self.writer.ship(so, day, lines):
-            for ln, _ in lines:  # another clerk got there first: believe the store and retry later
-                k = (ln.product_id, so.warehouse_id)
-                st.on_hand[k] = self.writer.stock(k)
+        ref = self.writer.ship(so, day, lines)
+        if ref is None:  # another clerk got there first: believe the store and retry later
+            self.room.resync((ln.product_id, so.warehouse_id) for ln, _ in lines)
             return
         for ln, qty in lines:
             k = (ln.product_id, so.warehouse_id)
             ln.done += qty
-            st.on_hand[k] = st.on_hand.get(k, ZERO) - qty
+            self.room.take(k, qty)
             st.backlog[k] = st.backlog.get(k, ZERO) - qty
         so.status = _status(so)
+        self.room.after_shipment(so, day, ref, lines)
 
     def _cancel(self, so: Order) -> None:
         self.writer.cancel_sales_order(so)

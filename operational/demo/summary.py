@@ -13,11 +13,16 @@ from operational.models import (
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseReturn,
     SalesOrder,
     SalesOrderLine,
+    SalesReturn,
     Shipment,
     StockLedger,
+    Stocktake,
+    StockTransfer,
     Supplier,
+    SupplierPrice,
     Warehouse,
 )
 
@@ -38,6 +43,11 @@ class DemoSummary:
     sales_order_lines: int
     shipments: int
     ledger_rows: int
+    purchase_returns: int
+    sales_returns: int
+    stock_transfers: int
+    stocktakes: int
+    supplier_prices: int
     first_day: date | None
     last_day: date | None
 
@@ -46,7 +56,8 @@ _COUNTED = {
     "products": Product, "suppliers": Supplier, "customers": Customer, "warehouses": Warehouse,
     "purchase_orders": PurchaseOrder, "purchase_order_lines": PurchaseOrderLine, "goods_receipts": GoodsReceipt,
     "sales_orders": SalesOrder, "sales_order_lines": SalesOrderLine, "shipments": Shipment,
-    "ledger_rows": StockLedger,
+    "ledger_rows": StockLedger, "purchase_returns": PurchaseReturn, "sales_returns": SalesReturn,
+    "stock_transfers": StockTransfer, "stocktakes": Stocktake, "supplier_prices": SupplierPrice,
 }
 
 

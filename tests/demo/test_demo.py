@@ -1,7 +1,9 @@
 """The demo-company simulator at scale 0.02 (≈ 1,000 sales lines over 400 days) on SQLite.
 
 One store is generated through the services for the whole module; the bulk path and a second
-services run are compared with it.
+services run are compared with it. Besides orders it holds the stock documents of a real
+distributor (inspection, returns, transfers, stocktakes, price lists, back-dated entries); the
+ranges below are what the simulator's rates give at this scale, wide enough for any seed.
 """
 
 from __future__ import annotations
@@ -13,26 +15,43 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from operational.db import make_engine, unit_of_work
 from operational.demo import DEMO_PASSWORD, DEMO_USERS, check_invariants, generate, simulate_days
 from operational.demo.calendar import SPRING_FESTIVAL, event_factor
+from operational.demo.simulator import BLOCK_AT, HOLD_AT, REJECT_REASONS
+from operational.demo.stockroom import QUARANTINE_REASONS, RESTOCK_REASONS
 from operational.demo.world import last_activity_date
 from operational.migrate import upgrade
 from operational.models import (
     ROLES,
     Company,
+    CreditApproval,
     Customer,
     GoodsReceipt,
+    GoodsReceiptLine,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
     SalesOrder,
     SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
     Shipment,
+    ShipmentLine,
     StockBalance,
+    StockLedger,
     StockLimit,
+    Stocktake,
+    StocktakeLine,
+    StockTransfer,
+    StockTransferLine,
+    Supplier,
+    SupplierPrice,
+    Warehouse,
 )
 from operational.services import auth, inventory
 
@@ -69,18 +88,56 @@ def _fingerprint(engine: Engine) -> dict[str, object]:
             "stock": conn.execute(select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.quantity)
                                   .order_by(StockBalance.product_id, StockBalance.warehouse_id)).all(),
             "names": conn.execute(select(Customer.name).order_by(Customer.id)).scalars().all(),
+            "credit_approvals": conn.execute(select(CreditApproval.sales_order_id, CreditApproval.exposure,
+                                                    CreditApproval.credit_limit, CreditApproval.approved_by)
+                                             .order_by(CreditApproval.id)).all(),
+            "receipt_lines": conn.execute(select(
+                GoodsReceiptLine.id, GoodsReceiptLine.quantity, GoodsReceiptLine.rejected_qty,
+                GoodsReceiptLine.reject_reason, GoodsReceiptLine.unit_cost, GoodsReceiptLine.landed_cost,
+                GoodsReceiptLine.returned_qty).order_by(GoodsReceiptLine.id)).all(),
+            "receipts": conn.execute(select(GoodsReceipt.doc_no, GoodsReceipt.receipt_date, GoodsReceipt.freight_amount,
+                                            GoodsReceipt.allocation_basis).order_by(GoodsReceipt.id)).all(),
+            "shipment_returned": conn.execute(select(ShipmentLine.id, ShipmentLine.returned_qty)
+                                              .where(ShipmentLine.returned_qty != 0).order_by(ShipmentLine.id)).all(),
+            "returns": conn.execute(select(PurchaseReturn.doc_no, PurchaseReturn.receipt_id, PurchaseReturn.return_date,
+                                           PurchaseReturn.reason).order_by(PurchaseReturn.id)).all()
+            + conn.execute(select(SalesReturn.doc_no, SalesReturn.shipment_id, SalesReturn.return_date,
+                                  SalesReturn.disposition, SalesReturn.warehouse_id).order_by(SalesReturn.id)).all(),
+            "transfers": conn.execute(select(StockTransfer.doc_no, StockTransfer.status, StockTransfer.receive_date,
+                                             StockTransferLine.quantity, StockTransferLine.received_qty)
+                                      .join(StockTransferLine).order_by(StockTransferLine.id)).all(),
+            "stocktakes": conn.execute(select(Stocktake.doc_no, Stocktake.status, StocktakeLine.product_id,
+                                              StocktakeLine.book_qty, StocktakeLine.counted_qty)
+                                       .join(StocktakeLine).order_by(StocktakeLine.id)).all(),
+            "prices": conn.execute(select(SupplierPrice.supplier_id, SupplierPrice.product_id, SupplierPrice.valid_from,
+                                          SupplierPrice.price, SupplierPrice.is_preferred)
+                                   .order_by(SupplierPrice.id)).all(),
+            "suppliers": conn.execute(select(Supplier.status, Supplier.over_receipt_tolerance)
+                                      .order_by(Supplier.id)).all(),
+            # the very same ledger, row by row (ids included: returns point at their source rows)
+            "ledger": conn.execute(select(
+                StockLedger.id, StockLedger.movement_date, StockLedger.product_id, StockLedger.warehouse_id,
+                StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost, StockLedger.doc_no,
+                StockLedger.doc_line_id, StockLedger.source_ledger_id).order_by(StockLedger.id)).all(),
         }
 
 
 def test_counts_are_in_the_expected_ranges(demo) -> None:
     _, s = demo
     assert 60 <= s.products <= 80
-    assert s.suppliers >= 12 and s.customers >= 40 and s.warehouses == 3
+    assert s.suppliers >= 12 and s.customers >= 40
+    assert s.warehouses == 5  # three selling warehouses, 待检仓 (quarantine) and 在途仓 (in transit)
     assert 800 <= s.sales_order_lines <= 1300, s.sales_order_lines
     assert 80 <= s.sales_orders <= 250
     assert s.shipments >= 0.8 * s.sales_orders
     assert s.purchase_orders >= 30 and s.goods_receipts >= 0.6 * s.purchase_orders
     assert s.first_day == END - timedelta(days=399) and s.last_day == END
+    # the stock documents beside orders, at their low rates (details in the tests below)
+    assert 1 <= s.purchase_returns <= 0.05 * s.goods_receipts
+    assert 5 <= s.sales_returns <= 40
+    assert 20 <= s.stock_transfers <= 120
+    assert s.stocktakes == 3 * 14  # each selling warehouse at each of the 14 month ends
+    assert 300 <= s.supplier_prices <= 1000
 
 
 def test_every_invariant_holds(demo) -> None:
@@ -133,6 +190,193 @@ def test_documents_show_the_messy_parts_of_real_life(demo) -> None:
     assert max(receipts_per_po) >= 2  # a short delivery followed by the rest
     assert late >= 5
     assert negative >= 1  # the bulk goods are stocked somewhere
+
+
+def test_receiving_inspects_accepts_a_little_more_and_charges_freight(demo) -> None:
+    engine, _ = demo
+    with engine.connect() as conn:
+        lines = conn.execute(
+            select(GoodsReceiptLine.quantity, GoodsReceiptLine.rejected_qty, GoodsReceiptLine.reject_reason,
+                   GoodsReceiptLine.landed_cost, GoodsReceiptLine.unit_cost, PurchaseOrderLine.unit_price,
+                   PurchaseOrderLine.discount_rate)
+            .join(PurchaseOrderLine, PurchaseOrderLine.id == GoodsReceiptLine.po_line_id)).all()
+        over = conn.execute(
+            select(PurchaseOrderLine.quantity, PurchaseOrderLine.received_qty, Supplier.over_receipt_tolerance)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+            .where(PurchaseOrderLine.received_qty > PurchaseOrderLine.quantity)).all()
+        tolerances = conn.execute(select(Supplier.over_receipt_tolerance)).scalars().all()
+        receipts = conn.execute(select(GoodsReceipt.freight_amount, GoodsReceipt.allocation_basis)).all()
+    rejected = [ln for ln in lines if ln.rejected_qty > 0]
+    assert 0.01 * len(lines) <= len(rejected) <= 0.06 * len(lines), (len(rejected), len(lines))
+    assert {ln.reject_reason for ln in rejected} <= set(REJECT_REASONS)
+    # 2–10 % of what arrived is rejected; the rest is accepted into stock
+    assert all(ln.quantity > 0 and ln.rejected_qty <= Decimal("0.1") * (ln.quantity + ln.rejected_qty)
+               for ln in rejected)
+    assert all(ln.reject_reason is None for ln in lines if ln.rejected_qty == 0)
+    # a few suppliers may deliver 3–5 % more, and now and then do; nobody else ever does
+    assert 1 <= sum(t > 0 for t in tolerances) <= len(tolerances) // 2
+    assert all(Decimal("0.03") <= t <= Decimal("0.05") for t in tolerances if t)
+    assert over and all(received <= qty * (1 + t) for qty, received, t in over)
+    # freight on some receipts, spread by value or by quantity into the goods' unit cost
+    freight = [r for r in receipts if r.freight_amount > 0]
+    assert 0.05 * len(receipts) <= len(freight) <= 0.2 * len(receipts), (len(freight), len(receipts))
+    assert {r.allocation_basis for r in freight} == {"value", "quantity"}
+    carried = [ln for ln in lines if ln.landed_cost > 0]
+    assert carried and all(ln.unit_cost >= ln.unit_price * (1 - ln.discount_rate) for ln in carried)
+    assert any(ln.unit_cost > ln.unit_price * (1 - ln.discount_rate) for ln in carried)
+
+
+def test_a_few_purchase_orders_are_closed_with_the_backorder_cancelled(demo) -> None:
+    engine, _ = demo
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(PurchaseOrder)).scalar_one()
+        closed = conn.execute(
+            select(PurchaseOrder.id, func.sum(PurchaseOrderLine.received_qty), func.sum(PurchaseOrderLine.quantity))
+            .join(PurchaseOrderLine).where(PurchaseOrder.status == "closed").group_by(PurchaseOrder.id)).all()
+    assert 1 <= len(closed) <= 0.05 * total
+    assert all(0 < received < ordered for _, received, ordered in closed)
+
+
+def test_supplier_price_lists_have_a_history_and_orders_follow_them(demo) -> None:
+    engine, s = demo
+    with engine.connect() as conn:
+        prices = conn.execute(select(SupplierPrice.supplier_id, SupplierPrice.product_id, SupplierPrice.valid_from,
+                                     SupplierPrice.price, SupplierPrice.is_preferred)
+                              .order_by(SupplierPrice.valid_from)).all()
+        ordered = conn.execute(select(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id, PurchaseOrder.order_date,
+                                      PurchaseOrderLine.unit_price).join(PurchaseOrderLine)).all()
+    history: dict[tuple[int, int], list[tuple[date, Decimal]]] = {}
+    for sid, pid, valid_from, price, _ in prices:
+        history.setdefault((sid, pid), []).append((valid_from, price))
+    # one row per supplier × product from day one, a new one whenever the supplier's price moves
+    assert {pid for _, pid, valid_from, _, _ in prices if valid_from == s.first_day} == {pid for _, pid, *_ in prices}
+    assert sum(len(rows) >= 4 for rows in history.values()) >= 0.8 * len(history)
+    assert all(a[1] != b[1] for rows in history.values() for a, b in zip(rows, rows[1:], strict=False))
+    # each product has one preferred supplier (the one it is bought from first; after a supplier
+    # was put on hold, its other source)
+    latest = {(sid, pid): preferred for sid, pid, _, _, preferred in prices}  # rows are in date order
+    assert all(sum(p for (_, q), p in latest.items() if q == pid) == 1 for _, pid in latest)
+    # every purchase order line is at the price list in force on its order date
+    for sid, pid, on, price in ordered:
+        assert max((r for r in history[(sid, pid)] if r[0] <= on), default=None)[1] == price
+
+
+def test_one_supplier_goes_on_hold_and_another_is_blocked_late_in_the_period(demo) -> None:
+    engine, s = demo
+    with engine.connect() as conn:
+        suppliers = dict(conn.execute(select(Supplier.status, Supplier.id).where(Supplier.status != "active")).all())
+        orders = conn.execute(select(PurchaseOrder.supplier_id, PurchaseOrder.order_date, PurchaseOrder.status)).all()
+    assert set(suppliers) == {"on_hold", "blocked"}
+    held_on = s.first_day + timedelta(days=int(400 * HOLD_AT))
+    blocked_on = s.first_day + timedelta(days=int(400 * BLOCK_AT))
+    assert not [o for o in orders if o.supplier_id == suppliers["on_hold"] and o.order_date >= held_on]
+    assert not [o for o in orders if o.supplier_id == suppliers["blocked"] and o.order_date >= blocked_on]
+    # the blocked supplier's orders were all finished, closed or cancelled: none waits for goods
+    assert all(o.status in ("completed", "closed", "cancelled") for o in orders if o.supplier_id == suppliers["blocked"])
+
+
+def test_goods_come_back_from_customers_and_go_back_to_suppliers(demo) -> None:
+    engine, _ = demo
+    with engine.connect() as conn:
+        receipts = conn.execute(select(func.count()).select_from(GoodsReceipt)).scalar_one()
+        to_suppliers = conn.execute(
+            select(PurchaseReturn.return_date, GoodsReceipt.receipt_date, PurchaseReturnLine.quantity,
+                   GoodsReceiptLine.quantity, PurchaseReturn.reason)
+            .select_from(PurchaseReturn).join(PurchaseReturnLine, PurchaseReturnLine.return_id == PurchaseReturn.id)
+            .join(GoodsReceiptLine, GoodsReceiptLine.id == PurchaseReturnLine.receipt_line_id)
+            .join(GoodsReceipt, GoodsReceipt.id == PurchaseReturn.receipt_id)).all()
+        shipment_lines = conn.execute(select(func.count()).select_from(ShipmentLine)).scalar_one()
+        from_customers = conn.execute(
+            select(SalesReturn.return_date, Shipment.ship_date, SalesReturnLine.quantity, ShipmentLine.quantity,
+                   SalesReturn.disposition, SalesReturn.reason, Warehouse.name, Warehouse.kind)
+            .select_from(SalesReturn).join(SalesReturnLine, SalesReturnLine.return_id == SalesReturn.id)
+            .join(ShipmentLine, ShipmentLine.id == SalesReturnLine.shipment_line_id)
+            .join(Shipment, Shipment.id == SalesReturn.shipment_id)
+            .join(Warehouse, Warehouse.id == SalesReturn.warehouse_id)).all()
+        quarantined = conn.execute(select(func.sum(StockBalance.quantity)).join(Warehouse)
+                                   .where(Warehouse.kind == "quarantine", Warehouse.name == "待检仓")).scalar_one()
+        sourceless = conn.execute(select(func.count()).select_from(StockLedger).where(
+            StockLedger.movement_type.in_(("purchase_return", "sales_return")),
+            StockLedger.source_ledger_id.is_(None))).scalar_one()
+    # to suppliers: a small share of receipts, days later, part of a line
+    assert 1 <= len(to_suppliers) <= 0.05 * receipts
+    assert all(ret_on >= got_on + timedelta(days=3) and 0 < qty < received for ret_on, got_on, qty, received, _
+               in to_suppliers)
+    # from customers: 1–2 % of shipment lines, part of what was shipped, restocked or quarantined
+    assert 0.005 * shipment_lines <= len(from_customers) <= 0.03 * shipment_lines, (len(from_customers), shipment_lines)
+    assert all(ret_on >= shipped_on + timedelta(days=2) and 0 < qty <= shipped for ret_on, shipped_on, qty, shipped, *_
+               in from_customers)
+    assert {r.disposition for r in from_customers} == {"restock", "quarantine"}
+    assert all((r.kind == "quarantine") == (r.disposition == "quarantine") for r in from_customers)
+    assert all(r.reason in (QUARANTINE_REASONS if r.disposition == "quarantine" else RESTOCK_REASONS)
+               for r in from_customers)
+    assert quarantined > 0  # returned goods wait in 待检仓
+    assert sourceless == 0  # every return row points at the ledger row it returns
+
+
+def test_transfers_move_stock_between_the_selling_warehouses(demo) -> None:
+    engine, _ = demo
+    with engine.connect() as conn:
+        normal = set(conn.execute(select(Warehouse.id).where(Warehouse.kind == "normal")).scalars())
+        transfers = conn.execute(select(StockTransfer.from_warehouse_id, StockTransfer.to_warehouse_id,
+                                        StockTransfer.ship_date, StockTransfer.receive_date,
+                                        StockTransfer.status)).all()
+        losses = conn.execute(select(StockLedger.quantity).where(StockLedger.movement_type == "transit_loss")).scalars().all()
+        on_road = conn.execute(select(func.sum(StockTransferLine.quantity)).join(StockTransfer)
+                               .where(StockTransfer.status == "in_transit")).scalar_one() or Decimal(0)
+        in_transit_wh = conn.execute(select(func.coalesce(func.sum(StockBalance.quantity), 0)).join(Warehouse)
+                                     .where(Warehouse.kind == "transit")).scalar_one()
+    assert 20 <= len(transfers) <= 120, len(transfers)  # now and then, when one warehouse runs short
+    assert all(t.from_warehouse_id in normal and t.to_warehouse_id in normal
+               and t.from_warehouse_id != t.to_warehouse_id for t in transfers)
+    received = [t for t in transfers if t.status == "received"]
+    assert received and all(1 <= (t.receive_date - t.ship_date).days <= 3 for t in received)
+    # occasionally a unit or two go missing on the road
+    assert 1 <= len(losses) <= 0.2 * len(received)
+    assert all(Decimal(-2) <= q < 0 for q in losses)
+    assert Decimal(in_transit_wh) == on_road
+
+
+def test_month_end_stocktakes_find_small_differences(demo) -> None:
+    engine, s = demo
+    with engine.connect() as conn:
+        normal = set(conn.execute(select(Warehouse.id).where(Warehouse.kind == "normal")).scalars())
+        sheets = conn.execute(select(Stocktake.warehouse_id, Stocktake.count_date, Stocktake.status,
+                                     Stocktake.posted_date)).all()
+        lines = conn.execute(select(StocktakeLine.book_qty, StocktakeLine.counted_qty).join(Stocktake)
+                             .where(Stocktake.status == "posted")).all()
+    month_ends = {s.first_day + timedelta(days=n) for n in range(400)
+                  if (s.first_day + timedelta(days=n + 1)).day == 1}
+    assert sorted((w, on) for w, on, *_ in sheets) == sorted((w, on) for w in normal for on in month_ends)
+    assert all(st.posted_date == st.count_date for st in sheets if st.status == "posted")
+    assert sum(st.status == "counting" for st in sheets) <= len(normal)  # only the last month's may still be open
+    counted = [ln for ln in lines if ln.counted_qty is not None]
+    assert len(counted) >= 0.95 * len(lines)  # everything is counted (goods sold ahead of delivery are not)
+    differences = [ln.counted_qty - ln.book_qty for ln in counted if ln.counted_qty != ln.book_qty]
+    assert 0.01 * len(counted) <= len(differences) <= 0.06 * len(counted), (len(differences), len(counted))
+    assert all(1 <= abs(d) <= 2 for d in differences)
+    assert sum(d < 0 for d in differences) > sum(d > 0 for d in differences) > 0  # losses more often than gains
+
+
+def test_some_entries_are_back_dated(demo) -> None:
+    """A receipt booked days after the goods arrived, a stocktake posted days after the count:
+    their ledger rows are dated before rows posted earlier (smaller ids)."""
+    engine, _ = demo
+    earlier_max = func.max(StockLedger.movement_date).over(order_by=StockLedger.id, rows=(None, -1))
+    ranked = select(StockLedger.id, StockLedger.movement_type, StockLedger.movement_date,
+                    earlier_max.label("latest_before")).subquery()
+    later = StockLedger.__table__.alias("later")
+    with engine.connect() as conn:
+        back_dated = conn.execute(select(ranked.c.movement_type, func.count()).where(
+            ranked.c.movement_date < ranked.c.latest_before).group_by(ranked.c.movement_type)).all()
+        same_product = conn.execute(select(func.count()).select_from(StockLedger).join(later, and_(
+            later.c.product_id == StockLedger.product_id, later.c.warehouse_id == StockLedger.warehouse_id,
+            later.c.id < StockLedger.id, later.c.movement_date > StockLedger.movement_date))).scalar_one()
+    kinds = dict(back_dated)
+    assert kinds.get("receipt", 0) >= 1
+    assert kinds.get("stocktake_gain", 0) + kinds.get("stocktake_loss", 0) >= 1
+    assert same_product >= 1  # … also after other movements of the very same product and warehouse
 
 
 def test_seasonality_is_visible(tmp_path: Path) -> None:
@@ -205,6 +449,24 @@ def test_simulate_days_continues_after_the_last_day(tmp_path: Path) -> None:
     assert check_invariants(engine) == []
 
 
+def test_simulate_days_finishes_what_the_first_run_left_under_way(tmp_path: Path) -> None:
+    """END is a month end: its count sheets may be posted days later, and transfers are on the
+    road; a continued run reads them back from the store and finishes them."""
+    engine = _fresh_engine(tmp_path)
+    generate(engine, scale=SCALE, seed=42, end_date=END, days=90, bulk=True)
+
+    def open_documents() -> tuple[int, int]:
+        with engine.connect() as conn:
+            return (conn.execute(select(func.count()).select_from(Stocktake).where(Stocktake.status == "counting")).scalar_one(),
+                    conn.execute(select(func.count()).select_from(StockTransfer)
+                                 .where(StockTransfer.status == "in_transit", StockTransfer.ship_date <= END)).scalar_one())
+
+    assert sum(open_documents()) >= 1
+    simulate_days(engine, days=5)
+    assert open_documents() == (0, 0)
+    assert check_invariants(engine) == []
+
+
 def test_generate_refuses_a_store_with_data(demo) -> None:
     engine, _ = demo
     with pytest.raises(RuntimeError):
@@ -222,6 +484,30 @@ def test_check_invariants_finds_a_broken_balance(tmp_path: Path) -> None:
     problems = check_invariants(engine)
     assert any("balance differs from ledger" in p for p in problems)
     assert any("line quantity differs from its documents" in p for p in problems)
+
+
+def test_check_invariants_finds_broken_stock_documents(tmp_path: Path) -> None:
+    engine = _fresh_engine(tmp_path)
+    generate(engine, scale=SCALE, seed=42, end_date=END, bulk=True)
+    assert check_invariants(engine) == []
+    with unit_of_work(engine) as session:
+        returned = session.execute(select(ShipmentLine).where(ShipmentLine.returned_qty > 0)).scalars().first()
+        returned.returned_qty += Decimal(1)
+        arrived = session.execute(select(StockTransferLine).where(StockTransferLine.received_qty > 0)).scalars().first()
+        arrived.received_qty -= Decimal(1)
+        counted = session.execute(select(StocktakeLine).join(Stocktake).where(Stocktake.status == "posted")).scalars().first()
+        counted.counted_qty += Decimal(1)
+        session.execute(select(StockLedger).where(StockLedger.movement_type == "purchase_return")).scalars().first() \
+            .source_ledger_id = None
+        rejected = session.execute(select(GoodsReceiptLine).where(GoodsReceiptLine.rejected_qty > 0)).scalars().first()
+        rejected.reject_reason = None
+        completed = session.execute(select(PurchaseOrder).where(PurchaseOrder.status == "completed")).scalars().first()
+        completed.status = "closed"
+    problems = check_invariants(engine)
+    for expected in ("sales return: returned quantity wrong", "transfer: legs do not balance",
+                     "stocktake: ledger differs from counted − book", "purchase return: 1 ledger rows without a source",
+                     "receipt: rejection without a reason", "purchase: status disagrees with quantities"):
+        assert any(p.startswith(expected) for p in problems), (expected, problems)
 
 
 @pytest.mark.postgres
