@@ -34,7 +34,11 @@ class StockLedger(Base):
     """
 
     __tablename__ = "stock_ledger"
-    __table_args__ = (Index("ix_stock_ledger_product_wh_date", "product_id", "warehouse_id", "movement_date"),)
+    __table_args__ = (
+        Index("ix_stock_ledger_product_wh_date", "product_id", "warehouse_id", "movement_date"),
+        # returns and transfers look up the rows a document line posted
+        Index("ix_stock_ledger_doc_line", "doc_type", "doc_line_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     movement_date: Mapped[date] = mapped_column(Date, index=True)
     posted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -94,10 +94,21 @@ def test_a_store_of_the_first_release_upgrades_with_its_data(backend, request, t
                           "VALUES (1, 'WH1', '主仓', true, '2026-01-01', '2026-01-01')"))
         conn.execute(text("INSERT INTO supplier (id, code, name, lead_time_days, payment_terms_days, status, "
                           "created_at, updated_at) VALUES (1, 'S1', '供应商', 7, 30, 'active', '2026-01-01', '2026-01-01')"))
-    assert upgrade(engine) == "0003"
+    assert upgrade(engine) == "0004"
     with unit_of_work(engine) as s:
         from operational.models import Supplier
 
         assert s.get(Warehouse, 1).kind == "normal"
         assert s.get(Supplier, 1).over_receipt_tolerance == 0
     assert {"stock_batch", "purchase_return", "stocktake", "credit_approval"} <= set(inspect(engine).get_table_names())
+
+
+def test_the_migrations_create_exactly_the_models(store_engine):
+    """A model changed without a migration (or the other way round) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from operational.models import Base
+
+    with store_engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
