@@ -101,3 +101,28 @@ def test_publish_then_refuse_on_broken_reconciliation(store_engine: Engine, tiny
         assert state["last_run"]["run_id"] == bad.run_id and state["last_run"]["status"] == "FAILURE"
         assert "marts/mart_stock_current:reconciles_with_store" in state["last_run"]["failed_checks"]
         assert state["last_publish"]["run_id"] == good.run_id
+
+
+def test_a_return_without_its_source_blocks_the_publish(store_engine: Engine, tiny_store: dict[str, int],
+                                                        dagster_home: Path) -> None:
+    """The dbt test that every return references its source runs as a blocking Dagster check."""
+    from sqlalchemy import update
+
+    from operational.models import StockBalance
+
+    settings = get_settings()
+    with dg.DagsterInstance.get() as instance:
+        assert _run("full_pipeline", instance).success
+        published = settings.serving_path.read_bytes()
+        with unit_of_work(store_engine) as s:  # a customer return written around the services
+            s.add(StockLedger(movement_date=date(2026, 3, 7), product_id=tiny_store["pen"],
+                              warehouse_id=tiny_store["main"], movement_type="sales_return", quantity=Decimal("1"),
+                              doc_type="sales_return", doc_id=0, doc_no="HAND-RETURN"))
+            s.execute(update(StockBalance).where(StockBalance.product_id == tiny_store["pen"],
+                                                 StockBalance.warehouse_id == tiny_store["main"])
+                      .values(quantity=StockBalance.quantity + 1))
+        bad = _run("incremental_pipeline", instance)
+        assert not bad.success
+        failed = {name for name, e in _checks(bad).items() if not e.passed}
+        assert "stg_jxc__stock_ledger:assert_returns_reference_their_source" in failed
+        assert settings.serving_path.read_bytes() == published

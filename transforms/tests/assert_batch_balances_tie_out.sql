@@ -1,5 +1,7 @@
 -- For batch-tracked products, the batch rows of the ledger add up to the product's ledger quantity
 -- per warehouse, and the store's batch balances equal the ledger's batch sums. Blocks publishing.
+-- Reported in Dagster as a check of stg_jxc__stock_batch_balances (it reads several models).
+{{ config(meta={'dagster': {'ref': {'name': 'stg_jxc__stock_batch_balances'}}}) }}
 with ledger_batches as (
     select product_id, warehouse_id, batch_id, sum(quantity) as quantity
     from {{ ref('stg_jxc__stock_ledger') }}

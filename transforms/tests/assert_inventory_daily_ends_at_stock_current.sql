@@ -1,6 +1,6 @@
 -- The last day of mart_inventory_daily carries the same quantity and value as mart_stock_current
 -- (which the publish-blocking check reconciles with the store's own valuation).
-{{ config(enabled=var('as_of_date', none) is none) }}  -- a past as_of_date ends the spine before today
+{{ config(enabled=var('as_of_date', none) is none, meta={'dagster': {'ref': {'name': 'mart_inventory_daily'}}}) }}  -- a past as_of_date ends the spine before today
 with last_day as (
     select product_id, warehouse_id, closing_quantity, closing_value
     from {{ ref('mart_inventory_daily') }}

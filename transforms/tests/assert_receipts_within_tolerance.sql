@@ -1,5 +1,7 @@
 -- No order line has accepted more than its quantity plus the supplier's over-receipt tolerance
 -- (the services refuse it; a row here means the store was written around them). Blocks publishing.
+-- Reported in Dagster as a check of stg_jxc__goods_receipt_lines (it reads several models).
+{{ config(meta={'dagster': {'ref': {'name': 'stg_jxc__goods_receipt_lines'}}}) }}
 with accepted as (
     select purchase_order_line_id, sum(quantity) as accepted_qty
     from {{ ref('stg_jxc__goods_receipt_lines') }}

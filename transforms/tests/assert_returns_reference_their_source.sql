@@ -1,6 +1,8 @@
 -- Every return references its source: each purchase / sales return ledger row points at the
 -- receipt / shipment ledger row of the same product it returns, and no source line has been
 -- returned beyond what it moved. Blocks publishing.
+-- Reported in Dagster as a check of stg_jxc__stock_ledger (it reads several models).
+{{ config(meta={'dagster': {'ref': {'name': 'stg_jxc__stock_ledger'}}}) }}
 with returns as (
     select r.stock_ledger_id, r.movement_type, r.product_id, r.source_ledger_id, s.movement_type as source_type,
            s.product_id as source_product_id
