@@ -59,6 +59,11 @@ def money_columns(*names: str) -> dict[str, Any]:
 
 
 def with_headers(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """Keep ``columns`` in order and title them from the catalog (``ui.col.<name>``)."""
+    """Keep ``columns`` in order and title them from the catalog (``ui.col.<name>``). Date columns
+    (DuckDB DATE arrives as a timestamp at midnight) are shown as dates."""
     wanted = [c for c in columns if c in df.columns]
-    return df[wanted].rename(columns={c: t(f"ui.col.{c}") for c in wanted})
+    shown = df[wanted].copy()
+    for c in wanted:
+        if pd.api.types.is_datetime64_any_dtype(shown[c]) and (shown[c].dropna().dt.normalize() == shown[c].dropna()).all():
+            shown[c] = shown[c].dt.date
+    return shown.rename(columns={c: t(f"ui.col.{c}") for c in wanted})

@@ -49,12 +49,14 @@ group = st.selectbox(t("ui.sales_margin.group_by"), list(serving.MARGIN_GROUPS),
 data = serving.sales_margin(filters, group)
 totals = data.totals
 
-cols = st.columns(5)
+# Two rows: five amounts of eight digits do not fit one row of metrics.
+cols = st.columns(3)
 cols[0].metric(t("ui.col.revenue"), money(totals.revenue))
 cols[1].metric(t("ui.col.cogs"), money(totals.cogs))
 cols[2].metric(t("ui.col.gross_margin"), money(totals.gross_margin))
-cols[3].metric(t("ui.col.margin_pct"), "—" if totals.margin_pct is None else f"{totals.margin_pct:.1f}%")
-cols[4].metric(t("ui.sales_margin.returns"), money(totals.returns_revenue))
+cols = st.columns(3)
+cols[0].metric(t("ui.col.margin_pct"), "—" if totals.margin_pct is None else f"{totals.margin_pct:.1f}%")
+cols[1].metric(t("ui.sales_margin.returns"), money(totals.returns_revenue))
 
 margin_tab, returns_tab = st.tabs([t("ui.sales_margin.tab.margin"), t("ui.sales_margin.tab.returns")])
 

@@ -60,6 +60,10 @@ table["supplier_code"] = table["supplier_code"].fillna(table["supplier_id"].map(
 table["supplier_name"] = table["supplier_name"].fillna(table["supplier_id"].map(
     dict(zip(scored["supplier_id"], scored["supplier_name"], strict=False))))
 table = table.sort_values("supplier_code").reset_index(drop=True)
+# Numbers as floats so a NULL (no data) shows as an empty cell, not "None".
+for column in TABLE_COLUMNS:
+    if column in table.columns and column not in ("supplier_code", "supplier_name") and "grade" not in column:
+        table[column] = pd.to_numeric(table[column], errors="coerce")
 for column in (*PERCENT, "rolling_score_adjusted"):
     table[column] = table[column] * 100  # percent; NULL stays empty
 
