@@ -1,5 +1,5 @@
-"""Stock posting: every stock change is one ledger row plus an update of the balance, in the
-caller's transaction.
+"""Stock posting: every stock change is one ledger row (for a batch-tracked product, one per batch
+it touches) plus an update of the balance (and the batch balance), in the caller's transaction.
 
 The oversell guard is a single conditional UPDATE (``quantity + delta >= 0``): the database
 decides, so of two concurrent shipments of the last unit exactly one matches the row and the

@@ -57,3 +57,32 @@ def test_concurrent_shipments_of_last_unit(tiny):
         with unit_of_work(t.engine) as s:
             assert on_hand(s, t.water, t.wh1) == Decimal("0")
             assert monitoring.stock_balances(s) == monitoring.ledger_totals(s)
+
+
+def test_concurrent_shipments_of_the_last_unit_of_a_batch(tiny):
+    """Batch-tracked: the same race; the batch balances stay equal to the product's balance."""
+    from sqlalchemy import func, select
+
+    from operational.models import Product, StockBatchBalance
+
+    t = tiny
+    with unit_of_work(t.engine) as s:
+        tea = s.get(Product, t.tea)
+        tea.tracks_batches, tea.shelf_life_days = True, 90
+    for round_no in range(ROUNDS // 2):
+        with unit_of_work(t.engine) as s:
+            po = purchasing.create_purchase_order(s, t.supplier, t.wh1, "2026-04-01", [L(t.tea, 1, 1)])
+            purchasing.confirm_purchase_order(s, po.id)
+            purchasing.receive_all(s, po.id, "2026-04-01")
+            orders = []
+            for _ in range(2):
+                so = sales.create_sales_order(s, t.customer, t.wh1, "2026-04-02", [L(t.tea, 1, "4")])
+                sales.confirm_sales_order(s, so.id)
+                orders.append(so.id)
+        outcomes = _race(t.engine, orders)
+        assert sorted(outcomes) == ["refused", "shipped"], f"round {round_no}: {outcomes}"
+        with unit_of_work(t.engine) as s:
+            assert on_hand(s, t.tea, t.wh1) == Decimal("0")
+            batches = s.execute(select(func.sum(StockBatchBalance.quantity))
+                                .where(StockBatchBalance.product_id == t.tea)).scalar_one()
+            assert batches == Decimal("0")
