@@ -12,6 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.export import export_buttons
 from dashboards.components.format import money_columns, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -58,8 +59,9 @@ def order_list(kind: OrderKind, prefix: str) -> None:
     df = _numeric(pd.DataFrame(records), ("total_amount", "ordered_quantity", "done_quantity"))
     df["status"] = translate_values(df["status"], "state")
     df = df.rename(columns={"done_quantity": kind.done_qty_field})  # received_qty / shipped_qty
-    st.dataframe(with_headers(df, ORDER_COLUMNS), hide_index=True, key=f"{prefix}.table",
-                 column_config=money_columns("total_amount"))
+    shown = with_headers(df, ORDER_COLUMNS)
+    st.dataframe(shown, hide_index=True, key=f"{prefix}.table", column_config=money_columns("total_amount"))
+    export_buttons(shown, kind.order_entity, f"{prefix}.export")
 
 
 def _act(kind: OrderKind, prefix: str, actions: OrderActions, action: str) -> None:
@@ -113,5 +115,7 @@ def fulfilment_list(kind: OrderKind, prefix: str) -> None:
         return
     df = _numeric(pd.DataFrame(records), ("quantity",))
     df["status"] = translate_values(df["status"], "state")
-    st.dataframe(with_headers(df, FULFIL_COLUMNS), hide_index=True, key=f"{prefix}.table")
+    shown = with_headers(df, FULFIL_COLUMNS)
+    st.dataframe(shown, hide_index=True, key=f"{prefix}.table")
+    export_buttons(shown, kind.fulfil_entity, f"{prefix}.export")
 

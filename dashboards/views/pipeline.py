@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import serving
+from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
 from dashboards.components.format import age, with_headers
 from dashboards.i18n import t
@@ -62,8 +63,12 @@ else:
     else:
         st.warning(t("ui.pipeline.checks_failed", failed=len(results) - passed, total=len(results)))
     shown = results.assign(status=results["passed"].map(lambda ok: t("ui.pipeline.pass" if ok else "ui.pipeline.fail")))
-    st.dataframe(with_headers(shown, CHECK_COLUMNS), hide_index=True, key="pipeline.checks_table")
+    checks_shown = with_headers(shown, CHECK_COLUMNS)
+    st.dataframe(checks_shown, hide_index=True, key="pipeline.checks_table")
+    export_buttons(checks_shown, "pipeline_checks", "pipeline.checks_export")
 
 st.subheader(t("ui.pipeline.tables"))
 counts = pd.DataFrame(sorted(publish.table_row_counts.items()), columns=["table_name", "row_count"])
-st.dataframe(with_headers(counts, ("table_name", "row_count")), hide_index=True, key="pipeline.tables_table")
+counts_shown = with_headers(counts, ("table_name", "row_count"))
+st.dataframe(counts_shown, hide_index=True, key="pipeline.tables_table")
+export_buttons(counts_shown, "published_tables", "pipeline.tables_export")

@@ -309,3 +309,10 @@ def test_partly_received_po_is_closed_from_the_list(app_for, company):
     assert [s.value for s in at.success] == [f"订单 PO-{YEAR}-000001 的状态已变为：已关闭"]
     with unit_of_work(company.engine) as s:
         assert s.get(PurchaseOrder, po_id).status == "closed"
+
+
+def test_document_lists_export_to_csv_and_excel(app_for, company):
+    _confirmed_po(company)
+    at = app_for("purchasing", page="views/purchase_documents.py")
+    keys = {b.key for b in at.get("download_button")}
+    assert {"pol.export.csv", "pol.export.xlsx"} <= keys
