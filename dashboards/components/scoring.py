@@ -1,46 +1,13 @@
-"""Supplier score re-weighted on the page from the published rates, the way the mart computes it:
-the weighted mean of on-time rate, in-full rate and 1 − reject rate over the rates that have data.
-No data is no data: a NULL rate is left out (never counted as 100 %), and a row without any rate
-(or with all its weights at 0) has no score and no grade."""
+"""Re-weighting the published supplier scorecard on the page; the rule itself is
+``operational.services.scorecard``."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import pandas as pd
 
-GRADES = ((0.95, "A"), (0.85, "B"), (0.70, "C"))
+from operational.services.scorecard import DEFAULT_WEIGHTS, Weights, grade, score
 
-
-@dataclass(frozen=True)
-class Weights:
-    on_time: float = 0.4
-    in_full: float = 0.3
-    quality: float = 0.3
-
-
-DEFAULT_WEIGHTS = Weights()
-
-
-def _present(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def score(on_time: object, in_full: object, reject: object, weights: Weights = DEFAULT_WEIGHTS) -> float | None:
-    parts = [(weights.on_time, on_time), (weights.in_full, in_full),
-             (weights.quality, 1 - float(reject) if _present(reject) else None)]
-    used = [(w, float(v)) for w, v in parts if _present(v) and w > 0]
-    total = sum(w for w, _ in used)
-    if not used or total <= 0:
-        return None
-    return round(sum(w * v for w, v in used) / total, 4)
-
-
-def grade(value: float | None) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return next((g for floor, g in GRADES if value >= floor), "D")
+__all__ = ["DEFAULT_WEIGHTS", "Weights", "reweight"]
 
 
 def reweight(rows: pd.DataFrame, weights: Weights) -> pd.DataFrame:

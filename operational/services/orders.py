@@ -192,10 +192,6 @@ def close_order(session: Session, kind: OrderKind, order_id: int) -> Any:
     return order
 
 
-def open_quantity(line: Any, kind: OrderKind) -> Decimal:
-    return max(line.quantity - getattr(line, kind.done_qty_field), Decimal(0))
-
-
 def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, lines: list[FulfilLineInput],
                  *, user_id: int | None = None, note: str | None = None,
                  landed: LandedCosts | None = None) -> Any:

@@ -9,7 +9,7 @@ import pandas as pd
 from dashboard_support import table, texts
 
 from dashboards.components.export import to_csv, to_xlsx
-from dashboards.components.scoring import Weights, grade, score
+from operational.services.scorecard import Weights, grade, score
 
 
 def _metrics(at) -> dict[str, str]:  # noqa: ANN001
