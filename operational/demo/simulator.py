@@ -61,6 +61,7 @@ from operational.demo.world import (
     World,
 )
 from operational.models import CANCELLED, CLOSED, COMPLETED, CONFIRMED, DRAFT, PARTIAL
+from operational.services import credit
 from operational.services.orders import LandedCosts, line_amount
 
 ZERO = Decimal(0)
@@ -489,16 +490,14 @@ class Simulator:
         """The store's credit check (``operational.services.credit``) on the mirror: the customer's
         other open orders' unshipped value plus this order, against its limit. Beyond it, the
         manager approves (the sales office never lets a customer's order wait for that)."""
-        limit = self._credit_limits.get(so.partner_id, ZERO)
-        if limit <= 0:
-            return None
-        open_value = sum((line.amount * line.open / line.quantity
-                          for other in self.state.sales_orders.values()
-                          if other.partner_id == so.partner_id and other.id != so.id
-                          and other.status in (CONFIRMED, PARTIAL)
-                          for line in other.lines if line.quantity > 0 and line.open > 0), ZERO)
-        exposure = open_value.quantize(CENT, ROUND_HALF_UP) + sum((line.amount for line in so.lines), ZERO)
-        return CreditOverrun(exposure, limit) if exposure > limit else None
+        open_value = credit.unshipped_value(
+            (line.quantity, line.done, line.amount)
+            for other in self.state.sales_orders.values()
+            if other.partner_id == so.partner_id and other.id != so.id and other.status in (CONFIRMED, PARTIAL)
+            for line in other.lines)
+        check = credit.CreditCheck(credit_limit=self._credit_limits.get(so.partner_id, ZERO), open_orders=open_value,
+                                   this_order=sum((line.amount for line in so.lines), ZERO))
+        return None if check.within_limit else CreditOverrun(check.exposure, check.credit_limit)
 
     def _advance_sales(self, day: date) -> None:
         """Cancel, confirm and ship, oldest order first; ship what is there, the rest later."""

@@ -9,6 +9,7 @@ below computes. A credit limit of 0 means no limit is set and the order is not c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -51,18 +52,24 @@ class CreditCheck:
         return self.credit_limit <= 0 or self.exposure <= self.credit_limit
 
 
+def unshipped_value(lines: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Decimal:
+    """(quantity, shipped, net amount) per order line → the value not yet shipped, at the lines'
+    net prices, rounded once to the cent."""
+    total = Decimal(0)
+    for qty, shipped, amount in lines:
+        if qty > 0 and shipped < qty:
+            total += amount * (qty - shipped) / qty
+    return total.quantize(CENT, ROUND_HALF_UP)
+
+
 def open_order_value(session: Session, customer_id: int, *, excluding_order_id: int | None = None) -> Decimal:
-    """Unshipped value of the customer's confirmed and partly shipped orders, at their net prices."""
+    """Unshipped value of the customer's confirmed and partly shipped orders."""
     stmt = (select(SalesOrderLine.quantity, SalesOrderLine.shipped_qty, SalesOrderLine.amount)
             .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
             .where(SalesOrder.customer_id == customer_id, SalesOrder.status.in_((CONFIRMED, PARTIAL))))
     if excluding_order_id is not None:
         stmt = stmt.where(SalesOrder.id != excluding_order_id)
-    total = Decimal(0)
-    for qty, shipped, amount in session.execute(stmt):
-        if qty > 0 and shipped < qty:
-            total += amount * (qty - shipped) / qty
-    return total.quantize(CENT, ROUND_HALF_UP)
+    return unshipped_value(session.execute(stmt))
 
 
 def check_credit(session: Session, order: SalesOrder) -> CreditCheck:
