@@ -1,11 +1,9 @@
 -- Returns from customers: the revenue reversed (at the order line's net price) and the cost that
 -- came back into stock (the cost at which the shipment left), with reason and where it went.
 with costs as (
-    select l.doc_line_id as sales_return_line_id, sum(v.movement_value) as cost_returned
-    from {{ ref('stg_jxc__stock_ledger') }} as l
-    join {{ ref('int_movement_valuation') }} as v on v.stock_ledger_id = l.stock_ledger_id
-    where l.doc_type = 'sales_return'
-    group by l.doc_line_id
+    select doc_line_id as sales_return_line_id, movement_value as cost_returned
+    from {{ ref('int_document_line_costs') }}
+    where doc_type = 'sales_return'
 )
 
 select

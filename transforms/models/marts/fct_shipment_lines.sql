@@ -1,12 +1,9 @@
 -- Sales as shipped: revenue at the order line's net price, cost of goods sold from the valuation
 -- of the shipment's ledger row, gross margin, and what the customer has returned of it.
 with costs as (
-    -- a line of a batch-tracked product that left from several batches has one ledger row per batch
-    select l.doc_line_id as shipment_line_id, -sum(v.movement_value) as cogs, bool_or(v.provisional) as provisional
-    from {{ ref('stg_jxc__stock_ledger') }} as l
-    join {{ ref('int_movement_valuation') }} as v on v.stock_ledger_id = l.stock_ledger_id
-    where l.doc_type = 'shipment' and l.movement_type = 'shipment'
-    group by l.doc_line_id
+    select doc_line_id as shipment_line_id, -movement_value as cogs, provisional
+    from {{ ref('int_document_line_costs') }}
+    where doc_type = 'shipment' and movement_type = 'shipment'
 )
 
 select

@@ -1,11 +1,10 @@
 -- Stocktake results per counted line: book quantity frozen at the count, counted quantity, the
 -- difference, and its value as posted (the gain or loss valued by the product's method).
 with posted as (
-    select l.doc_line_id as stocktake_line_id, sum(v.movement_value) as movement_value
-    from {{ ref('stg_jxc__stock_ledger') }} as l
-    join {{ ref('int_movement_valuation') }} as v on v.stock_ledger_id = l.stock_ledger_id
-    where l.doc_type = 'stocktake'
-    group by l.doc_line_id
+    -- a line posts either a gain or a loss
+    select doc_line_id as stocktake_line_id, movement_value
+    from {{ ref('int_document_line_costs') }}
+    where doc_type = 'stocktake'
 )
 
 select
