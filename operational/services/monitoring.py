@@ -23,7 +23,7 @@ from operational.models import (
     StockBalance,
     StockLedger,
 )
-from operational.services.valuation import daily_closings, value_ledger
+from operational.services.valuation import final_closings, value_ledger
 
 _DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)
 
@@ -66,7 +66,7 @@ def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple
         stmt = stmt.where(StockLedger.id <= up_to_id)
     values: dict[tuple[int, int], Decimal] = {}
     for product_id, valuation in value_ledger(session.execute(stmt), methods):
-        for closing in daily_closings(valuation.movements):  # the last closing per warehouse wins
+        for closing in final_closings(valuation.movements):
             values[(product_id, closing.warehouse_id)] = closing.value
     return values
 

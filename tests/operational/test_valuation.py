@@ -19,6 +19,7 @@ from operational.services.valuation import (
     LedgerMovement,
     ProductValuation,
     daily_closings,
+    final_closings,
     value_ledger,
     value_product,
 )
@@ -694,4 +695,5 @@ def test_synthetic_ledger_invariants():
         last = [c for c in closings if c.closing_date == last_day]
         assert sum(c.value for c in last) == pv.value
         assert sum(c.quantity for c in last) == pv.quantity
+        assert final_closings(mvs) == last  # the shortcut the reconciliation uses
     assert seen == 100
