@@ -24,6 +24,7 @@ from operational.db import unit_of_work
 from operational.demo.bulk import BulkWriter
 from operational.demo.calendar import date_range
 from operational.demo.invariants import check_invariants
+from operational.demo.passes import run_passes
 from operational.demo.setup import DEMO_PASSWORD, DEMO_USERS, Sizes, create_company, post_stock
 from operational.demo.simulator import Simulator, supplier_events
 from operational.demo.stocking import (
@@ -72,6 +73,7 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 42, end_date: da
     writer = BulkWriter(engine, world.users) if bulk else ServiceWriter(engine, world.users, state)
     Simulator(world, state, writer, seed, supplier_events=supplier_events(world, sim_days),
               first_price_list=True).run(sim_days, progress)
+    run_passes(engine, sim_days, seed)
     return summarize(engine, last_day=sim_days[-1])
 
 
@@ -93,4 +95,5 @@ def simulate_days(engine: Engine, *, days: int = 1, seed: int = 43, progress: Pr
     new_days = date_range(last + timedelta(days=1), days)
     writer = ServiceWriter(engine, world.users, state, guarded=True)  # a live store: clerks at work
     Simulator(world, state, writer, seed).run(new_days, progress)
+    run_passes(engine, new_days, seed)
     return summarize(engine, last_day=new_days[-1])

@@ -14,7 +14,8 @@ from operational.types import Money, Qty, Rate, UnitPrice
 VALUATION_METHODS = ("moving_average", "fifo")
 WAREHOUSE_KINDS = ("normal", "transit", "quarantine")
 SUPPLIER_STATUSES = ("active", "on_hold", "blocked")
-ROLES = ("admin", "purchasing", "sales", "warehouse", "finance", "manager", "analyst")
+# hr: personnel records and leave approval; staff: any employee, who sees only their own claims and leave.
+ROLES = ("admin", "purchasing", "sales", "warehouse", "finance", "manager", "analyst", "hr", "staff")
 
 
 class Company(Timestamped, Base):
