@@ -442,9 +442,10 @@ def batch_expiry(filters: AnalysisFilters) -> BatchExpiry:
 
 # ---------------------------------------------------------------- sales margin
 
-# group -> (key expression, label expression) over fct_shipment_lines s and the joined names.
+# group -> (key expression, label expression) over mart_sales_summary s (or shipment lines with
+# their ship date as date_day) and the joined names.
 MARGIN_GROUPS: dict[str, tuple[str, str]] = {
-    "day": ("s.ship_date", "strftime(s.ship_date, '%Y-%m-%d')"),
+    "day": ("s.date_day", "strftime(s.date_day, '%Y-%m-%d')"),
     "customer": ("s.customer_id", "c.customer_name"),
     "product": ("s.product_id", "p.sku || ' ' || p.product_name"),
     "category": ("s.category_id", "k.category_name"),
@@ -477,7 +478,9 @@ class MarginTotals:
 @dataclass(frozen=True)
 class SalesMargin:
     totals: MarginTotals
-    by_group: pd.DataFrame  # group_key, group_label, quantity, revenue, cogs, gross_margin, margin_pct
+    # group_key, group_label, quantity, revenue, cogs, gross_margin, margin_pct, returns_revenue,
+    # net_revenue, net_margin
+    by_group: pd.DataFrame
     returns_by_reason: pd.DataFrame  # return_reason, quantity, revenue_reversed, cost_returned
     returns_by_disposition: pd.DataFrame  # disposition, quantity, revenue_reversed, cost_returned
     return_lines: pd.DataFrame
@@ -487,22 +490,23 @@ def sales_margin(filters: AnalysisFilters, group: str = "product") -> SalesMargi
     """Revenue, COGS and gross margin of the shipments in the period (by ship date), grouped; and
     the customer returns in the period (by return date)."""
     key, label = MARGIN_GROUPS.get(group, MARGIN_GROUPS["product"])
-    where, params = filters.clause("ship_date", "s.")
+    where, params = filters.clause("date_day", "s.")
     ret_where, ret_params = filters.clause("return_date", "r.")
     totals, by_group, returns = fetch(
         query(f"""
-            SELECT coalesce(sum(quantity), 0)::DOUBLE, coalesce(sum(revenue), 0)::DOUBLE,
+            SELECT coalesce(sum(shipped_qty), 0)::DOUBLE, coalesce(sum(revenue), 0)::DOUBLE,
                    coalesce(sum(cogs), 0)::DOUBLE, coalesce(sum(gross_margin), 0)::DOUBLE,
-                   (SELECT coalesce(sum(revenue_reversed), 0)::DOUBLE FROM fct_sales_return_lines r
-                    WHERE {ret_where})
-            FROM fct_shipment_lines s WHERE {where}
-            """, as_rows=True, **(params | ret_params)),
+                   coalesce(sum(returns_revenue), 0)::DOUBLE
+            FROM mart_sales_summary s WHERE {where}
+            """, as_rows=True, **params),
         query(f"""
-            SELECT {key} AS group_key, any_value({label}) AS group_label, sum(s.quantity)::DOUBLE AS quantity,
+            SELECT {key} AS group_key, any_value({label}) AS group_label, sum(s.shipped_qty)::DOUBLE AS quantity,
                    sum(s.revenue)::DOUBLE AS revenue, sum(s.cogs)::DOUBLE AS cogs,
                    sum(s.gross_margin)::DOUBLE AS gross_margin,
-                   round(sum(s.gross_margin) / nullif(sum(s.revenue), 0) * 100, 1)::DOUBLE AS margin_pct
-            FROM fct_shipment_lines s {_SHIPMENT_JOINS}
+                   round(sum(s.gross_margin) / nullif(sum(s.revenue), 0) * 100, 1)::DOUBLE AS margin_pct,
+                   sum(s.returns_revenue)::DOUBLE AS returns_revenue, sum(s.net_revenue)::DOUBLE AS net_revenue,
+                   sum(s.net_margin)::DOUBLE AS net_margin
+            FROM mart_sales_summary s {_SHIPMENT_JOINS}
             WHERE {where} GROUP BY 1 ORDER BY {"1" if group == "day" else "revenue DESC, 2"}
             """, **params),
         query(f"""
@@ -532,12 +536,12 @@ def sales_margin(filters: AnalysisFilters, group: str = "product") -> SalesMargi
 def shipment_lines(filters: AnalysisFilters, group: str, group_key: Any) -> pd.DataFrame:
     """Drill-down: the shipment lines behind one row of ``sales_margin(...).by_group``."""
     key, _ = MARGIN_GROUPS.get(group, MARGIN_GROUPS["product"])
-    where, params = filters.clause("ship_date", "s.")
+    where, params = filters.clause("date_day", "s.")
     (rows,) = fetch(query(f"""
         SELECT s.doc_no, s.order_doc_no, s.ship_date, c.customer_name, w.warehouse_name, p.sku, p.product_name,
                s.quantity::DOUBLE AS quantity, s.revenue::DOUBLE AS revenue, s.cogs::DOUBLE AS cogs,
                s.gross_margin::DOUBLE AS gross_margin, s.returned_qty::DOUBLE AS returned_qty
-        FROM fct_shipment_lines s {_SHIPMENT_JOINS}
+        FROM (SELECT *, ship_date AS date_day FROM fct_shipment_lines) s {_SHIPMENT_JOINS}
         WHERE {where} AND {key} IS NOT DISTINCT FROM $group_key
         ORDER BY s.ship_date, s.doc_no, p.sku
         """, **params, group_key=group_key))

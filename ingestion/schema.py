@@ -13,7 +13,7 @@ from operational.models import Base
 from operational.types import ScaledDecimal
 
 # Append-only tables: rows are never updated, so the highest id read is a complete watermark.
-APPEND_ONLY = frozenset({"stock_ledger"})
+APPEND_ONLY = frozenset({"stock_ledger", "cash_ledger"})
 # Store bookkeeping that is not business data.
 SKIPPED = frozenset({"alembic_version"})
 

@@ -1,6 +1,6 @@
 """Sales margin (销售毛利): revenue, COGS, gross margin and margin % of the shipments in the period,
-grouped by day, customer, product, category, salesperson or region; drill-down from a group to its
-shipment lines; customer returns by reason and disposition with their return lines."""
+grouped by day, customer, product, category, salesperson or region, also net of the returns in the
+period (from ``mart_sales_summary``); drill-down from a group to its shipment lines; customer returns by reason and disposition with their return lines."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ from dashboards.components.format import money, money_columns, quantity, transla
 from dashboards.i18n import t
 from dashboards.session import require_page
 
-GROUP_COLUMNS = ("group_label", "quantity", "revenue", "cogs", "gross_margin", "margin_pct")
+GROUP_COLUMNS = ("group_label", "quantity", "revenue", "cogs", "gross_margin", "margin_pct", "returns_revenue",
+                 "net_revenue", "net_margin")
 LINE_COLUMNS = ("doc_no", "order_doc_no", "ship_date", "customer_name", "warehouse_name", "sku", "product_name",
                 "quantity", "revenue", "cogs", "gross_margin", "returned_qty")
 RETURN_SUM_COLUMNS = ("quantity", "revenue_reversed", "cost_returned")
 RETURN_COLUMNS = ("doc_no", "return_date", "customer_name", "shipment_doc_no", "sku", "product_name",
                   "warehouse_name", "disposition", "return_reason", "quantity", "revenue_reversed", "cost_returned")
-MONEY = ("revenue", "cogs", "gross_margin", "revenue_reversed", "cost_returned")
+MONEY = ("revenue", "cogs", "gross_margin", "revenue_reversed", "cost_returned", "returns_revenue", "net_revenue",
+         "net_margin")
 
 
 

@@ -1,6 +1,7 @@
 """All tables of the operational store; importing this package registers them on ``Base.metadata``."""
 
 from operational.models.base import Base, utcnow
+from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
 from operational.models.documents import (
     CANCELLED,
     CLOSED,
@@ -63,4 +64,5 @@ __all__ = [
     "WAREHOUSE_KINDS", "COUNTING", "IN_TRANSIT", "QUARANTINE", "RECEIVED", "RESTOCK", "RETURN_DISPOSITIONS",
     "PurchaseReturn", "PurchaseReturnLine", "SalesReturn", "SalesReturnLine", "Stocktake", "StocktakeLine",
     "StockTransfer", "StockTransferLine", "CreditApproval", "StockBatch", "StockBatchBalance",
+    "ACCOUNT_KINDS", "CASH_ENTRY_KINDS", "CashAccount", "CashLedger",
 ]

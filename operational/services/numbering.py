@@ -19,6 +19,17 @@ PREFIXES = {
     "sales_return": "SR",
     "stock_transfer": "TR",
     "stocktake": "ST",
+    "cash_transfer": "CT",
+    "sales_invoice": "SI",
+    "customer_receipt": "RC",
+    "credit_note": "CN",
+    "bad_debt_write_off": "WO",
+    "supplier_bill": "PI",
+    "supplier_payment": "PY",
+    "debit_note": "DN",
+    "expense_claim": "EC",
+    "service_ticket": "TK",
+    "leave_request": "LV",
 }
 
 

@@ -282,6 +282,24 @@ HAND_MADE_SQL: dict[str, str] = {
 }
 MARTS_SQL.update(HAND_MADE_SQL)
 
+# Built last: it sums the shipment and return facts above (shipments by ship date, returns by return date).
+CONTRACT["mart_sales_summary"] = [
+    ("date_day", "DATE"), ("customer_id", "INTEGER"), ("salesperson_id", "INTEGER"), ("region", "VARCHAR"),
+    ("product_id", "INTEGER"), ("category_id", "INTEGER"), ("warehouse_id", "INTEGER"),
+    ("shipped_qty", "DECIMAL(18,4)"), ("revenue", "DECIMAL(18,2)"), ("cogs", "DECIMAL(18,2)"),
+    ("gross_margin", "DECIMAL(18,2)"), ("returned_qty", "DECIMAL(18,4)"), ("returns_revenue", "DECIMAL(18,2)"),
+    ("returns_cost", "DECIMAL(18,2)"), ("net_revenue", "DECIMAL(18,2)"), ("net_cogs", "DECIMAL(18,2)"),
+    ("net_margin", "DECIMAL(18,2)")]
+MARTS_SQL["mart_sales_summary"] = """
+    SELECT d, c, sp, any_value(r), p, k, w, sum(q), sum(rev), sum(cg), sum(rev) - sum(cg), sum(rq), sum(rr), sum(rc),
+           sum(rev) - sum(rr), sum(cg) - sum(rc), sum(rev) - sum(rr) - sum(cg) + sum(rc)
+    FROM (SELECT ship_date d, customer_id c, salesperson_id sp, region r, product_id p, category_id k,
+                 warehouse_id w, quantity q, revenue rev, cogs cg, 0 rq, 0 rr, 0 rc FROM out.fct_shipment_lines
+          UNION ALL
+          SELECT return_date, customer_id, salesperson_id, region, product_id, category_id, warehouse_id,
+                 0, 0, 0, quantity, revenue_reversed, cost_returned FROM out.fct_sales_return_lines)
+    GROUP BY d, c, sp, p, k, w"""
+
 META_DDL = (
     "CREATE TABLE out.meta_publish (published_at TIMESTAMP, run_id VARCHAR, job_name VARCHAR, "
     "store_watermark VARCHAR, table_row_counts VARCHAR)",

@@ -97,6 +97,26 @@ def test_cost_of_goods_and_the_customer_return(company):
         (D(6), D("120.00"), D("64.00"), "quarantine", "包装破损", ids["qc"])]
 
 
+def test_sales_summary_nets_returns_on_their_own_date(company):
+    _, ids, wh = company
+    rows = wh.rows("select date_day, product_id, shipped_qty, revenue, cogs, returned_qty, returns_revenue, "
+                   "returns_cost, net_revenue, net_margin from marts.mart_sales_summary order by date_day")
+    # P: 60 shipped on the 7th (1,200.00 at cost 640.00); 6 returned on the 8th (120.00 at cost 64.00).
+    # M: 15 × 6.00 on the 12th; its cost is 15 FIFO/average units of the 40 received at 3.00.
+    assert rows == [
+        (date(2026, 3, 7), ids["p"], D(60), D("1200.00"), D("640.00"), D(0), D("0.00"), D("0.00"),
+         D("1200.00"), D("560.00")),
+        (date(2026, 3, 8), ids["p"], D(0), D("0.00"), D("0.00"), D(6), D("120.00"), D("64.00"),
+         D("-120.00"), D("-56.00")),
+        (date(2026, 3, 12), ids["m"], D(15), D("90.00"), D("45.00"), D(0), D("0.00"), D("0.00"),
+         D("90.00"), D("45.00")),
+    ]
+    # Summed over the month it ties out with the shipment and return facts.
+    assert wh.rows("select sum(net_revenue) from marts.mart_sales_summary") == wh.rows(
+        "select (select sum(revenue) from marts.fct_shipment_lines) - "
+        "(select sum(revenue_reversed) from marts.fct_sales_return_lines)")
+
+
 def test_stocktake_variance_valued_by_method(company):
     _, ids, wh = company
     rows = wh.rows("select product_id, book_qty, counted_qty, difference_qty, difference_value "

@@ -1,7 +1,7 @@
-"""sales invoices, supplier bills, instalments, payments, allocations, credit and debit notes
+"""supplier bills with three-way match, payables instalments, supplier payments, debit notes
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-28
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa  # noqa: F401
 from alembic import op  # noqa: F401
 
-revision = "0006"
-down_revision = "0005"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

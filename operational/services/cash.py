@@ -1,0 +1,137 @@
+"""Cash and bank accounts: opening them, posting money in and out, transfers between accounts.
+
+Every movement of money is one ``cash_ledger`` row and changes ``cash_account.balance`` in the
+same transaction; the balance is the sum of the account's ledger, always (a blocking pipeline
+check says so). A payment out of an account that may not be overdrawn is one conditional UPDATE
+(``balance >= amount``), so two clerks paying from the last money in an account cannot both
+succeed, the same guard as stock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from operational.models import AppUser
+from operational.models.base import utcnow
+from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
+from operational.services import auth, numbering
+from operational.services.errors import NotFoundError, StateError, ValidationError
+from operational.services.validation import choice, non_negative, positive, required_text
+
+CENT = Decimal("0.01")
+TRANSFER_ROLES = ("finance",)
+
+_ACC = CashAccount.__table__
+_ADD = (
+    update(_ACC)
+    .where(_ACC.c.id == bindparam("a"))
+    .values(balance=_ACC.c.balance + bindparam("d", type_=_ACC.c.balance.type), updated_at=bindparam("now"))
+)
+_TAKE = _ADD.where(_ACC.c.balance >= bindparam("need", type_=_ACC.c.balance.type))
+
+
+def create_account(session: Session, code: str, name: str, *, kind: str = "bank", bank_name: str | None = None,
+                   account_no: str | None = None, currency: str = "CNY", allow_overdraft: bool = False,
+                   opening_balance: Any = 0, opened_on: date | None = None,
+                   user: AppUser | None = None) -> CashAccount:
+    """A new account; a non-zero opening balance is posted as its first ledger row."""
+    code = required_text(code, "code")
+    record = code
+    if session.execute(select(CashAccount.id).where(CashAccount.code == code)).first():
+        raise ValidationError("duplicate", field="code", record=record, entity="entity.cash_account", key=code)
+    account = CashAccount(code=code, name=required_text(name, "name", record=record),
+                          kind=choice(kind, ACCOUNT_KINDS, "account_kind", record=record), bank_name=bank_name,
+                          account_no=account_no, currency=currency, allow_overdraft=allow_overdraft,
+                          balance=Decimal(0))
+    session.add(account)
+    session.flush()
+    opening = non_negative(opening_balance, "opening_balance", record=record).quantize(CENT)
+    if opening:
+        post(session, account.id, opened_on or date.today(), opening, "opening", user=user, memo=None)
+    return account
+
+
+def post(session: Session, account_id: int, entry_date: date, amount: Decimal, kind: str, *,
+         doc_type: str | None = None, doc_id: int | None = None, doc_no: str | None = None,
+         counterparty: str | None = None, memo: str | None = None, user: AppUser | None = None,
+         field: str = "amount") -> CashLedger:
+    """Record ``amount`` (signed, + in / − out) on an account and move its balance.
+
+    Money out of an account without an overdraft needs the balance to cover it; otherwise
+    ``insufficient_funds`` names the account and what it holds, and nothing is written.
+    """
+    account = session.get(CashAccount, account_id)
+    if account is None:
+        raise NotFoundError("not_found", field="account_id", record=doc_no, entity="entity.cash_account",
+                            key=account_id)
+    if not account.is_active:
+        raise StateError("inactive", field="account_id", record=doc_no, entity="entity.cash_account", key=account.name)
+    choice(kind, CASH_ENTRY_KINDS, "cash_entry_kind", record=doc_no)
+    amount = Decimal(amount).quantize(CENT)
+    if amount == 0:
+        raise ValidationError("must_be_positive", field=field, record=doc_no, field_label=f"field.{field}")
+    params = {"a": account_id, "d": amount, "now": utcnow()}
+    conn = session.connection()
+    if amount < 0 and not account.allow_overdraft:
+        if conn.execute(_TAKE, {**params, "need": -amount}).rowcount != 1:
+            session.refresh(account, ["balance"])
+            raise StateError("insufficient_funds", field=field, record=doc_no, account=account.name,
+                             balance=account.balance, amount=-amount)
+    else:
+        conn.execute(_ADD, params)
+    row = CashLedger(account_id=account_id, entry_date=entry_date, amount=amount, kind=kind, doc_type=doc_type,
+                     doc_id=doc_id, doc_no=doc_no, counterparty=counterparty, memo=memo,
+                     created_by=user.id if user else None)
+    session.add(row)
+    session.flush()
+    session.expire(account, ["balance", "updated_at"])
+    return row
+
+
+def transfer(session: Session, from_account_id: int, to_account_id: int, amount: Any, on: date, *,
+             user: AppUser | None, memo: str | None = None) -> tuple[CashLedger, CashLedger]:
+    """Move money between two of the company's accounts (资金调拨): one row out, one row in,
+    under one number (CT-YYYY-NNNNNN)."""
+    auth.require_role(user, *TRANSFER_ROLES)
+    value = positive(amount, "amount").quantize(CENT)
+    if from_account_id == to_account_id:
+        raise ValidationError("same_account", field="to_account_id")
+    target = session.get(CashAccount, to_account_id)
+    if target is None:
+        raise NotFoundError("not_found", field="to_account_id", entity="entity.cash_account", key=to_account_id)
+    doc_no = numbering.next_doc_no(session, "cash_transfer", on)
+    out = post(session, from_account_id, on, -value, "transfer_out", doc_type="cash_transfer", doc_no=doc_no,
+               counterparty=target.name, memo=memo, user=user)
+    source = session.get(CashAccount, from_account_id)
+    inn = post(session, to_account_id, on, value, "transfer_in", doc_type="cash_transfer", doc_no=doc_no,
+               counterparty=source.name if source else None, memo=memo, user=user)
+    return out, inn
+
+
+def balance(session: Session, account_id: int, as_of: date | None = None) -> Decimal:
+    """The account's balance from its ledger (at the end of ``as_of`` when given)."""
+    query = select(func.coalesce(func.sum(CashLedger.amount), 0)).where(CashLedger.account_id == account_id)
+    if as_of is not None:
+        query = query.where(CashLedger.entry_date <= as_of)
+    return Decimal(session.execute(query).scalar_one()).quantize(CENT)
+
+
+def ledger_totals(session: Session, upto_id: int | None = None) -> dict[int, Decimal]:
+    """Sum of the ledger per account (rows up to ``upto_id`` when given): the store side of the
+    cash reconciliation."""
+    query = select(CashLedger.account_id, func.sum(CashLedger.amount)).group_by(CashLedger.account_id)
+    if upto_id is not None:
+        query = query.where(CashLedger.id <= upto_id)
+    return {int(a): Decimal(s).quantize(CENT) for a, s in session.execute(query)}
+
+
+def accounts(session: Session, *, active_only: bool = True) -> list[CashAccount]:
+    query = select(CashAccount).order_by(CashAccount.code)
+    if active_only:
+        query = query.where(CashAccount.is_active.is_(True))
+    return list(session.execute(query).scalars())
