@@ -54,6 +54,13 @@ def _time_queries(data_dir: Path) -> dict[str, dict[str, float]]:
     first = opts.first_day
     a_month_ago = max(first, last.replace(day=1)) if last and first else last
     some_wh = next(iter(opts.warehouses), None)
+    whole = serving.AnalysisFilters(first, last)
+    month = serving.AnalysisFilters(a_month_ago, last)
+
+    def biggest_product(filters: serving.AnalysisFilters) -> object:
+        by_product = serving.sales_margin(filters, group="product").by_group
+        return None if by_product.empty else int(by_product.iloc[0]["group_key"])
+
     calls = {
         "filter_options": lambda: serving.filter_options(),
         "overview, whole period, all warehouses": lambda: serving.overview(serving.Filters(first, last, None)),
@@ -62,6 +69,14 @@ def _time_queries(data_dir: Path) -> dict[str, dict[str, float]]:
         "inventory, all": lambda: serving.inventory(),
         "inventory, search": lambda: serving.inventory(search="茶"),
         "pipeline status": lambda: serving.pipeline_status(),
+        "stock analysis, one month, by category": lambda: serving.stock_analysis(month),
+        "stock analysis, whole period, by product": lambda: serving.stock_analysis(whole, level="product"),
+        "batch expiry": lambda: serving.batch_expiry(whole),
+        "sales margin, whole period, by customer": lambda: serving.sales_margin(whole, group="customer"),
+        "sales margin, one month, by day": lambda: serving.sales_margin(month, group="day"),
+        "sales margin drill-down, one month, biggest product": lambda: serving.shipment_lines(
+            month, "product", biggest_product(month)),
+        "supplier scorecard": lambda: serving.supplier_scorecard(),
     }
     timings = {}
     for name, call in calls.items():
