@@ -28,7 +28,8 @@ ALL_ROLES = frozenset(ROLES)
 _READERS = frozenset({"manager", "analyst", "finance"})
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "analysis", "views/overview.py", ":material/dashboard:", ALL_ROLES),
+    # staff (any employee without a business role) sees only the self-service pages.
+    PageSpec("overview", "analysis", "views/overview.py", ":material/dashboard:", ALL_ROLES - {"staff"}),
     PageSpec("inventory", "analysis", "views/inventory.py", ":material/inventory_2:",
              frozenset({"warehouse", "purchasing", "manager", "analyst"})),
     PageSpec("stock_analysis", "analysis", "views/stock_analysis.py", ":material/query_stats:",
@@ -59,11 +60,40 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("stocktake", "inventory", "views/stocktake.py", ":material/fact_check:", frozenset({"warehouse"})),
     PageSpec("opening_balance", "inventory", "views/opening_balance.py", ":material/playlist_add:",
              frozenset({"warehouse"})),
+    PageSpec("bin_maintenance", "inventory", "views/bin_maintenance.py", ":material/shelves:",
+             frozenset({"warehouse"})),
+    PageSpec("crm_customers", "crm", "views/crm_customers.py", ":material/group:",
+             frozenset({"sales", "manager", "analyst"})),
+    PageSpec("crm_activity", "crm", "views/crm_activity.py", ":material/support_agent:",
+             frozenset({"sales", "manager", "analyst"})),
+    PageSpec("hr_self_service", "hr", "views/hr_self_service.py", ":material/badge:", ALL_ROLES),
+    PageSpec("hr_admin", "hr", "views/hr_admin.py", ":material/manage_accounts:", frozenset({"hr", "manager"})),
+    PageSpec("hr_analysis", "hr", "views/hr_analysis.py", ":material/groups:",
+             frozenset({"hr", "manager", "analyst"})),
+    PageSpec("expenses", "finance", "views/expenses.py", ":material/receipt:", ALL_ROLES),
+    PageSpec("cash", "finance", "views/cash.py", ":material/account_balance:", frozenset({"finance", "manager"})),
+    PageSpec("finance_analysis", "finance", "views/finance_analysis.py", ":material/monitoring:",
+             frozenset({"finance", "manager", "analyst"})),
+    PageSpec("receivables", "finance", "views/receivables.py", ":material/request_quote:",
+             frozenset({"finance", "manager", "analyst"})),
+    PageSpec("ar_entry", "finance", "views/ar_entry.py", ":material/receipt_long:", frozenset({"finance", "manager"})),
+    PageSpec("collection", "finance", "views/collection.py", ":material/phone_in_talk:",
+             frozenset({"finance", "sales", "manager"})),
+    # Payables: purchasing reads and enters bills and proposes payments; managers approve held
+    # bills; finance does all and alone pays (operational.services.payables *_ROLES).
+    PageSpec("payables", "finance", "views/payables.py", ":material/request_quote:",
+             frozenset({"finance", "purchasing", "manager", "analyst"})),
+    PageSpec("supplier_bill", "finance", "views/supplier_bill.py", ":material/receipt_long:",
+             frozenset({"finance", "purchasing", "manager"})),
+    PageSpec("supplier_payment", "finance", "views/supplier_payment.py", ":material/payments:",
+             frozenset({"finance", "purchasing"})),
+    PageSpec("debit_note", "finance", "views/debit_note.py", ":material/assignment_return:",
+             frozenset({"finance", "purchasing"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
 )
 
-SECTIONS = ("analysis", "purchasing", "sales", "inventory", "system")
+SECTIONS = ("analysis", "purchasing", "sales", "crm", "inventory", "hr", "finance", "system")
 
 
 def is_allowed(spec: PageSpec, role: str | None) -> bool:

@@ -258,6 +258,28 @@ def inventory(warehouse_id: int | None = None, search: str = "", limit: int = 10
     return Inventory(stock, alerts)
 
 
+def stock_by_bin(warehouse_id: int | None = None, search: str = "", limit: int = 1000) -> pd.DataFrame:
+    """Stock per product × storage bin in the warehouses that use bins (mart_stock_by_bin), with
+    names; ``search`` as in ``inventory``. A query of its own, so a file published before the
+    mart existed still shows the rest of the inventory page (this part is then empty)."""
+    wh, params = warehouse_clause(warehouse_id, "b.")
+    match = "TRUE"
+    if search.strip():
+        match = ("(contains(lower(p.sku), $text) OR contains(lower(p.product_name), $text) "
+                 "OR contains(lower(coalesce(p.barcode, '')), $text))")
+        params["text"] = search.strip().lower()
+    (rows,) = fetch(query(f"""
+        SELECT w.warehouse_name, b.bin_code, b.bin_name, b.is_default_bin, p.sku, p.product_name,
+               b.on_hand_quantity::DOUBLE AS on_hand_quantity, p.unit, b.stock_value::DOUBLE AS stock_value
+        FROM mart_stock_by_bin b
+        JOIN dim_product p ON p.product_id = b.product_id
+        JOIN dim_warehouse w ON w.warehouse_id = b.warehouse_id
+        WHERE {wh} AND {match}
+        ORDER BY w.warehouse_name, b.bin_code, p.sku LIMIT $limit
+        """, **params, limit=limit))
+    return rows
+
+
 # ---------------------------------------------------------------- analysis filters
 
 @dataclass(frozen=True)

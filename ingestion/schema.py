@@ -13,7 +13,8 @@ from operational.models import Base
 from operational.types import ScaledDecimal
 
 # Append-only tables: rows are never updated, so the highest id read is a complete watermark.
-APPEND_ONLY = frozenset({"stock_ledger", "cash_ledger"})
+APPEND_ONLY = frozenset({"stock_ledger", "cash_ledger", "expense_approval_step", "budget_revision", "ap_allocation",
+                         "ar_allocation"})
 # Store bookkeeping that is not business data.
 SKIPPED = frozenset({"alembic_version"})
 

@@ -99,7 +99,7 @@ def demo(
         console.print("[yellow]store erased[/]; run `jxc pipeline run --full` afterwards to rebuild the warehouse")
     end = date.fromisoformat(end_date) if end_date else None
     started = time.monotonic()
-    with Progress(SpinnerColumn(), TextColumn("simulating days"), BarColumn(), MofNCompleteColumn(),
+    with Progress(SpinnerColumn(), TextColumn("simulating days, then the back office"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task("demo", total=days)
 

@@ -11,11 +11,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, batches, queries
+from operational.services import auth, batches, bins, queries
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -50,10 +51,11 @@ class FulfilFormSpec:
         return f"{self.prefix}.expiry.{order_id}.{line_id}"
 
 
-def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
+def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id: int | None = None) -> None:
     form_state.clear(spec.prefix)
     user = current_user()
     state = st.session_state
+    bin_id = selected_bin(spec.prefix, warehouse_id)
 
     def text(key: str) -> str:
         return str(state.get(key) or "").strip()
@@ -62,7 +64,7 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
                              text(spec.rejected_key(order_id, line_id)) or 0,
                              text(spec.reason_key(order_id, line_id)) or None,
                              batch_no=text(spec.batch_key(order_id, line_id)) or None,
-                             expiry_date=state.get(spec.expiry_key(order_id, line_id)))
+                             expiry_date=state.get(spec.expiry_key(order_id, line_id)), bin_id=bin_id)
              for line_id in line_ids]
     extra: dict[str, Any] = {}
     if spec.inspection:
@@ -83,14 +85,22 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int]) -> None:
 
 
 def _picking(session: Session, lines: list[queries.OpenLine], warehouse_id: int | None) -> dict[int, str]:
-    """Shipments of batch-tracked products: which batches first-expiry-first-out would take."""
+    """Shipments of batch-tracked products: which batches first-expiry-first-out would take; from a
+    warehouse with storage bins: which bins largest-bin-first would take (no bin chosen)."""
     found = {}
+    in_bins = warehouse_id in bins.bin_warehouse_ids(session)
     for line in lines:
-        if line.tracks_batches and warehouse_id is not None:
+        if in_bins and not line.tracks_batches:
+            takes = bins.largest_first(session, line.product_id, warehouse_id, line.open_quantity)
+            found[line.line_id] = t("ui.bins.picking", suggestion="，".join(
+                t("ui.bins.pick", bin=b.code, quantity=quantity(b.quantity)) for b in takes)
+                or t("ui.bins.no_bin_stock"))
+        elif line.tracks_batches and warehouse_id is not None:
             takes = batches.fefo_allocation(session, line.product_id, warehouse_id, line.open_quantity)
             found[line.line_id] = "，".join(
                 t("ui.fulfil.pick", batch_no=b.batch_no, quantity=quantity(b.quantity),
                   expiry=b.expiry_date.isoformat() if b.expiry_date else "—") for b in takes) or t("ui.fulfil.no_batches")
+            found[line.line_id] = t("ui.fulfil.picking", suggestion=found[line.line_id])
     return found
 
 
@@ -120,8 +130,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
 
     with read_only() as session:
         choices, lines = _load(session, spec)
-        picking = {} if spec.inspection or not lines else _picking(
-            session, lines, queries.order_warehouse(session, spec.kind, st.session_state.get(spec.key("order"))))
+        warehouse_id = queries.order_warehouse(session, spec.kind, st.session_state.get(spec.key("order")))
+        picking = {} if spec.inspection or not lines else _picking(session, lines, warehouse_id)
 
     if not choices:
         st.info(t("ui.fulfil.no_open_orders", doc=t(f"entity.{kind.order_entity}")))
@@ -137,6 +147,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         form_state.field_error(prefix, kind.fulfil_date_field)
     if order_id is None:
         return
+    # Warehouses with storage bins: the bin received into / shipped from (one for the document).
+    bin_select(prefix, warehouse_id, inbound=spec.inspection)
 
     widths = _INSPECTION_WIDTHS if spec.inspection else _WIDTHS
     names = ["line_no", "product", "ordered", "done", "open", "quantity"]
@@ -170,7 +182,7 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
             b2.date_input(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
                           value=None, key=spec.expiry_key(order_id, line.line_id))
         if line.line_id in picking:
-            st.caption(t("ui.fulfil.picking", suggestion=picking[line.line_id]))
+            st.caption(picking[line.line_id])
         form_state.line_error(prefix, line.line_no)
     if spec.inspection:
         st.caption(t("ui.fulfil.landed_note"))
@@ -186,7 +198,7 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
                      format_func=lambda b: t(f"ui.fulfil.basis.{b}"))
             form_state.field_error(prefix, "allocation_basis")
     form_state.field_error(prefix, "lines")
-    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines",
+    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines", "bin_id",
                                      *(LANDED_FIELDS if spec.inspection else ())))
     st.button(t(f"ui.fulfil.post.{kind.fulfil_entity}"), key=spec.key("post"), type="primary",
-              on_click=_post, args=(spec, order_id, [line.line_id for line in lines]))
+              on_click=_post, args=(spec, order_id, [line.line_id for line in lines], warehouse_id))

@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.export import export_buttons
 from dashboards.components.format import money, quantity, with_headers
 from dashboards.i18n import t
@@ -97,7 +98,8 @@ def _post() -> None:
             batch_no = (_text("batch_no") or None) if product.tracks_batches else None
             expiry = state.get(_key("expiry")) if product.tracks_batches else None
             inventory.post_opening_balance(session, product.id, warehouse.id, qty, cost, on, doc_no=DOC_NO,
-                                           batch_no=batch_no, expiry_date=expiry)
+                                           batch_no=batch_no, expiry_date=expiry,
+                                           bin_id=selected_bin(PREFIX, warehouse.id))
             message = t("ui.opening.posted", product=f"{product.sku} {product.name}", quantity=quantity(qty),
                         unit=product.unit, warehouse=warehouse.name, cost=money(cost), date=on)
     except DomainError as err:
@@ -138,6 +140,7 @@ def opening_form() -> None:
         st.selectbox(t("field.warehouse"), list(warehouses), key=_key("warehouse"), index=None,
                      format_func=lambda i: warehouses.get(i, str(i)), placeholder=t("ui.order.choose"))
         form_state.field_error(PREFIX, "warehouse_id")
+        bin_select(PREFIX, st.session_state.get(_key("warehouse")), inbound=True)
     with top[1]:
         st.date_input(t("field.opening_date"), value="today", key=_key("date"))
         form_state.field_error(PREFIX, "opening_date")
@@ -159,7 +162,7 @@ def opening_form() -> None:
         form_state.field_error(PREFIX, "unit_cost")
 
     picked = products.get(st.session_state.get(_key("product")))
-    shown_fields = ["warehouse_id", "opening_date", "product_id", "quantity", "unit_cost"]
+    shown_fields = ["warehouse_id", "opening_date", "product_id", "quantity", "unit_cost", "bin_id"]
     if picked is not None and picked.tracks_batches:
         st.caption(t("ui.opening.batch_note"))
         batch_col, expiry_col = st.columns(2)

@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.bin_select import is_bin_warehouse
 from dashboards.components.format import quantity, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -191,6 +192,7 @@ def stocktake_form() -> None:
             state.pop(SHEET_KEY, None)
             sheet_id = None
         lines = queries.stocktake_lines(session, sheet_id) if sheet_id is not None else []
+        sheet_warehouse = session.get(Stocktake, sheet_id).warehouse_id if sheet_id is not None else None
     _flash(SHEET)
     if not sheets:
         st.info(t("ui.stocktake.no_open_sheets"))
@@ -200,6 +202,9 @@ def stocktake_form() -> None:
     form_state.field_error(SHEET, "stocktake_id")
     if sheet_id is None:
         return
+    if is_bin_warehouse(sheet_warehouse):
+        # Counted per warehouse: the gains and losses are spread over the bins by the posting rule.
+        st.info(t("ui.bins.stocktake_note"), icon=":material/shelves:")
     _scan_section(sheet_id)
 
     st.subheader(t("ui.stocktake.sheet_title"))

@@ -11,10 +11,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
+from operational.models import StockTransfer
 from operational.services import auth, masterdata, queries, transfers
 from operational.services.errors import DomainError, ValidationError
 from operational.services.transfers import TransferLineInput
@@ -99,7 +101,8 @@ def _lines(session: Session) -> list[TransferLineInput]:
         rows = rows[:-1]
     if len(rows) == 1 and _is_blank(rows[0]):
         return []
-    return [TransferLineInput(_resolve_product(session, row_id, n), _text(_line_key(row_id, "quantity")))
+    bin_id = selected_bin(SHIP, st.session_state.get(_key(SHIP, "from")))
+    return [TransferLineInput(_resolve_product(session, row_id, n), _text(_line_key(row_id, "quantity")), bin_id)
             for n, row_id in enumerate(rows, start=1)]
 
 
@@ -134,6 +137,8 @@ def ship_form() -> None:
             st.selectbox(t(f"field.{field}"), list(warehouses), key=_key(SHIP, name), index=None,
                          format_func=lambda i: warehouses.get(i, str(i)), placeholder=t("ui.order.choose"))
             form_state.field_error(SHIP, field)
+            if name == "from":
+                bin_select(SHIP, st.session_state.get(_key(SHIP, "from")), inbound=False)
     with header[2]:
         st.date_input(t("field.ship_date"), value="today", key=_key(SHIP, "date"))
         form_state.field_error(SHIP, "ship_date")
@@ -158,7 +163,7 @@ def ship_form() -> None:
                        help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
         form_state.line_error(SHIP, line_no)
     form_state.field_error(SHIP, "lines")
-    form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines"))
+    form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines", "bin_id"))
     buttons = st.columns([1, 1, 4])
     buttons[0].button(t("ui.order.add_line"), key=_key(SHIP, "add_line"), icon=":material/add:", on_click=_add_row)
     buttons[1].button(t("ui.transfer.ship"), key=_key(SHIP, "post"), type="primary", on_click=_ship)
@@ -170,7 +175,7 @@ def _qty_key(transfer_id: int, line_id: int) -> str:
     return f"{RECEIVE}.qty.{transfer_id}.{line_id}"
 
 
-def _receive(transfer_id: int | None, line_ids: list[int]) -> None:
+def _receive(transfer_id: int | None, line_ids: list[int], to_warehouse_id: int | None = None) -> None:
     form_state.clear(RECEIVE)
     state = st.session_state
     try:
@@ -180,7 +185,7 @@ def _receive(transfer_id: int | None, line_ids: list[int]) -> None:
         with unit_of_work() as session:
             user_id = _user_check(session)
             doc = transfers.receive_transfer(session, transfer_id, state.get(_key(RECEIVE, "date")), received,
-                                             user_id=user_id)
+                                             user_id=user_id, bin_id=selected_bin(RECEIVE, to_warehouse_id))
             loss = sum((line.quantity - line.received_qty for line in doc.lines), Decimal(0))
             doc_no = doc.doc_no
     except DomainError as err:
@@ -205,6 +210,7 @@ def receive_form() -> None:
             state.pop(_key(RECEIVE, "transfer"), None)
             transfer_id = None
         lines = queries.transfer_lines(session, transfer_id) if transfer_id is not None else []
+        to_warehouse_id = session.get(StockTransfer, transfer_id).to_warehouse_id if transfer_id is not None else None
     if not choices:
         st.info(t("ui.transfer.none_in_transit"))
         return
@@ -218,6 +224,7 @@ def receive_form() -> None:
         st.date_input(t("field.receive_date"), value="today", key=_key(RECEIVE, "date"))
         form_state.field_error(RECEIVE, "receive_date")
     if transfer_id is not None:
+        bin_select(RECEIVE, to_warehouse_id, inbound=True)
         widths = [0.6, 4, 1.5, 1.6]
         for col, name in zip(st.columns(widths), ("line_no", "product", "shipped", "received"), strict=True):
             col.caption(t(f"ui.transfer.col.{name}"))
@@ -232,6 +239,6 @@ def receive_form() -> None:
                                key=key, label_visibility="collapsed")
             form_state.line_error(RECEIVE, line.line_no)
         st.caption(t("ui.transfer.loss_note"))
-    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date"))
+    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date", "bin_id"))
     st.button(t("ui.transfer.receive"), key=_key(RECEIVE, "post"), type="primary",
-              on_click=_receive, args=(transfer_id, [line.line_id for line in lines]))
+              on_click=_receive, args=(transfer_id, [line.line_id for line in lines], to_warehouse_id))

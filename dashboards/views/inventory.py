@@ -1,5 +1,6 @@
 """Inventory (库存): stock by product and warehouse, min/max alerts with suggested quantities,
-and a product search by SKU, name or barcode."""
+a product search by SKU, name or barcode, and, for warehouses that use storage bins, the stock per
+bin (the tab appears only when there is such stock)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ STOCK_COLUMNS = ("sku", "product_name", "barcode", "category_name", "warehouse_n
                  "unit_cost", "stock_value", "last_movement_date")
 ALERT_COLUMNS = ("sku", "product_name", "warehouse_name", "alert_type", "on_hand_quantity", "min_qty", "max_qty",
                  "suggested_quantity")
+BIN_COLUMNS = ("warehouse_name", "bin_code", "bin_name", "sku", "product_name", "on_hand_quantity", "unit",
+               "stock_value")
 ROW_LIMIT = 1000
 
 require_page("inventory")
@@ -35,8 +38,11 @@ with right:
 
 data = serving.inventory(warehouse_id, search, limit=ROW_LIMIT)
 alerts, stock = data.alerts, data.stock
+by_bin = serving.stock_by_bin(warehouse_id, search, limit=ROW_LIMIT)
 
-alerts_tab, stock_tab = st.tabs([t("ui.inventory.alerts", n=len(alerts)), t("ui.inventory.stock")])
+tabs = st.tabs([t("ui.inventory.alerts", n=len(alerts)), t("ui.inventory.stock"),
+                *([t("ui.bins.by_bin_title")] if not by_bin.empty else [])])
+alerts_tab, stock_tab = tabs[0], tabs[1]
 
 with alerts_tab:
     if alerts.empty:
@@ -57,3 +63,9 @@ with stock_tab:
         st.dataframe(shown_stock, hide_index=True, key="inventory.stock_table",
                      column_config=money_columns("stock_value"))
         export_buttons(shown_stock, "stock", "inventory.stock_export")
+
+if not by_bin.empty:
+    with tabs[2]:
+        shown_bins = with_headers(by_bin.drop(columns=["is_default_bin"]), BIN_COLUMNS)
+        st.dataframe(shown_bins, hide_index=True, key="inventory.bin_table", column_config=money_columns("stock_value"))
+        export_buttons(shown_bins, "stock_by_bin", "inventory.bin_export")

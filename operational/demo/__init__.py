@@ -73,7 +73,7 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 42, end_date: da
     writer = BulkWriter(engine, world.users) if bulk else ServiceWriter(engine, world.users, state)
     Simulator(world, state, writer, seed, supplier_events=supplier_events(world, sim_days),
               first_price_list=True).run(sim_days, progress)
-    run_passes(engine, sim_days, seed)
+    run_passes(engine, sim_days, seed, on_pass=_after_days(progress, len(sim_days)))
     return summarize(engine, last_day=sim_days[-1])
 
 
@@ -95,5 +95,12 @@ def simulate_days(engine: Engine, *, days: int = 1, seed: int = 43, progress: Pr
     new_days = date_range(last + timedelta(days=1), days)
     writer = ServiceWriter(engine, world.users, state, guarded=True)  # a live store: clerks at work
     Simulator(world, state, writer, seed).run(new_days, progress)
-    run_passes(engine, new_days, seed)
+    run_passes(engine, new_days, seed, on_pass=_after_days(progress, len(new_days)))
     return summarize(engine, last_day=new_days[-1])
+
+
+def _after_days(progress: Progress | None, days: int) -> Callable[[int, int], None] | None:
+    """Back-office passes reported as steps after the simulated days on the same progress bar."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(days + done, days + total)

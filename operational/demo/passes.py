@@ -19,13 +19,28 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from operational.demo import expenses as expenses_pass
+from operational.demo import hr as hr_pass
+from operational.demo import payables as payables_pass
+from operational.demo import receivables as receivables_pass
+from operational.demo.crm import run_crm_pass
+
 Pass = Callable[[Engine, Sequence[date], int], None]
 
 # Filled in the order they must run (see each pass's module).
-PASSES: list[tuple[str, Pass]] = []
+PASSES: list[tuple[str, Pass]] = [
+    ("hr", hr_pass.run),  # first: people, reporting lines and logins the other passes may use
+    ("crm", run_crm_pass),  # after hr, before the finance passes: contacts, follow-ups, opportunities, tickets
+    ("receivables", receivables_pass.run),  # after crm: cash accounts, invoices, receipts, credit notes, collection
+    ("payables", payables_pass.run),  # after receivables (its B01 account): supplier bills, debit notes, payments
+    ("expenses", expenses_pass.run),  # last: claims need employees and logins; pays from the AR pass's accounts
+]
 
 
-def run_passes(engine: Engine, days: Sequence[date], seed: int) -> None:
-    """Run every back-office pass over ``days``."""
-    for _name, run in PASSES:
+def run_passes(engine: Engine, days: Sequence[date], seed: int,
+               on_pass: Callable[[int, int], None] | None = None) -> None:
+    """Run every back-office pass over ``days``; ``on_pass(done, total)`` after each one."""
+    for done, (_name, run) in enumerate(PASSES, start=1):
         run(engine, days, seed)
+        if on_pass is not None:
+            on_pass(done, len(PASSES))

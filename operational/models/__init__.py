@@ -2,6 +2,18 @@
 
 from operational.models.base import Base, utcnow
 from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
+from operational.models.crm import (
+    FOLLOW_UP_CHANNELS,
+    OPPORTUNITY_STAGES,
+    TICKET_CATEGORIES,
+    TICKET_PRIORITIES,
+    TICKET_STATES,
+    CrmFollowUp,
+    CrmOpportunity,
+    CrmOpportunityStage,
+    CustomerContact,
+    ServiceTicket,
+)
 from operational.models.documents import (
     CANCELLED,
     CLOSED,
@@ -21,6 +33,27 @@ from operational.models.documents import (
     Shipment,
     ShipmentLine,
 )
+from operational.models.expenses import (
+    APPROVAL_STEPS,
+    CLAIM_STATES,
+    Budget,
+    BudgetRevision,
+    ExpenseApprovalStep,
+    ExpenseCategory,
+    ExpenseClaim,
+    ExpenseClaimLine,
+)
+from operational.models.hr import (
+    LEAVE_STATES,
+    Attendance,
+    LeaveLedger,
+    LeaveRequest,
+    LeaveType,
+    OvertimeRecord,
+    PerformanceKpi,
+    PerformanceReview,
+    TrainingRecord,
+)
 from operational.models.master import (
     ROLES,
     SUPPLIER_STATUSES,
@@ -37,7 +70,49 @@ from operational.models.master import (
     SupplierPrice,
     Warehouse,
 )
-from operational.models.stock import MOVEMENT_TYPES, StockBalance, StockBatch, StockBatchBalance, StockLedger
+from operational.models.payables import (
+    AP_ALLOCATION_SOURCES,
+    BILL_STATES,
+    MATCH_STATES,
+    PAYMENT_STATES,
+    ApAllocation,
+    ApInstalment,
+    BilledReceiptLine,
+    DebitNote,
+    DebitNoteLine,
+    SupplierBill,
+    SupplierBillLine,
+    SupplierMatchTolerance,
+    SupplierPayment,
+    SupplierPaymentTarget,
+)
+from operational.models.receivables import (
+    ALLOCATION_SOURCES,
+    COLLECTION_CHANNELS,
+    INVOICE_STATES,
+    RECEIPT_METHODS,
+    WRITE_OFF_STATES,
+    ArAllocation,
+    ArInstalment,
+    BadDebtWriteOff,
+    CollectionNote,
+    CreditNote,
+    CustomerReceipt,
+    InvoicedShipmentLine,
+    PaymentTerm,
+    PaymentTermLine,
+    SalesInvoice,
+    SalesInvoiceLine,
+)
+from operational.models.stock import (
+    MOVEMENT_TYPES,
+    StockBalance,
+    StockBatch,
+    StockBatchBalance,
+    StockBinBalance,
+    StockLedger,
+    StorageBin,
+)
 from operational.models.stock_documents import (
     COUNTING,
     IN_TRANSIT,
@@ -56,6 +131,9 @@ from operational.models.stock_documents import (
 )
 
 __all__ = [
+    "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
+    "ArAllocation", "ArInstalment", "BadDebtWriteOff", "CollectionNote", "CreditNote", "CustomerReceipt",
+    "InvoicedShipmentLine", "PaymentTerm", "PaymentTermLine", "SalesInvoice", "SalesInvoiceLine",
     "Base", "utcnow", "CANCELLED", "CLOSED", "COMPLETED", "CONFIRMED", "DRAFT", "PARTIAL", "POSTED",
     "DocSequence", "GoodsReceipt", "GoodsReceiptLine", "PurchaseOrder", "PurchaseOrderLine",
     "SalesOrder", "SalesOrderLine", "Shipment", "ShipmentLine", "ROLES", "VALUATION_METHODS",
@@ -64,5 +142,14 @@ __all__ = [
     "WAREHOUSE_KINDS", "COUNTING", "IN_TRANSIT", "QUARANTINE", "RECEIVED", "RESTOCK", "RETURN_DISPOSITIONS",
     "PurchaseReturn", "PurchaseReturnLine", "SalesReturn", "SalesReturnLine", "Stocktake", "StocktakeLine",
     "StockTransfer", "StockTransferLine", "CreditApproval", "StockBatch", "StockBatchBalance",
-    "ACCOUNT_KINDS", "CASH_ENTRY_KINDS", "CashAccount", "CashLedger",
+    "StorageBin", "StockBinBalance",
+    "FOLLOW_UP_CHANNELS", "OPPORTUNITY_STAGES", "TICKET_CATEGORIES", "TICKET_PRIORITIES", "TICKET_STATES",
+    "CrmFollowUp", "CrmOpportunity", "CrmOpportunityStage", "CustomerContact", "ServiceTicket",
+    "LEAVE_STATES", "Attendance", "LeaveLedger", "LeaveRequest", "LeaveType", "OvertimeRecord", "PerformanceKpi",
+    "PerformanceReview", "TrainingRecord",
+    "APPROVAL_STEPS", "CLAIM_STATES", "Budget", "BudgetRevision", "ExpenseApprovalStep", "ExpenseCategory",
+    "ExpenseClaim", "ExpenseClaimLine", "ACCOUNT_KINDS", "CASH_ENTRY_KINDS", "CashAccount", "CashLedger",
+    "AP_ALLOCATION_SOURCES", "BILL_STATES", "MATCH_STATES", "PAYMENT_STATES", "ApAllocation", "ApInstalment",
+    "BilledReceiptLine", "DebitNote", "DebitNoteLine", "SupplierBill", "SupplierBillLine", "SupplierMatchTolerance",
+    "SupplierPayment", "SupplierPaymentTarget",
 ]

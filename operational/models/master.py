@@ -38,6 +38,10 @@ class Warehouse(Timestamped, Base):
     # "transit" holds goods between the two legs of a transfer (在途); "quarantine" holds returned
     # goods awaiting inspection (待检). Both are ordinary stock locations for the ledger.
     kind: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    # Storage bins (库位) are optional per warehouse; without them the warehouse is one location.
+    uses_bins: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where inbound stock goes when no bin is named (use_alter: warehouse ↔ storage_bin is a cycle).
+    default_bin_id: Mapped[int | None] = mapped_column(ForeignKey("storage_bin.id", use_alter=True))
 
 
 class ProductCategory(Timestamped, Base):
@@ -90,6 +94,11 @@ class Employee(Timestamped, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     hire_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # HR (operational.services.hr): whom the employee reports to (approves their leave), work
+    # e-mail, and the last day of employment once they have left (status "left").
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    email: Mapped[str | None] = mapped_column(String(100))
+    leave_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Supplier(Timestamped, Base):
@@ -111,6 +120,8 @@ class Supplier(Timestamped, Base):
     bank_account: Mapped[str | None] = mapped_column(String(50))
     # Share of an order line's quantity that may be accepted beyond it (0.05 = 5 %).
     over_receipt_tolerance: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0), server_default="0")
+    # Instalments of its bills (payables); without one, payment_terms_days gives a single due date.
+    payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
 
 
 class SupplierPrice(Timestamped, Base):
@@ -146,6 +157,8 @@ class Customer(Timestamped, Base):
     grade: Mapped[str | None] = mapped_column(String(10))  # A / B / C
     email: Mapped[str | None] = mapped_column(String(100))
     discount_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0), server_default="0")
+    # Instalments of its invoices (receivables); without one, payment_terms_days gives one due date.
+    payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
 
 
 class AppUser(Timestamped, Base):

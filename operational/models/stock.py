@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from operational.models.base import Base, utcnow
+from operational.models.base import Base, Timestamped, utcnow
 from operational.types import Qty, UnitPrice
 
 MOVEMENT_TYPES = (
@@ -22,6 +22,9 @@ MOVEMENT_TYPES = (
     "stocktake_gain",
     "stocktake_loss",
     "transit_loss",
+    # A move between two storage bins of one warehouse (移库): a pair of rows, value-neutral.
+    "bin_move_out",
+    "bin_move_in",
 )
 
 
@@ -55,6 +58,8 @@ class StockLedger(Base):
     # can give it back at that row's cost.
     source_ledger_id: Mapped[int | None] = mapped_column(ForeignKey("stock_ledger.id"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("stock_batch.id"))
+    # Set on every row of a warehouse that uses storage bins (the bin it moved in or out of).
+    bin_id: Mapped[int | None] = mapped_column(ForeignKey("storage_bin.id"))
 
 
 class StockBalance(Base):
@@ -92,5 +97,31 @@ class StockBatchBalance(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batch.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
+
+
+class StorageBin(Timestamped, Base):
+    """A storage bin / location (库位) inside a warehouse that uses bins."""
+
+    __tablename__ = "storage_bin"
+    __table_args__ = (UniqueConstraint("warehouse_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StockBinBalance(Base):
+    """Quantity of one product in one bin; in a warehouse that uses bins, the bin rows of a
+    product × warehouse add up to its StockBalance."""
+
+    __tablename__ = "stock_bin_balance"
+    __table_args__ = (UniqueConstraint("product_id", "bin_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), index=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("storage_bin.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)

@@ -21,11 +21,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from operational.db import insert_if_absent
-from operational.models import Product, StockBatch, StockBatchBalance, Warehouse, utcnow
+from operational.models import Product, StockBatch, StockBatchBalance, Warehouse
+from operational.services import sub_balances
 from operational.services.errors import InsufficientStockError, ValidationError
 from operational.services.validation import required_date
 
@@ -75,14 +75,9 @@ def fefo_allocation(session: Session, product_id: int, warehouse_id: int, quanti
                StockBatchBalance.quantity > 0)
         .order_by(StockBatch.expiry_date.is_(None), StockBatch.expiry_date, StockBatch.id)
     ).all()
-    takes, left = [], quantity
-    for batch_id, batch_no, expiry, available in rows:
-        if left <= 0:
-            break
-        take = min(available, left)
-        takes.append(BatchTake(batch_id, batch_no, expiry, take))
-        left -= take
-    return takes
+    found = {batch_id: (batch_no, expiry) for batch_id, batch_no, expiry, _ in rows}
+    return [BatchTake(batch_id, *found[batch_id], take)
+            for batch_id, take in sub_balances.take_in_order(((r[0], r[3]) for r in rows), quantity)]
 
 
 def latest_expiring_batch(session: Session, product_id: int, warehouse_id: int) -> int | None:
@@ -99,29 +94,12 @@ def latest_expiring_batch(session: Session, product_id: int, warehouse_id: int) 
                            .order_by(StockBatch.id.desc()).limit(1)).scalar_one_or_none()
 
 
-_BB = StockBatchBalance.__table__
-_ADD = (
-    update(_BB)
-    .where(_BB.c.warehouse_id == bindparam("w"), _BB.c.batch_id == bindparam("b"))
-    .values(quantity=_BB.c.quantity + bindparam("d", type_=_BB.c.quantity.type), updated_at=bindparam("now"))
-)
-_TAKE = _ADD.where(_BB.c.quantity >= bindparam("need", type_=_BB.c.quantity.type))
-
-
 def move_batch(session: Session, product: Product, warehouse_id: int, batch_id: int, delta: Decimal, *,
                record: str | None, line_no: int | None) -> None:
     """Move one batch's balance; outbound is refused below zero (unless the product allows negative
     stock) by the same conditional UPDATE as the product balance."""
-    conn = session.connection()
-    params = {"w": warehouse_id, "b": batch_id, "d": delta, "now": utcnow()}
-    if delta >= 0 or product.allow_negative:
-        if conn.execute(_ADD, params).rowcount == 0:
-            insert_if_absent(session, StockBatchBalance, {"product_id": product.id, "warehouse_id": warehouse_id,
-                                                          "batch_id": batch_id, "quantity": Decimal(0)},
-                             ["warehouse_id", "batch_id"])
-            conn.execute(_ADD, params)
-        return
-    if conn.execute(_TAKE, {**params, "need": -delta}).rowcount != 1:
+    if not sub_balances.move(session, StockBatchBalance, {"warehouse_id": warehouse_id, "batch_id": batch_id},
+                             {"product_id": product.id}, delta, allow_negative=product.allow_negative):
         batch = session.get(StockBatch, batch_id)
         warehouse = session.get(Warehouse, warehouse_id)
         available = session.execute(select(StockBatchBalance.quantity).where(

@@ -1,10 +1,12 @@
 """Customer credit (信用控制): confirming a sales order checks the customer's exposure against its
 credit limit; beyond it, only a manager's recorded approval lets the order through.
 
-Exposure = open receivables + the unshipped value of the customer's other confirmed or partly
-shipped orders + this order. Receivables come with the finance module (issue 4): until the store
-records invoices and payments, the exposure counts open orders only, which is what the check
-below computes. A credit limit of 0 means no limit is set and the order is not checked.
+Exposure = the unshipped value of the customer's other confirmed or partly shipped orders + this
+order + invoiced receivables still open (every instalment's amount less what is settled) − the
+customer's unapplied credits (advances on receipts, unapplied credit notes), never below the
+orders' part. Goods shipped but not yet invoiced are not counted: the demo simulator decides
+credit from its own order book before any invoice exists, and counting them would make it and
+this check disagree. A credit limit of 0 means no limit is set and the order is not checked.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from operational.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from operational.services import receivables
 from operational.services.auth import require_role
 from operational.services.errors import DomainError
 from operational.services.validation import get_or_fail
 
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 APPROVER_ROLES = ("manager",)
 
 
@@ -42,10 +46,15 @@ class CreditCheck:
     credit_limit: Decimal
     open_orders: Decimal  # unshipped value of the customer's other open orders
     this_order: Decimal
+    receivables: Decimal = Decimal(0)  # invoiced and not yet settled
+    unapplied_credits: Decimal = Decimal(0)  # advances and unapplied credit notes
 
     @property
     def exposure(self) -> Decimal:
-        return self.open_orders + self.this_order
+        # Credits offset what is owed, not the orders: an advance larger than the open invoices
+        # does not lower the exposure below the orders' value.
+        owed = max(self.receivables - self.unapplied_credits, Decimal(0))
+        return self.open_orders + self.this_order + owed
 
     @property
     def within_limit(self) -> bool:
@@ -76,7 +85,10 @@ def check_credit(session: Session, order: SalesOrder) -> CreditCheck:
     customer = session.get(Customer, order.customer_id)
     return CreditCheck(credit_limit=customer.credit_limit,
                        open_orders=open_order_value(session, order.customer_id, excluding_order_id=order.id),
-                       this_order=order.total_amount)
+                       this_order=order.total_amount,
+                       receivables=receivables.outstanding(session, order.customer_id).get(order.customer_id, ZERO),
+                       unapplied_credits=receivables.unapplied_credits(session, order.customer_id).get(
+                           order.customer_id, ZERO))
 
 
 def ensure_within_limit(session: Session, order: SalesOrder) -> None:

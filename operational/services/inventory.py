@@ -1,5 +1,6 @@
 """Stock posting: every stock change is one ledger row (for a batch-tracked product, one per batch
-it touches) plus an update of the balance (and the batch balance), in the caller's transaction.
+it touches; in a warehouse that uses storage bins, one per bin it touches) plus an update of the
+balance (and the batch or bin balance), in the caller's transaction.
 
 The oversell guard is a single conditional UPDATE (``quantity + delta >= 0``): the database
 decides, so of two concurrent shipments of the last unit exactly one matches the row and the
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from operational.db import insert_if_absent
 from operational.models import MOVEMENT_TYPES, Product, StockBalance, StockLedger, Warehouse, utcnow
-from operational.services import batches
+from operational.services import batches, bins
 from operational.services.errors import InsufficientStockError, ValidationError
 
 
@@ -39,24 +40,28 @@ class Movement:
     record: str | None = None  # what the clerk is working on (the order), for error messages
     source_ledger_id: int | None = None  # a return: the ledger row it returns
     batch_id: int | None = None  # batch-tracked products; outbound without one picks FEFO
+    bin_id: int | None = None  # bin warehouses; inbound without one: default bin, outbound: largest first
 
 
 def post_movements(session: Session, movements: list[Movement]) -> list[StockLedger]:
     """Append ledger rows and move balances; raises InsufficientStockError and writes nothing
     of its own if any outbound movement would go below zero (the caller's transaction rolls back).
-    A batch-tracked product's outbound movement may become several rows, one per batch (FEFO)."""
+    A batch-tracked product's outbound movement may become several rows, one per batch (FEFO);
+    in a bin warehouse each part is split again, one row per bin (largest quantity first). The two
+    splits compose: a part of one batch from one bin is one row (today batch products are refused
+    in bin warehouses, see ``_bin_parts``)."""
     rows = []
     for mv in movements:
         if mv.movement_type not in MOVEMENT_TYPES:
             raise ValidationError("invalid_choice", field="movement_type", field_label="movement_type",
                                   value=mv.movement_type)
         _apply_to_balance(session, mv)
-        for part in _batch_parts(session, mv):
+        for part in (p for batch_part in _batch_parts(session, mv) for p in _bin_parts(session, batch_part)):
             row = StockLedger(
                 movement_date=part.movement_date, product_id=part.product_id, warehouse_id=part.warehouse_id,
                 movement_type=part.movement_type, quantity=part.quantity, unit_cost=part.unit_cost,
                 doc_type=part.doc_type, doc_id=part.doc_id, doc_line_id=part.doc_line_id, doc_no=part.doc_no,
-                source_ledger_id=part.source_ledger_id, batch_id=part.batch_id,
+                source_ledger_id=part.source_ledger_id, batch_id=part.batch_id, bin_id=part.bin_id,
             )
             session.add(row)
             rows.append(row)
@@ -97,6 +102,49 @@ def _batch_parts(session: Session, mv: Movement) -> list[Movement]:
     for batch_id, qty in takes:
         batches.move_batch(session, product, mv.warehouse_id, batch_id, -qty, **where)
         parts.append(replace(mv, quantity=-qty, batch_id=batch_id))
+    return parts
+
+
+def _bin_parts(session: Session, mv: Movement) -> list[Movement]:
+    """The movement as posted per storage bin (unchanged for warehouses without bins); moves the
+    bin balances. Inbound goes to the named bin or the default bin; outbound without a bin is split
+    largest-quantity-first. The product × warehouse guard has already passed, so a shortfall here
+    means bins of a product allowing negative stock: it goes below zero in the default bin."""
+    warehouse = session.get(Warehouse, mv.warehouse_id)
+    where: dict[str, Any] = {"record": mv.record or mv.doc_no, "line_no": mv.line_no}
+    field = f"lines.{mv.line_no}.bin_id" if mv.line_no else "bin_id"
+    if warehouse is None or not warehouse.uses_bins:
+        if mv.bin_id is not None:
+            raise ValidationError("bin_not_used", field=field, warehouse=warehouse.name if warehouse else mv.warehouse_id,
+                                  **where)
+        return [mv]
+    product = session.get(Product, mv.product_id)
+    if product is not None and product.tracks_batches:
+        raise ValidationError("batch_in_bin_warehouse", field=field, sku=product.sku, warehouse=warehouse.name,
+                              **where)
+    if product is None or mv.quantity == 0:
+        return [mv]
+    if mv.quantity > 0:
+        bin_id = bins.inbound_bin(session, warehouse, mv.bin_id, field=field, **where)
+        bins.move_bin(session, product, warehouse.id, bin_id, mv.quantity, **where)
+        return [replace(mv, bin_id=bin_id)]
+    if mv.bin_id is not None:
+        bins.check_outbound_bin(session, warehouse, mv.bin_id, field=field, **where)
+        bins.move_bin(session, product, warehouse.id, mv.bin_id, mv.quantity, **where)
+        return [mv]
+    need = -mv.quantity
+    takes = [(t.bin_id, t.quantity) for t in bins.largest_first(session, product.id, warehouse.id, need)]
+    short = need - sum(q for _, q in takes)
+    if short > 0:
+        if not product.allow_negative or warehouse.default_bin_id is None:
+            raise InsufficientStockError(
+                "insufficient_stock", field=f"lines.{mv.line_no}.quantity" if mv.line_no else None, sku=product.sku,
+                warehouse=warehouse.name, quantity=need, available=need - short, **where)
+        takes.append((warehouse.default_bin_id, short))
+    parts = []
+    for bin_id, qty in takes:
+        bins.move_bin(session, product, warehouse.id, bin_id, -qty, **where)
+        parts.append(replace(mv, quantity=-qty, bin_id=bin_id))
     return parts
 
 
@@ -148,9 +196,10 @@ def on_hand(session: Session, product_id: int, warehouse_id: int) -> Decimal:
 
 def post_opening_balance(session: Session, product_id: int, warehouse_id: int, quantity: Decimal,
                          unit_cost: Decimal, on: date, doc_no: str = "OPENING", *, batch_no: str | None = None,
-                         expiry_date: Any = None) -> StockLedger:
+                         expiry_date: Any = None, bin_id: int | None = None) -> StockLedger:
     """Record stock that existed before the system (期初库存) with its unit cost (and, for a
-    batch-tracked product, its batch and expiry date)."""
+    batch-tracked product, its batch and expiry date; in a bin warehouse, its bin — default bin
+    when not given)."""
     product = session.get(Product, product_id)
     batch_id = None
     if product is not None and product.tracks_batches:
@@ -159,4 +208,5 @@ def post_opening_balance(session: Session, product_id: int, warehouse_id: int, q
     return post_movements(session, [Movement(
         product_id=product_id, warehouse_id=warehouse_id, quantity=quantity, movement_type="opening",
         movement_date=on, doc_type="opening", doc_id=0, doc_no=doc_no, unit_cost=unit_cost, batch_id=batch_id,
+        bin_id=bin_id,
     )])[0]

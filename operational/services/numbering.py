@@ -19,6 +19,8 @@ PREFIXES = {
     "sales_return": "SR",
     "stock_transfer": "TR",
     "stocktake": "ST",
+    "bin_move": "BM",
+    "crm_opportunity": "OP",
     "cash_transfer": "CT",
     "sales_invoice": "SI",
     "customer_receipt": "RC",

@@ -79,6 +79,7 @@ class FulfilLineInput:
     reject_reason: str | None = None
     batch_no: str | None = None  # batch-tracked products, receipts only
     expiry_date: Any = None
+    bin_id: int | None = None  # bin warehouses: receipts default to the default bin, shipments largest bin first
 
 
 @dataclass
@@ -232,12 +233,13 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
         doc.lines.append(kind.fulfil_line_model(line_no=n, product_id=ol.product_id, quantity=qty, **fields))
     session.add(doc)
     session.flush()
+    bin_ids = {n: item.bin_id for n, (*_, item) in enumerate(parsed, start=1)}
     post_movements(session, [
         Movement(product_id=dl.product_id, warehouse_id=doc.warehouse_id, quantity=kind.sign * dl.quantity,
                  movement_type=kind.movement_type, movement_date=when, doc_type=kind.fulfil_entity,
                  doc_id=doc.id, doc_line_id=dl.id, doc_no=doc.doc_no,
                  unit_cost=getattr(dl, "unit_cost", None), line_no=by_id[getattr(dl, kind.fulfil_line_ref)].line_no,
-                 record=order.doc_no, batch_id=getattr(dl, "batch_id", None))
+                 record=order.doc_no, batch_id=getattr(dl, "batch_id", None), bin_id=bin_ids.get(dl.line_no))
         for dl in doc.lines if dl.quantity > 0
     ])
     _refresh_status(order, kind)

@@ -34,6 +34,7 @@ from operational.services.validation import get_or_fail, non_negative, positive,
 class TransferLineInput:
     product_id: int | None
     quantity: Any
+    bin_id: int | None = None  # source warehouse uses bins: the bin it leaves from (default: largest first)
 
 
 def transit_warehouse(session: Session) -> Warehouse:
@@ -60,22 +61,22 @@ def ship_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_
     parsed = []
     for n, line in enumerate(lines, start=1):
         product = get_or_fail(session, Product, line.product_id, "product", field="product_id", line_no=n)
-        parsed.append((product, positive(line.quantity, "quantity", line_no=n)))
+        parsed.append((product, positive(line.quantity, "quantity", line_no=n), line.bin_id))
     if not parsed:
         raise ValidationError("no_lines", field="lines")
     transit = transit_warehouse(session)
     doc = StockTransfer(doc_no=next_doc_no(session, "stock_transfer", when), from_warehouse_id=source.id,
                         to_warehouse_id=target.id, transit_warehouse_id=transit.id, ship_date=when,
                         status=IN_TRANSIT, note=note, created_by=user_id)
-    for n, (product, qty) in enumerate(parsed, start=1):
+    for n, (product, qty, _) in enumerate(parsed, start=1):
         doc.lines.append(StockTransferLine(line_no=n, product_id=product.id, quantity=qty))
     session.add(doc)
     session.flush()
     outs = post_movements(session, [
         Movement(warehouse_id=source.id, quantity=-line.quantity, movement_type="transfer_out",
                  product_id=line.product_id, movement_date=when, doc_type="stock_transfer", doc_id=doc.id,
-                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no)
-        for line in doc.lines])
+                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no, bin_id=bin_id)
+        for line, (_, _, bin_id) in zip(doc.lines, parsed, strict=True)])
     post_movements(session, [_arrival(row, transit.id) for row in outs])
     return doc
 
@@ -101,9 +102,11 @@ def _in_transit_batches(session: Session, doc: StockTransfer) -> dict[int, list[
 
 
 def receive_transfer(session: Session, transfer_id: int | None, receive_date: Any,
-                     received: dict[int, Any] | None = None, *, user_id: int | None = None) -> StockTransfer:
+                     received: dict[int, Any] | None = None, *, user_id: int | None = None,
+                     bin_id: int | None = None) -> StockTransfer:
     """Post the receiving leg. ``received`` maps transfer line id → quantity that arrived (default:
-    everything shipped); a shortfall is written off as transit loss, more than shipped is refused."""
+    everything shipped); a shortfall is written off as transit loss, more than shipped is refused.
+    ``bin_id``: where the goods go in a destination that uses bins (default: its default bin)."""
     doc = get_or_fail(session, StockTransfer, transfer_id, "stock_transfer", field="transfer_id")
     if doc.status != IN_TRANSIT:
         raise StateError("bad_state", record=doc.doc_no, field="status", state=f"state.{doc.status}",
@@ -134,7 +137,7 @@ def receive_transfer(session: Session, transfer_id: int | None, receive_date: An
                     Movement(warehouse_id=doc.transit_warehouse_id, quantity=-arrived, movement_type="transfer_out",
                              batch_id=batch_id, **common),
                     Movement(warehouse_id=doc.to_warehouse_id, quantity=arrived, movement_type="transfer_in",
-                             batch_id=batch_id, **common),
+                             batch_id=batch_id, bin_id=bin_id, **common),
                 ]
             if lost:
                 movements.append(Movement(warehouse_id=doc.transit_warehouse_id, quantity=-lost,

@@ -41,8 +41,11 @@ _SIGN = {
     "stocktake_gain": 1,
     "stocktake_loss": -1,
     "transit_loss": -1,
+    "bin_move_out": -1,
+    "bin_move_in": 1,
 }
-_TRANSFERS = frozenset({"transfer_out", "transfer_in"})
+# Value-neutral movements: between warehouses (transfers) and between bins of one warehouse.
+_TRANSFERS = frozenset({"transfer_out", "transfer_in", "bin_move_out", "bin_move_in"})
 _OWN_COST = frozenset({"opening", "receipt"})
 
 _ZERO = Decimal(0)

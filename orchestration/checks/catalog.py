@@ -14,8 +14,13 @@ from ingestion.extract import raw_tables
 from operational.models import MOVEMENT_TYPES
 from orchestration.assets.dbt import MANIFEST_PATH, model_key
 from orchestration.assets.raw import raw_asset_key
+from orchestration.checks.cash_reconciliation import build_cash_reconciliation_check
 from orchestration.checks.expectations import greater_than, in_set, not_in_set, not_null
 from orchestration.checks.frame_checks import FrameCheckSpec, build_frame_check
+from orchestration.checks.open_items_reconciliation import (
+    OpenItemsReconciliationSpec,
+    build_open_items_reconciliation_check,
+)
 from orchestration.checks.reconciliation import ReconciliationSpec, build_reconciliation_check
 from orchestration.dbt_project import load_manifest
 
@@ -95,10 +100,41 @@ def _reconciliation_specs(models: Mapping[str, Mapping[str, Any]]) -> list[Recon
     return specs
 
 
+def _cash_checks(models: Mapping[str, Mapping[str, Any]]) -> list[dg.AssetChecksDefinition]:
+    if "mart_cash_position_daily" not in models:
+        return []
+    return [build_cash_reconciliation_check(model_key("mart_cash_position_daily"),
+                                            _relation(models, "mart_cash_position_daily"))]
+
+
+def _open_items_checks(models: Mapping[str, Mapping[str, Any]]) -> list[dg.AssetChecksDefinition]:
+    """AR outstanding per customer and AP outstanding per supplier equal the store's."""
+    from operational.services.receivables import AR
+
+    checks = []
+    if "fct_receivable_instalments" in models:
+        checks.append(build_open_items_reconciliation_check(OpenItemsReconciliationSpec(
+            model_key("fct_receivable_instalments"), "ar_outstanding_reconciles_with_store",
+            "AR outstanding per customer equals the store's (invoices and allocations as extracted), and the "
+            "store's instalment settled amounts equal its allocation journal.",
+            AR, _relation(models, "fct_receivable_instalments"), "customer_id")))
+    if "fct_payable_instalments" in models:
+        from operational.services.payables import AP
+
+        checks.append(build_open_items_reconciliation_check(OpenItemsReconciliationSpec(
+            model_key("fct_payable_instalments"), "ap_outstanding_reconciles_with_store",
+            "AP outstanding per supplier equals the store's (bills and allocations as extracted), and the "
+            "store's instalment settled amounts equal its allocation journal.",
+            AP, _relation(models, "fct_payable_instalments"), "supplier_id")))
+    return checks
+
+
 def all_checks() -> list[dg.AssetChecksDefinition]:
     models = {node["name"]: node for node in load_manifest(MANIFEST_PATH)["nodes"].values()
               if node["resource_type"] == "model"}
     return [
         *(build_frame_check(spec) for spec in [*_raw_specs(), *_mart_specs(models)]),
         *(build_reconciliation_check(spec) for spec in _reconciliation_specs(models)),
+        *_cash_checks(models),
+        *_open_items_checks(models),
     ]

@@ -26,15 +26,17 @@ from operational.models import (
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
+    StockBinBalance,
     StockLedger,
     StockLimit,
+    StorageBin,
     Supplier,
     Warehouse,
 )
 from operational.types import ScaledDecimal
 
 SOURCES = (Customer, Employee, Product, ProductCategory, PurchaseOrder, PurchaseOrderLine, SalesOrder,
-           SalesOrderLine, StockLedger, StockLimit, Supplier, Warehouse)
+           SalesOrderLine, StockLedger, StockLimit, Supplier, Warehouse, StorageBin, StockBinBalance)
 
 # Contract: table -> (column, type) in order.
 CONTRACT: dict[str, list[tuple[str, str]]] = {
@@ -281,6 +283,20 @@ HAND_MADE_SQL: dict[str, str] = {
          0.25, 0.87, 'B')"""),
 }
 MARTS_SQL.update(HAND_MADE_SQL)
+
+# Storage bins: the store's bin balances in warehouses that use bins, valued at mart_stock_current's cost.
+CONTRACT["mart_stock_by_bin"] = [
+    ("product_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("bin_id", "INTEGER"), ("bin_code", "VARCHAR"),
+    ("bin_name", "VARCHAR"), ("bin_is_active", "BOOLEAN"), ("is_default_bin", "BOOLEAN"),
+    ("on_hand_quantity", "DECIMAL(18,4)"), ("stock_value", "DECIMAL(18,2)")]
+MARTS_SQL["mart_stock_by_bin"] = """
+    SELECT b.product_id, b.warehouse_id, b.bin_id, s.code, s.name, s.is_active, s.id = w.default_bin_id, b.quantity,
+           round(b.quantity * c.unit_cost, 2)
+    FROM raw.stock_bin_balance b
+    JOIN raw.warehouse w ON w.id = b.warehouse_id AND w.uses_bins
+    JOIN raw.storage_bin s ON s.id = b.bin_id
+    LEFT JOIN out.mart_stock_current c ON c.product_id = b.product_id AND c.warehouse_id = b.warehouse_id
+    WHERE b.quantity <> 0"""
 
 # Built last: it sums the shipment and return facts above (shipments by ship date, returns by return date).
 CONTRACT["mart_sales_summary"] = [

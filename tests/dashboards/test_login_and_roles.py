@@ -37,16 +37,43 @@ def test_each_role_sees_only_its_pages(app_for):
                        "goods_receipt", "purchase_return", "purchase_documents", "supplier_maintenance"},
         "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_return",
                       "purchase_documents", "shipment", "sales_return", "sales_documents", "stock_transfer",
-                      "stocktake", "opening_balance"},
-        "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents"},
+                      "stocktake", "opening_balance", "bin_maintenance"},
+        "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents",
+                  "crm_customers", "crm_activity"},
         "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
-                    "purchase_documents", "sales_documents", "pipeline"},
+                    "purchase_documents", "sales_documents", "pipeline", "crm_customers", "crm_activity"},
         "manager": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
-                    "purchase_documents", "sales_documents", "pipeline", "supplier_maintenance"},
+                    "purchase_documents", "sales_documents", "pipeline", "supplier_maintenance", "crm_customers",
+                    "crm_activity"},
         "finance": {"overview", "stock_analysis", "sales_margin", "supplier_scorecard", "purchase_documents",
                     "sales_documents"},
         "admin": {spec.key for spec in PAGES},
     }
+    # HR: every login has the self-service page; managers and analysts read HR analysis, managers
+    # also administer HR (tests/dashboards/test_hr_pages.py covers the hr and staff roles).
+    for keys in expected.values():
+        keys.add("hr_self_service")
+    expected["manager"] |= {"hr_admin", "hr_analysis"}
+    expected["analyst"].add("hr_analysis")
+    # Expenses and cash: every login files its own expense claims; finance and managers see cash;
+    # finance, managers and analysts read the finance analysis (tests/dashboards/test_expense_pages.py).
+    for keys in expected.values():
+        keys.add("expenses")
+    expected["finance"] |= {"cash", "finance_analysis"}
+    expected["manager"] |= {"cash", "finance_analysis"}
+    expected["analyst"].add("finance_analysis")
+    # Payables (tests/dashboards/test_payables_pages.py): finance does all; purchasing reads,
+    # enters bills and proposes payments; managers read and approve held bills; analysts read.
+    expected["finance"] |= {"payables", "supplier_bill", "supplier_payment", "debit_note"}
+    expected["purchasing"] |= {"payables", "supplier_bill", "supplier_payment", "debit_note"}
+    expected["manager"] |= {"payables", "supplier_bill"}
+    expected["analyst"].add("payables")
+    # Receivables (tests/dashboards/test_receivables_pages.py): finance does all; managers read and
+    # approve write-offs; analysts read; sales see the collection worklist and statements.
+    expected["finance"] |= {"receivables", "ar_entry", "collection"}
+    expected["manager"] |= {"receivables", "ar_entry", "collection"}
+    expected["analyst"].add("receivables")
+    expected["sales"].add("collection")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, func, select
 from operational.db import make_engine, unit_of_work
 from operational.demo import DEMO_PASSWORD, DEMO_USERS, check_invariants, generate, simulate_days
 from operational.demo.calendar import SPRING_FESTIVAL, event_factor
+from operational.demo.passes import PASSES
 from operational.demo.simulator import BLOCK_AT, HOLD_AT, REJECT_REASONS
 from operational.demo.stockroom import QUARANTINE_REASONS, RESTOCK_REASONS
 from operational.demo.world import last_activity_date
@@ -168,7 +169,10 @@ def test_master_data_looks_like_a_chinese_distributor(demo) -> None:
         # every role has a login with the demo password
         for username, role, _ in DEMO_USERS:
             assert auth.authenticate(session, username, DEMO_PASSWORD).role == role
-    assert [role for _, role, _ in DEMO_USERS] == list(ROLES)
+        # hr and staff come from the HR pass (operational/demo/hr.py), linked to employees
+        for role in ("hr", "staff"):
+            assert auth.authenticate(session, role, DEMO_PASSWORD).employee_id is not None
+    assert [role for _, role, _ in DEMO_USERS] + ["hr", "staff"] == list(ROLES)
 
 
 def test_documents_show_the_messy_parts_of_real_life(demo) -> None:
@@ -437,7 +441,7 @@ def test_simulate_days_continues_after_the_last_day(tmp_path: Path) -> None:
     assert last_active is not None and END - timedelta(days=3) <= last_active <= END
     calls: list[tuple[int, int]] = []
     after = simulate_days(engine, days=5, progress=lambda done, total: calls.append((done, total)))
-    assert calls[-1] == (5, 5)
+    assert calls[-1] == (5 + len(PASSES), 5 + len(PASSES))  # the days, then each back-office pass
     assert after.last_day == last_active + timedelta(days=5)
     assert after.first_day == before.first_day
     assert after.sales_orders > before.sales_orders and after.ledger_rows > before.ledger_rows

@@ -12,5 +12,6 @@ select
     doc_line_id,
     doc_no,
     source_ledger_id,
-    batch_id
+    batch_id,
+    bin_id
 from {{ source('raw', 'stock_ledger') }}

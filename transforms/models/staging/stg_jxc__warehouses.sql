@@ -5,6 +5,8 @@ select
     address,
     is_active,
     kind as warehouse_kind,
+    uses_bins,
+    default_bin_id,
     created_at,
     updated_at
 from {{ source('raw', 'warehouse') }}

@@ -1,0 +1,688 @@
+"""Payables (应付账款): supplier bills with the three-way match, held-bill approval, debit notes
+from purchase returns, supplier payments and their allocation to instalments.
+
+The rules of the area, each in one place:
+
+- **Three-way match** (``match_line``), per bill line against the purchase-order line (price) and
+  the goods-receipt line (quantity). The billable quantity of a receipt line is accepted −
+  returned − already billed (bills not rejected) + already debited. Quantity: billing *more* than
+  billable by more than ``qty`` × billable is a mismatch (billing less is a partial bill, fine).
+  Price: the billed unit price may differ from the order's net price (price × (1 − discount)) by
+  at most ``price`` × net price + ``price_abs`` (rounding), either way. Company defaults
+  ``DEFAULT_TOLERANCE`` (2 %, 1 %, 0.01), a supplier may have its own (``set_tolerance``).
+- A bill whose every line matches is **posted** at once (approved automatically, ``approved_by``
+  NULL) and gets instalments from the supplier's payment term (the shared ``open_items``
+  schedule). Otherwise it is **held** with a reason naming each line and variance, until a
+  finance or manager user approves it (posted) or rejects it (the quantity is freed; the
+  supplier re-bills). Two bills for the same receipt line entered at once are matched one after
+  the other (atomic counter ``billed_receipt_line``), so over-billing is caught even then.
+- **Debit notes** (``create_debit_note``): a purchase return credits the supplier for the
+  returned quantity that had been billed (returned before billing, the supplier bills net and no
+  note is due), at the billed unit price (else the order's net price). A note is applied to its
+  bill's instalments first, then to the supplier's other open instalments oldest first; what is
+  left waits on ``unallocated_amount`` and is applied when the supplier's next bill posts.
+- **Payments**: proposed by purchasing or finance (optionally naming instalments and amounts),
+  approved and paid by finance: one ``cash.post`` (kind ``supplier_payment``, refused when the
+  account cannot cover it) and the allocation, in one savepoint. With named instalments the
+  allocation is exactly that and is refused (nothing written, no money moves) when an instalment
+  no longer has that much open — two payments of the same bill cannot both pay it. Without, it
+  settles the supplier's open instalments oldest due date first and what is left stays
+  unallocated (an advance), applied to the next bill. No instalment is ever over-settled.
+
+Services take a ``Session`` and the acting ``AppUser`` and never commit; callers wrap them in
+``operational.db.unit_of_work``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from operational.i18n import DEFAULT_LANGUAGE, translate
+from operational.models import (
+    AppUser,
+    CashAccount,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrderLine,
+    PurchaseReturn,
+    Supplier,
+    utcnow,
+)
+from operational.models.payables import (
+    HELD,
+    MATCHED,
+    MISMATCH,
+    PAID,
+    POSTED,
+    PROPOSED,
+    REJECTED,
+    ApAllocation,
+    ApInstalment,
+    BilledReceiptLine,
+    DebitNote,
+    DebitNoteLine,
+    SupplierBill,
+    SupplierBillLine,
+    SupplierMatchTolerance,
+    SupplierPayment,
+    SupplierPaymentTarget,
+)
+from operational.services import auth, cash, numbering, open_items
+from operational.services.errors import StateError, ValidationError
+from operational.services.open_items import OpenItemSide, Source
+from operational.services.validation import (
+    get_or_fail,
+    non_negative,
+    positive,
+    rate,
+    required_date,
+    required_text,
+    to_decimal,
+)
+
+CENT = Decimal("0.01")
+QTY = Decimal("0.0001")
+
+# Who may do what (admins may do everything, see auth.require_role).
+ENTER_BILL_ROLES = ("finance", "purchasing")
+APPROVE_BILL_ROLES = ("finance", "manager")
+PROPOSE_PAYMENT_ROLES = ("finance", "purchasing")
+PAY_ROLES = ("finance",)
+DEBIT_NOTE_ROLES = ("finance", "purchasing")
+TOLERANCE_ROLES = ("finance",)
+
+AP = OpenItemSide(
+    name="payable", document_model=SupplierBill, document_entity="supplier_bill", partner_field="supplier_id",
+    date_field="bill_date", document_field="bill_id", instalment_model=ApInstalment, allocation_model=ApAllocation,
+)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Three-way-match tolerances: ``qty`` and ``price`` are shares (0.02 = 2 %), ``price_abs`` is
+    an amount per unit added to the price tolerance for rounding."""
+
+    qty: Decimal
+    price: Decimal
+    price_abs: Decimal
+
+
+DEFAULT_TOLERANCE = Tolerance(qty=Decimal("0.02"), price=Decimal("0.01"), price_abs=Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """What the match found for one bill line."""
+
+    qty_variance: Decimal  # billed − billable (positive: billed more than received)
+    price_variance: Decimal  # billed unit price − order net price
+    qty_allowed: Decimal  # how far above billable the quantity may go
+    price_allowed: Decimal  # how far the unit price may differ either way
+    qty_ok: bool
+    price_ok: bool
+
+    @property
+    def within_tolerance(self) -> bool:
+        return self.qty_ok and self.price_ok
+
+
+def match_line(quantity: Decimal, unit_price: Decimal, billable_qty: Decimal, po_price: Decimal,
+               tolerance: Tolerance = DEFAULT_TOLERANCE) -> LineCheck:
+    """The three-way match of one line (pure; see the module docstring for the rule)."""
+    billable = max(Decimal(billable_qty), Decimal(0))
+    qty_variance = (Decimal(quantity) - billable).quantize(QTY)
+    qty_allowed = (billable * tolerance.qty).quantize(QTY, ROUND_HALF_UP)
+    price_variance = (Decimal(unit_price) - Decimal(po_price)).quantize(QTY)
+    price_allowed = (Decimal(po_price) * tolerance.price + tolerance.price_abs).quantize(QTY, ROUND_HALF_UP)
+    return LineCheck(qty_variance, price_variance, qty_allowed, price_allowed,
+                     qty_ok=qty_variance <= qty_allowed, price_ok=abs(price_variance) <= price_allowed)
+
+
+def net_price(po_line: Any) -> Decimal:
+    """The order line's unit price net of its discount, 4 places (what a receipt line is worth)."""
+    return (po_line.unit_price * (1 - po_line.discount_rate)).quantize(QTY, ROUND_HALF_UP)
+
+
+# --- tolerances ----------------------------------------------------------------------------------
+
+def tolerance_for(session: Session, supplier_id: int) -> Tolerance:
+    """The supplier's own tolerances, else the company defaults."""
+    row = session.get(SupplierMatchTolerance, supplier_id)
+    if row is None:
+        return DEFAULT_TOLERANCE
+    return Tolerance(row.qty_tolerance, row.price_tolerance, row.price_abs_tolerance)
+
+
+def set_tolerance(session: Session, supplier_id: Any, qty: Any, price: Any, price_abs: Any, *,
+                  user: AppUser | None) -> SupplierMatchTolerance:
+    """Give a supplier its own match tolerances (finance)."""
+    auth.require_role(user, *TOLERANCE_ROLES)
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    values = dict(qty_tolerance=rate(qty, "qty_tolerance"), price_tolerance=rate(price, "price_tolerance"),
+                  price_abs_tolerance=non_negative(price_abs, "price_abs_tolerance"))
+    row = session.get(SupplierMatchTolerance, supplier.id)
+    if row is None:
+        row = SupplierMatchTolerance(supplier_id=supplier.id, **values)
+        session.add(row)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.flush()
+    return row
+
+
+# --- bills ---------------------------------------------------------------------------------------
+
+@dataclass
+class BillLineInput:
+    receipt_line_id: int | None
+    quantity: Any
+    unit_price: Any
+
+
+@dataclass(frozen=True)
+class LinePreview:
+    """A bill line as the match sees it (the form shows this live, before saving)."""
+
+    line_no: int
+    receipt_line_id: int
+    po_line_id: int
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    billable_qty: Decimal
+    po_price: Decimal
+    check: LineCheck
+
+
+_BRL = BilledReceiptLine.__table__
+
+
+def billing_counters(session: Session, receipt_line_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(billed, debited) quantity per receipt line that has been billed."""
+    rows = session.execute(select(_BRL.c.receipt_line_id, _BRL.c.billed_qty, _BRL.c.debited_qty)
+                           .where(_BRL.c.receipt_line_id.in_(list(receipt_line_ids)))).all()
+    return {int(r): (Decimal(b), Decimal(d)) for r, b, d in rows}
+
+
+def billable_quantity(receipt_line: Any, billed: Decimal, debited: Decimal) -> Decimal:
+    """What of a receipt line may still be billed: accepted − returned − billed + debited."""
+    return receipt_line.quantity - receipt_line.returned_qty - billed + debited
+
+
+def _parse_lines(session: Session, supplier: Supplier, lines: Sequence[BillLineInput],
+                 record: str | None) -> list[tuple[int, Any, Any, Decimal, Decimal]]:
+    """(line no, receipt line row, order line row, quantity, unit price) per bill line, validated.
+    The rows carry the receipt line's columns, its receipt's doc_no / supplier_id / receipt_date
+    and the order line's unit_price / discount_rate."""
+    if not lines:
+        raise ValidationError("no_lines", field="lines", record=record)
+    # One read for every line's receipt line, receipt and order line (bills can have hundreds);
+    # plain rows, not ORM objects: nothing here is changed.
+    ids = {int(item.receipt_line_id) for item in lines if str(item.receipt_line_id or "").isdigit()}
+    found = {row.id: (row, row, row) for row in session.execute(
+        select(GoodsReceiptLine.id, GoodsReceiptLine.line_no, GoodsReceiptLine.product_id, GoodsReceiptLine.quantity,
+               GoodsReceiptLine.returned_qty, GoodsReceiptLine.po_line_id, GoodsReceipt.doc_no,
+               GoodsReceipt.supplier_id, GoodsReceipt.receipt_date, PurchaseOrderLine.unit_price,
+               PurchaseOrderLine.discount_rate)
+        .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.receipt_id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.id == GoodsReceiptLine.po_line_id)
+        .where(GoodsReceiptLine.id.in_(ids)))} if ids else {}
+    parsed = []
+    seen: set[int] = set()
+    for n, item in enumerate(lines, start=1):
+        if item.receipt_line_id in (None, ""):
+            raise ValidationError("required", field=f"lines.{n}.receipt_line_id", record=record, line_no=n,
+                                  field_label="field.receipt_line_id")
+        hit = found.get(int(item.receipt_line_id)) if str(item.receipt_line_id).isdigit() else None
+        if hit is None:
+            raise ValidationError("not_found", field=f"lines.{n}.receipt_line_id", record=record, line_no=n,
+                                  entity="entity.goods_receipt_line", key=item.receipt_line_id)
+        rl, receipt, ol = hit
+        if receipt.supplier_id != supplier.id:
+            raise ValidationError("receipt_of_other_supplier", field=f"lines.{n}.receipt_line_id", record=record,
+                                  line_no=n, receipt_no=receipt.doc_no)
+        if rl.id in seen:
+            raise ValidationError("duplicate_receipt_line", field=f"lines.{n}.receipt_line_id", record=record,
+                                  line_no=n, receipt_no=receipt.doc_no, receipt_line_no=rl.line_no)
+        seen.add(rl.id)
+        qty = positive(item.quantity, "quantity", record=record, line_no=n)
+        price = non_negative(item.unit_price, "unit_price", record=record, line_no=n)
+        parsed.append((n, rl, ol, qty, price))
+    return parsed
+
+
+_ADD_BILLED = (
+    update(_BRL).where(_BRL.c.receipt_line_id == bindparam("r"))
+    .values(billed_qty=_BRL.c.billed_qty + bindparam("q", type_=_BRL.c.billed_qty.type), updated_at=bindparam("now"))
+)
+
+
+def _move_billed(session: Session, deltas: dict[int, Decimal]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Add ``deltas`` to the receipt lines' billed quantity and return each line's (billed after,
+    debited). The UPDATE comes first and locks the rows (PostgreSQL; SQLite holds the write lock),
+    so the read after it sees every other bill committed before and none that is still running."""
+    if not deltas:
+        return {}
+    now = utcnow()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    conn = session.connection()
+    conn.execute(insert(BilledReceiptLine).on_conflict_do_nothing(index_elements=["receipt_line_id"]),
+                 [{"receipt_line_id": rid, "billed_qty": Decimal(0), "debited_qty": Decimal(0), "created_at": now,
+                   "updated_at": now} for rid in deltas])
+    conn.execute(_ADD_BILLED, [{"r": rid, "q": q, "now": now} for rid, q in deltas.items()])
+    return billing_counters(session, list(deltas))
+
+
+def _preview(n: int, rl: Any, ol: Any, qty: Decimal, price: Decimal,
+             billable: Decimal, tolerance: Tolerance) -> LinePreview:
+    po_price = net_price(ol)
+    amount = (qty * price).quantize(CENT, ROUND_HALF_UP)
+    return LinePreview(n, rl.id, rl.po_line_id, rl.product_id, qty, price, amount, billable, po_price,
+                       match_line(qty, price, billable, po_price, tolerance))
+
+
+def preview_bill(session: Session, supplier_id: Any, lines: Sequence[BillLineInput]) -> list[LinePreview]:
+    """The match of a bill being typed, against what is billed now (writes nothing)."""
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    parsed = _parse_lines(session, supplier, lines, None)
+    counters = billing_counters(session, [rl.id for _, rl, *_ in parsed])
+    tolerance = tolerance_for(session, supplier.id)
+    return [_preview(n, rl, ol, qty, price, billable_quantity(rl, *counters.get(rl.id, (Decimal(0), Decimal(0)))),
+                     tolerance)
+            for n, rl, ol, qty, price in parsed]
+
+
+def hold_reason(line: LinePreview | SupplierBillLine, check: LineCheck, language: str = DEFAULT_LANGUAGE) -> str:
+    """Why one line is outside tolerance, naming the line and its variances ("" when it is not)."""
+    parts = []
+    if not check.qty_ok:
+        parts.append(translate("payables.hold.quantity", language, line_no=line.line_no,
+                               quantity=_fmt(line.quantity), billable=_fmt(line.billable_qty),
+                               variance=_fmt(check.qty_variance), allowed=_fmt(check.qty_allowed)))
+    if not check.price_ok:
+        pct = (check.price_variance / line.po_price * 100).quantize(CENT) if line.po_price else Decimal(0)
+        parts.append(translate("payables.hold.price", language, line_no=line.line_no,
+                               price=_fmt_price(line.unit_price), po_price=_fmt_price(line.po_price),
+                               variance=_fmt_price(check.price_variance), percent=f"{pct:f}",
+                               allowed=_fmt_price(check.price_allowed)))
+    return "; ".join(parts)
+
+
+def line_check(session: Session, line: SupplierBillLine) -> LineCheck:
+    """The match of a saved bill line, recomputed from its stored figures and the supplier's
+    current tolerances (for showing which side of the line is off)."""
+    bill = session.get(SupplierBill, line.bill_id)
+    return match_line(line.quantity, line.unit_price, line.billable_qty, line.po_price,
+                      tolerance_for(session, bill.supplier_id))
+
+
+def _fmt(value: Decimal) -> str:
+    """4.0000 → 4.00, 4.0600 → 4.06, 4.0625 → 4.0625, 100.0000 → 100 (quantities stay whole)."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{value.quantize(Decimal(1)):f}"
+    text = f"{value.normalize():f}"
+    return text if len(text.split(".")[1]) >= 2 else f"{value.quantize(CENT):f}"
+
+
+def _fmt_price(value: Decimal) -> str:
+    value = Decimal(value)
+    return _fmt(value) if value != value.to_integral_value() else f"{value.quantize(CENT):f}"
+
+
+def create_bill(session: Session, supplier_id: Any, supplier_invoice_no: Any, bill_date: Any,
+                lines: Sequence[BillLineInput], *, user: AppUser | None, note: str | None = None) -> SupplierBill:
+    """Enter a supplier's bill against receipt lines. Matched: posted with instalments at once;
+    otherwise held for approval with the reason. Validates everything before writing."""
+    auth.require_role(user, *ENTER_BILL_ROLES)
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    invoice_no = required_text(supplier_invoice_no, "supplier_invoice_no")
+    when = required_date(bill_date, "bill_date", record=invoice_no)
+    duplicate = session.execute(select(SupplierBill.doc_no).where(
+        SupplierBill.supplier_id == supplier.id, SupplierBill.supplier_invoice_no == invoice_no,
+        SupplierBill.status != REJECTED)).scalar()
+    if duplicate:
+        raise ValidationError("duplicate_supplier_invoice", field="supplier_invoice_no", record=invoice_no,
+                              doc_no=duplicate)
+    parsed = _parse_lines(session, supplier, lines, invoice_no)
+    for _, rl, *_ in parsed:
+        if when < rl.receipt_date:
+            raise ValidationError("date_order", field="bill_date", record=invoice_no, field_label="field.bill_date",
+                                  other_label="field.receipt_date")
+    tolerance = tolerance_for(session, supplier.id)
+    bill = SupplierBill(doc_no=numbering.next_doc_no(session, "supplier_bill", when), supplier_id=supplier.id,
+                        supplier_invoice_no=invoice_no, bill_date=when, status=HELD, match_status=MATCHED,
+                        note=note, created_by=user.id if user else None)
+    # The counters move first and atomically; what they held before is what other bills took.
+    after = _move_billed(session, {rl.id: qty for _, rl, _, qty, _ in parsed})
+    previews = []
+    for n, rl, ol, qty, price in parsed:
+        billed_now, debited = after[rl.id]
+        billable = billable_quantity(rl, billed_now - qty, debited)
+        previews.append(_preview(n, rl, ol, qty, price, billable, tolerance))
+    reasons = []
+    for p in previews:
+        bill.lines.append(SupplierBillLine(
+            line_no=p.line_no, receipt_line_id=p.receipt_line_id, po_line_id=p.po_line_id, product_id=p.product_id,
+            quantity=p.quantity, unit_price=p.unit_price, amount=p.amount, billable_qty=p.billable_qty,
+            po_price=p.po_price, qty_variance=p.check.qty_variance, price_variance=p.check.price_variance,
+            within_tolerance=p.check.within_tolerance))
+        if not p.check.within_tolerance:
+            reasons.append(hold_reason(p, p.check))
+    bill.total_amount = sum((p.amount for p in previews), Decimal(0))
+    session.add(bill)
+    session.flush()
+    if reasons:
+        bill.match_status = MISMATCH
+        bill.hold_reason = "; ".join(reasons)[:500]
+        session.flush()
+    else:
+        _post(session, bill, when, approved_by=None)
+    return bill
+
+
+def _post(session: Session, bill: SupplierBill, on: date, *, approved_by: AppUser | None) -> None:
+    """Held/new → posted: instalments from the supplier's terms, then open credits applied."""
+    supplier = session.get(Supplier, bill.supplier_id)
+    bill.status = POSTED
+    bill.approved_on = on
+    bill.approved_at = utcnow()
+    bill.approved_by = approved_by.id if approved_by else None
+    session.flush()
+    lines = open_items.term_lines(session, getattr(supplier, "payment_term_id", None), supplier.payment_terms_days)
+    open_items.add_instalments(session, AP, bill, lines, bill.total_amount)
+    apply_credits(session, supplier.id, on, user_id=approved_by.id if approved_by else None)
+
+
+def _held(session: Session, bill_id: Any, action: str) -> SupplierBill:
+    bill = get_or_fail(session, SupplierBill, bill_id, "supplier_bill", field="bill_id")
+    if bill.status != HELD:
+        raise StateError("bad_state", record=bill.doc_no, field="status", state=f"state.{bill.status}",
+                         action=action)
+    return bill
+
+
+def approve_bill(session: Session, bill_id: Any, *, user: AppUser | None, on: Any = None,
+                 note: str | None = None) -> SupplierBill:
+    """Approve a held bill (finance or manager): it is posted to AP with its instalments."""
+    auth.require_role(user, *APPROVE_BILL_ROLES)
+    bill = _held(session, bill_id, "action.approve")
+    when = required_date(on, "approved_on", record=bill.doc_no) if on else date.today()
+    if when < bill.bill_date:
+        raise ValidationError("date_order", field="approved_on", record=bill.doc_no,
+                              field_label="field.approved_on", other_label="field.bill_date")
+    bill.decision_note = (note or "").strip() or None
+    _post(session, bill, when, approved_by=user)
+    return bill
+
+
+def has_debit_note(session: Session, bill_id: int) -> bool:
+    """A debit note points at this bill: the supplier has credited against it, so it can't be rejected."""
+    return session.execute(select(DebitNote.id).where(DebitNote.bill_id == bill_id)).first() is not None
+
+
+def reject_bill(session: Session, bill_id: Any, *, user: AppUser | None, note: Any = None) -> SupplierBill:
+    """Reject a held bill (finance or manager, with a reason): its quantities may be billed again."""
+    auth.require_role(user, *APPROVE_BILL_ROLES)
+    bill = _held(session, bill_id, "action.reject")
+    reason = required_text(note, "decision_note", record=bill.doc_no)
+    if has_debit_note(session, bill.id):
+        raise StateError("bill_has_debit_note", record=bill.doc_no, field="status")
+    now = utcnow()
+    _move_billed(session, {line.receipt_line_id: -line.quantity for line in bill.lines})
+    bill.status = REJECTED
+    bill.rejected_by = user.id if user else None
+    bill.rejected_at = now
+    bill.decision_note = reason
+    session.flush()
+    return bill
+
+
+# --- credits: debit notes and unallocated payments -----------------------------------------------
+
+def apply_credits(session: Session, supplier_id: int, on: date, *, user_id: int | None = None) -> Decimal:
+    """Apply the supplier's unallocated debit notes, then payments (oldest first), to its open
+    instalments oldest first. Returns the amount applied."""
+    applied = Decimal(0)
+    credits = [(DebitNote, "debit_note", r) for r in session.execute(
+        select(DebitNote).where(DebitNote.supplier_id == supplier_id, DebitNote.unallocated_amount > 0)
+        .order_by(DebitNote.note_date, DebitNote.id)).scalars()]
+    credits += [(SupplierPayment, "payment", r) for r in session.execute(
+        select(SupplierPayment).where(SupplierPayment.supplier_id == supplier_id, SupplierPayment.status == PAID,
+                                      SupplierPayment.unallocated_amount > 0)
+        .order_by(SupplierPayment.payment_date, SupplierPayment.id)).scalars()]
+    for model, kind, row in credits:
+        session.refresh(row, ["unallocated_amount"])
+        if row.unallocated_amount <= 0:
+            continue
+        source = Source(kind, row.id, record=row.doc_no, user_id=user_id)
+        rows, left = open_items.allocate_oldest_first(session, AP, supplier_id, row.unallocated_amount,
+                                                      source=source, on=on)
+        used = row.unallocated_amount - left
+        if used > 0:
+            open_items.take_unallocated(session, model, row.id, used, record=row.doc_no)
+            applied += used
+        if left > 0:
+            break  # nothing open any more
+    return applied
+
+
+@dataclass(frozen=True)
+class DebitLine:
+    return_line_id: int
+    receipt_line_id: int
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    bill_id: int | None
+
+
+def debitable_lines(session: Session, purchase_return_id: Any) -> list[DebitLine]:
+    """What a purchase return credits: per return line, the returned quantity that had been billed
+    (and not debited yet) at the billed unit price, else the order's net price."""
+    ret = get_or_fail(session, PurchaseReturn, purchase_return_id, "purchase_return", field="purchase_return_id")
+    counters = billing_counters(session, [line.receipt_line_id for line in ret.lines])
+    taken: dict[int, Decimal] = {}
+    result = []
+    for line in ret.lines:
+        billed, debited = counters.get(line.receipt_line_id, (Decimal(0), Decimal(0)))
+        open_billed = billed - debited - taken.get(line.receipt_line_id, Decimal(0))
+        qty = min(line.quantity, max(open_billed, Decimal(0)))
+        if qty <= 0:
+            continue
+        taken[line.receipt_line_id] = taken.get(line.receipt_line_id, Decimal(0)) + qty
+        bill_line = session.execute(
+            select(SupplierBillLine).join(SupplierBill, SupplierBill.id == SupplierBillLine.bill_id)
+            .where(SupplierBillLine.receipt_line_id == line.receipt_line_id, SupplierBill.status != REJECTED)
+            .order_by(SupplierBill.bill_date.desc(), SupplierBill.id.desc())).scalars().first()
+        if bill_line is not None:
+            price, bill_id = bill_line.unit_price, bill_line.bill_id
+        else:
+            rl = session.get(GoodsReceiptLine, line.receipt_line_id)
+            price, bill_id = net_price(session.get(PurchaseOrderLine, rl.po_line_id)), None
+        result.append(DebitLine(line.id, line.receipt_line_id, line.product_id, qty, price,
+                                (qty * price).quantize(CENT, ROUND_HALF_UP), bill_id))
+    return result
+
+
+_DEBIT = (
+    update(_BRL).where(_BRL.c.receipt_line_id == bindparam("r"),
+                       _BRL.c.debited_qty + bindparam("q", type_=_BRL.c.debited_qty.type) <= _BRL.c.billed_qty)
+    .values(debited_qty=_BRL.c.debited_qty + bindparam("q", type_=_BRL.c.debited_qty.type),
+            updated_at=bindparam("now"))
+)
+
+
+def create_debit_note(session: Session, purchase_return_id: Any, *, user: AppUser | None, on: Any = None,
+                      memo: str | None = None) -> DebitNote:
+    """The debit note (扣款单) of a purchase return, applied to its bill first, then oldest first."""
+    auth.require_role(user, *DEBIT_NOTE_ROLES)
+    ret = get_or_fail(session, PurchaseReturn, purchase_return_id, "purchase_return", field="purchase_return_id")
+    existing = session.execute(select(DebitNote.doc_no).where(DebitNote.purchase_return_id == ret.id)).scalar()
+    if existing:
+        raise ValidationError("duplicate", field="purchase_return_id", entity="entity.debit_note", key=existing)
+    when = required_date(on, "note_date", record=ret.doc_no) if on else ret.return_date
+    if when < ret.return_date:
+        raise ValidationError("date_order", field="note_date", record=ret.doc_no, field_label="field.note_date",
+                              other_label="field.return_date")
+    lines = debitable_lines(session, ret.id)
+    if not lines:
+        raise StateError("nothing_to_debit", record=ret.doc_no, field="purchase_return_id")
+    with session.begin_nested():
+        now = utcnow()
+        conn = session.connection()
+        for dl in lines:
+            if conn.execute(_DEBIT, {"r": dl.receipt_line_id, "q": dl.quantity, "now": now}).rowcount != 1:
+                raise StateError("nothing_to_debit", record=ret.doc_no, field="purchase_return_id")
+        bill_ids = [dl.bill_id for dl in lines if dl.bill_id is not None]
+        total = sum((dl.amount for dl in lines), Decimal(0))
+        note = DebitNote(doc_no=numbering.next_doc_no(session, "debit_note", when), supplier_id=ret.supplier_id,
+                         purchase_return_id=ret.id, bill_id=bill_ids[0] if bill_ids else None, note_date=when,
+                         amount=total, unallocated_amount=total, memo=memo, created_by=user.id if user else None)
+        for n, dl in enumerate(lines, start=1):
+            note.lines.append(DebitNoteLine(line_no=n, return_line_id=dl.return_line_id,
+                                            receipt_line_id=dl.receipt_line_id, product_id=dl.product_id,
+                                            quantity=dl.quantity, unit_price=dl.unit_price, amount=dl.amount))
+        session.add(note)
+        session.flush()
+        source = Source("debit_note", note.id, record=note.doc_no, user_id=user.id if user else None)
+        left = total
+        if bill_ids:  # its own bill first, then whatever else is open
+            _, left = open_items.allocate_oldest_first(session, AP, ret.supplier_id, left, source=source, on=when,
+                                                       document_ids=sorted(set(bill_ids)))
+        if left > 0:
+            _, left = open_items.allocate_oldest_first(session, AP, ret.supplier_id, left, source=source, on=when)
+        if total - left > 0:
+            open_items.take_unallocated(session, DebitNote, note.id, total - left, record=note.doc_no)
+    return note
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+def propose_payment(session: Session, supplier_id: Any, amount: Any, payment_date: Any, cash_account_id: Any, *,
+                    user: AppUser | None, targets: Sequence[tuple[int, Any]] | None = None,
+                    memo: str | None = None) -> SupplierPayment:
+    """A payment waiting for finance (purchasing or finance). ``targets`` are (instalment, amount)
+    pairs the payment must settle (their sum is the payment); without them it goes oldest first."""
+    auth.require_role(user, *PROPOSE_PAYMENT_ROLES)
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    when = required_date(payment_date, "payment_date")
+    get_or_fail(session, CashAccount, cash_account_id, "cash_account", field="cash_account_id")
+    parsed: list[tuple[int, Decimal]] = []
+    if targets:
+        open_by_id = {row.id: row for row in session.execute(
+            select(ApInstalment.id, ApInstalment.seq, ApInstalment.amount, ApInstalment.settled_amount,
+                   SupplierBill.doc_no)
+            .join(SupplierBill, SupplierBill.id == ApInstalment.bill_id)
+            .where(ApInstalment.id.in_([int(i) for i, _ in targets]), SupplierBill.supplier_id == supplier.id,
+                   SupplierBill.status == POSTED, ApInstalment.settled_amount < ApInstalment.amount))}
+        for n, (instalment_id, value) in enumerate(targets, start=1):
+            part = to_decimal(value, "amount", line_no=n).quantize(CENT)
+            if part == 0:
+                continue
+            item = open_by_id.get(int(instalment_id))
+            if item is None:
+                raise ValidationError("instalment_not_open", field=f"allocations.{n}.instalment_id", line_no=n,
+                                      key=instalment_id)
+            still_open = item.amount - item.settled_amount
+            if part < 0 or part > still_open:
+                raise ValidationError("over_allocation", field=f"allocations.{n}.amount", line_no=n,
+                                      document=item.doc_no, seq=item.seq, open=still_open, amount=part)
+            parsed.append((item.id, part))
+        total = sum((p for _, p in parsed), Decimal(0))
+        value = total if amount in (None, "") else positive(amount, "amount").quantize(CENT)
+        if value != total or total <= 0:
+            raise ValidationError("allocation_total", field="amount", total=total, amount=value)
+    else:
+        value = positive(amount, "amount").quantize(CENT)
+    payment = SupplierPayment(doc_no=numbering.next_doc_no(session, "supplier_payment", when),
+                              supplier_id=supplier.id, payment_date=when, amount=value,
+                              cash_account_id=int(cash_account_id), status=PROPOSED, unallocated_amount=Decimal(0),
+                              memo=memo, created_by=user.id if user else None)
+    for instalment_id, part in parsed:
+        payment.targets.append(SupplierPaymentTarget(instalment_id=instalment_id, amount=part))
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def approve_payment(session: Session, payment_id: Any, *, user: AppUser | None, on: Any = None) -> SupplierPayment:
+    """Finance approves and pays a proposed payment: money out of its account and allocated, in one
+    savepoint — refused as a whole when the account cannot cover it or a chosen instalment no
+    longer has that much open."""
+    auth.require_role(user, *PAY_ROLES)
+    payment = get_or_fail(session, SupplierPayment, payment_id, "supplier_payment", field="payment_id")
+    if payment.status != PROPOSED:
+        raise StateError("bad_state", record=payment.doc_no, field="status", state=f"state.{payment.status}",
+                         action="action.pay")
+    when = required_date(on, "payment_date", record=payment.doc_no) if on else payment.payment_date
+    supplier = session.get(Supplier, payment.supplier_id)
+    source = Source("payment", payment.id, record=payment.doc_no, user_id=user.id if user else None)
+    with session.begin_nested():
+        ledger = cash.post(session, payment.cash_account_id, when, -payment.amount, "supplier_payment",
+                           doc_type="supplier_payment", doc_id=payment.id, doc_no=payment.doc_no,
+                           counterparty=supplier.name, memo=payment.memo, user=user)
+        if payment.targets:
+            open_items.allocate_chosen(session, AP, supplier.id,
+                                       [(t.instalment_id, t.amount) for t in payment.targets], source=source, on=when)
+            left = Decimal(0)
+        else:
+            _, left = open_items.allocate_oldest_first(session, AP, supplier.id, payment.amount, source=source,
+                                                       on=when)
+        payment.status = PAID
+        payment.payment_date = when
+        payment.unallocated_amount = left
+        payment.approved_by = user.id if user else None
+        payment.approved_at = utcnow()
+        payment.cash_ledger_id = ledger.id
+        session.flush()
+    return payment
+
+
+def reject_payment(session: Session, payment_id: Any, *, user: AppUser | None, note: str | None = None) -> SupplierPayment:
+    """Finance refuses a proposed payment; nothing moves."""
+    auth.require_role(user, *PAY_ROLES)
+    payment = get_or_fail(session, SupplierPayment, payment_id, "supplier_payment", field="payment_id")
+    if payment.status != PROPOSED:
+        raise StateError("bad_state", record=payment.doc_no, field="status", state=f"state.{payment.status}",
+                         action="action.reject")
+    payment.status = REJECTED
+    payment.approved_by = user.id if user else None
+    payment.approved_at = utcnow()
+    payment.memo = ((payment.memo or "") + (f" | {note.strip()}" if note and note.strip() else ""))[:300] or None
+    session.flush()
+    return payment
+
+
+def pay(session: Session, supplier_id: Any, amount: Any, payment_date: Any, cash_account_id: Any, *,
+        user: AppUser | None, targets: Sequence[tuple[int, Any]] | None = None,
+        memo: str | None = None) -> SupplierPayment:
+    """Propose and pay at once (a finance user paying directly)."""
+    auth.require_role(user, *PAY_ROLES)
+    payment = propose_payment(session, supplier_id, amount, payment_date, cash_account_id, user=user,
+                              targets=targets, memo=memo)
+    return approve_payment(session, payment.id, user=user)
+
+
+# --- store-side truth for reconciliation and pages -----------------------------------------------
+
+def outstanding_by_supplier(session: Session, as_of: date | None = None, **kwargs: Any) -> dict[int, Decimal]:
+    """AP outstanding per supplier (posted bills' open instalments), as the store holds it."""
+    return open_items.outstanding_by_partner(session, AP, as_of, **kwargs)
+
+
+def aging(session: Session, as_of: date, bounds: Sequence[int] = open_items.DEFAULT_BUCKETS,
+          supplier_id: int | None = None) -> dict[tuple[int, int, str], Decimal]:
+    """AP aging per (supplier, bucket order, bucket label) as of a date."""
+    return open_items.aging(session, AP, as_of, bounds, partner_id=supplier_id)

@@ -1,0 +1,70 @@
+-- Per calendar month × customer: AR at the end of the period (cut at the latest date for the
+-- current month), the part of it not yet due, and the credit sales (posted invoices dated in the
+-- month). Opening AR = the previous period's closing AR. Outstanding as of a date counts invoices
+-- dated ≤ it less allocations dated ≤ it (the rule of mart_ar_aging and open_items.balances).
+with bounds as (
+    select min(report_date) as first_day, max(report_date) as last_day
+    from {{ ref('int_ar_report_dates') }}
+),
+
+months as (
+    select
+        cast(m as date) as month_start,
+        least(cast(last_day(cast(m as date)) as date), b.last_day) as period_end
+    from bounds as b,
+        unnest(generate_series(date_trunc('month', b.first_day), date_trunc('month', b.last_day), interval 1 month)) as t(m)
+    where b.first_day is not null
+),
+
+customers as (
+    select distinct customer_id from {{ ref('stg_jxc__sales_invoices') }} where invoice_status = 'posted'
+),
+
+settled as (
+    select m.month_start, a.instalment_id, sum(a.amount) as settled_amount
+    from months as m
+    join {{ ref('stg_jxc__ar_allocations') }} as a on a.allocated_on <= m.period_end
+    group by m.month_start, a.instalment_id
+),
+
+closing as (
+    select
+        m.month_start,
+        i.customer_id,
+        sum(i.amount - coalesce(s.settled_amount, 0)) as closing_ar,
+        sum(case when i.due_date >= m.period_end then i.amount - coalesce(s.settled_amount, 0) else 0 end)
+            as closing_current_ar
+    from months as m
+    join {{ ref('fct_receivable_instalments') }} as i on i.invoice_date <= m.period_end
+    left join settled as s on s.month_start = m.month_start and s.instalment_id = i.instalment_id
+    group by m.month_start, i.customer_id
+),
+
+sales as (
+    select cast(date_trunc('month', invoice_date) as date) as month_start, customer_id,
+           sum(total_amount) as credit_sales, count(*) as invoice_count
+    from {{ ref('stg_jxc__sales_invoices') }}
+    where invoice_status = 'posted'
+    group by 1, 2
+),
+
+grid as (
+    select m.month_start, m.period_end, c.customer_id
+    from months as m
+    cross join customers as c
+)
+
+select
+    g.month_start,
+    g.period_end,
+    cast(datediff('day', g.month_start, g.period_end) + 1 as integer) as days_in_period,
+    g.customer_id,
+    {{ money('coalesce(lag(cl.closing_ar) over (partition by g.customer_id order by g.month_start), 0)') }}
+        as opening_ar,
+    {{ money('coalesce(sa.credit_sales, 0)') }} as credit_sales,
+    cast(coalesce(sa.invoice_count, 0) as integer) as invoice_count,
+    {{ money('coalesce(cl.closing_ar, 0)') }} as closing_ar,
+    {{ money('coalesce(cl.closing_current_ar, 0)') }} as closing_current_ar
+from grid as g
+left join closing as cl on cl.month_start = g.month_start and cl.customer_id = g.customer_id
+left join sales as sa on sa.month_start = g.month_start and sa.customer_id = g.customer_id

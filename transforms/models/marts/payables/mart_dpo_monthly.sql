@@ -1,0 +1,55 @@
+-- Days payable outstanding per month: DPO = AP outstanding at the end of the period ÷ purchases
+-- billed in the period × days in the period. The period is the calendar month, cut at the latest
+-- date for the current month. Purchases = total of posted bills dated in the period.
+with bounds as (
+    select min(report_date) as first_day, max(report_date) as last_day
+    from {{ ref('int_ap_report_dates') }}
+),
+
+months as (
+    select
+        cast(m as date) as month_start,
+        least(cast(last_day(cast(m as date)) as date), b.last_day) as period_end
+    from bounds as b,
+        unnest(generate_series(date_trunc('month', b.first_day), date_trunc('month', b.last_day), interval 1 month)) as t(m)
+    where b.first_day is not null
+),
+
+purchases as (
+    select cast(date_trunc('month', bill_date) as date) as month_start, sum(total_amount) as purchases_amount,
+           count(*) as bill_count
+    from {{ ref('stg_jxc__supplier_bills') }}
+    where bill_status = 'posted'
+    group by 1
+),
+
+settled as (
+    select m.month_start, a.instalment_id, sum(a.amount) as settled_amount
+    from months as m
+    join {{ ref('stg_jxc__ap_allocations') }} as a on a.allocated_on <= m.period_end
+    group by m.month_start, a.instalment_id
+),
+
+outstanding as (
+    select m.month_start, sum(i.amount - coalesce(s.settled_amount, 0)) as ap_outstanding
+    from months as m
+    join {{ ref('fct_payable_instalments') }} as i on i.bill_date <= m.period_end
+    left join settled as s on s.month_start = m.month_start and s.instalment_id = i.instalment_id
+    group by m.month_start
+)
+
+select
+    m.month_start,
+    strftime(m.month_start, '%Y-%m') as year_month,
+    m.period_end,
+    cast(datediff('day', m.month_start, m.period_end) + 1 as integer) as days_in_period,
+    {{ money('coalesce(o.ap_outstanding, 0)') }} as ap_outstanding,
+    {{ money('coalesce(p.purchases_amount, 0)') }} as purchases_amount,
+    cast(coalesce(p.bill_count, 0) as integer) as bill_count,
+    case when coalesce(p.purchases_amount, 0) > 0
+        then cast(round(coalesce(o.ap_outstanding, 0) / p.purchases_amount
+                        * (datediff('day', m.month_start, m.period_end) + 1), 1) as decimal(18, 1))
+    end as dpo_days
+from months as m
+left join purchases as p on p.month_start = m.month_start
+left join outstanding as o on o.month_start = m.month_start

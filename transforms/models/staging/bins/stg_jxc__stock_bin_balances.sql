@@ -1,0 +1,8 @@
+select
+    id as stock_bin_balance_id,
+    product_id,
+    warehouse_id,
+    bin_id,
+    quantity as on_hand_quantity,
+    updated_at
+from {{ source('jxc_bins', 'stock_bin_balance') }}

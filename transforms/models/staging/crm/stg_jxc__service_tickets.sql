@@ -1,0 +1,20 @@
+select
+    id as ticket_id,
+    doc_no,
+    customer_id,
+    contact_id,
+    assignee_id,
+    category,
+    priority,
+    subject,
+    status,
+    opened_at,
+    response_sla_hours,
+    resolution_sla_hours,
+    first_response_at,
+    resolved_at,
+    resolution,
+    closed_at,
+    satisfaction,
+    updated_at
+from {{ source('jxc_crm', 'service_ticket') }}
