@@ -24,9 +24,13 @@ Mar (2,500 − 1,700) ÷ (2,500 − 1,700) = 100.0.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal
 
+import duckdb
 import pytest
 
 from ingestion.extract import extract_to_raw
@@ -44,7 +48,7 @@ from orchestration.checks.open_items_reconciliation import (
     warehouse_side,
 )
 from orchestration.resources import WarehouseResource
-from tests.transforms.conftest import Warehouse, dbt
+from tests.transforms.conftest import DBT, TRANSFORMS, Warehouse, dbt
 
 D = Decimal
 REPORT_DATES = [date(2026, 1, 31), date(2026, 2, 15), date(2026, 2, 28), date(2026, 3, 5)]
@@ -164,3 +168,22 @@ def test_collection_effectiveness_by_hand(wh):
     assert rows == [("2026-01", D("0.00"), D("3500.00"), D("3500.00"), D("3500.00"), None),
                     ("2026-02", D("3500.00"), D("200.00"), D("2500.00"), D("2000.00"), D("70.6")),
                     ("2026-03", D("2500.00"), D("0.00"), D("1700.00"), D("1700.00"), D("100.0"))]
+
+
+def test_the_blocking_aging_test_catches_buckets_that_do_not_add_up(wh, tmp_path):
+    """A cent moved in one bucket (on a copy of the warehouse) fails the shared aging test."""
+    copy = tmp_path / "broken.duckdb"
+    shutil.copy(wh.path, copy)
+    with duckdb.connect(str(copy)) as con:
+        day, customer, bucket = con.execute(
+            "select report_date, customer_id, bucket_order from marts.mart_ar_aging where outstanding_amount > 0 "
+            "order by all limit 1").fetchone()
+        con.execute("update marts.mart_ar_aging set outstanding_amount = outstanding_amount + 0.01 "
+                    "where report_date = ? and customer_id = ? and bucket_order = ?", [day, customer, bucket])
+    done = subprocess.run([str(DBT), "test", "-s", "assert_ar_aging_buckets_sum_to_outstanding",
+                           "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
+                           "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+                          env=dict(os.environ, JXC_WAREHOUSE_PATH=str(copy)), capture_output=True, text=True,
+                          check=False)
+    assert done.returncode != 0
+    assert "FAIL 1 assert_ar_aging_buckets_sum_to_outstanding" in done.stdout

@@ -2,54 +2,7 @@
 -- from instalments and allocations, and on the latest date to fct_payable_instalments' open amount
 -- (the extract's picture). A row here is a difference. Blocks publishing.
 {{ config(meta={'dagster': {'ref': {'name': 'mart_ap_aging'}}}) }}
-with aging as (
-    select report_date, supplier_id, sum(outstanding_amount) as bucket_total
-    from {{ ref('mart_ap_aging') }}
-    group by report_date, supplier_id
-),
-
-direct as (
-    select d.report_date, b.supplier_id,
-           sum(i.amount) - coalesce(sum(st.settled), 0) as outstanding
-    from {{ ref('int_ap_report_dates') }} as d
-    join {{ ref('stg_jxc__supplier_bills') }} as b on b.bill_status = 'posted' and b.bill_date <= d.report_date
-    join {{ ref('stg_jxc__ap_instalments') }} as i on i.bill_id = b.bill_id
-    left join (
-        select d2.report_date, a.instalment_id, sum(a.amount) as settled
-        from {{ ref('int_ap_report_dates') }} as d2
-        join {{ ref('stg_jxc__ap_allocations') }} as a on a.allocated_on <= d2.report_date
-        group by d2.report_date, a.instalment_id
-    ) as st on st.report_date = d.report_date and st.instalment_id = i.instalment_id
-    group by d.report_date, b.supplier_id
-),
-
-latest as (
-    select (select report_date from {{ ref('int_ap_report_dates') }} where is_latest) as report_date,
-           supplier_id, sum(outstanding_amount) as outstanding
-    from {{ ref('fct_payable_instalments') }}
-    group by supplier_id
-),
-
-expected as (
-    select report_date, supplier_id, outstanding from direct where outstanding <> 0
-),
-
-by_direct as (
-    select coalesce(a.report_date, e.report_date) as report_date, coalesce(a.supplier_id, e.supplier_id) as supplier_id,
-           a.bucket_total, e.outstanding, 'direct' as compared_with
-    from aging as a
-    full outer join expected as e on e.report_date = a.report_date and e.supplier_id = a.supplier_id
-    where coalesce(a.bucket_total, 0) <> coalesce(e.outstanding, 0)
-),
-
-by_latest as (
-    select coalesce(a.report_date, l.report_date), coalesce(a.supplier_id, l.supplier_id),
-           a.bucket_total, l.outstanding, 'fct_payable_instalments'
-    from (select * from aging where report_date = (select report_date from {{ ref('int_ap_report_dates') }} where is_latest)) as a
-    full outer join (select * from latest where outstanding <> 0) as l on l.supplier_id = a.supplier_id
-    where coalesce(a.bucket_total, 0) <> coalesce(l.outstanding, 0)
-)
-
-select * from by_direct
-union all
-select * from by_latest
+{{ aging_buckets_sum_to_outstanding(
+    ref('mart_ap_aging'), 'supplier_id', ref('int_ap_report_dates'), ref('stg_jxc__supplier_bills'), 'bill_id',
+    'bill_date', 'bill_status', ref('stg_jxc__ap_instalments'), ref('stg_jxc__ap_allocations'),
+    ref('fct_payable_instalments')) }}

@@ -1,44 +1,4 @@
--- The dates AR is reported as of (mart_ar_aging): every month end from the first posted invoice's
--- month up to the latest date, the latest date itself, and any dates in var('ar_report_dates').
--- The latest date is the later of the last AR activity (invoice date, allocation date) and the
--- warehouse's as-of date, so a quiet AR still ages to the data's end.
-with activity as (
-    select invoice_date as activity_date
-    from {{ ref('stg_jxc__sales_invoices') }}
-    where invoice_status = 'posted'
-    union all
-    select allocated_on from {{ ref('stg_jxc__ar_allocations') }}
-),
-
-bounds as (
-    select
-        min(activity_date) as first_day,
-        greatest(max(activity_date), coalesce({{ as_of_date() }}, max(activity_date))) as last_day
-    from activity
-),
-
-month_ends as (
-    select cast(last_day(cast(m as date)) as date) as report_date
-    from bounds,
-        unnest(generate_series(date_trunc('month', first_day), date_trunc('month', last_day), interval 1 month)) as t(m)
-    where first_day is not null
-),
-
-candidates as (
-    select report_date, 'month_end' as date_kind from month_ends
-    union all
-    select last_day, 'latest' from bounds where last_day is not null
-    {%- for d in var('ar_report_dates', []) %}
-    union all
-    select cast('{{ d }}' as date), 'requested'
-    {%- endfor %}
-)
-
-select
-    c.report_date,
-    bool_or(c.date_kind = 'month_end') as is_month_end,
-    bool_or(c.date_kind = 'latest') as is_latest
-from candidates as c
-cross join bounds as b
-where c.report_date <= b.last_day
-group by c.report_date
+-- The dates AR is reported as of (mart_ar_aging): month ends, the latest date and var('ar_report_dates');
+-- the rule is the macro open_item_report_dates, shared with AP.
+{{ open_item_report_dates(ref('stg_jxc__sales_invoices'), 'invoice_date', 'invoice_status',
+                          ref('stg_jxc__ar_allocations'), 'ar_report_dates') }}
