@@ -28,6 +28,7 @@ from operational.services import hr, hr_queries, queries
 from operational.services.errors import DomainError
 
 EMP, LEAVE, OT, REVIEW, TRAIN = "hra.emp", "hra.leave", "hra.ot", "hra.review", "hra.train"
+HIRE = "hra.hire"
 KPI_LINES = 3
 EMPLOYEE_COLUMNS = ("employee_code", "employee_name", "department", "position", "manager_name", "status",
                     "hire_date", "leave_date", "email", "phone")
@@ -183,6 +184,30 @@ with tabs[2]:
     shown = with_headers(df, EMPLOYEE_COLUMNS)
     st.dataframe(shown, hide_index=True, key=f"{EMP}.table")
     export_buttons(shown, "employees", f"{EMP}.export")
+
+    with st.expander(t("ui.hr.new_employee"), expanded=bool(form_state.success_message(HIRE))):
+        _flash(HIRE)
+        cols = st.columns(2)
+        for col, (name, label) in zip(cols * 4, (("code", "field.code"), ("name", "field.employee_name"),
+                                                  ("department", "ui.col.department"), ("position", "ui.col.position"),
+                                                  ("email", "ui.col.email"), ("phone", "field.phone")), strict=False):
+            col.text_input(t(label), key=f"{HIRE}.{name}")
+            form_state.field_error(HIRE, name)
+        cols[0].date_input(t("field.hire_date"), value=None, key=f"{HIRE}.hire_date")
+        form_state.field_error(HIRE, "hire_date")
+        cols[1].selectbox(t("field.manager"), [None, *choices], key=f"{HIRE}.manager", index=0,
+                          format_func=lambda i: t("ui.none") if i is None else all_choices.get(i, str(i)))
+        form_state.other_errors(HIRE, ("code", "name", "department", "position", "email", "phone", "hire_date"))
+
+        def _hire() -> None:
+            _run(HIRE, lambda s, actor: hr.hire_employee(
+                s, actor, _value(f"{HIRE}.code"), _value(f"{HIRE}.name"), hire_date=_value(f"{HIRE}.hire_date"),
+                department=_value(f"{HIRE}.department"), position=_value(f"{HIRE}.position"),
+                manager_id=_value(f"{HIRE}.manager"), email=_value(f"{HIRE}.email"), phone=_value(f"{HIRE}.phone")),
+                lambda e: t("ui.hr.employee_hired", code=e.code))
+
+        st.button(t("ui.hr.hire"), key=f"{HIRE}.save", type="primary", on_click=_hire)
+
     st.subheader(t("ui.hr.edit_employee"))
     _flash(EMP)
     picked = st.selectbox(t("field.employee"), list(all_choices), key=f"{EMP}.employee", index=None,

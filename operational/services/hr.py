@@ -51,7 +51,7 @@ from operational.models import (
     utcnow,
 )
 from operational.models.hr import TRAINING_RESULTS
-from operational.services import numbering
+from operational.services import masterdata, numbering
 from operational.services.errors import AuthError, StateError, ValidationError
 from operational.services.validation import (
     choice,
@@ -200,6 +200,23 @@ def update_employee(session: Session, actor: AppUser | None, employee_id: int, *
     employee.status = status
     employee.leave_date = leave_date
     session.flush()
+    return employee
+
+
+def hire_employee(session: Session, actor: AppUser | None, code: Any, name: Any, *, hire_date: Any,
+                  department: str | None = None, position: str | None = None, manager_id: int | None = None,
+                  email: str | None = None, phone: str | None = None) -> Employee:
+    """HR enters a new employee (入职): the master record, its manager, and this year's leave
+    entitlement pro-rated from the hire date (the same grant every employee gets)."""
+    if not is_hr(_require_actor(actor)):
+        raise AuthError("forbidden")
+    hired = required_date(hire_date, "hire_date", record=str(code or "").strip() or None)
+    employee = masterdata.create_employee(session, code, name, department=(department or "").strip() or None,
+                                          position=(position or "").strip() or None, hire_date=hired,
+                                          phone=(phone or "").strip() or None)
+    update_employee(session, actor, employee.id, department=employee.department, position=employee.position,
+                    manager_id=manager_id, email=email, status="active")
+    grant_entitlements(session, hired.year)
     return employee
 
 

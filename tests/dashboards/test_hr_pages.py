@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 from dashboard_support import Company, post_history, table, texts
+from sqlalchemy import select
 
 from dashboards.navigation import visible_pages
 from operational.db import unit_of_work
 from operational.i18n import translate
-from operational.models import AppUser, Attendance, LeaveRequest
+from operational.models import AppUser, Attendance, Employee, LeaveRequest
 from operational.services import hr, sales
 from operational.services import masterdata as md
 from operational.services.orders import OrderLineInput
@@ -198,3 +199,23 @@ def test_hr_analysis_reads_the_published_marts(app_for, people, company, data_di
     admin.button(key="hra.review.save").click().run()
     # revenue 30 of 60 → 50; margin 15 of 10 → 120 (the cap); 0.5 × 50 + 0.5 × 120 = 85 → B
     assert "已保存 2026-Q1 考核：85.00 分，等级 B" in texts(admin)
+
+
+def test_hr_hires_an_employee_through_the_form_with_a_pro_rated_entitlement(app_for, people, company):
+    at = app_for("hr", "views/hr_admin.py")
+    at.button(key="hra.hire.save").click().run()  # nothing filled in: the missing field is named
+    assert not at.exception
+    assert "入职日期不能为空" in texts(at)
+    at.text_input(key="hra.hire.code").set_value("E101")
+    at.text_input(key="hra.hire.name").set_value("周新人")
+    at.text_input(key="hra.hire.department").set_value("仓储部")
+    at.date_input(key="hra.hire.hire_date").set_value(date(2026, 7, 1))
+    at.selectbox(key="hra.hire.manager").set_value(people["clerk"])
+    at.button(key="hra.hire.save").click().run()
+    assert not at.exception
+    assert "已为E101办理入职" in texts(at)
+    with unit_of_work(company.engine) as s:
+        hired = s.execute(select(Employee).where(Employee.code == "E101")).scalar_one()
+        assert (hired.department, hired.manager_id, hired.hire_date) == ("仓储部", people["clerk"], date(2026, 7, 1))
+        # Annual leave 5 days a year, employed 184 of 365 days in 2026 → 2.52, rounded down to half days.
+        assert hr.leave_balance(s, hired.id, people["annual"], date(2026, 12, 31)) == Decimal("2.5")
