@@ -64,11 +64,14 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
 
 
-def insert_if_absent(session: Session, model: type, values: dict[str, Any], keys: list[str]) -> None:
+def insert_if_absent(session: Session, model: type, values: dict[str, Any], keys: list[str],
+                     index_where: Any = None) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on either backend: safe when two transactions race
-    to create the same row (the loser waits for the winner's row instead of failing)."""
+    to create the same row (the loser waits for the winner's row instead of failing).
+    ``index_where`` names the predicate of a partial unique index on ``keys``."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys,
+                                                                          index_where=index_where))
 
 
 @contextmanager

@@ -53,6 +53,7 @@ from operational.models import (
     Shipment,
     ShipmentLine,
     StockBalance,
+    StockBinBalance,
     StockLedger,
     Stocktake,
     StocktakeLine,
@@ -99,6 +100,7 @@ def check_invariants(engine: Engine) -> list[str]:
         problems += _transfers(conn)
         problems += _stocktakes(conn)
         problems += _doc_numbers(conn)
+        problems += _bins(conn)
     return problems
 
 
@@ -324,3 +326,17 @@ def _doc_numbers(conn: Connection) -> list[str]:
                 seen_twice.append(doc_no)
             seen.add(doc_no)
     return _limited("malformed document number", bad) + _limited("duplicate document number", seen_twice)
+
+
+def _bins(conn: Connection) -> list[str]:
+    """In a warehouse that uses bins, a product's bin balances add up to its warehouse balance."""
+    in_bins = {(p, w): q for p, w, q in conn.execute(
+        select(StockBinBalance.product_id, StockBinBalance.warehouse_id, func.sum(StockBinBalance.quantity))
+        .join(Warehouse, Warehouse.id == StockBinBalance.warehouse_id).where(Warehouse.uses_bins.is_(True))
+        .group_by(StockBinBalance.product_id, StockBinBalance.warehouse_id))}
+    balance = {(p, w): q for p, w, q in conn.execute(
+        select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.quantity)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id).where(Warehouse.uses_bins.is_(True)))}
+    wrong = [f"product {p} warehouse {w}: bins {in_bins.get((p, w), ZERO)} ≠ balance {balance.get((p, w), ZERO)}"
+             for p, w in sorted(set(in_bins) | set(balance)) if in_bins.get((p, w), ZERO) != balance.get((p, w), ZERO)]
+    return _limited("bin balances differ from the warehouse balance", wrong)

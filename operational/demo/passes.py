@@ -19,6 +19,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from operational.demo import bins as bins_pass
 from operational.demo import expenses as expenses_pass
 from operational.demo import hr as hr_pass
 from operational.demo import payables as payables_pass
@@ -33,7 +34,8 @@ PASSES: list[tuple[str, Pass]] = [
     ("crm", run_crm_pass),  # after hr, before the finance passes: contacts, follow-ups, opportunities, tickets
     ("receivables", receivables_pass.run),  # after crm: cash accounts, invoices, receipts, credit notes, collection
     ("payables", payables_pass.run),  # after receivables (its B01 account): supplier bills, debit notes, payments
-    ("expenses", expenses_pass.run),  # last: claims need employees and logins; pays from the AR pass's accounts
+    ("expenses", expenses_pass.run),  # claims need employees and logins; pays from the AR pass's accounts
+    ("bins", bins_pass.run),  # last: on the last day, bins in the main warehouse and the stock put away
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from operational.models.base import Base, Timestamped, utcnow
@@ -114,14 +114,23 @@ class StorageBin(Timestamped, Base):
 
 
 class StockBinBalance(Base):
-    """Quantity of one product in one bin; in a warehouse that uses bins, the bin rows of a
-    product × warehouse add up to its StockBalance."""
+    """Quantity of one product (of one batch, for a batch-tracked product) in one bin; in a
+    warehouse that uses bins, the bin rows of a product × warehouse add up to its StockBalance
+    (and those of one batch to its StockBatchBalance)."""
 
     __tablename__ = "stock_bin_balance"
-    __table_args__ = (UniqueConstraint("product_id", "bin_id"),)
+    __table_args__ = (
+        UniqueConstraint("product_id", "bin_id", "batch_id"),
+        # A unique constraint treats NULLs as distinct, so rows without a batch need their own
+        # (partial) unique index, or two racing first receipts could both create one.
+        Index("uq_stock_bin_balance_product_bin_no_batch", "product_id", "bin_id", unique=True,
+              sqlite_where=text("batch_id IS NULL"), postgresql_where=text("batch_id IS NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), index=True)
     bin_id: Mapped[int] = mapped_column(ForeignKey("storage_bin.id"), index=True)
+    # NULL for products without batches.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("stock_batch.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)

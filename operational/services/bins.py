@@ -18,8 +18,11 @@ balance code (``sub_balances``):
   not change (the ledger rows posted before have no bin). Disabling sets its bin balances to zero
   (kept, not deleted, so ingestion sees the change); the ledger keeps the bins of past rows.
 
-Batch-tracked products cannot be kept in a bin warehouse yet (the bin balance has no batch
-dimension): such a posting, and enabling bins on a warehouse holding batch stock, is refused.
+A batch-tracked product's bin balance is kept per bin × batch (``stock_bin_balance.batch_id``;
+NULL for other products). ``inventory`` splits an outbound movement per batch first (FEFO), then
+each batch part per bin (largest quantity of that batch first); a bin move of such a product
+carries its batch (or is split FEFO over the batches in the source bin); enabling bins puts each
+batch's balance into the default bin.
 """
 
 from __future__ import annotations
@@ -29,10 +32,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from operational.models import Product, StockBalance, StockBinBalance, StorageBin, Warehouse, utcnow
+from operational.models import (
+    Product,
+    StockBalance,
+    StockBatch,
+    StockBatchBalance,
+    StockBinBalance,
+    StorageBin,
+    Warehouse,
+    utcnow,
+)
 from operational.services import sub_balances
 from operational.services.errors import InsufficientStockError, ValidationError
 from operational.services.numbering import next_doc_no
@@ -116,17 +128,21 @@ def configure_bins(session: Session, warehouse_id: int | None, *, uses_bins: boo
         raise ValidationError("required", field="default_bin_id", field_label="field.default_bin")
     default = _bin_of(session, warehouse, default_bin_id, inbound=True, field="default_bin_id")
     if not warehouse.uses_bins:
-        batch_stock = session.execute(
-            select(Product.sku).join(StockBalance, StockBalance.product_id == Product.id)
+        # Products without batches: their product × warehouse balance; batch-tracked products:
+        # each batch's balance (they add up to the product × warehouse balance).
+        stock = session.execute(
+            select(StockBalance.product_id, StockBalance.quantity)
+            .join(Product, Product.id == StockBalance.product_id)
             .where(StockBalance.warehouse_id == warehouse.id, StockBalance.quantity != 0,
-                   Product.tracks_batches.is_(True)).order_by(Product.sku).limit(1)).scalar_one_or_none()
-        if batch_stock is not None:
-            raise ValidationError("batch_in_bin_warehouse", field="warehouse_id", sku=batch_stock,
-                                  warehouse=warehouse.name)
-        stock = session.execute(select(StockBalance.product_id, StockBalance.quantity).where(
-            StockBalance.warehouse_id == warehouse.id, StockBalance.quantity != 0)).all()
-        for product_id, quantity in stock:
-            sub_balances.move(session, StockBinBalance, {"product_id": product_id, "bin_id": default.id},
+                   Product.tracks_batches.is_not(True))).all()
+        batch_stock = session.execute(
+            select(StockBatchBalance.product_id, StockBatchBalance.batch_id, StockBatchBalance.quantity)
+            .join(Product, Product.id == StockBatchBalance.product_id)
+            .where(StockBatchBalance.warehouse_id == warehouse.id, StockBatchBalance.quantity != 0,
+                   Product.tracks_batches.is_(True))).all()
+        for product_id, batch_id, quantity in [(p, None, q) for p, q in stock] + list(batch_stock):
+            sub_balances.move(session, StockBinBalance,
+                              {"product_id": product_id, "bin_id": default.id, "batch_id": batch_id},
                               {"warehouse_id": warehouse.id}, quantity, allow_negative=True)
     warehouse.uses_bins, warehouse.default_bin_id = True, default.id
     session.flush()
@@ -162,51 +178,82 @@ def check_outbound_bin(session: Session, warehouse: Warehouse, bin_id: int, *, f
     _bin_of(session, warehouse, bin_id, inbound=False, field=field, record=record, line_no=line_no)
 
 
-def largest_first(session: Session, product_id: int, warehouse_id: int, quantity: Decimal) -> list[BinTake]:
+def largest_first(session: Session, product_id: int, warehouse_id: int, quantity: Decimal,
+                  batch_id: int | None = None) -> list[BinTake]:
     """Which bins to pick ``quantity`` from: the bin holding the most first (ties: bin code), so an
-    order empties as few bins as possible. May cover less than ``quantity``."""
-    rows = session.execute(
-        select(StorageBin.id, StorageBin.code, StockBinBalance.quantity)
-        .join(StockBinBalance, StockBinBalance.bin_id == StorageBin.id)
-        .where(StockBinBalance.product_id == product_id, StockBinBalance.warehouse_id == warehouse_id,
-               StockBinBalance.quantity > 0)
-        .order_by(StockBinBalance.quantity.desc(), StorageBin.code, StorageBin.id)
-    ).all()
+    order empties as few bins as possible. May cover less than ``quantity``. With ``batch_id``,
+    only that batch's quantity in each bin counts; without, all of the product's."""
+    held = func.sum(StockBinBalance.quantity)
+    query = (select(StorageBin.id, StorageBin.code, held)
+             .join(StockBinBalance, StockBinBalance.bin_id == StorageBin.id)
+             .where(StockBinBalance.product_id == product_id, StockBinBalance.warehouse_id == warehouse_id,
+                    StockBinBalance.quantity > 0)
+             .group_by(StorageBin.id, StorageBin.code)
+             .order_by(held.desc(), StorageBin.code, StorageBin.id))
+    if batch_id is not None:
+        query = query.where(StockBinBalance.batch_id == batch_id)
+    rows = session.execute(query).all()
     codes = {bin_id: code for bin_id, code, _ in rows}
     return [BinTake(bin_id, codes[bin_id], take)
             for bin_id, take in sub_balances.take_in_order(((r[0], r[2]) for r in rows), quantity)]
 
 
 def move_bin(session: Session, product: Product, warehouse_id: int, bin_id: int, delta: Decimal, *,
-             record: str | None, line_no: int | None) -> None:
-    """Move one bin's balance; outbound is refused below zero (unless the product allows negative
-    stock) by the same conditional UPDATE as the product and batch balances."""
-    if not sub_balances.move(session, StockBinBalance, {"product_id": product.id, "bin_id": bin_id},
+             record: str | None, line_no: int | None, batch_id: int | None = None) -> None:
+    """Move one bin's balance (of one batch, for a batch-tracked product); outbound is refused
+    below zero (unless the product allows negative stock) by the same conditional UPDATE as the
+    product and batch balances."""
+    if not sub_balances.move(session, StockBinBalance,
+                             {"product_id": product.id, "bin_id": bin_id, "batch_id": batch_id},
                              {"warehouse_id": warehouse_id}, delta, allow_negative=product.allow_negative):
-        found = session.get(StorageBin, bin_id)
-        warehouse = session.get(Warehouse, warehouse_id)
-        raise InsufficientStockError("insufficient_bin_stock", record=record, line_no=line_no,
-                                     field=f"lines.{line_no}.quantity" if line_no else "quantity", sku=product.sku,
-                                     bin=found.code if found else bin_id,
-                                     warehouse=warehouse.name if warehouse else warehouse_id,
-                                     available=bin_quantity(session, product.id, bin_id), quantity=-delta)
+        _refuse_short_bin(session, product, warehouse_id, bin_id, -delta, record=record, line_no=line_no,
+                          batch_id=batch_id)
 
 
-def bin_quantity(session: Session, product_id: int, bin_id: int) -> Decimal:
-    qty = session.execute(select(StockBinBalance.quantity).where(
-        StockBinBalance.product_id == product_id, StockBinBalance.bin_id == bin_id)).scalar_one_or_none()
+def _refuse_short_bin(session: Session, product: Product, warehouse_id: int, bin_id: int, quantity: Decimal, *,
+                      record: str | None, line_no: int | None, batch_id: int | None) -> None:
+    found = session.get(StorageBin, bin_id)
+    warehouse = session.get(Warehouse, warehouse_id)
+    raise InsufficientStockError("insufficient_bin_stock", record=record, line_no=line_no,
+                                 field=f"lines.{line_no}.quantity" if line_no else "quantity", sku=product.sku,
+                                 bin=found.code if found else bin_id,
+                                 warehouse=warehouse.name if warehouse else warehouse_id,
+                                 available=bin_quantity(session, product.id, bin_id, batch_id), quantity=quantity)
+
+
+def bin_quantity(session: Session, product_id: int, bin_id: int, batch_id: int | None = None) -> Decimal:
+    """What a bin holds of a product (of one batch when ``batch_id`` is given)."""
+    query = select(func.sum(StockBinBalance.quantity)).where(
+        StockBinBalance.product_id == product_id, StockBinBalance.bin_id == bin_id)
+    if batch_id is not None:
+        query = query.where(StockBinBalance.batch_id == batch_id)
+    qty = session.execute(query).scalar_one_or_none()
     return qty if qty is not None else Decimal(0)
+
+
+def fefo_in_bin(session: Session, product_id: int, bin_id: int, quantity: Decimal) -> list[tuple[int, Decimal]]:
+    """(batch id, quantity) to take ``quantity`` of a batch-tracked product from one bin: earliest
+    expiry first (no expiry last), then the oldest batch, as ``batches.fefo_allocation`` does for
+    the warehouse. May cover less than ``quantity``."""
+    rows = session.execute(
+        select(StockBinBalance.batch_id, StockBinBalance.quantity)
+        .join(StockBatch, StockBatch.id == StockBinBalance.batch_id)
+        .where(StockBinBalance.product_id == product_id, StockBinBalance.bin_id == bin_id,
+               StockBinBalance.quantity > 0)
+        .order_by(StockBatch.expiry_date.is_(None), StockBatch.expiry_date, StockBatch.id)).all()
+    return sub_balances.take_in_order(((batch_id, qty) for batch_id, qty in rows), quantity)
 
 
 # ---- bin-to-bin move (移库) ---------------------------------------------------------------------
 
 def move_between_bins(session: Session, warehouse_id: int | None, product_id: int | None, from_bin_id: int | None,
-                      to_bin_id: int | None, quantity: Any, move_date: Any) -> str:
+                      to_bin_id: int | None, quantity: Any, move_date: Any, batch_id: int | None = None) -> str:
     """Move stock from one bin to another of the same warehouse; returns the move's number.
 
     Two ledger rows (``bin_move_out`` −q from the source bin, ``bin_move_in`` +q into the
     destination) with doc_type ``bin_move``, doc_id 0 and a BM- number: value-neutral, and the
-    product × warehouse balance ends where it started."""
+    product × warehouse balance ends where it started. A batch-tracked product moves the given
+    batch, or without one the source bin's batches first-expiry-first (one pair per batch)."""
     from operational.services.inventory import Movement, post_movements  # inventory imports this module
 
     warehouse = get_or_fail(session, Warehouse, warehouse_id, "warehouse", field="warehouse_id")
@@ -219,12 +266,27 @@ def move_between_bins(session: Session, warehouse_id: int | None, product_id: in
         raise ValidationError("same_bin", field="to_bin_id")
     qty = positive(quantity, "quantity")
     when: date = required_date(move_date, "move_date")
+    if batch_id is not None:
+        batch = get_or_fail(session, StockBatch, batch_id, "stock_batch", field="batch_id")
+        if not product.tracks_batches or batch.product_id != product.id:
+            raise ValidationError("invalid_choice", field="batch_id", field_label="field.batch_no",
+                                  value=batch.batch_no)
+        parts: list[tuple[int | None, Decimal]] = [(batch.id, qty)]
+    elif product.tracks_batches:
+        parts = fefo_in_bin(session, product.id, source.id, qty)
+        short = qty - sum(q for _, q in parts)
+        if short > 0:
+            _refuse_short_bin(session, product, warehouse.id, source.id, qty, record=None, line_no=None,
+                              batch_id=None)
+    else:
+        parts = [(None, qty)]
     doc_no = next_doc_no(session, DOC_TYPE, when)
     common = dict(product_id=product.id, warehouse_id=warehouse.id, movement_date=when, doc_type=DOC_TYPE,
                   doc_id=0, doc_no=doc_no, record=doc_no)
     post_movements(session, [
-        Movement(quantity=-qty, movement_type="bin_move_out", bin_id=source.id, **common),
-        Movement(quantity=qty, movement_type="bin_move_in", bin_id=target.id, **common),
+        mv for batch, part in parts for mv in (
+            Movement(quantity=-part, movement_type="bin_move_out", bin_id=source.id, batch_id=batch, **common),
+            Movement(quantity=part, movement_type="bin_move_in", bin_id=target.id, batch_id=batch, **common))
     ])
     return doc_no
 
@@ -259,9 +321,10 @@ def bin_warehouse_ids(session: Session) -> set[int]:
 def bin_stock(session: Session, warehouse_id: int) -> list[dict[str, Any]]:
     """What each bin of a warehouse holds now (operational view for the maintenance page)."""
     rows = session.execute(
-        select(StorageBin.code, Product.sku, Product.name, StockBinBalance.quantity)
+        select(StorageBin.code, Product.sku, Product.name, func.sum(StockBinBalance.quantity))
         .join(StockBinBalance, StockBinBalance.bin_id == StorageBin.id)
         .join(Product, Product.id == StockBinBalance.product_id)
         .where(StockBinBalance.warehouse_id == warehouse_id, StockBinBalance.quantity != 0)
+        .group_by(StorageBin.code, Product.sku, Product.name)
         .order_by(StorageBin.code, Product.sku)).all()
     return [{"bin_code": code, "sku": sku, "product_name": name, "quantity": qty} for code, sku, name, qty in rows]

@@ -47,9 +47,8 @@ def post_movements(session: Session, movements: list[Movement]) -> list[StockLed
     """Append ledger rows and move balances; raises InsufficientStockError and writes nothing
     of its own if any outbound movement would go below zero (the caller's transaction rolls back).
     A batch-tracked product's outbound movement may become several rows, one per batch (FEFO);
-    in a bin warehouse each part is split again, one row per bin (largest quantity first). The two
-    splits compose: a part of one batch from one bin is one row (today batch products are refused
-    in bin warehouses, see ``_bin_parts``)."""
+    in a bin warehouse each part is split again, one row per bin (largest quantity of that batch
+    first). The two splits compose: a part of one batch from one bin is one row."""
     rows = []
     for mv in movements:
         if mv.movement_type not in MOVEMENT_TYPES:
@@ -107,9 +106,11 @@ def _batch_parts(session: Session, mv: Movement) -> list[Movement]:
 
 def _bin_parts(session: Session, mv: Movement) -> list[Movement]:
     """The movement as posted per storage bin (unchanged for warehouses without bins); moves the
-    bin balances. Inbound goes to the named bin or the default bin; outbound without a bin is split
-    largest-quantity-first. The product × warehouse guard has already passed, so a shortfall here
-    means bins of a product allowing negative stock: it goes below zero in the default bin."""
+    bin balances (per bin × batch for a batch-tracked product: ``_batch_parts`` has already given
+    every part its batch). Inbound goes to the named bin or the default bin; outbound without a bin
+    is split largest-quantity-of-the-batch-first. The product × warehouse and batch guards have
+    already passed, so a shortfall here means bins of a product allowing negative stock: it goes
+    below zero in the default bin."""
     warehouse = session.get(Warehouse, mv.warehouse_id)
     where: dict[str, Any] = {"record": mv.record or mv.doc_no, "line_no": mv.line_no}
     field = f"lines.{mv.line_no}.bin_id" if mv.line_no else "bin_id"
@@ -119,27 +120,29 @@ def _bin_parts(session: Session, mv: Movement) -> list[Movement]:
                                   **where)
         return [mv]
     product = session.get(Product, mv.product_id)
-    if product is not None and product.tracks_batches:
-        raise ValidationError("batch_in_bin_warehouse", field=field, sku=product.sku, warehouse=warehouse.name,
-                              **where)
     if product is None or mv.quantity == 0:
         return [mv]
+    where["batch_id"] = mv.batch_id
     if mv.quantity > 0:
-        bin_id = bins.inbound_bin(session, warehouse, mv.bin_id, field=field, **where)
+        bin_id = bins.inbound_bin(session, warehouse, mv.bin_id, field=field, record=where["record"],
+                                  line_no=mv.line_no)
         bins.move_bin(session, product, warehouse.id, bin_id, mv.quantity, **where)
         return [replace(mv, bin_id=bin_id)]
     if mv.bin_id is not None:
-        bins.check_outbound_bin(session, warehouse, mv.bin_id, field=field, **where)
+        bins.check_outbound_bin(session, warehouse, mv.bin_id, field=field, record=where["record"],
+                                line_no=mv.line_no)
         bins.move_bin(session, product, warehouse.id, mv.bin_id, mv.quantity, **where)
         return [mv]
     need = -mv.quantity
-    takes = [(t.bin_id, t.quantity) for t in bins.largest_first(session, product.id, warehouse.id, need)]
+    takes = [(t.bin_id, t.quantity)
+             for t in bins.largest_first(session, product.id, warehouse.id, need, batch_id=mv.batch_id)]
     short = need - sum(q for _, q in takes)
     if short > 0:
         if not product.allow_negative or warehouse.default_bin_id is None:
             raise InsufficientStockError(
                 "insufficient_stock", field=f"lines.{mv.line_no}.quantity" if mv.line_no else None, sku=product.sku,
-                warehouse=warehouse.name, quantity=need, available=need - short, **where)
+                warehouse=warehouse.name, quantity=need, available=need - short, record=where["record"],
+                line_no=mv.line_no)
         takes.append((warehouse.default_bin_id, short))
     parts = []
     for bin_id, qty in takes:

@@ -26,6 +26,7 @@ from operational.models import (
     PurchaseOrderLine,
     SalesOrder,
     SalesOrderLine,
+    StockBatch,
     StockBinBalance,
     StockLedger,
     StockLimit,
@@ -36,7 +37,7 @@ from operational.models import (
 from operational.types import ScaledDecimal
 
 SOURCES = (Customer, Employee, Product, ProductCategory, PurchaseOrder, PurchaseOrderLine, SalesOrder,
-           SalesOrderLine, StockLedger, StockLimit, Supplier, Warehouse, StorageBin, StockBinBalance)
+           SalesOrderLine, StockLedger, StockLimit, Supplier, Warehouse, StorageBin, StockBinBalance, StockBatch)
 
 # Contract: table -> (column, type) in order.
 CONTRACT: dict[str, list[tuple[str, str]]] = {
@@ -286,15 +287,17 @@ MARTS_SQL.update(HAND_MADE_SQL)
 
 # Storage bins: the store's bin balances in warehouses that use bins, valued at mart_stock_current's cost.
 CONTRACT["mart_stock_by_bin"] = [
-    ("product_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("bin_id", "INTEGER"), ("bin_code", "VARCHAR"),
+    ("product_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("bin_id", "INTEGER"), ("batch_id", "INTEGER"),
+    ("batch_no", "VARCHAR"), ("expiry_date", "DATE"), ("bin_code", "VARCHAR"),
     ("bin_name", "VARCHAR"), ("bin_is_active", "BOOLEAN"), ("is_default_bin", "BOOLEAN"),
     ("on_hand_quantity", "DECIMAL(18,4)"), ("stock_value", "DECIMAL(18,2)")]
 MARTS_SQL["mart_stock_by_bin"] = """
-    SELECT b.product_id, b.warehouse_id, b.bin_id, s.code, s.name, s.is_active, s.id = w.default_bin_id, b.quantity,
-           round(b.quantity * c.unit_cost, 2)
+    SELECT b.product_id, b.warehouse_id, b.bin_id, b.batch_id, t.batch_no, t.expiry_date, s.code, s.name,
+           s.is_active, s.id = w.default_bin_id, b.quantity, round(b.quantity * c.unit_cost, 2)
     FROM raw.stock_bin_balance b
     JOIN raw.warehouse w ON w.id = b.warehouse_id AND w.uses_bins
     JOIN raw.storage_bin s ON s.id = b.bin_id
+    LEFT JOIN raw.stock_batch t ON t.id = b.batch_id
     LEFT JOIN out.mart_stock_current c ON c.product_id = b.product_id AND c.warehouse_id = b.warehouse_id
     WHERE b.quantity <> 0"""
 

@@ -5,6 +5,7 @@ oversell-guarded, bin-to-bin moves are value-neutral, and warehouses without bin
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,15 @@ import pytest
 from sqlalchemy import func, select
 
 from operational.db import unit_of_work
-from operational.models import Product, SalesOrder, StockBinBalance, StockLedger, StorageBin, Warehouse
+from operational.models import (
+    Product,
+    SalesOrder,
+    StockBatch,
+    StockBinBalance,
+    StockLedger,
+    StorageBin,
+    Warehouse,
+)
 from operational.services import (
     bins,
     inventory,
@@ -21,6 +30,7 @@ from operational.services import (
     returns,
     sales,
     stocktakes,
+    sub_balances,
     transfers,
 )
 from operational.services.errors import InsufficientStockError, ValidationError
@@ -204,23 +214,122 @@ def test_enabling_bins_puts_the_stock_into_the_default_bin_without_ledger_rows(t
         assert on_hand(s, tiny.water, tiny.wh1) == D(12)
 
 
-def test_batch_products_are_refused_in_bin_warehouses(tiny):
-    a1, _ = _bins(tiny)
-    with pytest.raises(ValidationError) as err, unit_of_work(tiny.engine) as s:
-        product = s.get(Product, tiny.tea)
-        product.tracks_batches, product.shelf_life_days = True, 180
-        inventory.post_opening_balance(s, tiny.tea, tiny.wh1, D(5), D("2.00"), date(2026, 3, 1), batch_no="B1")
-    assert err.value.code == "batch_in_bin_warehouse"
-    # enabling bins on a warehouse holding batch stock is refused too
+def _batch_bin_qty(s, warehouse_id, product_id):
+    """{(bin code, batch no): quantity} of the non-zero bin × batch balances."""
+    rows = s.execute(select(StorageBin.code, StockBatch.batch_no, StockBinBalance.quantity)
+                     .join(StorageBin, StorageBin.id == StockBinBalance.bin_id)
+                     .join(StockBatch, StockBatch.id == StockBinBalance.batch_id)
+                     .where(StockBinBalance.warehouse_id == warehouse_id, StockBinBalance.product_id == product_id,
+                            StockBinBalance.quantity != 0)).all()
+    return {(code, no): qty for code, no, qty in rows}
+
+
+def _receive_tea_batches(s, t, a2):
+    """Tea tracked by batch: 30 of L-A (expires 2026-09-30) and 20 of L-B (expires 2026-06-30)
+    into the default bin A-01, plus 10 of L-A and 25 of L-B into A-02."""
+    product = s.get(Product, t.tea)
+    product.tracks_batches, product.shelf_life_days = True, 180
+    po = purchasing.create_purchase_order(s, t.supplier, t.wh1, "2026-03-01",
+                                          [L(t.tea, q, "2.00") for q in (30, 20, 10, 25)])
+    purchasing.confirm_purchase_order(s, po.id)
+    purchasing.receive_goods(s, po.id, "2026-03-02", [
+        F(po.lines[0].id, 30, batch_no="L-A", expiry_date="2026-09-30"),
+        F(po.lines[1].id, 20, batch_no="L-B", expiry_date="2026-06-30"),
+        F(po.lines[2].id, 10, batch_no="L-A", bin_id=a2),
+        F(po.lines[3].id, 25, batch_no="L-B", expiry_date="2026-06-30", bin_id=a2)])
+
+
+def test_batch_product_is_kept_per_bin_and_batch_and_ships_fefo_across_bins(tiny):
+    _, a2 = _bins(tiny)
+    with unit_of_work(tiny.engine) as s:
+        _receive_tea_batches(s, tiny, a2)
+        assert _batch_bin_qty(s, tiny.wh1, tiny.tea) == {
+            ("A-01", "L-A"): D(30), ("A-01", "L-B"): D(20), ("A-02", "L-A"): D(10), ("A-02", "L-B"): D(25)}
+        # ship 60: FEFO takes all 45 of L-B (expires first) — 25 from A-02 (the larger bin of L-B),
+        # then 20 from A-01 — and 15 of L-A from A-01 (it holds 30 of L-A, A-02 only 10)
+        so = sales.create_sales_order(s, tiny.customer, tiny.wh1, "2026-03-03", [L(tiny.tea, 60, "5.00")])
+        sales.confirm_sales_order(s, so.id)
+        sales.ship_all(s, so.id, "2026-03-03")
+        batch_nos = {b.id: b.batch_no for b in s.scalars(select(StockBatch))}
+        codes = {b.id: b.code for b in s.scalars(select(StorageBin))}
+        rows = s.execute(select(StockLedger.quantity, StockLedger.batch_id, StockLedger.bin_id)
+                         .where(StockLedger.doc_type == "shipment").order_by(StockLedger.id)).all()
+        assert [(q, batch_nos[b], codes[n]) for q, b, n in rows] == [
+            (D(-25), "L-B", "A-02"), (D(-20), "L-B", "A-01"), (D(-15), "L-A", "A-01")]
+        assert _batch_bin_qty(s, tiny.wh1, tiny.tea) == {("A-01", "L-A"): D(15), ("A-02", "L-A"): D(10)}
+        assert on_hand(s, tiny.tea, tiny.wh1) == D(25)
+        # the picking suggestion sums a product's batches per bin
+        assert [(b.code, b.quantity) for b in bins.largest_first(s, tiny.tea, tiny.wh1, D(25))] == [
+            ("A-01", D(15)), ("A-02", D(10))]
+
+
+def test_batch_oversell_is_refused_per_bin_and_batch(tiny):
+    _, a2 = _bins(tiny)
+    with unit_of_work(tiny.engine) as s:
+        _receive_tea_batches(s, tiny, a2)
+        so = sales.create_sales_order(s, tiny.customer, tiny.wh1, "2026-03-03", [L(tiny.tea, 30, "5.00")])
+        sales.confirm_sales_order(s, so.id)
+        so_id, line_id = so.id, so.lines[0].id
+    # bin A-02 holds 35 of tea, but FEFO gives 30 of L-B, of which A-02 holds only 25
+    with pytest.raises(InsufficientStockError) as err, unit_of_work(tiny.engine) as s:
+        sales.ship_goods(s, so_id, "2026-03-03", [F(line_id, 30, bin_id=a2)])
+    assert (err.value.code, err.value.field) == ("insufficient_bin_stock", "lines.1.quantity")
+    assert (err.value.params["bin"], err.value.params["available"], err.value.params["quantity"]) == (
+        "A-02", D(25), D(30))
+    with unit_of_work(tiny.engine) as s:
+        assert _batch_bin_qty(s, tiny.wh1, tiny.tea) == {
+            ("A-01", "L-A"): D(30), ("A-01", "L-B"): D(20), ("A-02", "L-A"): D(10), ("A-02", "L-B"): D(25)}
+        assert on_hand(s, tiny.tea, tiny.wh1) == D(85)
+        assert _ledger(s, "shipment") == []
+
+
+def test_bin_move_of_a_batch_product_carries_its_batch(tiny):
+    a1, a2 = _bins(tiny)
+    with unit_of_work(tiny.engine) as s:
+        _receive_tea_batches(s, tiny, a2)
+        batch_ids = {b.batch_no: b.id for b in s.scalars(select(StockBatch))}
+        # move 12 of L-A from A-01 to A-02: only L-A moves
+        doc_no = bins.move_between_bins(s, tiny.wh1, tiny.tea, a1, a2, "12", "2026-03-04", batch_id=batch_ids["L-A"])
+        rows = s.execute(select(StockLedger.movement_type, StockLedger.quantity, StockLedger.bin_id,
+                                StockLedger.batch_id).where(StockLedger.doc_no == doc_no)
+                         .order_by(StockLedger.id)).all()
+        assert rows == [("bin_move_out", D(-12), a1, batch_ids["L-A"]), ("bin_move_in", D(12), a2, batch_ids["L-A"])]
+        assert _batch_bin_qty(s, tiny.wh1, tiny.tea) == {
+            ("A-01", "L-A"): D(18), ("A-01", "L-B"): D(20), ("A-02", "L-A"): D(22), ("A-02", "L-B"): D(25)}
+        # without a batch: FEFO within the source bin — 20 of L-B, then 5 of L-A
+        doc_no = bins.move_between_bins(s, tiny.wh1, tiny.tea, a1, a2, "25", "2026-03-04")
+        moved = s.execute(select(StockLedger.quantity, StockLedger.batch_id).where(
+            StockLedger.doc_no == doc_no, StockLedger.movement_type == "bin_move_out")
+            .order_by(StockLedger.id)).all()
+        assert moved == [(D(-20), batch_ids["L-B"]), (D(-5), batch_ids["L-A"])]
+        assert _batch_bin_qty(s, tiny.wh1, tiny.tea) == {
+            ("A-01", "L-A"): D(13), ("A-02", "L-A"): D(27), ("A-02", "L-B"): D(45)}
+        assert on_hand(s, tiny.tea, tiny.wh1) == D(85)
+        # more than the bin holds is refused, naming the bin
+        with pytest.raises(InsufficientStockError) as err:
+            bins.move_between_bins(s, tiny.wh1, tiny.tea, a1, a2, "14", "2026-03-04")
+        assert (err.value.code, err.value.params["available"]) == ("insufficient_bin_stock", D(13))
+
+
+def test_enabling_bins_puts_each_batch_into_the_default_bin(tiny):
     with unit_of_work(tiny.engine) as s:
         product = s.get(Product, tiny.tea)
         product.tracks_batches, product.shelf_life_days = True, 180
         inventory.post_opening_balance(s, tiny.tea, tiny.wh2, D(5), D("2.00"), date(2026, 3, 1), batch_no="B1")
+        inventory.post_opening_balance(s, tiny.tea, tiny.wh2, D(7), D("2.00"), date(2026, 3, 1), batch_no="B2",
+                                       doc_no="OPENING-2")
+        inventory.post_opening_balance(s, tiny.water, tiny.wh2, D(4), D("1.00"), date(2026, 3, 1))
         b = bins.create_bin(s, tiny.wh2, "B-01")
-        with pytest.raises(ValidationError) as err:
-            bins.configure_bins(s, tiny.wh2, uses_bins=True, default_bin_id=b.id)
-        assert err.value.code == "batch_in_bin_warehouse"
-        assert not s.get(Warehouse, tiny.wh2).uses_bins
+        bins.configure_bins(s, tiny.wh2, uses_bins=True, default_bin_id=b.id)
+        assert s.get(Warehouse, tiny.wh2).uses_bins
+        assert _batch_bin_qty(s, tiny.wh2, tiny.tea) == {("B-01", "B1"): D(5), ("B-01", "B2"): D(7)}
+        assert _bin_qty(s, tiny.wh2, tiny.water) == {"B-01": D(4)}
+        assert _bin_qty(s, tiny.wh2) == {"B-01": D(16)}
+        # and a shipment afterwards takes the batch FEFO (no expiry: oldest batch first) from the bin
+        so = sales.create_sales_order(s, tiny.customer, tiny.wh2, "2026-03-03", [L(tiny.tea, 6, "5.00")])
+        sales.confirm_sales_order(s, so.id)
+        sales.ship_all(s, so.id, "2026-03-03")
+        assert _batch_bin_qty(s, tiny.wh2, tiny.tea) == {("B-01", "B2"): D(6)}
 
 
 def test_transfers_leave_from_bins_and_arrive_in_a_bin(tiny):
@@ -341,3 +450,38 @@ def test_two_clerks_shipping_the_last_unit_of_a_bin_at_once(tiny):
             assert _bin_qty(s, tiny.wh1) == {"A-01": D(round_no + 1)}
             assert on_hand(s, tiny.water, tiny.wh1) == D(round_no + 1)
             assert monitoring.stock_balances(s) == monitoring.ledger_totals(s)
+
+
+def test_two_first_postings_into_an_empty_bin_at_once_make_one_balance_row(tiny):
+    """The first posting of a product into a bin creates its balance row (batch NULL). The first
+    transaction holds its new row uncommitted while the second posts: the second must wait and add
+    to that row, not create another (a unique constraint treats NULLs as distinct; a partial
+    unique index covers the NULL batch)."""
+    t = tiny
+    _, a2 = _bins(t)
+    first_posted = threading.Event()
+    errors: list[Exception] = []
+
+    def post(hold: bool) -> None:
+        try:
+            with unit_of_work(t.engine) as s:
+                sub_balances.move(s, StockBinBalance, {"product_id": t.water, "bin_id": a2, "batch_id": None},
+                                  {"warehouse_id": t.wh1}, D(5), allow_negative=False)
+                if hold:
+                    first_posted.set()
+                    time.sleep(0.5)  # the other transaction posts while this row is uncommitted
+        except Exception as err:  # noqa: BLE001 - any failure is the finding
+            errors.append(err)
+
+    first = threading.Thread(target=post, args=(True,))
+    first.start()
+    first_posted.wait(timeout=30)
+    second = threading.Thread(target=post, args=(False,))
+    second.start()
+    for th in (first, second):
+        th.join(timeout=60)
+    assert errors == []
+    with unit_of_work(t.engine) as s:
+        rows = s.execute(select(StockBinBalance.quantity).where(StockBinBalance.bin_id == a2,
+                                                                StockBinBalance.product_id == t.water)).scalars().all()
+        assert rows == [D(10)]

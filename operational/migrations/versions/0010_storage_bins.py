@@ -43,8 +43,12 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("warehouse_id", sa.Integer(), nullable=False),
         sa.Column("bin_id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=True),
         sa.Column("quantity", operational.types.ScaledDecimal(scale=4, precision=18), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["stock_batch.id"], name=op.f("fk_stock_bin_balance_batch_id_stock_batch")
+        ),
         sa.ForeignKeyConstraint(
             ["bin_id"], ["storage_bin.id"], name=op.f("fk_stock_bin_balance_bin_id_storage_bin")
         ),
@@ -55,12 +59,16 @@ def upgrade() -> None:
             ["warehouse_id"], ["warehouse.id"], name=op.f("fk_stock_bin_balance_warehouse_id_warehouse")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_bin_balance")),
-        sa.UniqueConstraint("product_id", "bin_id", name=op.f("uq_stock_bin_balance_product_id_bin_id")),
+        sa.UniqueConstraint(
+            "product_id", "bin_id", "batch_id", name=op.f("uq_stock_bin_balance_product_id_bin_id_batch_id")
+        ),
     )
     with op.batch_alter_table("stock_bin_balance", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stock_bin_balance_bin_id"), ["bin_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_stock_bin_balance_updated_at"), ["updated_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_stock_bin_balance_warehouse_id"), ["warehouse_id"], unique=False)
+        batch_op.create_index("uq_stock_bin_balance_product_bin_no_batch", ["product_id", "bin_id"], unique=True,
+                              sqlite_where=sa.text("batch_id IS NULL"), postgresql_where=sa.text("batch_id IS NULL"))
 
     with op.batch_alter_table("warehouse", schema=None) as batch_op:
         batch_op.add_column(sa.Column("uses_bins", sa.Boolean(), server_default=sa.false(), nullable=False))

@@ -3,6 +3,7 @@ select
     product_id,
     warehouse_id,
     bin_id,
+    batch_id,
     quantity as on_hand_quantity,
     updated_at
 from {{ source('jxc_bins', 'stock_bin_balance') }}
