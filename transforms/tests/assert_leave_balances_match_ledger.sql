@@ -1,6 +1,7 @@
 -- mart_leave_balances.remaining_days must equal the store's leave ledger summed per employee ×
 -- leave type × year (what operational.services.hr.leave_balance returns as of 31 December);
--- returns every pair that differs or exists on one side only.
+-- returns every pair that differs or exists on one side only. Blocks publishing.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_leave_balances'}}}) }}
 with ledger as (
     select employee_id, leave_type_id, year, sum(days) as remaining_days
     from {{ source('jxc_hr', 'leave_ledger') }}
