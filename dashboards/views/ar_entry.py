@@ -15,7 +15,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models import RECEIPT_METHODS
-from operational.services import receivables, receivables_queries
+from operational.services import cash, queries, receivables, receivables_queries
 from operational.services.errors import DomainError
 
 INVOICE, RECEIPT, ADVANCE, CREDIT, WRITE_OFF, DECIDE = "ar.inv", "ar.rc", "ar.adv", "ar.cn", "ar.wo", "ar.dec"
@@ -33,7 +33,7 @@ def _flash(prefix: str) -> None:
 
 
 def _acting(session):  # noqa: ANN001, ANN202 - the logged-in user as a store row
-    return receivables_queries.user_by_id(session, current_user().id)
+    return queries.user_by_id(session, current_user().id)
 
 
 def _lines_typed(prefix: str, rows: list[dict], id_key: str) -> list[tuple[int, str]]:
@@ -140,7 +140,7 @@ def _receipt_form() -> None:
     _flash(RECEIPT)
     with read_only() as session:
         customers = dict(receivables_queries.customer_choices(session))
-        accounts = dict(receivables_queries.account_choices(session))
+        accounts = dict(cash.account_choices(session))
     cols = st.columns([2, 2, 1])
     with cols[0]:
         customer_id = pick(t("field.customer_id"), customers, f"{RECEIPT}.customer")

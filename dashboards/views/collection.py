@@ -15,7 +15,7 @@ from dashboards.i18n import current_language, t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
 from operational.models import COLLECTION_CHANNELS
-from operational.services import collection, receivables_queries, statements
+from operational.services import collection, queries, receivables_queries, statements
 from operational.services.errors import DomainError
 
 WORK, NOTE, STATEMENT = "col.work", "col.note", "col.stmt"
@@ -29,7 +29,7 @@ language = current_language()
 
 def _scope() -> set[int] | None:
     with read_only() as session:
-        return collection.visible_customers(session, receivables_queries.user_by_id(session, user.id))
+        return collection.visible_customers(session, queries.user_by_id(session, user.id))
 
 
 def _flash(prefix: str) -> None:
@@ -65,7 +65,7 @@ def _save_note() -> None:
                 state.get(f"{NOTE}.note"), contact=state.get(f"{NOTE}.contact"),
                 promised_date=state.get(f"{NOTE}.promised_date") if state.get(f"{NOTE}.promise") else None,
                 promised_amount=state.get(f"{NOTE}.promised_amount") if state.get(f"{NOTE}.promise") else None,
-                user=receivables_queries.user_by_id(session, user.id))
+                user=queries.user_by_id(session, user.id))
     except DomainError as err:
         form_state.record_error(NOTE, err)
         return

@@ -13,7 +13,7 @@ from dashboards.components.payables_view import ap_table, pick
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
-from operational.services import payables, payables_queries
+from operational.services import payables, payables_queries, queries
 from operational.services.errors import DomainError
 
 NEW = "ap.dn"
@@ -29,7 +29,7 @@ def _post() -> None:
         with unit_of_work() as session:
             note = payables.create_debit_note(session, state.get(f"{NEW}.return"), on=state.get(f"{NEW}.date"),
                                               memo=state.get(f"{NEW}.memo") or None,
-                                              user=payables_queries.user_by_id(session, current_user().id))
+                                              user=queries.user_by_id(session, current_user().id))
             doc_no, amount, left = note.doc_no, note.amount, note.unallocated_amount
     except DomainError as err:
         form_state.record_error(NEW, err)

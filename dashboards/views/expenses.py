@@ -20,7 +20,7 @@ from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
 from operational.models import CLAIM_STATES
-from operational.services import expenses, expenses_queries
+from operational.services import cash, expenses, expenses_queries
 from operational.services.errors import DomainError
 
 MINE, APPROVE, PAY, ALL = "ex.mine", "ex.appr", "ex.pay", "ex.all"
@@ -68,7 +68,7 @@ with read_only() as session:
     approvals = expenses_queries.approval_queue(session, me)
     payments = expenses_queries.payment_queue(session, me) if me.role in ("admin", *expenses.REIMBURSE_ROLES) else []
     mine = expenses_queries.claim_rows(session, me, mine=True)
-    accounts = dict(expenses_queries.account_choices(session))
+    accounts = dict(cash.account_choices(session, with_balance=True))
     departments = expenses_queries.departments(session)
     role = me.role  # read inside the session: the row expires when it ends
     approver = bool(approvals) or expenses_queries.is_approver(session, me)

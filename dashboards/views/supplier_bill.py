@@ -15,7 +15,7 @@ from dashboards.i18n import current_language, t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models.payables import BILL_STATES
-from operational.services import payables, payables_queries
+from operational.services import payables, payables_queries, queries
 from operational.services.errors import DomainError
 from operational.services.payables import BillLineInput
 
@@ -58,7 +58,7 @@ def _save(supplier_id: int | None, line_ids: list[int]) -> None:
         with unit_of_work() as session:
             bill = payables.create_bill(session, supplier_id, state.get(f"{NEW}.invoice_no"),
                                         state.get(f"{NEW}.date"), _inputs(line_ids),
-                                        user=payables_queries.user_by_id(session, current_user().id))
+                                        user=queries.user_by_id(session, current_user().id))
             doc_no, status, reason = bill.doc_no, bill.status, bill.hold_reason
     except DomainError as err:
         form_state.record_error(NEW, err)
@@ -73,7 +73,7 @@ def _decide(action: str) -> None:
     state = st.session_state
     try:
         with unit_of_work() as session:
-            actor = payables_queries.user_by_id(session, current_user().id)
+            actor = queries.user_by_id(session, current_user().id)
             if action == "approve":
                 bill = payables.approve_bill(session, state.get(f"{HELD}.bill"), user=actor,
                                              note=state.get(f"{HELD}.note"))
@@ -221,7 +221,7 @@ def _save_tolerance() -> None:
         with unit_of_work() as session:
             row = payables.set_tolerance(session, state.get(f"{TOL}.supplier"), _percent(state.get(f"{TOL}.qty")),
                                          _percent(state.get(f"{TOL}.price")), state.get(f"{TOL}.abs"),
-                                         user=payables_queries.user_by_id(session, current_user().id))
+                                         user=queries.user_by_id(session, current_user().id))
             supplier_id = row.supplier_id
     except DomainError as err:
         form_state.record_error(TOL, err)

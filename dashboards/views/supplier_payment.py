@@ -16,7 +16,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models.payables import PAYMENT_STATES
-from operational.services import payables, payables_queries
+from operational.services import cash, payables, payables_queries, queries
 from operational.services.errors import DomainError
 
 SCHEDULE, PROPOSE, APPROVE, ALL = "ap.sched", "ap.prop", "ap.appr", "ap.pays"
@@ -48,7 +48,7 @@ def _propose(instalments: list[dict]) -> None:
             payment = payables.propose_payment(
                 session, state.get(f"{PROPOSE}.supplier"), state.get(f"{PROPOSE}.amount") or None,
                 state.get(f"{PROPOSE}.date"), state.get(f"{PROPOSE}.account"),
-                user=payables_queries.user_by_id(session, current_user().id), targets=targets or None,
+                user=queries.user_by_id(session, current_user().id), targets=targets or None,
                 memo=state.get(f"{PROPOSE}.memo") or None)
             doc_no, amount = payment.doc_no, payment.amount
     except DomainError as err:
@@ -63,7 +63,7 @@ def _decide(action: str) -> None:
     state = st.session_state
     try:
         with unit_of_work() as session:
-            actor = payables_queries.user_by_id(session, current_user().id)
+            actor = queries.user_by_id(session, current_user().id)
             if action == "pay":
                 payment = payables.approve_payment(session, state.get(f"{APPROVE}.payment"), user=actor,
                                                    on=state.get(f"{APPROVE}.date"))
@@ -108,7 +108,7 @@ def _proposal() -> None:
     _flash(PROPOSE)
     with read_only() as session:
         suppliers = dict(payables_queries.supplier_choices(session))
-        accounts = dict(payables_queries.account_choices(session))
+        accounts = dict(cash.account_choices(session))
     cols = st.columns([2, 2, 1])
     with cols[0]:
         supplier_id = pick(t("field.supplier"), suppliers, f"{PROPOSE}.supplier")

@@ -130,6 +130,12 @@ def ledger_totals(session: Session, upto_id: int | None = None) -> dict[int, Dec
     return {int(a): Decimal(s).quantize(CENT) for a, s in session.execute(query)}
 
 
+def account_choices(session: Session, *, with_balance: bool = False) -> list[tuple[int, str]]:
+    """(id, "code name") of the active accounts for a form's select box, optionally with the balance."""
+    return [(a.id, f"{a.code} {a.name}（¥{a.balance:,.2f}）" if with_balance else f"{a.code} {a.name}")
+            for a in accounts(session)]
+
+
 def accounts(session: Session, *, active_only: bool = True) -> list[CashAccount]:
     query = select(CashAccount).order_by(CashAccount.code)
     if active_only:

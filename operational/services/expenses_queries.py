@@ -164,10 +164,6 @@ def departments(session: Session) -> list[str]:
                                        .distinct().order_by(Employee.department)).scalars()]
 
 
-def account_choices(session: Session) -> list[tuple[int, str]]:
-    return [(a.id, f"{a.code} {a.name}（¥{a.balance:,.2f}）") for a in expenses.cash.accounts(session)]
-
-
 # ---------------------------------------------------------------- cash
 
 def account_rows(session: Session) -> list[dict[str, Any]]:

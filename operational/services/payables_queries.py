@@ -13,7 +13,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from operational.models import (
-    AppUser,
     CashAccount,
     GoodsReceipt,
     GoodsReceiptLine,
@@ -45,15 +44,6 @@ ZERO = Decimal(0)
 def supplier_choices(session: Session) -> list[tuple[int, str]]:
     return [(i, f"{c} {n}") for i, c, n in session.execute(
         select(Supplier.id, Supplier.code, Supplier.name).order_by(Supplier.code))]
-
-
-def account_choices(session: Session) -> list[tuple[int, str]]:
-    return [(a.id, f"{a.code} {a.name}") for a in session.execute(
-        select(CashAccount).where(CashAccount.is_active.is_(True)).order_by(CashAccount.code)).scalars()]
-
-
-def user_by_id(session: Session, user_id: int | None) -> AppUser | None:
-    return session.get(AppUser, user_id) if user_id is not None else None
 
 
 # --- bill entry ----------------------------------------------------------------------------------

@@ -77,8 +77,8 @@ class OpenLine:
         return self.quantity - self.done_quantity
 
 
-def user_by_id(session: Session, user_id: int) -> AppUser | None:
-    return session.get(AppUser, user_id)
+def user_by_id(session: Session, user_id: int | None) -> AppUser | None:
+    return session.get(AppUser, user_id) if user_id is not None else None
 
 
 def product_choices(session: Session) -> list[ProductChoice]:

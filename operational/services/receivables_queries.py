@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from operational.models import (
-    AppUser,
     ArAllocation,
     ArInstalment,
     BadDebtWriteOff,
@@ -34,19 +33,9 @@ from operational.models import (
 from operational.services.orders import line_amount
 
 
-def user_by_id(session: Session, user_id: int | None) -> AppUser | None:
-    return session.get(AppUser, user_id) if user_id is not None else None
-
-
 def customer_choices(session: Session, ids: set[int] | None = None) -> list[tuple[int, str]]:
     rows = session.execute(select(Customer.id, Customer.code, Customer.name).order_by(Customer.code))
     return [(i, f"{c} {n}") for i, c, n in rows if ids is None or i in ids]
-
-
-def account_choices(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(select(CashAccount.id, CashAccount.code, CashAccount.name)
-                           .where(CashAccount.is_active.is_(True)).order_by(CashAccount.code))
-    return [(i, f"{c} {n}") for i, c, n in rows]
 
 
 def uninvoiced_shipment_lines(session: Session, customer_id: int) -> list[dict[str, Any]]:
