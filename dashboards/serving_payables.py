@@ -2,14 +2,12 @@
 ``dashboards.serving``'s one-connection-per-call ``fetch`` (same caching and "no data yet"
 behaviour as the other pages).
 
-Marts read: mart_ap_aging, mart_dpo_monthly, mart_upcoming_payments, fct_payable_instalments
-(docs/payables.md).
+Marts read: mart_dpo_monthly, mart_upcoming_payments, fct_payable_instalments (docs/payables.md).
+The aging as of any date is ``dashboards.serving_open_items``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -17,43 +15,10 @@ import pandas as pd
 from dashboards.serving import fetch, query
 
 
-@dataclass(frozen=True)
-class AgingOptions:
-    report_dates: list[date] = field(default_factory=list)  # newest first
-    suppliers: dict[int, str] = field(default_factory=dict)
-
-
-def aging_options() -> AgingOptions:
-    dates, suppliers = fetch(
-        query("SELECT DISTINCT report_date FROM mart_ap_aging ORDER BY report_date DESC", as_rows=True),
-        query("SELECT DISTINCT supplier_id, supplier_name FROM mart_ap_aging ORDER BY supplier_name", as_rows=True),
-    )
-    return AgingOptions([r[0] for r in dates], dict(suppliers))
-
-
 def _supplier(supplier_id: int | None, alias: str = "") -> tuple[str, dict[str, Any]]:
     if supplier_id is None:
         return "TRUE", {}
     return f"{alias}supplier_id = $supplier_id", {"supplier_id": supplier_id}
-
-
-@dataclass(frozen=True)
-class Aging:
-    by_supplier: pd.DataFrame  # supplier_id, supplier_name, bucket_order, bucket_label, outstanding_amount, …
-    buckets: pd.DataFrame  # bucket_order, bucket_label, outstanding_amount (all suppliers shown)
-
-
-def aging(report_date: date, supplier_id: int | None = None) -> Aging:
-    where, params = _supplier(supplier_id)
-    by_supplier, buckets = fetch(
-        query(f"SELECT supplier_id, supplier_name, bucket_order, bucket_label, outstanding_amount, instalment_count, "
-              f"bill_count FROM mart_ap_aging WHERE report_date = $d AND {where} "
-              f"ORDER BY supplier_name, bucket_order", d=report_date, **params),
-        query(f"SELECT bucket_order, bucket_label, sum(outstanding_amount) AS outstanding_amount "
-              f"FROM mart_ap_aging WHERE report_date = $d AND {where} GROUP BY 1, 2 ORDER BY 1",
-              d=report_date, **params),
-    )
-    return Aging(by_supplier, buckets)
 
 
 def dpo_monthly() -> pd.DataFrame:

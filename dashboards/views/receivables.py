@@ -1,4 +1,4 @@
-"""Receivables analysis (应收分析): aging on a chosen report date with bucket and customer filters,
+"""Receivables analysis (应收分析): aging as of any date with any buckets, bucket and customer filters,
 outstanding by customer with drill-down to its open instalments, invoices and what settled them,
 DSO and collection-effectiveness trends (company or one customer), and the invoice list; every
 table exports to CSV and Excel. Reads the published marts; invoice drill-down reads the store."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboards import serving, serving_receivables
-from dashboards.components.export import export_buttons
+from dashboards import serving, serving_open_items, serving_receivables
+from dashboards.components.aging_view import AgingTexts, aging_section
 from dashboards.components.filters import no_data_message
 from dashboards.components.receivables_view import ar_table, invoice_detail, pick
 from dashboards.i18n import t
@@ -25,71 +25,31 @@ require_page("receivables")
 st.title(t("ui.page.receivables"))
 
 
-def _bucket_text(label: str) -> str:
-    return t("ui.ar.bucket.not_due") if label == "not_due" else label
+TEXTS = AgingTexts(partner="field.customer_id", all_partners="ui.ar.all_customers",
+                   partner_column="ui.ar.col.customer_name", total="ui.ar.total_outstanding",
+                   overdue="ui.ar.overdue_total", drill="ui.ar.drill_customer", no_data="ui.ar.no_marts",
+                   empty="ui.ar.empty")
 
 
-def _aging() -> None:
-    options = serving_receivables.aging_options()
-    if not options.report_dates:
-        st.info(t("ui.ar.no_marts"))
-        return
-    cols = st.columns([1, 2, 2])
-    report = cols[0].selectbox(t("ui.ar.report_date"), options.report_dates, key=f"{AGING}.date",
-                               format_func=lambda d: f"{d:%Y-%m-%d}")
-    with cols[1]:
-        customer_id = pick(t("field.customer_id"), options.customers, f"{AGING}.customer")
-    buckets = cols[2].multiselect(t("ui.ar.buckets"), list(options.buckets), key=f"{AGING}.buckets",
-                                  format_func=lambda o: _bucket_text(options.buckets[o]))
-    data = serving_receivables.aging(report, customer_id, tuple(buckets) or None)
-    if data.by_customer.empty:
-        st.info(t("ui.ar.empty"))
-        return
-    total = data.buckets["outstanding_amount"].astype(float).sum()
-    overdue = data.buckets.loc[data.buckets["bucket_order"] > 0, "outstanding_amount"].astype(float).sum()
-    left, right = st.columns(2)
-    left.metric(t("ui.ar.total_outstanding"), f"¥{total:,.2f}")
-    right.metric(t("ui.ar.overdue_total"), f"¥{overdue:,.2f}")
-    chart = data.buckets.assign(bucket=data.buckets["bucket_label"].map(_bucket_text),
-                                amount=data.buckets["outstanding_amount"].astype(float))
-    st.plotly_chart(px.bar(chart, x="bucket", y="amount", title=t("ui.ar.chart.aging"),
-                           labels={"bucket": t("ui.ar.col.bucket_label"), "amount": t("ui.ar.col.outstanding_amount")}
-                           ).update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}),
-                    key=f"{AGING}.chart")
-    # Customers × buckets as one row per customer (the table a collector reads).
-    wide = (data.by_customer.assign(amount=data.by_customer["outstanding_amount"].astype(float),
-                                    bucket=data.by_customer["bucket_label"].map(_bucket_text))
-            .pivot_table(index=["customer_id", "customer_code", "customer_name"], columns="bucket", values="amount",
-                         aggfunc="sum", fill_value=0.0, sort=False))
-    ordered = [_bucket_text(options.buckets[o]) for o in sorted(options.buckets)
-               if _bucket_text(options.buckets[o]) in wide.columns]
-    wide = wide[ordered]
-    wide[t("ui.ar.col.outstanding_amount")] = wide.sum(axis=1)
-    wide = wide.reset_index().sort_values(t("ui.ar.col.outstanding_amount"), ascending=False)
-    shown = wide.drop(columns=["customer_id"]).rename(columns={"customer_code": t("ui.ar.col.customer_code"),
-                                                                "customer_name": t("ui.ar.col.customer_name")})
-    st.dataframe(shown, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="¥%.2f") for c in shown.columns[2:]})
-    export_buttons(shown, f"ar_aging_{report:%Y%m%d}", f"{AGING}.export")
-    drill = pick(t("ui.ar.drill_customer"), {int(r.customer_id): f"{r.customer_code} {r.customer_name}"
-                                            for r in wide.itertuples()}, f"{AGING}.drill")
-    if drill is not None:
-        st.subheader(t("ui.ar.open_instalments"))
-        ar_table(serving_receivables.open_instalments(drill),
-                 ("invoice_no", "invoice_date", "seq", "due_date", "amount", "settled_amount", "outstanding_amount"),
-                 "ar_open_instalments", f"{AGING}.inst")
-        with read_only() as session:
-            invoices = receivables_queries.invoices(session, customer_id=drill)
-        st.subheader(t("ui.ar.invoices"))
-        ar_table(invoices, INVOICE_COLUMNS, "sales_invoices", f"{AGING}.inv")
-        chosen = pick(t("entity.sales_invoice"), {r["invoice_id"]: r["doc_no"] for r in invoices}, f"{AGING}.invoice")
-        if chosen is not None:
-            invoice_detail(chosen, f"{AGING}.detail")
+def _customer_detail(customer_id: int) -> None:
+    """Drill-down from the aging: the customer's open instalments as published, its invoices in
+    the store and, for the invoice picked, its lines, instalments and allocations."""
+    st.subheader(t("ui.ar.open_instalments"))
+    ar_table(serving_receivables.open_instalments(customer_id),
+             ("invoice_no", "invoice_date", "seq", "due_date", "amount", "settled_amount", "outstanding_amount"),
+             "ar_open_instalments", f"{AGING}.inst")
+    with read_only() as session:
+        invoices = receivables_queries.invoices(session, customer_id=customer_id)
+    st.subheader(t("ui.ar.invoices"))
+    ar_table(invoices, INVOICE_COLUMNS, "sales_invoices", f"{AGING}.inv")
+    chosen = pick(t("entity.sales_invoice"), {r["invoice_id"]: r["doc_no"] for r in invoices}, f"{AGING}.invoice")
+    if chosen is not None:
+        invoice_detail(chosen, f"{AGING}.detail")
 
 
 def _trend() -> None:
-    options = serving_receivables.aging_options()
-    customer_id = pick(t("field.customer_id"), options.customers, f"{TREND}.customer")
+    customer_id = pick(t("field.customer_id"), serving_open_items.aging_options(serving_open_items.AR).partners,
+                       f"{TREND}.customer")
     dso = serving_receivables.dso_monthly(customer_id)
     cei = serving_receivables.collection_effectiveness(customer_id)
     if dso.empty and cei.empty:
@@ -142,7 +102,7 @@ if not serving.is_published():
     no_data_message()
 tabs = st.tabs([t("ui.ar.tab.aging"), t("ui.ar.tab.trend"), t("ui.ar.tab.invoices")])
 with tabs[0]:
-    _aging()
+    aging_section(serving_open_items.AR, AGING, TEXTS, _customer_detail)
 with tabs[1]:
     _trend()
 with tabs[2]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from dashboard_support import texts
+from dashboard_support import table, texts
 from sqlalchemy import select
 
 from dashboards.navigation import is_allowed, page_spec
@@ -127,17 +127,32 @@ def test_analysis_page_reads_the_published_marts_and_drills_down(app_for, compan
         receivables.receive_payment(s, company.customer, "150", account, date(2026, 1, 20))
     warehouse = tmp_path / "warehouse.duckdb"
     extract_to_raw(company.engine.url.render_as_string(hide_password=False), warehouse)
-    dbt(warehouse, tmp_path, "build", "--select", "+path:models/marts/receivables", "--indirect-selection",
+    dbt(warehouse, tmp_path, "build", "--select", "+path:models/marts/receivables", "+dim_customer",
+        "dim_aging_buckets", "--indirect-selection",
         "cautious", "--vars", '{"as_of_date": "2026-01-20"}')
     with duckdb.connect(str(data_dir / "serving.duckdb")) as con:  # what the publish step copies
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         for mart in ("mart_ar_aging", "mart_dso_monthly", "mart_collection_effectiveness",
-                     "fct_receivable_instalments"):
+                     "fct_receivable_instalments", "fct_receivable_balance_periods", "dim_customer",
+                     "dim_aging_buckets"):
             con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")
     at = app_for("finance", page="views/receivables.py")
     assert not at.exception
-    assert at.selectbox(key="ar.aging.date").value == date(2026, 1, 20)
+    assert at.date_input(key="ar.aging.date").value == date(2026, 1, 20)
     assert "应收余额 ¥150.00" in texts(at) and "逾期金额 ¥0.00" in texts(at)
+    # any other day: on 01-05 only the first invoice (100.00) was open; on 03-01 the second's
+    # 150.00 is 25 days overdue (due 02-05), or in 15+ with buckets of 15
+    at.date_input(key="ar.aging.date").set_value(date(2026, 1, 5)).run()
+    assert "应收余额 ¥100.00" in texts(at)
+    at.date_input(key="ar.aging.date").set_value(date(2026, 3, 1)).run()
+    assert "逾期金额 ¥150.00" in texts(at)
+    assert list(table(at, "逾期 1-30 天")["逾期 1-30 天"]) == [150.0]
+    at.text_input(key="ar.aging.bounds").set_value("15").run()
+    assert list(table(at, "逾期 15+ 天")["逾期 15+ 天"]) == [150.0]
+    at.text_input(key="ar.aging.bounds").set_value("30,x").run()
+    assert "账龄区间必须为递增的正整数：30,x" in texts(at)
+    at.text_input(key="ar.aging.bounds").set_value("30,60,90,120").run()
+    at.date_input(key="ar.aging.date").set_value(date(2026, 1, 20)).run()
     at.selectbox(key="ar.aging.drill").set_value(company.customer).run()
     assert not at.exception
     at.selectbox(key="ar.aging.invoice").set_value(second).run()

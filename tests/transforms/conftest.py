@@ -123,6 +123,17 @@ class Warehouse:
         with duckdb.connect(str(self.path), read_only=True) as con:
             return con.execute(sql).fetchall()
 
+    def publish(self, data_dir: Path) -> None:
+        """Copy the marts into ``data_dir/serving.duckdb`` as the publish step does, for the
+        dashboards' readers (``JXC_DATA_DIR`` must point at ``data_dir``)."""
+        from dashboards import serving
+        from orchestration.serving_file import copy_schema
+
+        with duckdb.connect(str(data_dir / "serving.duckdb")) as con:
+            con.execute(f"ATTACH '{self.path}' AS wh (READ_ONLY)")
+            copy_schema(con, "wh", "marts")
+        serving._run.clear()
+
 
 @dataclass
 class Built:

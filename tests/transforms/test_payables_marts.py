@@ -54,6 +54,7 @@ from tests.transforms.conftest import Warehouse, dbt
 
 D = Decimal
 REPORT_DATES = [date(2026, 1, 31), date(2026, 2, 21), date(2026, 2, 28), date(2026, 3, 10)]
+OTHER_DATES = [date(2026, 1, 5), date(2026, 3, 5), date(2026, 4, 30)]  # not in the mart
 
 
 def _receive(s, supplier: int, wh: int, product: int, qty: int, price: str, on: date):
@@ -105,12 +106,13 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     ids = build(engine)
     warehouse = work / "warehouse.duckdb"
     extract_to_raw(engine.url.render_as_string(hide_password=False), warehouse)
-    dbt(warehouse, work, "build", "--select", "+path:models/marts/payables", "--indirect-selection", "cautious",
+    dbt(warehouse, work, "build", "--select", "+path:models/marts/payables", "+dim_supplier", "dim_aging_buckets",
+        "--indirect-selection", "cautious",
         "--vars", '{"ap_report_dates": ["2026-02-21"]}')
     built = Warehouse(warehouse)
     built.ids = ids  # type: ignore[attr-defined]
     with unit_of_work(engine) as s:
-        built.store_aging = {d: payables.aging(s, d) for d in REPORT_DATES}  # type: ignore[attr-defined]
+        built.store_aging = {d: payables.aging(s, d) for d in REPORT_DATES + OTHER_DATES}  # type: ignore[attr-defined]
         built.store_outstanding = payables.outstanding_by_supplier(s)  # type: ignore[attr-defined]
         # a clerk pays S1 after the extract: the check compares with the store as extracted
         bank = s.execute(select(CashAccount.id)).scalar_one()
@@ -184,3 +186,26 @@ def test_the_blocking_check_compares_the_store_as_extracted(wh):
     assert now == {s1: D("105.00"), s2: D("300.00")}  # the later payment settled B1's last 50.00
     assert [m.as_dict() for m in compare_partners(now, found)] == [
         {"partner_id": s1, "store": "105.00", "warehouse": "155.00", "difference": "50.00"}]
+
+
+def test_aging_as_of_any_date_is_the_mart_on_its_dates_and_the_store_on_others(wh, data_dir):
+    """03-05 (not a report date): S1 50.00 28 days late + 105.00 not due; S2 240.00 12 days late
+    (300.00 less the debit note of 03-01) + 300.00 not due."""
+    from dashboards import serving_open_items as soi
+
+    wh.publish(data_dir)
+    s1, s2 = wh.ids["s1"], wh.ids["s2"]
+
+    def served(day: date) -> dict[tuple[int, int, str], Decimal]:
+        return {(int(r.partner_id), int(r.bucket_order), r.bucket_label): D(f"{r.outstanding_amount:.2f}")
+                for r in soi.aging(soi.AP, day).by_partner.itertuples()}
+
+    assert served(date(2026, 3, 5)) == {(s1, 0, "not_due"): D("105.00"), (s1, 1, "1-30"): D("50.00"),
+                                        (s2, 0, "not_due"): D("300.00"), (s2, 1, "1-30"): D("240.00")}
+    for day in REPORT_DATES:
+        mart = {(sup, order, label): amount for sup, order, label, amount in wh.rows(
+            f"select supplier_id, bucket_order, bucket_label, outstanding_amount from marts.mart_ap_aging "
+            f"where report_date = '{day}'")}
+        assert served(day) == mart, day
+    for day in OTHER_DATES:
+        assert served(day) == wh.store_aging[day], day

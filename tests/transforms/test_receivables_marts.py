@@ -52,6 +52,7 @@ from tests.transforms.conftest import DBT, TRANSFORMS, Warehouse, dbt
 
 D = Decimal
 REPORT_DATES = [date(2026, 1, 31), date(2026, 2, 15), date(2026, 2, 28), date(2026, 3, 5)]
+OTHER_DATES = [date(2026, 1, 9), date(2026, 2, 21), date(2026, 3, 2), date(2026, 6, 30)]  # not in the mart
 
 
 def _ship(s, customer, wh, product, qty, on):
@@ -95,13 +96,13 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     ids = build(engine)
     warehouse = work / "warehouse.duckdb"
     extract_to_raw(engine.url.render_as_string(hide_password=False), warehouse)
-    dbt(warehouse, work, "build", "--select", "+path:models/marts/receivables",
+    dbt(warehouse, work, "build", "--select", "+path:models/marts/receivables", "+dim_customer", "dim_aging_buckets",
         "assert_ar_aging_buckets_sum_to_outstanding", "--indirect-selection", "cautious",
         "--vars", '{"ar_report_dates": ["2026-02-15"]}')
     built = Warehouse(warehouse)
     built.ids = ids  # type: ignore[attr-defined]
     with unit_of_work(engine) as s:
-        built.store_aging = {d: ar.aging(s, d) for d in REPORT_DATES}  # type: ignore[attr-defined]
+        built.store_aging = {d: ar.aging(s, d) for d in REPORT_DATES + OTHER_DATES}  # type: ignore[attr-defined]
         built.store_outstanding = ar.outstanding(s)  # type: ignore[attr-defined]
         spec = OpenItemsReconciliationSpec(None, "x", "x", ar.AR, "marts.fct_receivable_instalments",  # type: ignore[arg-type]
                                            "customer_id")
@@ -187,3 +188,69 @@ def test_the_blocking_aging_test_catches_buckets_that_do_not_add_up(wh, tmp_path
                           check=False)
     assert done.returncode != 0
     assert "FAIL 1 assert_ar_aging_buckets_sum_to_outstanding" in done.stdout
+
+
+# --- aging as of any date (dashboards.serving_open_items on the published periods) ---------------
+
+def _served(aging) -> dict[tuple[int, int, str], Decimal]:
+    return {(int(r.partner_id), int(r.bucket_order), r.bucket_label): D(f"{r.outstanding_amount:.2f}")
+            for r in aging.by_partner.itertuples()}
+
+
+def test_balance_periods_of_c1s_first_instalments(wh):
+    """Instalment 2 of C1 (1,000.00 due 03-11): open in full from 01-10, 800.00 after the receipt
+    of 02-20 (200.00 of it), 500.00 after the credit note of 03-01 (300.00)."""
+    rows = wh.rows("select p.valid_from, p.valid_to, p.outstanding_amount from marts.fct_receivable_balance_periods p "
+                   f"where p.customer_id = {wh.ids['c1']} and p.due_date = '2026-03-11' order by p.valid_from")
+    assert rows == [(date(2026, 1, 10), date(2026, 2, 20), D("1000.00")),
+                    (date(2026, 2, 20), date(2026, 3, 1), D("800.00")),
+                    (date(2026, 3, 1), None, D("500.00"))]
+
+
+def test_aging_as_of_a_report_date_is_the_mart(wh, data_dir):
+    from dashboards import serving_open_items as soi
+
+    wh.publish(data_dir)
+    for report in REPORT_DATES:
+        mart = wh.rows("select customer_id, bucket_order, bucket_label, outstanding_amount, instalment_count, "
+                       f"invoice_count, max_days_overdue from marts.mart_ar_aging where report_date = '{report}' "
+                       "order by customer_id, bucket_order")
+        served = soi.aging(soi.AR, report).by_partner.sort_values(["partner_id", "bucket_order"])
+        assert [(int(r.partner_id), int(r.bucket_order), r.bucket_label, D(f"{r.outstanding_amount:.2f}"),
+                 int(r.instalment_count), int(r.document_count), int(r.max_days_overdue))
+                for r in served.itertuples()] == mart, report
+
+
+def test_aging_as_of_any_date_by_hand_and_equal_to_the_store(wh, data_dir):
+    """02-21: C1 1,800.00 not due (receipt of 02-20); C2 500.00 7 days late + 200.00 not due.
+    03-02: C1 1,500.00 (credit note of 03-01); C2 500.00 now 16 days late. 01-09: nothing yet."""
+    from dashboards import serving_open_items as soi
+
+    wh.publish(data_dir)
+    c1, c2 = wh.ids["c1"], wh.ids["c2"]
+    assert _served(soi.aging(soi.AR, date(2026, 2, 21))) == {
+        (c1, 0, "not_due"): D("1800.00"), (c2, 0, "not_due"): D("200.00"), (c2, 1, "1-30"): D("500.00")}
+    on_0302 = soi.aging(soi.AR, date(2026, 3, 2))
+    assert _served(on_0302) == {
+        (c1, 0, "not_due"): D("1500.00"), (c2, 0, "not_due"): D("200.00"), (c2, 1, "1-30"): D("500.00")}
+    assert on_0302.buckets["outstanding_amount"].tolist() == [1700.0, 500.0, 0.0, 0.0, 0.0, 0.0]
+    assert soi.aging(soi.AR, date(2026, 1, 9)).by_partner.empty
+    for day in OTHER_DATES:
+        assert _served(soi.aging(soi.AR, day)) == wh.store_aging[day], day
+
+
+def test_aging_as_of_any_date_with_other_buckets(wh, data_dir):
+    """Buckets (15, 45) on 03-02: C2's 500.00 is 16 days late → 16-45; only the overdue buckets
+    asked for: C1 has nothing overdue."""
+    from dashboards import serving_open_items as soi
+    from operational.services.errors import ValidationError
+
+    wh.publish(data_dir)
+    c2 = wh.ids["c2"]
+    aging = soi.aging(soi.AR, date(2026, 3, 2), (15, 45), bucket_orders=(1, 2, 3))
+    assert _served(aging) == {(c2, 2, "16-45"): D("500.00")}
+    assert aging.buckets["bucket_label"].tolist() == ["1-15", "16-45", "45+"]
+    assert soi.aging(soi.AR, date(2026, 3, 2), partner_id=wh.ids["c1"]).by_partner["partner_id"].unique().tolist() \
+        == [wh.ids["c1"]]
+    with pytest.raises(ValidationError):
+        soi.aging(soi.AR, date(2026, 3, 2), (30, 20))

@@ -43,14 +43,14 @@
     end
 {%- endmacro %}
 
-{#- One row per bucket (order, label) for the configured bounds: lets a mart show empty buckets. -#}
+{#- One row per bucket (order, label, first and last day of age; NULL = open-ended) for the configured bounds. -#}
 {% macro aging_bucket_rows() -%}
     {%- set bounds = aging_bounds() -%}
-    select 0 as bucket_order, 'not_due' as bucket_label
+    select 0 as bucket_order, 'not_due' as bucket_label, cast(null as integer) as min_days, 0 as max_days
     {%- set ns = namespace(low=1) %}
     {%- for b in bounds %}
-    union all select {{ loop.index }}, '{{ ns.low }}-{{ b }}'
+    union all select {{ loop.index }}, '{{ ns.low }}-{{ b }}', {{ ns.low }}, {{ b }}
     {%- set ns.low = b + 1 %}
     {%- endfor %}
-    union all select {{ bounds | length + 1 }}, '{{ bounds[-1] }}+'
+    union all select {{ bounds | length + 1 }}, '{{ bounds[-1] }}+', {{ bounds[-1] + 1 }}, cast(null as integer)
 {%- endmacro %}

@@ -1,7 +1,7 @@
 -- Per calendar month × customer: AR at the end of the period (cut at the latest date for the
 -- current month), the part of it not yet due, and the credit sales (posted invoices dated in the
--- month). Opening AR = the previous period's closing AR. Outstanding as of a date counts invoices
--- dated ≤ it less allocations dated ≤ it (the rule of mart_ar_aging and open_items.balances).
+-- month). Opening AR = the previous period's closing AR. Outstanding as of a date comes from
+-- fct_receivable_balance_periods (the rule of mart_ar_aging and open_items.balances).
 with bounds as (
     select min(report_date) as first_day, max(report_date) as last_day
     from {{ ref('int_ar_report_dates') }}
@@ -20,24 +20,16 @@ customers as (
     select distinct customer_id from {{ ref('stg_jxc__sales_invoices') }} where invoice_status = 'posted'
 ),
 
-settled as (
-    select m.month_start, a.instalment_id, sum(a.amount) as settled_amount
-    from months as m
-    join {{ ref('stg_jxc__ar_allocations') }} as a on a.allocated_on <= m.period_end
-    group by m.month_start, a.instalment_id
-),
-
 closing as (
     select
         m.month_start,
-        i.customer_id,
-        sum(i.amount - coalesce(s.settled_amount, 0)) as closing_ar,
-        sum(case when i.due_date >= m.period_end then i.amount - coalesce(s.settled_amount, 0) else 0 end)
-            as closing_current_ar
+        p.customer_id,
+        sum(p.outstanding_amount) as closing_ar,
+        sum(case when p.due_date >= m.period_end then p.outstanding_amount else 0 end) as closing_current_ar
     from months as m
-    join {{ ref('fct_receivable_instalments') }} as i on i.invoice_date <= m.period_end
-    left join settled as s on s.month_start = m.month_start and s.instalment_id = i.instalment_id
-    group by m.month_start, i.customer_id
+    join {{ ref('fct_receivable_balance_periods') }} as p
+        on p.valid_from <= m.period_end and (p.valid_to is null or m.period_end < p.valid_to)
+    group by m.month_start, p.customer_id
 ),
 
 sales as (

@@ -23,18 +23,11 @@ purchases as (
     group by 1
 ),
 
-settled as (
-    select m.month_start, a.instalment_id, sum(a.amount) as settled_amount
-    from months as m
-    join {{ ref('stg_jxc__ap_allocations') }} as a on a.allocated_on <= m.period_end
-    group by m.month_start, a.instalment_id
-),
-
 outstanding as (
-    select m.month_start, sum(i.amount - coalesce(s.settled_amount, 0)) as ap_outstanding
+    select m.month_start, sum(p.outstanding_amount) as ap_outstanding
     from months as m
-    join {{ ref('fct_payable_instalments') }} as i on i.bill_date <= m.period_end
-    left join settled as s on s.month_start = m.month_start and s.instalment_id = i.instalment_id
+    join {{ ref('fct_payable_balance_periods') }} as p
+        on p.valid_from <= m.period_end and (p.valid_to is null or m.period_end < p.valid_to)
     group by m.month_start
 )
 

@@ -1,0 +1,128 @@
+"""Aging of receivables or payables as of any date, read from ``serving.duckdb``.
+
+The pipeline publishes ``mart_ar_aging`` / ``mart_ap_aging`` for its report dates (month ends, the
+latest date, requested dates) with the buckets of the dbt var ``aging_buckets``. An analyst often
+wants another day, or other buckets, so this module ages any date from the published balance
+periods (``fct_receivable_balance_periods`` / ``fct_payable_balance_periods``: what each instalment
+had open from when to when) with the bucket rule of ``operational.services.open_items.bucket``.
+On a report date with the published buckets it gives exactly the mart's rows (tested), and on any
+date it gives the store's ``open_items.aging`` (tested).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from dashboards.serving import fetch, query
+from operational.services import open_items
+
+
+@dataclass(frozen=True)
+class AgingSide:
+    name: str  # "ar" or "ap"
+    aging_mart: str
+    periods: str
+    partner_key: str  # customer_id / supplier_id
+    partner_dim: str
+    partner_label: str  # SQL over the dimension aliased "d"
+    document_key: str  # invoice_id / bill_id
+
+
+AR = AgingSide("ar", "mart_ar_aging", "fct_receivable_balance_periods", "customer_id", "dim_customer",
+               "d.customer_code || ' ' || d.customer_name", "invoice_id")
+AP = AgingSide("ap", "mart_ap_aging", "fct_payable_balance_periods", "supplier_id", "dim_supplier",
+               "d.supplier_name", "bill_id")
+
+_RANGE = re.compile(r"^\d+-(\d+)$")
+
+
+def bounds_from_labels(labels: Sequence[str]) -> tuple[int, ...]:
+    """The bucket bounds the pipeline ran with, read back from dim_aging_buckets' labels ("1-30", …)."""
+    found = sorted(int(m.group(1)) for label in labels if (m := _RANGE.match(label)))
+    return tuple(found) or open_items.DEFAULT_BUCKETS
+
+
+@dataclass(frozen=True)
+class AgingOptions:
+    report_dates: list[date] = field(default_factory=list)  # the mart's report dates, newest first
+    partners: dict[int, str] = field(default_factory=dict)  # everyone with an instalment ever open
+    bounds: tuple[int, ...] = open_items.DEFAULT_BUCKETS  # the buckets the pipeline published with
+
+    @property
+    def latest(self) -> date | None:
+        return self.report_dates[0] if self.report_dates else None
+
+
+def aging_options(side: AgingSide) -> AgingOptions:
+    dates, partners, labels = fetch(
+        query(f"SELECT DISTINCT report_date FROM {side.aging_mart} ORDER BY report_date DESC", as_rows=True),
+        query(f"SELECT DISTINCT p.{side.partner_key}, {side.partner_label} FROM {side.periods} AS p "
+              f"JOIN {side.partner_dim} AS d USING ({side.partner_key}) ORDER BY 2", as_rows=True),
+        query("SELECT bucket_label FROM dim_aging_buckets ORDER BY bucket_order", as_rows=True),
+    )
+    return AgingOptions([r[0] for r in dates], dict(partners), bounds_from_labels([r[0] for r in labels]))
+
+
+@dataclass(frozen=True)
+class Aging:
+    as_of: date
+    bounds: tuple[int, ...]
+    # partner_id, partner_name, bucket_order, bucket_label, outstanding_amount, instalment_count,
+    # document_count, max_days_overdue: one row per partner × bucket with something open
+    by_partner: pd.DataFrame
+    # bucket_order, bucket_label, outstanding_amount: every bucket of ``bounds``, empty ones as 0
+    buckets: pd.DataFrame
+
+
+def open_on(side: AgingSide, as_of: date, partner_id: int | None = None) -> pd.DataFrame:
+    """The instalments open on ``as_of``: partner_id, partner_name, document_id, due_date,
+    outstanding_cents (integer cents, so totals add up exactly)."""
+    partner = "" if partner_id is None else f"AND p.{side.partner_key} = $partner_id"
+    params = {} if partner_id is None else {"partner_id": partner_id}
+    (df,) = fetch(query(
+        f"SELECT p.{side.partner_key} AS partner_id, {side.partner_label} AS partner_name, "
+        f"p.{side.document_key} AS document_id, p.due_date, "
+        f"CAST(round(p.outstanding_amount * 100) AS BIGINT) AS outstanding_cents "
+        f"FROM {side.periods} AS p JOIN {side.partner_dim} AS d USING ({side.partner_key}) "
+        f"WHERE p.valid_from <= $d AND (p.valid_to IS NULL OR $d < p.valid_to) {partner}",
+        d=as_of, **params))
+    return df
+
+
+def aging(side: AgingSide, as_of: date, bounds: Sequence[int] | None = None, *, partner_id: int | None = None,
+          bucket_orders: Sequence[int] | None = None) -> Aging:
+    """Outstanding on ``as_of`` per partner × bucket (age = as_of − due date), buckets by ``bounds``
+    (default: the published ones). ``bucket_orders`` keeps only those buckets. Raises
+    ``ValidationError`` for bounds that are not positive and increasing."""
+    bounds = open_items.check_buckets(bounds if bounds is not None else aging_options(side).bounds)
+    labels = open_items.bucket_labels(bounds)
+    rows = open_on(side, as_of, partner_id)
+    columns = ["partner_id", "partner_name", "bucket_order", "bucket_label", "outstanding_amount",
+               "instalment_count", "document_count", "max_days_overdue"]
+    totals: dict[int, int] = {}
+    if rows.empty:
+        by_partner = pd.DataFrame(columns=columns)
+    else:
+        due = pd.to_datetime(rows["due_date"]).dt.date
+        order_of = {d: open_items.bucket(as_of, d, bounds).order for d in due.unique()}
+        rows = rows.assign(bucket_order=due.map(order_of),
+                           age=due.map(lambda d: open_items.age_days(as_of, d)))
+        if bucket_orders:
+            rows = rows[rows["bucket_order"].isin(list(bucket_orders))]
+        by_partner = (rows.groupby(["partner_id", "partner_name", "bucket_order"], as_index=False)
+                      .agg(outstanding_cents=("outstanding_cents", "sum"), instalment_count=("document_id", "size"),
+                           document_count=("document_id", "nunique"), max_days_overdue=("age", "max")))
+        by_partner = by_partner[by_partner["outstanding_cents"] != 0]
+        totals = by_partner.groupby("bucket_order")["outstanding_cents"].sum().to_dict()
+        by_partner = by_partner.assign(bucket_label=by_partner["bucket_order"].map(lambda o: labels[o]),
+                                       outstanding_amount=by_partner["outstanding_cents"] / 100)[columns]
+        by_partner = by_partner.sort_values(["partner_name", "bucket_order"]).reset_index(drop=True)
+    shown = [o for o in range(len(labels)) if not bucket_orders or o in bucket_orders]
+    buckets = pd.DataFrame({"bucket_order": shown, "bucket_label": [labels[o] for o in shown],
+                            "outstanding_amount": [totals.get(o, 0) / 100 for o in shown]})
+    return Aging(as_of, bounds, by_partner, buckets)
