@@ -58,12 +58,15 @@ def money_columns(*names: str) -> dict[str, Any]:
     return {t(f"ui.col.{name}"): st.column_config.NumberColumn(format="¥%.2f") for name in names}
 
 
-def with_headers(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """Keep ``columns`` in order and title them from the catalog (``ui.col.<name>``). Date columns
-    (DuckDB DATE arrives as a timestamp at midnight) are shown as dates."""
+def with_headers(df: pd.DataFrame, columns: Iterable[str], catalog: str = "ui.col") -> pd.DataFrame:
+    """Keep ``columns`` in order and title them from the catalog (``<catalog>.<name>``). Date columns
+    (DuckDB DATE arrives as a timestamp at midnight) are shown as dates, and Decimals (from the
+    store) as floats so that the table sorts them as numbers."""
     wanted = [c for c in columns if c in df.columns]
     shown = df[wanted].copy()
     for c in wanted:
-        if pd.api.types.is_datetime64_any_dtype(shown[c]) and (shown[c].dropna().dt.normalize() == shown[c].dropna()).all():
+        if shown[c].map(lambda v: isinstance(v, Decimal)).any():
+            shown[c] = shown[c].astype(float)
+        elif pd.api.types.is_datetime64_any_dtype(shown[c]) and (shown[c].dropna().dt.normalize() == shown[c].dropna()).all():
             shown[c] = shown[c].dt.date
-    return shown.rename(columns={c: t(f"ui.col.{c}") for c in wanted})
+    return shown.rename(columns={c: t(f"{catalog}.{c}") for c in wanted})

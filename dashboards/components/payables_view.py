@@ -4,7 +4,7 @@ them). Column titles come from ``ui.ap.col.<name>``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -12,24 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components.export import export_buttons
+from dashboards.components.format import with_headers
 from dashboards.i18n import t
 from operational.db import read_only
 from operational.services import payables_queries
 
 MONEY = ("total_amount", "open_amount", "amount", "settled_amount", "outstanding_amount", "overdue_amount",
          "unallocated_amount", "amount_due", "ap_outstanding", "purchases_amount")
-
-
-def titled(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """Keep ``columns`` in order, Decimals as floats (sortable), titles from the catalog."""
-    wanted = [c for c in columns if c in df.columns]
-    shown = df[wanted].copy()
-    for c in wanted:
-        if shown[c].map(lambda v: v.__class__.__name__ == "Decimal").any():
-            shown[c] = shown[c].astype(float)
-        elif pd.api.types.is_datetime64_any_dtype(shown[c]):
-            shown[c] = shown[c].dt.date
-    return shown.rename(columns={c: t(f"ui.ap.col.{c}") for c in wanted})
 
 
 def ap_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[str], name: str, key: str, *,
@@ -50,7 +39,7 @@ def ap_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[st
     for column in ("within_tolerance", "qty_ok", "price_ok"):
         if column in df.columns:
             df[column] = df[column].map(lambda v: "✓" if v else "✗")
-    shown = titled(df, columns)
+    shown = with_headers(df, columns, "ui.ap.col")
     config = {t(f"ui.ap.col.{c}"): st.column_config.NumberColumn(format="¥%.2f") for c in MONEY if c in columns}
     st.dataframe(shown, hide_index=True, column_config=config)
     export_buttons(shown, name, f"{key}.export")

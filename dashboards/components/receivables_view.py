@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components.export import export_buttons
+from dashboards.components.format import with_headers
 from dashboards.i18n import t
 from operational.db import read_only
 from operational.services import receivables_queries
@@ -37,15 +38,8 @@ def ar_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[st
             df[column] = df[column].map(lambda s, p=prefix: t(f"{p}.{s}") if isinstance(s, str) and s else s)
     if "bucket_label" in df.columns:
         df["bucket_label"] = df["bucket_label"].map(lambda s: t("ui.ar.bucket.not_due") if s == "not_due" else s)
-    wanted = [c for c in columns if c in df.columns]
-    shown = df[wanted].copy()
-    for c in wanted:
-        if shown[c].map(lambda v: v.__class__.__name__ == "Decimal").any():
-            shown[c] = shown[c].astype(float)
-        elif pd.api.types.is_datetime64_any_dtype(shown[c]):
-            shown[c] = shown[c].dt.date
-    shown = shown.rename(columns={c: t(f"ui.ar.col.{c}") for c in wanted})
-    config = {t(f"ui.ar.col.{c}"): st.column_config.NumberColumn(format="¥%.2f") for c in MONEY if c in wanted}
+    shown = with_headers(df, columns, "ui.ar.col")
+    config = {t(f"ui.ar.col.{c}"): st.column_config.NumberColumn(format="¥%.2f") for c in MONEY if c in columns}
     st.dataframe(shown, hide_index=True, column_config=config)
     export_buttons(shown, name, f"{key}.export")
     return shown

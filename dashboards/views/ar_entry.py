@@ -10,6 +10,7 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.allocation_grid import allocation_grid, error_fields, typed_allocation
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
@@ -116,9 +117,7 @@ def _post_receipt(instalments: list[dict]) -> None:
     form_state.clear(RECEIPT)
     state = st.session_state
     manual = state.get(f"{RECEIPT}.mode") == "manual"
-    # Every shown instalment in order (blank = 0), so an error's allocations.<n> is the n-th row.
-    allocation = ([(row["instalment_id"], str(state.get(f"{RECEIPT}.q.{row['instalment_id']}") or "").strip() or "0")
-                   for row in instalments] if manual else None)
+    allocation = typed_allocation(RECEIPT, instalments) if manual else None
     try:
         with unit_of_work() as session:
             receipt = receivables.receive_payment(
@@ -167,26 +166,12 @@ def _receipt_form() -> None:
         if not instalments:
             st.caption(t("ui.ar.receipt.nothing_open"))
         elif st.session_state.get(f"{RECEIPT}.mode") == "manual":
-            widths = [1.2, 2.0, 0.6, 1.2, 1.4]
-            heads = st.columns(widths)
-            for col, name in zip(heads, ("due_date", "doc_no", "seq", "open_amount", "allocate_amount"), strict=True):
-                col.caption(t(f"ui.ar.col.{name}"))
-            for n, row in enumerate(instalments, start=1):
-                line = st.columns(widths, vertical_alignment="center")
-                line[0].write(f"{row['due_date']:%Y-%m-%d}")
-                line[1].write(row["doc_no"])
-                line[2].write(str(row["seq"]))
-                line[3].write(f"¥{row['open_amount']:,.2f}")
-                line[4].text_input(t("ui.ar.col.allocate_amount"), key=f"{RECEIPT}.q.{row['instalment_id']}",
-                                   label_visibility="collapsed", placeholder="0")
-                for field, message in form_state.errors(RECEIPT).items():
-                    if field.startswith(f"allocations.{n}."):
-                        st.error(message, icon=":material/error:")
+            allocation_grid(RECEIPT, instalments, column_catalog="ui.ar.col", amount_column="allocate_amount")
         else:
             ar_table(instalments, ("due_date", "days_overdue", "doc_no", "seq", "open_amount"), "ar_open_instalments",
                      f"{RECEIPT}.open")
-    shown = [f"allocations.{n}.{f}" for n in range(1, len(instalments) + 1) for f in ("amount", "instalment_id")]
-    form_state.other_errors(RECEIPT, ("customer_id", "cash_account_id", "received_date", "amount", *shown))
+    form_state.other_errors(RECEIPT, ("customer_id", "cash_account_id", "received_date", "amount",
+                                      *error_fields(instalments)))
     st.button(t("ui.ar.receipt.post"), key=f"{RECEIPT}.save", type="primary", on_click=_post_receipt,
               args=(instalments,))
     _advances()

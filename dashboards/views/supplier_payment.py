@@ -11,6 +11,12 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.allocation_grid import (
+    allocation_grid,
+    anything_typed,
+    error_fields,
+    typed_allocation,
+)
 from dashboards.components.payables_view import ap_table, pick
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
@@ -40,15 +46,14 @@ def _flash(prefix: str) -> None:
 def _propose(instalments: list[dict]) -> None:
     form_state.clear(PROPOSE)
     state = st.session_state
-    chosen = [(row["instalment_id"], str(state.get(f"{PROPOSE}.pay.{row['instalment_id']}") or "").strip())
-              for row in instalments]
-    targets = [(i, v) for i, v in chosen if v not in ("", "0")]
+    typed = typed_allocation(PROPOSE, instalments)
+    targets = typed if anything_typed(typed) else None  # nothing typed: oldest first
     try:
         with unit_of_work() as session:
             payment = payables.propose_payment(
                 session, state.get(f"{PROPOSE}.supplier"), state.get(f"{PROPOSE}.amount") or None,
                 state.get(f"{PROPOSE}.date"), state.get(f"{PROPOSE}.account"),
-                user=queries.user_by_id(session, current_user().id), targets=targets or None,
+                user=queries.user_by_id(session, current_user().id), targets=targets,
                 memo=state.get(f"{PROPOSE}.memo") or None)
             doc_no, amount = payment.doc_no, payment.amount
     except DomainError as err:
@@ -124,21 +129,7 @@ def _proposal() -> None:
         with read_only() as session:
             instalments = payables_queries.open_instalments(session, supplier_id=supplier_id)
         st.caption(t("ui.ap.pay.how"))
-        widths = [1.4, 2.2, 0.6, 1.4, 1.6]
-        heads = st.columns(widths)
-        for col, name in zip(heads, ("due_date", "doc_no", "seq", "open_amount", "pay_amount"), strict=True):
-            col.caption(t(f"ui.ap.col.{name}"))
-        for n, row in enumerate(instalments, start=1):
-            line = st.columns(widths, vertical_alignment="center")
-            line[0].write(f"{row['due_date']:%Y-%m-%d}")
-            line[1].write(row["doc_no"])
-            line[2].write(str(row["seq"]))
-            line[3].write(f"¥{row['open_amount']:,.2f}")
-            line[4].text_input(t("ui.ap.col.pay_amount"), key=f"{PROPOSE}.pay.{row['instalment_id']}",
-                               label_visibility="collapsed", placeholder="0")
-            for field, message in form_state.errors(PROPOSE).items():
-                if field.startswith(f"allocations.{n}."):
-                    st.error(message, icon=":material/error:")
+        allocation_grid(PROPOSE, instalments, column_catalog="ui.ap.col", amount_column="pay_amount")
         if not instalments:
             st.caption(t("ui.ap.pay.nothing_open"))
     cols = st.columns(2)
@@ -147,7 +138,8 @@ def _proposal() -> None:
         form_state.field_error(PROPOSE, "amount")
     with cols[1]:
         st.text_input(t("ui.ap.col.memo"), key=f"{PROPOSE}.memo")
-    form_state.other_errors(PROPOSE, ("supplier_id", "cash_account_id", "payment_date", "amount"))
+    form_state.other_errors(PROPOSE, ("supplier_id", "cash_account_id", "payment_date", "amount",
+                                      *error_fields(instalments)))
     st.button(t("ui.ap.pay.propose"), key=f"{PROPOSE}.save", type="primary", on_click=_propose, args=(instalments,))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from dashboard_support import APP, Company, table, texts
+from dashboard_support import APP, Company, index_of, table, texts
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -96,7 +96,7 @@ def test_purchasing_proposes_a_payment_and_finance_pays_it(company, app_for):
     assert list(schedule["建议付款账户"]) == ["B01 工行基本户"] and list(schedule["未付金额"]) == [150.0]
     at.selectbox(key="ap.prop.supplier").set_value(company.supplier).run()
     at.selectbox(key="ap.prop.account").set_value(bank).run()
-    at.text_input(key=f"ap.prop.pay.{inst_id}").set_value("100").run()
+    at.text_input(key=f"ap.prop.q.{inst_id}").set_value("100").run()
     at.button(key="ap.prop.save").click().run()
     assert not at.exception
     assert f"付款申请 PY-{TODAY.year}-000001（¥100.00）已提交财务审批" in texts(at)
@@ -192,3 +192,37 @@ def test_finance_gives_a_supplier_its_own_tolerance(company, app_for):
         assert bill.status == "posted"
     # managers approve held bills but do not set tolerances
     assert not any(tab.label == "匹配容差" for tab in _page(app_for, "manager", BILL).tabs)
+
+
+def test_a_row_error_in_the_payment_grid_shows_under_the_row_typed_in(company, app_for):
+    """Two bills of 75.00 (due in 30 days); the first row left blank and 80.00 typed on the second:
+    the over-allocation error names the second bill and stands under its row, and nothing is
+    proposed."""
+    _, line_id = _receipt(company)
+    with unit_of_work(company.engine) as s:
+        from operational.services import payables
+        from operational.services.payables import BillLineInput
+
+        bank = cash.create_account(s, "B01", "工行基本户", opening_balance="1000", opened_on=TODAY).id
+        finance = s.get(AppUser, company.users["finance"].id)
+        first = payables.create_bill(s, company.supplier, "0001", TODAY, [BillLineInput(line_id, "50", "1.50")],
+                                     user=finance)
+        second = payables.create_bill(s, company.supplier, "0002", TODAY, [BillLineInput(line_id, "50", "1.50")],
+                                      user=finance)
+        ids = [s.execute(select(ApInstalment.id).where(ApInstalment.bill_id == bill.id)).scalar_one()
+               for bill in (first, second)]
+        second_no = second.doc_no
+    at = _page(app_for, "purchasing", PAY)
+    at.selectbox(key="ap.prop.supplier").set_value(company.supplier).run()
+    at.selectbox(key="ap.prop.account").set_value(bank).run()
+    at.text_input(key=f"ap.prop.q.{ids[1]}").set_value("80").run()
+    at.button(key="ap.prop.save").click().run()
+    assert not at.exception
+    message = f"第2行：核销金额80超过{second_no}第1期未结金额75"
+    assert [e.value for e in at.error] == [message]
+    error_at = index_of(at, lambda n: n.type == "error" and n.value == message)
+    second_row = index_of(at, lambda n: getattr(n, "key", None) == f"ap.prop.q.{ids[1]}")
+    first_row = index_of(at, lambda n: getattr(n, "key", None) == f"ap.prop.q.{ids[0]}")
+    assert first_row < second_row < error_at
+    with unit_of_work(company.engine) as s:
+        assert s.execute(select(SupplierPayment)).first() is None
