@@ -47,3 +47,17 @@ cross join bounds as b
 where c.report_date <= b.last_day
 group by c.report_date
 {% endmacro %}
+
+{#
+  The calendar months an open-items side reports on (DSO, CEI, DPO): one row per month from the
+  first report date's month to the latest's, with period_end = the month end, or the latest date
+  for the current month. `report_dates` is int_ar_report_dates or int_ap_report_dates.
+#}
+{% macro open_item_months(report_dates) %}
+    select
+        cast(m as date) as month_start,
+        least(cast(last_day(cast(m as date)) as date), b.last_day) as period_end
+    from (select min(report_date) as first_day, max(report_date) as last_day from {{ report_dates }}) as b,
+        unnest(generate_series(date_trunc('month', b.first_day), date_trunc('month', b.last_day), interval 1 month)) as t(m)
+    where b.first_day is not null
+{% endmacro %}

@@ -2,18 +2,8 @@
 -- current month), the part of it not yet due, and the credit sales (posted invoices dated in the
 -- month). Opening AR = the previous period's closing AR. Outstanding as of a date comes from
 -- fct_receivable_balance_periods (the rule of mart_ar_aging and open_items.balances).
-with bounds as (
-    select min(report_date) as first_day, max(report_date) as last_day
-    from {{ ref('int_ar_report_dates') }}
-),
-
-months as (
-    select
-        cast(m as date) as month_start,
-        least(cast(last_day(cast(m as date)) as date), b.last_day) as period_end
-    from bounds as b,
-        unnest(generate_series(date_trunc('month', b.first_day), date_trunc('month', b.last_day), interval 1 month)) as t(m)
-    where b.first_day is not null
+with months as (
+    {{ open_item_months(ref('int_ar_report_dates')) }}
 ),
 
 customers as (

@@ -1,18 +1,8 @@
 -- Days payable outstanding per month: DPO = AP outstanding at the end of the period ÷ purchases
 -- billed in the period × days in the period. The period is the calendar month, cut at the latest
 -- date for the current month. Purchases = total of posted bills dated in the period.
-with bounds as (
-    select min(report_date) as first_day, max(report_date) as last_day
-    from {{ ref('int_ap_report_dates') }}
-),
-
-months as (
-    select
-        cast(m as date) as month_start,
-        least(cast(last_day(cast(m as date)) as date), b.last_day) as period_end
-    from bounds as b,
-        unnest(generate_series(date_trunc('month', b.first_day), date_trunc('month', b.last_day), interval 1 month)) as t(m)
-    where b.first_day is not null
+with months as (
+    {{ open_item_months(ref('int_ap_report_dates')) }}
 ),
 
 purchases as (
