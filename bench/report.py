@@ -63,6 +63,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += [
             f"## Scale {scale}",
             "",
+            *([f"Measured {run['measured_at']}.", ""] if run.get("measured_at") else []),
             f"Generated through the {run['generator']} path: {run['generate']['summary']}. "
             f"Store {run['store_mb']} MB, warehouse {run['warehouse_mb']} MB, serving {run['serving_mb']} MB.",
             "",

@@ -126,7 +126,8 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     py = str(VENV_BIN / "python")
     jxc = str(VENV_BIN / "jxc")
     print(f"scale {scale:g} ({'bulk path' if bulk else 'services'}) in {data_dir}", flush=True)
-    result: dict[str, Any] = {"scale": scale, "generator": "bulk" if bulk else "services"}
+    result: dict[str, Any] = {"scale": scale, "generator": "bulk" if bulk else "services",
+                              "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     gen = [py, "-m", "bench.generate", "--scale", str(scale)] + (["--bulk"] if bulk else [])
     result["generate"] = _step("generate", gen, env)
     result["store_mb"] = round((data_dir / "jxc.sqlite").stat().st_size / 2**20)
@@ -148,13 +149,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,20", help="comma-separated scales (default 1,20)")
     parser.add_argument("--bulk-from", type=float, default=5.0, help="use the bulk generator from this scale up")
+    parser.add_argument("--keep-other-scales", action="store_true",
+                        help="re-measure only --scales and keep the other scales' runs of latest.json")
     args = parser.parse_args()
+    out = ROOT / "bench" / "results" / "latest.json"
+    runs = [bench_scale(float(s), bulk=float(s) >= args.bulk_from) for s in args.scales.split(",")]
+    if args.keep_other_scales and out.exists():
+        measured = {r["scale"] for r in runs}
+        kept = [r for r in json.loads(out.read_text(encoding="utf-8"))["runs"] if r["scale"] not in measured]
+        runs = sorted(kept + runs, key=lambda r: r["scale"])
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "runs": [bench_scale(float(s), bulk=float(s) >= args.bulk_from) for s in args.scales.split(",")],
+        "runs": runs,
     }
-    out = ROOT / "bench" / "results" / "latest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     (ROOT / "docs" / "benchmarks.md").write_text(render_markdown(results), encoding="utf-8")

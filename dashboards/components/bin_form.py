@@ -98,15 +98,10 @@ def _move() -> None:
     _run(MOVE, action)
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 def _settings(warehouse: Any, choices: list[bins.BinChoice]) -> None:
     st.subheader(t("ui.bins.settings_title"))
-    _flash(SETTINGS)
+    form_state.flash(SETTINGS)
     labels = {b.id: b.label for b in choices if b.is_active}
     options = list(labels)
     cols = st.columns(2, vertical_alignment="bottom")
@@ -123,7 +118,7 @@ def _settings(warehouse: Any, choices: list[bins.BinChoice]) -> None:
 
 def _create_section() -> None:
     st.subheader(t("ui.bins.create_title"))
-    _flash(CREATE)
+    form_state.flash(CREATE)
     cols = st.columns(2)
     with cols[0]:
         st.text_input(t("field.bin_code"), key=f"{CREATE}.code", placeholder="A-01")
@@ -136,7 +131,7 @@ def _create_section() -> None:
 
 def _list_section(choices: list[bins.BinChoice]) -> None:
     st.subheader(t("ui.bins.list_title"))
-    _flash(ACTIVE)
+    form_state.flash(ACTIVE)
     if not choices:
         st.caption(t("ui.bins.none"))
         return
@@ -169,7 +164,7 @@ def _stock_section(stock: list[dict[str, Any]]) -> None:
 
 def _move_section(choices: list[bins.BinChoice], products: dict[int, Any]) -> None:
     st.subheader(t("ui.bins.move_title"))
-    _flash(MOVE)
+    form_state.flash(MOVE)
     labels = {b.id: b.label for b in choices}
     st.selectbox(t("field.product"), list(products), key=f"{MOVE}.product", index=None,
                  format_func=lambda pid: products[pid].label if pid in products else str(pid),

@@ -48,6 +48,13 @@ def success_message(prefix: str) -> str | None:
     return st.session_state.get(_flash_key(prefix))
 
 
+def flash(prefix: str) -> None:
+    """Show the form's last success message (kept across the rerun its button caused)."""
+    message = success_message(prefix)
+    if message:
+        st.success(message, icon=":material/task_alt:")
+
+
 def reset_inputs(prefix: str) -> None:
     """Forget every widget value of the form (after a successful save), keeping the messages."""
     keep = {_errors_key(prefix), _flash_key(prefix)}

@@ -65,7 +65,7 @@ def with_headers(df: pd.DataFrame, columns: Iterable[str], catalog: str = "ui.co
     wanted = [c for c in columns if c in df.columns]
     shown = df[wanted].copy()
     for c in wanted:
-        if shown[c].map(lambda v: isinstance(v, Decimal)).any():
+        if shown[c].dtype == object and shown[c].map(lambda v: isinstance(v, Decimal)).any():
             shown[c] = shown[c].astype(float)
         elif pd.api.types.is_datetime64_any_dtype(shown[c]) and (shown[c].dropna().dt.normalize() == shown[c].dropna()).all():
             shown[c] = shown[c].dt.date

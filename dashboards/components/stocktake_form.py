@@ -123,18 +123,13 @@ def _act(action: str, sheet_id: int | None, lines: list[tuple[int, int]]) -> Non
 
 # ---------------------------------------------------------------- drawing
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 def _open_section() -> None:
     with read_only() as session:
         warehouses = dict(queries.stock_warehouses(session))
         categories = dict(masterdata.options(session, ProductCategory))
     with st.expander(t("ui.stocktake.open_title"), expanded=not st.session_state.get(SHEET_KEY)):
-        _flash(OPEN)
+        form_state.flash(OPEN)
         cols = st.columns(3)
         with cols[0]:
             st.selectbox(t("field.warehouse"), list(warehouses), key=f"{OPEN}.warehouse", index=None,
@@ -153,7 +148,7 @@ def _open_section() -> None:
 
 def _scan_section(sheet_id: int) -> None:
     st.subheader(t("ui.stocktake.scan_title"))
-    _flash(SCAN)
+    form_state.flash(SCAN)
     cols = st.columns([2, 1, 1], vertical_alignment="bottom")
     with cols[0]:
         st.text_input(t("ui.order.col.code"), key=f"{SCAN}.code", placeholder=t("ui.order.code_placeholder"))
@@ -193,7 +188,7 @@ def stocktake_form() -> None:
             sheet_id = None
         lines = queries.stocktake_lines(session, sheet_id) if sheet_id is not None else []
         sheet_warehouse = session.get(Stocktake, sheet_id).warehouse_id if sheet_id is not None else None
-    _flash(SHEET)
+    form_state.flash(SHEET)
     if not sheets:
         st.info(t("ui.stocktake.no_open_sheets"))
         return

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards.components import form_state
 from dashboards.components.allocation_grid import allocation_grid, error_fields, typed_allocation
 from dashboards.components.receivables_view import ar_table, pick
+from dashboards.components.reversal_form import reversal_form
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
@@ -24,13 +25,9 @@ INVOICE, RECEIPT, ADVANCE, CREDIT, WRITE_OFF, DECIDE = "ar.inv", "ar.rc", "ar.ad
 user = require_page("ar_entry")
 st.title(t("ui.page.ar_entry"))
 is_finance = user.role in ("admin", *receivables.FINANCE_ROLES)
+may_reverse = user.role in ("admin", *receivables.REVERSE_RECEIPT_ROLES)
 is_approver = user.role in ("admin", *receivables.APPROVER_ROLES)
 
-
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
 
 
 def _acting(session):  # noqa: ANN001, ANN202 - the logged-in user as a store row
@@ -68,7 +65,7 @@ def _fill_all(rows: list[dict]) -> None:
 
 
 def _invoice_form() -> None:
-    _flash(INVOICE)
+    form_state.flash(INVOICE)
     with read_only() as session:
         customers = dict(receivables_queries.customer_choices(session))
     cols = st.columns([2, 1, 2])
@@ -136,7 +133,7 @@ def _post_receipt(instalments: list[dict]) -> None:
 
 
 def _receipt_form() -> None:
-    _flash(RECEIPT)
+    form_state.flash(RECEIPT)
     with read_only() as session:
         customers = dict(receivables_queries.customer_choices(session))
         accounts = dict(cash.account_choices(session))
@@ -192,7 +189,7 @@ def _apply_advance(kind: str, doc_id: int) -> None:
 
 def _advances() -> None:
     st.subheader(t("ui.ar.advance.title"))
-    _flash(ADVANCE)
+    form_state.flash(ADVANCE)
     with read_only() as session:
         rows = receivables_queries.advances(session)
         names = dict(receivables_queries.customer_choices(session))
@@ -229,7 +226,7 @@ def _issue_credit() -> None:
 
 
 def _credit_form() -> None:
-    _flash(CREDIT)
+    form_state.flash(CREDIT)
     with read_only() as session:
         pending = receivables_queries.returns_without_credit_note(session)
         notes = receivables_queries.credit_notes(session)
@@ -268,7 +265,7 @@ def _request_write_off() -> None:
 
 
 def _write_off_form() -> None:
-    _flash(WRITE_OFF)
+    form_state.flash(WRITE_OFF)
     with read_only() as session:
         invoices = receivables_queries.open_invoices(session)
     choices = {r["invoice_id"]: f"{r['doc_no']} · {r['customer_name']} · ¥{r['open_amount']:,.2f}" for r in invoices}
@@ -308,7 +305,7 @@ def _write_offs() -> None:
         _write_off_form()
     if is_approver:
         st.subheader(t("ui.ar.write_off.approvals"))
-        _flash(DECIDE)
+        form_state.flash(DECIDE)
         with read_only() as session:
             waiting = receivables_queries.write_offs(session, statuses=("requested",))
         if ar_table(waiting, ("doc_no", "request_date", "customer_name", "invoice_no", "amount", "reason"),
@@ -365,7 +362,7 @@ def _assign_term() -> None:
 
 
 def _terms() -> None:
-    _flash(TERM)
+    form_state.flash(TERM)
     with read_only() as session:
         rows = receivables_queries.payment_term_rows(session)
         customers = dict(receivables_queries.customer_choices(session))
@@ -407,7 +404,7 @@ def _cancel_invoice() -> None:
 
 def _cancel_form() -> None:
     st.subheader(t("ui.ar.invoice.cancel_title"))
-    _flash("ar.cancel")
+    form_state.flash("ar.cancel")
     with read_only() as session:
         rows = [r for r in receivables_queries.invoices(session, statuses=("posted",), limit=500)
                 if r["open_amount"] == r["total_amount"]]
@@ -426,7 +423,11 @@ def _receipts_list() -> None:
     with read_only() as session:
         rows = receivables_queries.receipts(session)
     ar_table(rows, ("doc_no", "receipt_date", "customer_name", "amount", "unallocated_amount", "account", "method",
-                    "reference"), "customer_receipts", "ar.rclist")
+                    "reference", "status", "reversed_on", "reversal_reason"), "customer_receipts", "ar.rclist")
+    if may_reverse:
+        reversal_form("ar.rev", {r["receipt_id"]: f"{r['doc_no']} · {r['customer_name']} · ¥{r['amount']:,.2f}"
+                                 for r in rows if r["status"] == "posted"}, receivables.reverse_receipt,
+                      entity="entity.customer_receipt")
 
 
 names = (["invoice", "receipt", "credit"] if is_finance else []) + ["write_off", "receipts"] + (

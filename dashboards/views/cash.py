@@ -36,11 +36,6 @@ require_page("cash")
 st.title(t("ui.page.cash"))
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 def _open_account() -> None:
     form_state.clear(ACC)
@@ -87,7 +82,7 @@ names = ["accounts", "ledger"] + (["transfer"] if may_enter else []) + ["positio
 tabs = dict(zip(names, st.tabs([t(f"ui.cash.tab.{n}") for n in names]), strict=True))
 
 with tabs["accounts"]:
-    _flash(ACC)
+    form_state.flash(ACC)
     if accounts:
         frame = pd.DataFrame(accounts)
         frame["account_balance"] = frame["account_balance"].astype(float)
@@ -175,7 +170,7 @@ with tabs["ledger"]:
 
 if "transfer" in tabs:
     with tabs["transfer"]:
-        _flash(MOVE)
+        form_state.flash(MOVE)
         choices = {a["account_id"]: f"{a['account_code']} {a['account_name']}（{money(a['account_balance'])}）"
                    for a in accounts if a["is_active"]}
         cols = st.columns(2)

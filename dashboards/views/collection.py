@@ -32,11 +32,6 @@ def _scope() -> set[int] | None:
         return collection.visible_customers(session, queries.user_by_id(session, user.id))
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 def _worklist(scope: set[int] | None) -> None:
     as_of = st.date_input(t("ui.ar.as_of"), value="today", key=f"{WORK}.as_of")
@@ -74,7 +69,7 @@ def _save_note() -> None:
 
 
 def _follow_up(scope: set[int] | None) -> None:
-    _flash(NOTE)
+    form_state.flash(NOTE)
     with read_only() as session:
         customers = dict(receivables_queries.customer_choices(session, scope))
     cols = st.columns([2, 1, 1])

@@ -57,11 +57,6 @@ def _act(prefix: str, action: str) -> None:
     form_state.record_success(prefix, t("ui.expenses.changed", doc_no=doc_no, status=t(f"state.{status}")))
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 with read_only() as session:
     me = acting_user(session)
@@ -83,7 +78,7 @@ labels = {"mine": t("ui.expenses.tab.mine"), "new": t("ui.expenses.tab.new"),
 tabs = dict(zip(names, st.tabs([labels[n] for n in names]), strict=True))
 
 with tabs["mine"]:
-    _flash(MINE)
+    form_state.flash(MINE)
     if claims_table(mine, "my_expense_claims", MINE) is not None:
         picked = pick_claim(mine, f"{MINE}.claim")
         if picked is not None:
@@ -103,7 +98,7 @@ with tabs["new"]:
 
 if "approvals" in tabs:
     with tabs["approvals"]:
-        _flash(APPROVE)
+        form_state.flash(APPROVE)
         if claims_table(approvals, "expense_approvals", APPROVE) is not None:
             picked = pick_claim(approvals, f"{APPROVE}.claim")
             if picked is not None and claim_view(picked, APPROVE) is not None:
@@ -118,7 +113,7 @@ if "approvals" in tabs:
 
 if "payments" in tabs:
     with tabs["payments"]:
-        _flash(PAY)
+        form_state.flash(PAY)
         if claims_table(payments, "expense_payments", PAY) is not None:
             picked = pick_claim(payments, f"{PAY}.claim")
             if picked is not None and claim_view(picked, PAY) is not None:

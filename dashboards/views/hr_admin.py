@@ -63,11 +63,6 @@ def _run(prefix: str, action: Callable[[Any, Any], Any], success: Callable[[Any]
         form_state.reset_inputs(prefix)
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 def _value(key: str) -> Any:
     return st.session_state.get(key)
@@ -97,7 +92,7 @@ tabs = st.tabs([t("ui.hr.tab.leave"), t("ui.hr.tab.overtime"), t("ui.hr.tab.empl
 # ---------------------------------------------------------------- leave approval
 with tabs[0]:
     st.subheader(t("ui.hr.pending_leave"))
-    _flash(LEAVE)
+    form_state.flash(LEAVE)
     if pending_leave:
         df = _num(pd.DataFrame(pending_leave), "days", "balance")
         shown = with_headers(df, PENDING_COLUMNS)
@@ -148,7 +143,7 @@ with tabs[0]:
 # ---------------------------------------------------------------- overtime approval
 with tabs[1]:
     st.subheader(t("ui.hr.pending_overtime"))
-    _flash(OT)
+    form_state.flash(OT)
     if pending_ot:
         shown = with_headers(_num(pd.DataFrame(pending_ot), "hours"), OT_COLUMNS)
         st.dataframe(shown, hide_index=True, key=f"{OT}.table")
@@ -186,7 +181,7 @@ with tabs[2]:
     export_buttons(shown, "employees", f"{EMP}.export")
 
     with st.expander(t("ui.hr.new_employee"), expanded=bool(form_state.success_message(HIRE))):
-        _flash(HIRE)
+        form_state.flash(HIRE)
         cols = st.columns(2)
         for col, (name, label) in zip(cols * 4, (("code", "field.code"), ("name", "field.employee_name"),
                                                   ("department", "ui.col.department"), ("position", "ui.col.position"),
@@ -209,7 +204,7 @@ with tabs[2]:
         st.button(t("ui.hr.hire"), key=f"{HIRE}.save", type="primary", on_click=_hire)
 
     st.subheader(t("ui.hr.edit_employee"))
-    _flash(EMP)
+    form_state.flash(EMP)
     picked = st.selectbox(t("field.employee"), list(all_choices), key=f"{EMP}.employee", index=None,
                           format_func=all_choices.get, placeholder=t("ui.hr.choose"))
     if picked is not None:
@@ -244,7 +239,7 @@ with tabs[2]:
 # ---------------------------------------------------------------- performance reviews
 with tabs[3]:
     st.subheader(t("ui.hr.new_review"))
-    _flash(REVIEW)
+    form_state.flash(REVIEW)
     if f"{REVIEW}.period" not in st.session_state:
         st.session_state[f"{REVIEW}.period"] = hr.quarter_of(hr.local_now().date())
     cols = st.columns([2, 1, 1])
@@ -327,7 +322,7 @@ with tabs[3]:
 # ---------------------------------------------------------------- training
 with tabs[4]:
     st.subheader(t("ui.hr.new_training"))
-    _flash(TRAIN)
+    form_state.flash(TRAIN)
     cols = st.columns(2)
     cols[0].selectbox(t("field.employee"), list(all_choices), key=f"{TRAIN}.employee", index=None,
                       format_func=all_choices.get, placeholder=t("ui.hr.choose"))

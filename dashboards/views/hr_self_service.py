@@ -84,11 +84,6 @@ def _record_overtime() -> None:
          lambda record: t("ui.hr.overtime_recorded", hours=f"{record.hours.normalize():f}"))
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 today = hr.local_now().date()
 with read_only() as session:
@@ -101,7 +96,7 @@ with read_only() as session:
 
 # ---------------------------------------------------------------- clock in / out
 st.subheader(t("ui.hr.clock"))
-_flash(CLOCK)
+form_state.flash(CLOCK)
 row = today_rows[0] if today_rows else None
 cols = st.columns(3)
 cols[0].metric(t("ui.col.clock_in"), row["clock_in"].strftime("%H:%M") if row and row["clock_in"] else "—")
@@ -123,7 +118,7 @@ st.dataframe(shown, hide_index=True, key="hrs.balances")
 export_buttons(shown, "leave_balances", "hrs.balances_export")
 
 st.subheader(t("ui.hr.new_leave"))
-_flash(LEAVE)
+form_state.flash(LEAVE)
 st.selectbox(t("field.leave_type"), list(leave_types), key=f"{LEAVE}.type", format_func=leave_types.get,
              index=None, placeholder=t("ui.hr.choose"))
 form_state.field_error(LEAVE, "leave_type_id")
@@ -143,7 +138,7 @@ form_state.other_errors(LEAVE, LEAVE_FIELDS)
 st.button(t("ui.hr.submit_leave"), key=f"{LEAVE}.submit", type="primary", on_click=_submit_leave)
 
 st.subheader(t("ui.hr.my_leave"))
-_flash(CANCEL)
+form_state.flash(CANCEL)
 if my_leave:
     df = pd.DataFrame(my_leave).astype({"days": float})
     df["status"] = translate_values(df["status"], "state")
@@ -162,7 +157,7 @@ else:
 
 # ---------------------------------------------------------------- overtime
 st.subheader(t("ui.hr.my_overtime"))
-_flash(OVERTIME)
+form_state.flash(OVERTIME)
 cols = st.columns([1, 1, 2])
 with cols[0]:
     st.date_input(t("field.work_date"), value=None, key=f"{OVERTIME}.date")

@@ -30,11 +30,6 @@ may_approve = user.role in ("admin", *payables.APPROVE_BILL_ROLES)
 may_set_tolerance = user.role in ("admin", *payables.TOLERANCE_ROLES)
 
 
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
-
 
 def _line_key(line_id: int, field: str) -> str:
     return f"{NEW}.{field}.{line_id}"
@@ -90,7 +85,7 @@ def _decide(action: str) -> None:
 
 
 def _entry() -> None:
-    _flash(NEW)
+    form_state.flash(NEW)
     state = st.session_state
     with read_only() as session:
         suppliers = dict(payables_queries.supplier_choices(session))
@@ -164,7 +159,7 @@ def _preview(supplier_id: int, line_ids: list[int]) -> dict:
 
 
 def _held() -> None:
-    _flash(HELD)
+    form_state.flash(HELD)
     with read_only() as session:
         rows = payables_queries.held_bills(session)
     if ap_table(rows, BILL_COLUMNS, "held_supplier_bills", HELD) is None:
@@ -230,7 +225,7 @@ def _save_tolerance() -> None:
 
 
 def _tolerances() -> None:
-    _flash(TOL)
+    form_state.flash(TOL)
     defaults = payables.DEFAULT_TOLERANCE
     st.caption(t("ui.ap.tol.defaults", qty=f"{defaults.qty * 100:f}".rstrip("0").rstrip("."),
                  price=f"{defaults.price * 100:f}".rstrip("0").rstrip("."), abs=f"{defaults.price_abs:f}"))

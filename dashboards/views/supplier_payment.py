@@ -18,14 +18,15 @@ from dashboards.components.allocation_grid import (
     typed_allocation,
 )
 from dashboards.components.payables_view import ap_table, pick
+from dashboards.components.reversal_form import reversal_form
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
-from operational.models.payables import PAYMENT_STATES
+from operational.models.payables import PAID, PAYMENT_STATES
 from operational.services import cash, payables, payables_queries, queries
 from operational.services.errors import DomainError
 
-SCHEDULE, PROPOSE, APPROVE, ALL = "ap.sched", "ap.prop", "ap.appr", "ap.pays"
+SCHEDULE, PROPOSE, APPROVE, ALL, REVERSE = "ap.sched", "ap.prop", "ap.appr", "ap.pays", "ap.rev"
 PAYMENT_COLUMNS = ("doc_no", "supplier_name", "payment_date", "amount", "account", "status", "unallocated_amount",
                    "memo")
 INSTALMENT_COLUMNS = ("due_date", "days_overdue", "doc_no", "supplier_invoice_no", "bill_date", "seq", "amount",
@@ -36,11 +37,6 @@ st.title(t("ui.page.supplier_payment"))
 may_propose = user.role in ("admin", *payables.PROPOSE_PAYMENT_ROLES)
 may_pay = user.role in ("admin", *payables.PAY_ROLES)
 
-
-def _flash(prefix: str) -> None:
-    message = form_state.success_message(prefix)
-    if message:
-        st.success(message, icon=":material/task_alt:")
 
 
 def _propose(instalments: list[dict]) -> None:
@@ -110,7 +106,7 @@ def _schedule() -> None:
 
 
 def _proposal() -> None:
-    _flash(PROPOSE)
+    form_state.flash(PROPOSE)
     with read_only() as session:
         suppliers = dict(payables_queries.supplier_choices(session))
         accounts = dict(cash.account_choices(session))
@@ -144,7 +140,7 @@ def _proposal() -> None:
 
 
 def _approvals() -> None:
-    _flash(APPROVE)
+    form_state.flash(APPROVE)
     with read_only() as session:
         rows = payables_queries.proposed_payments(session)
     if ap_table(rows, PAYMENT_COLUMNS, "proposed_payments", APPROVE) is None:
@@ -173,7 +169,12 @@ def _all() -> None:
                               format_func=lambda s: t(f"state.{s}"))
     with read_only() as session:
         rows = payables_queries.payment_rows(session, statuses=tuple(statuses) or None)
-    ap_table(rows, PAYMENT_COLUMNS, "supplier_payments", ALL)
+    ap_table(rows, (*PAYMENT_COLUMNS, "reversed_on", "reversal_reason"), "supplier_payments", ALL)
+    if may_pay:
+        with read_only() as session:
+            paid = payables_queries.payment_rows(session, statuses=(PAID,))
+        reversal_form(REVERSE, {r["payment_id"]: f"{r['doc_no']} · {r['supplier_name']} · ¥{r['amount']:,.2f}"
+                                for r in paid}, payables.reverse_payment, entity="entity.supplier_payment")
 
 
 with read_only() as session:

@@ -29,9 +29,10 @@ BILL_STATES = (HELD, POSTED, REJECTED)
 MATCHED, MISMATCH = "matched", "mismatch"
 MATCH_STATES = (MATCHED, MISMATCH)
 # Payment states. proposed: entered (purchasing or finance), no money moved; paid: approved by
-# finance, posted to the cash ledger and allocated; rejected: refused by finance.
-PROPOSED, PAID = "proposed", "paid"
-PAYMENT_STATES = (PROPOSED, PAID, REJECTED)
+# finance, posted to the cash ledger and allocated; rejected: refused by finance; reversed: a paid
+# payment undone (冲销: its allocations and cash row reversed by opposite rows dated reversed_on).
+PROPOSED, PAID, REVERSED = "proposed", "paid", "reversed"
+PAYMENT_STATES = (PROPOSED, PAID, REJECTED, REVERSED)
 # What settles an AP instalment.
 AP_ALLOCATION_SOURCES = ("payment", "debit_note")
 
@@ -144,6 +145,9 @@ class SupplierPayment(Timestamped, Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     cash_ledger_id: Mapped[int | None] = mapped_column(ForeignKey("cash_ledger.id"))
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    reversed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reversal_reason: Mapped[str | None] = mapped_column(String(300))
     targets: Mapped[list[SupplierPaymentTarget]] = relationship(
         back_populates="payment", order_by="SupplierPaymentTarget.id", cascade="all, delete-orphan"
     )

@@ -23,6 +23,7 @@ INVOICE_STATES = ("posted", "cancelled")
 WRITE_OFF_STATES = ("requested", "approved", "rejected")
 ALLOCATION_SOURCES = ("receipt", "credit_note", "write_off")
 RECEIPT_METHODS = ("transfer", "cash", "cheque", "acceptance", "other")
+RECEIPT_STATES = ("posted", "reversed")
 COLLECTION_CHANNELS = ("call", "visit", "wechat", "email", "letter")
 
 
@@ -133,6 +134,12 @@ class CustomerReceipt(Timestamped, Base):
     unallocated_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     note: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # posted, or reversed (冲销: entered in error; its allocations and its cash row are undone by
+    # opposite rows dated reversed_on, the journal stays append-only).
+    status: Mapped[str] = mapped_column(String(20), default="posted", server_default="posted", index=True)
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    reversed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reversal_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class CreditNote(Timestamped, Base):

@@ -85,7 +85,7 @@ def _received_since(session: Session, pairs: dict[int, date], as_of: date) -> di
         return {}
     totals: dict[int, Decimal] = defaultdict(Decimal)
     rows = session.execute(select(CustomerReceipt.customer_id, CustomerReceipt.receipt_date, CustomerReceipt.amount)
-                           .where(CustomerReceipt.customer_id.in_(list(pairs)),
+                           .where(CustomerReceipt.customer_id.in_(list(pairs)), CustomerReceipt.status == "posted",
                                   CustomerReceipt.receipt_date <= as_of,
                                   CustomerReceipt.receipt_date >= min(pairs.values())))
     for cid, on, amount in rows:

@@ -322,6 +322,20 @@ def reverse(session: Session, side: OpenItemSide, allocations: Iterable[Any], *,
     return _write(session, side, rows)
 
 
+def reverse_source(session: Session, side: OpenItemSide, source: Source, *, on: date) -> Decimal:
+    """Undo everything ``source`` (a receipt, a payment…) has allocated, net of earlier reversals:
+    one negative row per instalment, dated ``on``; returns the amount taken back. Used when the
+    source document itself is reversed (冲销)."""
+    net = net_allocations(session, side, source.type, source.id)
+    rows = []
+    for instalment_id, amount in sorted(net.items()):
+        if not _try_settle(session, side, instalment_id, -amount):
+            raise StateError("reversal_not_possible", field="amount", record=source.record, key=instalment_id)
+        rows.append(_row(instalment_id, -amount, source, on))
+    _write(session, side, rows)
+    return sum(net.values(), Decimal(0))
+
+
 def net_allocations(session: Session, side: OpenItemSide, source_type: str, source_id: int) -> dict[int, Decimal]:
     """Per instalment, what a source has allocated net of reversals."""
     alloc = side.allocation_model

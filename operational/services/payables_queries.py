@@ -272,7 +272,8 @@ def payment_rows(session: Session, *, statuses: tuple[str, ...] | None = None, s
     if supplier_id is not None:
         query = query.where(SupplierPayment.supplier_id == supplier_id)
     return [{"payment_id": p.id, "doc_no": p.doc_no, "supplier_name": name, "payment_date": p.payment_date,
-             "amount": p.amount, "account": f"{code} {acc}", "status": p.status,
+             "amount": p.amount, "account": f"{code} {acc}", "status": p.status, "reversed_on": p.reversed_on,
+             "reversal_reason": p.reversal_reason,
              "unallocated_amount": p.unallocated_amount, "memo": p.memo}
             for p, name, code, acc in session.execute(query)]
 

@@ -392,6 +392,43 @@ def receive_payment(session: Session, customer_id: int | None, amount: Any, cash
     return receipt
 
 
+REVERSE_RECEIPT_ROLES = ("finance", "manager")
+
+
+def reverse_receipt(session: Session, receipt_id: Any, on: Any, reason: Any, *,
+                    user: AppUser | None) -> CustomerReceipt:
+    """Reverse (冲销) a receipt entered in error, e.g. the wrong customer or amount: everything it
+    settled is opened again (negative allocation rows dated ``on``), the money leaves its account
+    again (a negative cash-ledger row: refused when the account cannot cover it), and the receipt is
+    marked reversed with who, when and why. Then enter the right receipt. All or nothing."""
+    auth.require_role(user, *REVERSE_RECEIPT_ROLES)
+    receipt = get_or_fail(session, CustomerReceipt, receipt_id, "customer_receipt", field="receipt_id")
+    when = required_date(on, "reversed_on", record=receipt.doc_no)
+    why = required_text(reason, "reversal_reason", record=receipt.doc_no)
+    if when < receipt.receipt_date:
+        raise ValidationError("reversal_before_document", field="reversed_on", record=receipt.doc_no,
+                              date=receipt.receipt_date)
+    table = CustomerReceipt.__table__
+    with session.begin_nested():
+        # Conditional on still posted: a second reversal, or an advance being applied at the same
+        # moment (take_unallocated), finds the row changed and is refused.
+        done = session.connection().execute(
+            update(table).where(table.c.id == receipt.id, table.c.status == "posted")
+            .values(status="reversed", unallocated_amount=0, reversed_on=when, reversed_by=_uid(user),
+                    reversal_reason=why[:300], updated_at=utcnow()))
+        if done.rowcount != 1:
+            raise StateError("bad_state", record=receipt.doc_no, field="status", state="state.reversed",
+                             action="action.reverse")
+        source = Source("receipt", receipt.id, record=receipt.doc_no, user_id=_uid(user))
+        open_items.reverse_source(session, AR, source, on=when)
+        customer = session.get(Customer, receipt.customer_id)
+        cash.post(session, receipt.cash_account_id, when, -receipt.amount, "customer_receipt",
+                  doc_type="customer_receipt", doc_id=receipt.id, doc_no=receipt.doc_no,
+                  counterparty=customer.name if customer else None, memo=why[:300], user=user)
+    session.refresh(receipt)
+    return receipt
+
+
 def allocate_advance(session: Session, receipt_id: int, on: Any, *, allocation: Allocation | None = None,
                      invoice_ids: Sequence[int] | None = None, user: AppUser | None = None) -> list[ArAllocation]:
     """Apply a receipt's unallocated money (an advance) to open instalments, oldest first unless

@@ -165,7 +165,8 @@ def receipts(session: Session, *, customer_id: int | None = None, start: date | 
         query = query.where(CustomerReceipt.receipt_date <= end)
     return [{"receipt_id": r.id, "doc_no": r.doc_no, "receipt_date": r.receipt_date, "customer_name": f"{c} {n}",
              "amount": r.amount, "unallocated_amount": r.unallocated_amount, "account": acc, "method": r.method,
-             "reference": r.reference} for r, c, n, acc in session.execute(query)]
+             "reference": r.reference, "status": r.status, "reversed_on": r.reversed_on,
+             "reversal_reason": r.reversal_reason} for r, c, n, acc in session.execute(query)]
 
 
 def advances(session: Session, customer_id: int | None = None) -> list[dict[str, Any]]:

@@ -3,8 +3,8 @@ receipt, credit note and approved write-off in the period with a running balance
 balance, and the aging of what is open at the end; rendered to PDF (reportlab, built-in CJK font
 STSong-Light) and Excel (openpyxl).
 
-Balance = posted invoices − receipts − credit notes − approved write-offs, each dated up to the
-day (a write-off from its approval date). It is what the customer owes net of advances, so it
+Balance = posted invoices − receipts + reversed receipts − credit notes − approved write-offs,
+each dated up to the day (a write-off from its approval date, a reversal from its reversal date). It is what the customer owes net of advances, so it
 equals AR outstanding less unapplied credits on that day.
 """
 
@@ -31,7 +31,7 @@ ZERO = Decimal(0)
 @dataclass(frozen=True)
 class StatementLine:
     on: date
-    kind: str  # invoice | receipt | credit_note | write_off
+    kind: str  # invoice | receipt | receipt_reversal | credit_note | write_off
     doc_no: str
     debit: Decimal  # increases what the customer owes
     credit: Decimal
@@ -65,6 +65,9 @@ def _movements(session: Session, customer_id: int, start: date | None, end: date
     specs = ((SalesInvoice, SalesInvoice.invoice_date, "invoice", 1, SalesInvoice.total_amount,
               SalesInvoice.status == "posted"),
              (CustomerReceipt, CustomerReceipt.receipt_date, "receipt", -1, CustomerReceipt.amount, None),
+             # a reversed receipt stays on its date and is taken back on the day it was reversed
+             (CustomerReceipt, CustomerReceipt.reversed_on, "receipt_reversal", 1, CustomerReceipt.amount,
+              CustomerReceipt.status == "reversed"),
              (CreditNote, CreditNote.note_date, "credit_note", -1, CreditNote.amount, None),
              (BadDebtWriteOff, BadDebtWriteOff.decided_on, "write_off", -1, BadDebtWriteOff.amount,
               BadDebtWriteOff.status == "approved"))
@@ -75,7 +78,7 @@ def _movements(session: Session, customer_id: int, start: date | None, end: date
         if cond is not None:
             query = query.where(cond)
         out.extend((d, kind, no, sign * Decimal(a)) for d, no, a in session.execute(query))
-    order = {"invoice": 0, "credit_note": 1, "receipt": 2, "write_off": 3}
+    order = {"invoice": 0, "credit_note": 1, "receipt": 2, "receipt_reversal": 3, "write_off": 4}
     return sorted(out, key=lambda m: (m[0], order[m[1]], m[2]))
 
 

@@ -28,10 +28,10 @@ def _one_line_error(result) -> str:  # type: ignore[no-untyped-def]
 def test_init_creates_the_store_and_prints_the_revision(data_dir: Path) -> None:
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0, result.output
-    assert "revision 0011" in result.output
+    assert "revision 0012" in result.output
     assert (data_dir / "jxc.sqlite").exists()
     again = runner.invoke(app, ["init"])  # idempotent
-    assert again.exit_code == 0 and "revision 0011" in again.output
+    assert again.exit_code == 0 and "revision 0012" in again.output
 
 
 def test_status_without_a_store_is_one_clear_line(data_dir: Path) -> None:

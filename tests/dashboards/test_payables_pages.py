@@ -226,3 +226,26 @@ def test_a_row_error_in_the_payment_grid_shows_under_the_row_typed_in(company, a
     assert first_row < second_row < error_at
     with unit_of_work(company.engine) as s:
         assert s.execute(select(SupplierPayment)).first() is None
+
+
+def test_finance_reverses_a_paid_payment_on_the_payments_tab(company, app_for):
+    _, line_id = _receipt(company)
+    with unit_of_work(company.engine) as s:
+        from operational.services import payables
+        from operational.services.payables import BillLineInput
+
+        bank = cash.create_account(s, "B01", "工行基本户", opening_balance="1000", opened_on=TODAY).id
+        finance = s.get(AppUser, company.users["finance"].id)
+        payables.create_bill(s, company.supplier, "0001", TODAY, [BillLineInput(line_id, "100", "1.50")],
+                             user=finance)
+        paid = payables.pay(s, company.supplier, "150", TODAY, bank, user=finance).id
+    at = _page(app_for, "finance", PAY)
+    at.selectbox(key="ap.rev.doc").set_value(paid).run()
+    at.text_input(key="ap.rev.reason").set_value("银行退票").run()
+    at.button(key="ap.rev.save").click().run()
+    assert not at.exception
+    assert f"PY-{TODAY.year}-000001（¥150.00）已冲销" in texts(at)
+    with unit_of_work(company.engine) as s:
+        assert s.get(SupplierPayment, paid).status == "reversed"
+        assert s.get(CashAccount, bank).balance == Decimal("1000.00")
+    assert not [w for w in _page(app_for, "purchasing", PAY).selectbox if w.key == "ap.rev.doc"]

@@ -223,3 +223,25 @@ def test_invoice_form_bills_part_of_a_shipment_line(app_for, company):
     with unit_of_work(company.engine) as s:  # what the form offers next: 6 left at 15.00
         [row] = receivables_queries.uninvoiced_shipment_lines(s, company.customer)
         assert (row["invoiced_qty"], row["open_qty"], row["open_amount"]) == (D("4"), D("6"), D("15.00"))
+
+
+def test_finance_reverses_a_receipt_entered_in_error_on_the_receipts_tab(app_for, company):
+    """A receipt of 100.00 settles the invoice; reversed on the page with a reason it is listed as
+    已冲销 and the invoice is open again. Without a reason the form says what is missing."""
+    invoice, account = _invoiced(company, 40, "2.50", date(2026, 1, 5))
+    with unit_of_work(company.engine) as s:
+        receipt = receivables.receive_payment(s, company.customer, "100", account, date(2026, 1, 10)).id
+    at = app_for("finance", page="views/ar_entry.py")
+    at.selectbox(key="ar.rev.doc").set_value(receipt).run()
+    at.date_input(key="ar.rev.date").set_value(date(2026, 1, 12)).run()
+    at.button(key="ar.rev.save").click().run()
+    assert not at.exception
+    assert "RC-2026-000001：冲销原因不能为空" in texts(at)
+    at.text_input(key="ar.rev.reason").set_value("客户选错").run()
+    at.button(key="ar.rev.save").click().run()
+    assert not at.exception
+    assert "RC-2026-000001（¥100.00）已冲销" in texts(at)
+    assert list(table(at, "冲销原因")["状态"]) == ["已冲销"]
+    with unit_of_work(company.engine) as s:
+        assert receivables.outstanding(s) == {company.customer: D("100.00")}
+        assert s.get(CustomerReceipt, receipt).reversed_on == date(2026, 1, 12)

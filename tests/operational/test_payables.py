@@ -393,3 +393,53 @@ def test_two_bills_for_the_same_receipt_line_racing_the_second_is_held(w2):
 
     assert sorted(_race([enter("R-1"), enter("R-2")])) == ["held", "posted"]
     assert _outstanding(w) == D("200.00")
+
+
+# --- reversal (冲销) of a paid payment ----------------------------------------------------------------
+
+def test_reversing_a_paid_payment_reopens_the_bills_and_returns_the_money(w):
+    """450.00 paid on 03-20 (300.00 + 150.00 of two bills) is reversed on 03-25 because the bank
+    returned it: both bills are open again (800.00; still 350.00 as of 03-24), the bank is back to
+    100,000.00, and only finance may do it, once."""
+    water, tea = _receive(w, "2026-03-01", [L(w.t.water, 150, "2.00"), L(w.t.tea, 125, "4.00")])
+    _bill(w, "F-1", "2026-03-01", [(water, "150", "2.00")])
+    _bill(w, "F-2", "2026-03-05", [(tea, "125", "4.00")])
+    with unit_of_work(w.t.engine) as s:
+        paid = payables.pay(s, w.t.supplier, "450", "2026-03-20", w.bank, user=w.user(s, w.finance))
+        proposed = payables.propose_payment(s, w.t.supplier, "10", "2026-03-21", w.bank,
+                                            user=w.user(s, w.purchasing))
+    with unit_of_work(w.t.engine) as s:
+        with pytest.raises(AuthError):
+            payables.reverse_payment(s, paid.id, "2026-03-25", "银行退票", user=w.user(s, w.manager))
+        with pytest.raises(StateError) as not_paid:
+            payables.reverse_payment(s, proposed.id, "2026-03-25", "录错", user=w.user(s, w.finance))
+        assert not_paid.value.code == "bad_state"
+        with pytest.raises(ValidationError) as early:
+            payables.reverse_payment(s, paid.id, "2026-03-19", "银行退票", user=w.user(s, w.finance))
+        assert early.value.code == "reversal_before_document"
+        done = payables.reverse_payment(s, paid.id, "2026-03-25", "银行退票", user=w.user(s, w.finance))
+        assert (done.status, done.reversed_on, done.reversal_reason) == ("reversed", date(2026, 3, 25), "银行退票")
+    assert _outstanding(w) == D("800.00")
+    assert _outstanding(w, date(2026, 3, 24)) == D("350.00")
+    with unit_of_work(w.t.engine) as s:
+        assert s.get(CashAccount, w.bank).balance == D("100000.00") == cash.balance(s, w.bank)
+        back = s.execute(select(CashLedger).where(CashLedger.doc_id == paid.id, CashLedger.amount > 0)).scalar_one()
+        assert (back.entry_date, back.amount, back.kind) == (date(2026, 3, 25), D("450.00"), "supplier_payment")
+        with pytest.raises(StateError):
+            payables.reverse_payment(s, paid.id, "2026-03-26", "再冲一次", user=w.user(s, w.finance))
+
+
+def test_reversing_a_payment_also_takes_back_its_advance_applied_to_a_later_bill(w):
+    """1,000.00 paid with nothing billed stays an advance; a bill of 60.00 posts and takes 60.00
+    of it; reversing the payment reopens that bill and leaves no advance."""
+    with unit_of_work(w.t.engine) as s:
+        advance = payables.pay(s, w.t.supplier, "1000", "2026-03-21", w.bank, user=w.user(s, w.finance))
+    (ice,) = _receive(w, "2026-03-22", [L(w.t.ice, 10, "6.00")])
+    _bill(w, "F-3", "2026-03-23", [(ice, "10", "6.00")])
+    assert _outstanding(w) == D("0.00")
+    with unit_of_work(w.t.engine) as s:
+        payables.reverse_payment(s, advance.id, "2026-03-24", "付错供应商", user=w.user(s, w.finance))
+    assert _outstanding(w) == D("60.00")
+    with unit_of_work(w.t.engine) as s:
+        assert s.get(SupplierPayment, advance.id).unallocated_amount == D("0.00")
+        assert s.get(CashAccount, w.bank).balance == D("100000.00")

@@ -12,15 +12,18 @@ from sqlalchemy import func, select
 
 from operational.db import unit_of_work
 from operational.models import (
+    AppUser,
     ArAllocation,
     ArInstalment,
+    CashAccount,
     CashLedger,
     CreditNote,
     CustomerReceipt,
     SalesInvoice,
 )
+from operational.services import auth, cash
 from operational.services import receivables as ar
-from operational.services.errors import AuthError, StateError, ValidationError
+from operational.services.errors import AuthError, DomainError, StateError, ValidationError
 from operational.services.returns import ReturnLineInput
 from operational.services.returns import return_from_customer as take_back
 from tests.operational.ar_support import bank, ship, user
@@ -272,3 +275,91 @@ def test_statement_of_the_example(example):
     values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
     assert ["Closing balance", 1500.0] in values
     assert ["Opening balance", 3000.0] in values
+
+
+# --- reversal (冲销) of a receipt entered in error ---------------------------------------------------
+
+def test_reversing_a_receipt_reopens_what_it_settled_and_takes_the_money_back(example):
+    """The example's receipt of 1,200.00 (02-20: 1,000 on instalment 1, 200 on instalment 2) is
+    reversed on 03-10: instalment 1 is open 1,000.00 again, instalment 2 keeps only the credit note
+    (300.00 settled); AR is 2,700.00 from 03-10 and still 1,500.00 on 03-09; the bank is back to 0;
+    the statement shows the reversal as a debit of 1,200.00."""
+    from operational.services import statements
+
+    t = example
+    with unit_of_work(t.engine) as s:
+        finance = user(s, "finance")
+        with pytest.raises(ValidationError) as early:
+            ar.reverse_receipt(s, t.receipt, "2026-02-19", "客户录错", user=finance)
+        assert (early.value.code, early.value.field) == ("reversal_before_document", "reversed_on")
+        with pytest.raises(ValidationError) as no_reason:
+            ar.reverse_receipt(s, t.receipt, "2026-03-10", "  ", user=finance)
+        assert (no_reason.value.code, no_reason.value.field) == ("required", "reversal_reason")
+        with pytest.raises(AuthError):
+            ar.reverse_receipt(s, t.receipt, "2026-03-10", "客户录错", user=user(s, "sales"))
+        done = ar.reverse_receipt(s, t.receipt, "2026-03-10", "客户录错", user=finance)
+        assert (done.status, done.reversed_on, done.reversed_by, done.unallocated_amount) == (
+            "reversed", date(2026, 3, 10), finance.id, D("0.00"))
+    with unit_of_work(t.engine) as s:
+        assert [(amount, settled) for _, amount, settled in _instalments(s, t.invoice)] == [
+            (D("1000.00"), D("0.00")), (D("1000.00"), D("300.00")), (D("1000.00"), D("0.00"))]
+        assert ar.outstanding(s) == {t.customer: D("2700.00")}
+        assert ar.outstanding(s, as_of=date(2026, 3, 9)) == {t.customer: D("1500.00")}
+        assert s.get(CashAccount, t.account).balance == D("0.00")
+        rows = s.execute(select(CashLedger.entry_date, CashLedger.amount).where(CashLedger.account_id == t.account)
+                         .order_by(CashLedger.id)).all()
+        assert rows == [(date(2026, 2, 20), D("1200.00")), (date(2026, 3, 10), D("-1200.00"))]
+        with pytest.raises(StateError) as twice:
+            ar.reverse_receipt(s, t.receipt, "2026-03-11", "再冲一次", user=user(s, "manager"))
+        assert twice.value.code == "bad_state"
+        st = statements.build(s, t.customer, "2026-02-01", "2026-03-31")
+    assert [(ln.on, ln.kind, ln.debit, ln.credit, ln.balance) for ln in st.lines] == [
+        (date(2026, 2, 20), "receipt", D(0), D("1200.00"), D("1800.00")),
+        (date(2026, 3, 1), "credit_note", D(0), D("300.00"), D("1500.00")),
+        (date(2026, 3, 10), "receipt_reversal", D("1200.00"), D(0), D("2700.00"))]
+    assert (st.closing, st.unapplied) == (D("2700.00"), D("0.00"))
+
+
+def test_a_reversal_the_account_cannot_cover_is_refused_and_changes_nothing(example):
+    t = example
+    with unit_of_work(t.engine) as s:
+        cash.post(s, t.account, date(2026, 3, 5), D("-1000.00"), "other_expense", memo="房租")
+    with unit_of_work(t.engine) as s, pytest.raises(StateError) as err:
+        ar.reverse_receipt(s, t.receipt, "2026-03-10", "客户录错", user=user(s, "finance"))
+    assert err.value.code == "insufficient_funds"
+    with unit_of_work(t.engine) as s:
+        assert s.get(CustomerReceipt, t.receipt).status == "posted"
+        assert ar.outstanding(s) == {t.customer: D("1500.00")}
+        assert s.get(CashAccount, t.account).balance == D("200.00")
+
+
+def test_two_clerks_reversing_one_receipt_at_once_reverse_it_once(example):
+    import threading
+
+    t = example
+    with unit_of_work(t.engine) as s:
+        ids = [user(s, "finance").id, auth.create_user(s, "mgr2", "secret-pass-1", "manager", "经理",
+                                                       iterations=1000).id]
+    barrier, outcomes, lock = threading.Barrier(2), [], threading.Lock()
+
+    def reverse(uid: int) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(t.engine) as s:
+                ar.reverse_receipt(s, t.receipt, "2026-03-10", "重复录入", user=s.get(AppUser, uid))
+            result = "reversed"
+        except DomainError:
+            result = "refused"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=reverse, args=(uid,)) for uid in ids]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert sorted(outcomes) == ["refused", "reversed"]
+    with unit_of_work(t.engine) as s:
+        assert ar.outstanding(s) == {t.customer: D("2700.00")}
+        assert s.get(CashAccount, t.account).balance == D("0.00")
+        assert cash.balance(s, t.account) == D("0.00")

@@ -9,5 +9,7 @@ select
     unallocated_amount,
     created_by as created_by_user_id,
     approved_by as approved_by_user_id,
-    cash_ledger_id
+    cash_ledger_id,
+    reversed_on,
+    reversal_reason
 from {{ source('jxc_payables', 'supplier_payment') }}

@@ -9,6 +9,9 @@ select
     reference,
     unallocated_amount,
     note,
+    status as receipt_status,
+    reversed_on,
+    reversal_reason,
     created_by as created_by_user_id,
     updated_at
 from {{ source('jxc_receivables', 'customer_receipt') }}
