@@ -18,7 +18,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboards.serving import fetch, query
+from dashboards.serving import Query, fetch, query
 from operational.services import open_items
 
 
@@ -63,7 +63,7 @@ def aging_options(side: AgingSide) -> AgingOptions:
         query(f"SELECT DISTINCT report_date FROM {side.aging_mart} ORDER BY report_date DESC", as_rows=True),
         query(f"SELECT DISTINCT p.{side.partner_key}, {side.partner_label} FROM {side.periods} AS p "
               f"JOIN {side.partner_dim} AS d USING ({side.partner_key}) ORDER BY 2", as_rows=True),
-        query("SELECT bucket_label FROM dim_aging_buckets ORDER BY bucket_order", as_rows=True),
+        _BOUNDS,
     )
     return AgingOptions([r[0] for r in dates], dict(partners), bounds_from_labels([r[0] for r in labels]))
 
@@ -79,18 +79,25 @@ class Aging:
     buckets: pd.DataFrame
 
 
-def open_on(side: AgingSide, as_of: date, partner_id: int | None = None) -> pd.DataFrame:
-    """The instalments open on ``as_of``: partner_id, partner_name, document_id, due_date,
-    outstanding_cents (integer cents, so totals add up exactly)."""
+_BOUNDS = query("SELECT bucket_label FROM dim_aging_buckets ORDER BY bucket_order", as_rows=True)
+
+
+def _open_on(side: AgingSide, as_of: date, partner_id: int | None) -> Query:
     partner = "" if partner_id is None else f"AND p.{side.partner_key} = $partner_id"
     params = {} if partner_id is None else {"partner_id": partner_id}
-    (df,) = fetch(query(
+    return query(
         f"SELECT p.{side.partner_key} AS partner_id, {side.partner_label} AS partner_name, "
         f"p.{side.document_key} AS document_id, p.due_date, "
         f"CAST(round(p.outstanding_amount * 100) AS BIGINT) AS outstanding_cents "
         f"FROM {side.periods} AS p JOIN {side.partner_dim} AS d USING ({side.partner_key}) "
         f"WHERE p.valid_from <= $d AND (p.valid_to IS NULL OR $d < p.valid_to) {partner}",
-        d=as_of, **params))
+        d=as_of, **params)
+
+
+def open_on(side: AgingSide, as_of: date, partner_id: int | None = None) -> pd.DataFrame:
+    """The instalments open on ``as_of``: partner_id, partner_name, document_id, due_date,
+    outstanding_cents (integer cents, so totals add up exactly)."""
+    (df,) = fetch(_open_on(side, as_of, partner_id))
     return df
 
 
@@ -99,9 +106,10 @@ def aging(side: AgingSide, as_of: date, bounds: Sequence[int] | None = None, *, 
     """Outstanding on ``as_of`` per partner × bucket (age = as_of − due date), buckets by ``bounds``
     (default: the published ones). ``bucket_orders`` keeps only those buckets. Raises
     ``ValidationError`` for bounds that are not positive and increasing."""
-    bounds = open_items.check_buckets(bounds if bounds is not None else aging_options(side).bounds)
+    labels_published, rows = fetch(_BOUNDS, _open_on(side, as_of, partner_id))  # one connection
+    bounds = open_items.check_buckets(bounds if bounds is not None
+                                      else bounds_from_labels([r[0] for r in labels_published]))
     labels = open_items.bucket_labels(bounds)
-    rows = open_on(side, as_of, partner_id)
     columns = ["partner_id", "partner_name", "bucket_order", "bucket_label", "outstanding_amount",
                "instalment_count", "document_count", "max_days_overdue"]
     totals: dict[int, int] = {}
