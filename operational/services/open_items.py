@@ -52,7 +52,9 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from operational.models.base import utcnow
+from operational.services import cash
 from operational.services.errors import StateError, ValidationError
+from operational.services.validation import required_date, required_text
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -334,6 +336,37 @@ def reverse_source(session: Session, side: OpenItemSide, source: Source, *, on: 
         rows.append(_row(instalment_id, -amount, source, on))
     _write(session, side, rows)
     return sum(net.values(), Decimal(0))
+
+
+def reverse_money_document(session: Session, side: OpenItemSide, document: Any, *, source_type: str,
+                           document_date: date, active_status: str, on: Any, reason: Any, user: Any,
+                           cash_amount: Decimal, cash_kind: str, counterparty: str | None) -> None:
+    """Reverse (冲销) a customer receipt or a paid supplier payment, all or nothing: the date (not
+    before ``document_date``) and the reason are required; the document is marked reversed with
+    who, when and why — conditional on still being ``active_status``, so a second reversal, or its
+    advance being applied at the same moment, finds the row changed and is refused —; everything it
+    allocated is reversed (``reverse_source``); ``cash_amount`` (signed) goes to its cash account."""
+    when = required_date(on, "reversed_on", record=document.doc_no)
+    why = required_text(reason, "reversal_reason", record=document.doc_no)[:300]
+    if when < document_date:
+        raise ValidationError("reversal_before_document", field="reversed_on", record=document.doc_no,
+                              date=document_date)
+    table = type(document).__table__
+    user_id = user.id if user is not None else None
+    with session.begin_nested():
+        done = session.connection().execute(
+            update(table).where(table.c.id == document.id, table.c.status == active_status)
+            .values(status="reversed", unallocated_amount=0, reversed_on=when, reversed_by=user_id,
+                    reversal_reason=why, updated_at=utcnow()))
+        if done.rowcount != 1:
+            session.refresh(document, ["status"])
+            raise StateError("bad_state", record=document.doc_no, field="status", state=f"state.{document.status}",
+                             action="action.reverse")
+        reverse_source(session, side, Source(source_type, document.id, record=document.doc_no, user_id=user_id),
+                       on=when)
+        cash.post(session, document.cash_account_id, when, cash_amount, cash_kind, doc_type=table.name,
+                  doc_id=document.id, doc_no=document.doc_no, counterparty=counterparty, memo=why, user=user)
+    session.refresh(document)
 
 
 def net_allocations(session: Session, side: OpenItemSide, source_type: str, source_id: int) -> dict[int, Decimal]:

@@ -64,7 +64,6 @@ from operational.models.payables import (
     POSTED,
     PROPOSED,
     REJECTED,
-    REVERSED,
     ApAllocation,
     ApInstalment,
     BilledReceiptLine,
@@ -674,29 +673,11 @@ def reverse_payment(session: Session, payment_id: Any, on: Any, reason: Any, *,
     Finance only. All or nothing."""
     auth.require_role(user, *PAY_ROLES)
     payment = get_or_fail(session, SupplierPayment, payment_id, "supplier_payment", field="payment_id")
-    when = required_date(on, "reversed_on", record=payment.doc_no)
-    why = required_text(reason, "reversal_reason", record=payment.doc_no)
-    if when < payment.payment_date:
-        raise ValidationError("reversal_before_document", field="reversed_on", record=payment.doc_no,
-                              date=payment.payment_date)
-    table = SupplierPayment.__table__
-    with session.begin_nested():
-        # Conditional on still paid: a second reversal, or its credit being applied to a new bill at
-        # the same moment, finds the row changed and is refused.
-        done = session.connection().execute(
-            update(table).where(table.c.id == payment.id, table.c.status == PAID)
-            .values(status=REVERSED, unallocated_amount=0, reversed_on=when, reversed_by=user.id if user else None,
-                    reversal_reason=why[:300], updated_at=utcnow()))
-        if done.rowcount != 1:
-            raise StateError("bad_state", record=payment.doc_no, field="status", state=f"state.{payment.status}",
-                             action="action.reverse")
-        source = Source("payment", payment.id, record=payment.doc_no, user_id=user.id if user else None)
-        open_items.reverse_source(session, AP, source, on=when)
-        supplier = session.get(Supplier, payment.supplier_id)
-        cash.post(session, payment.cash_account_id, when, payment.amount, "supplier_payment",
-                  doc_type="supplier_payment", doc_id=payment.id, doc_no=payment.doc_no,
-                  counterparty=supplier.name if supplier else None, memo=why[:300], user=user)
-    session.refresh(payment)
+    supplier = session.get(Supplier, payment.supplier_id)
+    open_items.reverse_money_document(
+        session, AP, payment, source_type="payment", document_date=payment.payment_date, active_status=PAID,
+        on=on, reason=reason, user=user, cash_amount=payment.amount, cash_kind="supplier_payment",
+        counterparty=supplier.name if supplier else None)
     return payment
 
 

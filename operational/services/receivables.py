@@ -403,29 +403,11 @@ def reverse_receipt(session: Session, receipt_id: Any, on: Any, reason: Any, *,
     marked reversed with who, when and why. Then enter the right receipt. All or nothing."""
     auth.require_role(user, *REVERSE_RECEIPT_ROLES)
     receipt = get_or_fail(session, CustomerReceipt, receipt_id, "customer_receipt", field="receipt_id")
-    when = required_date(on, "reversed_on", record=receipt.doc_no)
-    why = required_text(reason, "reversal_reason", record=receipt.doc_no)
-    if when < receipt.receipt_date:
-        raise ValidationError("reversal_before_document", field="reversed_on", record=receipt.doc_no,
-                              date=receipt.receipt_date)
-    table = CustomerReceipt.__table__
-    with session.begin_nested():
-        # Conditional on still posted: a second reversal, or an advance being applied at the same
-        # moment (take_unallocated), finds the row changed and is refused.
-        done = session.connection().execute(
-            update(table).where(table.c.id == receipt.id, table.c.status == "posted")
-            .values(status="reversed", unallocated_amount=0, reversed_on=when, reversed_by=_uid(user),
-                    reversal_reason=why[:300], updated_at=utcnow()))
-        if done.rowcount != 1:
-            raise StateError("bad_state", record=receipt.doc_no, field="status", state="state.reversed",
-                             action="action.reverse")
-        source = Source("receipt", receipt.id, record=receipt.doc_no, user_id=_uid(user))
-        open_items.reverse_source(session, AR, source, on=when)
-        customer = session.get(Customer, receipt.customer_id)
-        cash.post(session, receipt.cash_account_id, when, -receipt.amount, "customer_receipt",
-                  doc_type="customer_receipt", doc_id=receipt.id, doc_no=receipt.doc_no,
-                  counterparty=customer.name if customer else None, memo=why[:300], user=user)
-    session.refresh(receipt)
+    customer = session.get(Customer, receipt.customer_id)
+    open_items.reverse_money_document(
+        session, AR, receipt, source_type="receipt", document_date=receipt.receipt_date, active_status="posted",
+        on=on, reason=reason, user=user, cash_amount=-receipt.amount, cash_kind="customer_receipt",
+        counterparty=customer.name if customer else None)
     return receipt
 
 
