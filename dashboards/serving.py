@@ -319,7 +319,7 @@ class StockAnalysis:
     turnover: pd.DataFrame  # group_key, group_label, cogs, average_inventory, turnover, days_of_inventory
     turnover_total: pd.DataFrame  # the same measures over everything filtered (one row, or none)
     ageing: pd.DataFrame  # age_bucket, quantity, value (bucket order)
-    variance: pd.DataFrame  # per counted line, with names
+    variance: pd.DataFrame  # per counted line with a difference (quantity or value), with names
     variance_by_doc: pd.DataFrame  # doc_no, count_date, warehouse_name, status, difference_qty, difference_value
 
 
@@ -329,23 +329,25 @@ def _turnover_query(filters: AnalysisFilters, level: str) -> Query:
     month_filters = AnalysisFilters(date(filters.start.year, filters.start.month, 1), filters.end,
                                     filters.warehouse_id, filters.category_id)
     where, params = month_filters.clause("month_start", "t.")
+    # Sum first, then name the groups (g.group_key).
     if level == "all":
         key, label, join = "0", "''", ""
     elif level == "product":
         key, label, join = ("t.product_id", "p.sku || ' ' || p.product_name",
-                            f"LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = t.product_id")
+                            f"LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = g.group_key")
     else:
         key, label, join = ("t.category_id", "c.category_name",
-                            f"LEFT JOIN ({_CATEGORY_NAMES}) c ON c.category_id IS NOT DISTINCT FROM t.category_id")
+                            f"LEFT JOIN ({_CATEGORY_NAMES}) c ON c.category_id IS NOT DISTINCT FROM g.group_key")
     return query(f"""
         WITH months AS (SELECT DISTINCT year_month, days_in_period FROM mart_inventory_turnover t
                         WHERE t.month_start BETWEEN $start AND $end),
         total AS (SELECT coalesce(sum(days_in_period), 0) AS days FROM months),
-        grouped AS (
-            SELECT {key} AS group_key, any_value({label}) AS group_label, sum(t.cogs)::DOUBLE AS cogs,
+        sums AS (
+            SELECT {key} AS group_key, sum(t.cogs)::DOUBLE AS cogs,
                    sum(t.average_inventory * t.days_in_period)::DOUBLE AS value_days
-            FROM mart_inventory_turnover t {join}
-            WHERE {where} GROUP BY 1)
+            FROM mart_inventory_turnover t
+            WHERE {where} GROUP BY 1),
+        grouped AS (SELECT g.*, {label} AS group_label FROM sums g {join})
         SELECT group_key, group_label, cogs,
                round(value_days / nullif(total.days, 0), 2) AS average_inventory,
                round(cogs / nullif(value_days / nullif(total.days, 0), 0), 4) AS turnover,
@@ -362,7 +364,7 @@ def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAn
     age_cat = "TRUE" if filters.category_id is None else "category_id = $category_id"
     age_params = {} if filters.category_id is None else {"category_id": filters.category_id}
     var_where, var_params = filters.clause("count_date", "v.")
-    valuation, turnover, turnover_total, ageing, variance = fetch(
+    valuation, turnover, turnover_total, ageing, variance, by_doc = fetch(
         query(f"""
             SELECT date_day, sum(closing_quantity)::DOUBLE AS closing_quantity,
                    sum(closing_value)::DOUBLE AS closing_value, sum(received_value)::DOUBLE AS received_value,
@@ -383,16 +385,19 @@ def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAn
             FROM mart_stocktake_variance v
             LEFT JOIN dim_warehouse w ON w.warehouse_id = v.warehouse_id
             LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = v.product_id
-            WHERE {var_where} ORDER BY v.count_date DESC, v.doc_no, p.sku
+            WHERE {var_where} AND (v.difference_qty <> 0 OR v.difference_value <> 0)
+            ORDER BY v.count_date DESC, v.doc_no, p.sku
+            """, **var_params),
+        # Every stocktake of the period, also those without a difference; the lines above are only
+        # the ones that differ (at scale 20, 1,089 of 36,244 counted lines).
+        query(f"""
+            SELECT v.doc_no, v.count_date, w.warehouse_name, v.status,
+                   sum(v.difference_qty)::DOUBLE AS difference_qty, sum(v.difference_value)::DOUBLE AS difference_value
+            FROM mart_stocktake_variance v LEFT JOIN dim_warehouse w ON w.warehouse_id = v.warehouse_id
+            WHERE {var_where} GROUP BY 1, 2, 3, 4 ORDER BY v.count_date DESC, v.doc_no
             """, **var_params),
     )
-    by_doc = pd.DataFrame(columns=["doc_no", "count_date", "warehouse_name", "status", "difference_qty",
-                                   "difference_value"])
-    if not variance.empty:
-        by_doc = (variance.groupby(["doc_no", "count_date", "warehouse_name", "status"], dropna=False, as_index=False)
-                  [["difference_qty", "difference_value"]].sum().sort_values(["count_date", "doc_no"],
-                                                                            ascending=[False, True]))
-    return StockAnalysis(valuation, turnover, turnover_total, ageing, variance, by_doc.reset_index(drop=True))
+    return StockAnalysis(valuation, turnover, turnover_total, ageing, variance, by_doc)
 
 
 def stock_movements(filters: AnalysisFilters, *, product_id: int | None = None,

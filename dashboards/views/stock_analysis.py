@@ -102,8 +102,8 @@ with ageing_tab:
         export_buttons(shown, "stock_ageing", "sa.ageing_export")
 
 with variance_tab:
-    lines = data.variance
-    if lines.empty:
+    lines = data.variance  # only the lines with a difference
+    if data.variance_by_doc.empty:
         st.caption(t("ui.chart.empty"))
     else:
         cols = st.columns(2)
