@@ -58,6 +58,9 @@ class AgingOptions:
         return self.report_dates[0] if self.report_dates else None
 
 
+_BOUNDS = query("SELECT bucket_label FROM dim_aging_buckets ORDER BY bucket_order", as_rows=True)
+
+
 def aging_options(side: AgingSide) -> AgingOptions:
     dates, partners, labels = fetch(
         query(f"SELECT DISTINCT report_date FROM {side.aging_mart} ORDER BY report_date DESC", as_rows=True),
@@ -79,10 +82,9 @@ class Aging:
     buckets: pd.DataFrame
 
 
-_BOUNDS = query("SELECT bucket_label FROM dim_aging_buckets ORDER BY bucket_order", as_rows=True)
-
-
 def _open_on(side: AgingSide, as_of: date, partner_id: int | None) -> Query:
+    """The instalments open on ``as_of``: partner_id, partner_name, document_id, due_date,
+    outstanding_cents (integer cents, so totals add up exactly)."""
     partner = "" if partner_id is None else f"AND p.{side.partner_key} = $partner_id"
     params = {} if partner_id is None else {"partner_id": partner_id}
     return query(
@@ -92,13 +94,6 @@ def _open_on(side: AgingSide, as_of: date, partner_id: int | None) -> Query:
         f"FROM {side.periods} AS p JOIN {side.partner_dim} AS d USING ({side.partner_key}) "
         f"WHERE p.valid_from <= $d AND (p.valid_to IS NULL OR $d < p.valid_to) {partner}",
         d=as_of, **params)
-
-
-def open_on(side: AgingSide, as_of: date, partner_id: int | None = None) -> pd.DataFrame:
-    """The instalments open on ``as_of``: partner_id, partner_name, document_id, due_date,
-    outstanding_cents (integer cents, so totals add up exactly)."""
-    (df,) = fetch(_open_on(side, as_of, partner_id))
-    return df
 
 
 def aging(side: AgingSide, as_of: date, bounds: Sequence[int] | None = None, *, partner_id: int | None = None,
