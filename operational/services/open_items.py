@@ -342,15 +342,21 @@ def reverse_money_document(session: Session, side: OpenItemSide, document: Any, 
                            document_date: date, active_status: str, on: Any, reason: Any, user: Any,
                            cash_amount: Decimal, cash_kind: str, counterparty: str | None) -> None:
     """Reverse (冲销) a customer receipt or a paid supplier payment, all or nothing: the date (not
-    before ``document_date``) and the reason are required; the document is marked reversed with
+    before ``document_date`` nor the document's last allocation) and the reason are required; the document is marked reversed with
     who, when and why — conditional on still being ``active_status``, so a second reversal, or its
     advance being applied at the same moment, finds the row changed and is refused —; everything it
     allocated is reversed (``reverse_source``); ``cash_amount`` (signed) goes to its cash account."""
     when = required_date(on, "reversed_on", record=document.doc_no)
     why = required_text(reason, "reversal_reason", record=document.doc_no)[:300]
-    if when < document_date:
+    # Not before the document, nor before its last allocation (an advance applied later): a reversal
+    # dated earlier would leave the instalment more than fully open on the days in between.
+    alloc = side.allocation_model
+    last_applied = session.execute(select(func.max(alloc.allocated_on)).where(
+        alloc.source_type == source_type, alloc.source_id == document.id)).scalar()
+    earliest = max(document_date, last_applied) if last_applied else document_date
+    if when < earliest:
         raise ValidationError("reversal_before_document", field="reversed_on", record=document.doc_no,
-                              date=document_date)
+                              date=earliest)
     table = type(document).__table__
     user_id = user.id if user is not None else None
     with session.begin_nested():

@@ -443,3 +443,15 @@ def test_reversing_a_payment_also_takes_back_its_advance_applied_to_a_later_bill
     with unit_of_work(w.t.engine) as s:
         assert s.get(SupplierPayment, advance.id).unallocated_amount == D("0.00")
         assert s.get(CashAccount, w.bank).balance == D("100000.00")
+
+
+def test_a_reversal_cannot_be_dated_before_the_payments_advance_was_applied(w):
+    """The advance of the test above was applied to a bill on 03-23: a reversal dated 03-22 would
+    leave that bill more than fully open on 03-22, so it is refused with the date it may start."""
+    with unit_of_work(w.t.engine) as s:
+        advance = payables.pay(s, w.t.supplier, "1000", "2026-03-21", w.bank, user=w.user(s, w.finance))
+    (ice,) = _receive(w, "2026-03-22", [L(w.t.ice, 10, "6.00")])
+    _bill(w, "F-3", "2026-03-23", [(ice, "10", "6.00")])
+    with unit_of_work(w.t.engine) as s, pytest.raises(ValidationError) as early:
+        payables.reverse_payment(s, advance.id, "2026-03-22", "付错供应商", user=w.user(s, w.finance))
+    assert (early.value.code, early.value.params["date"]) == ("reversal_before_document", date(2026, 3, 23))
