@@ -147,7 +147,10 @@ def test_analysis_page_reads_the_published_marts_and_drills_down(app_for, compan
     at.date_input(key="ar.aging.date").set_value(date(2026, 3, 1)).run()
     assert "逾期金额 ¥150.00" in texts(at)
     assert list(table(at, "逾期 1-30 天")["逾期 1-30 天"]) == [150.0]
-    at.text_input(key="ar.aging.bounds").set_value("15").run()
+    at.multiselect(key="ar.aging.buckets.30-60-90-120").set_value([5]).run()  # 120+: nothing there
+    assert "没有数据" in texts(at)  # nothing in 120+ on 03-01
+    at.text_input(key="ar.aging.bounds").set_value("15").run()  # bucket 5 does not exist any more
+    assert not at.exception
     assert list(table(at, "逾期 15+ 天")["逾期 15+ 天"]) == [150.0]
     at.text_input(key="ar.aging.bounds").set_value("30,x").run()
     assert "账龄区间必须为递增的正整数：30,x" in texts(at)
