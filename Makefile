@@ -21,6 +21,7 @@ run: env
 	$(VENV_BIN)/jxc serve
 
 test: env
+	@bash scripts/test-prereqs.sh
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/pytest $(PYTEST_ARGS)
 
