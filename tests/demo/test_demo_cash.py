@@ -6,7 +6,7 @@ that a later-dated entry of an earlier pass had already spent. Each run below ge
 demo (every pass) for a small company that starts with little money, so cash is short on many
 days as it is at scale 1, and checks that the run completes and that no account is below zero at
 the end of any day. The dates cover the two failures reported, a year end, a leap day and a date
-far in the future; the default scale itself runs in `make bench` (step ``demo_scale1``).
+far in the future; the default scale itself runs in `make bench` (``demo_today`` in the results).
 """
 
 from __future__ import annotations
