@@ -1,4 +1,5 @@
-"""Subprocess entry for the benchmark: create a demo store (services or bulk path) or extend it by days.
+"""Subprocess entry for the benchmark: create a demo store (services or bulk path), extend it by days,
+or (``--check``) only check the invariants of the store there is.
 
 Runs in its own process so that the harness can measure its time and memory like any other step.
 """
@@ -20,9 +21,16 @@ def main() -> None:
     parser.add_argument("--end-date", default="2026-10-31")
     parser.add_argument("--bulk", action="store_true")
     parser.add_argument("--extend", type=int, default=0, help="simulate this many more days instead")
+    parser.add_argument("--check", action="store_true", help="only check the invariants of the existing store")
     args = parser.parse_args()
     engine = get_engine()
     upgrade(engine)
+    if args.check:
+        problems = check_invariants(engine)
+        if problems:
+            raise SystemExit("invariants broken: " + "; ".join(problems[:5]))
+        print("SUMMARY invariants=ok")
+        return
     if args.extend:
         summary = simulate_days(engine, days=args.extend)
     else:

@@ -46,6 +46,20 @@ def _step_table(jobs: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _demo_today(demo: dict[str, Any] | None) -> list[str]:
+    """`make run`'s demo step on the day the benchmark ran: it must succeed on any day."""
+    if not demo:
+        return []
+    verdict = "succeeded" if demo["ok"] else "**failed**"
+    step = demo["demo"]
+    lines = ["## `make run`'s demo, ending the day of the benchmark", "",
+             f"`{demo['command']}` ending {demo['end_date']} (measured {demo['measured_at']}): {verdict} in "
+             f"{step['seconds']:.1f} s, peak {step['peak_rss_mb']} MB"
+             + (", every invariant of the store holds (the cash ledger included)."
+                if demo.get("invariants", {}).get("ok") else "."), ""]
+    return lines
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -58,6 +72,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         "opens `serving.duckdb` read-only and runs all of that page's queries.",
         "",
     ]
+    lines += _demo_today(results.get("demo_today"))
     for run in results["runs"]:
         scale = f"{run['scale']:g}"
         lines += [

@@ -5,7 +5,9 @@ For each scale, in a fresh data directory under ``data/bench/``: generate the de
 one more day through the services, run the incremental pipeline, then time each dashboard data call
 on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it),
 then the valuation: the whole ledger revalued, and a back-dated receipt on the busiest product
-(``bench/valuation.py``).
+(``bench/valuation.py``). First of all, ``make run``'s own demo step: ``jxc demo --scale 1``
+ending today, as a newcomer's first command runs it, with the demo's invariants (cash included)
+checked afterwards; ``--demo-only`` measures just that and keeps the scales' figures.
 Each step runs as its own process; peak memory is the largest sum of RSS over its process tree.
 Results go to ``bench/results/latest.json`` and ``docs/benchmarks.md``.
 """
@@ -20,7 +22,7 @@ import shutil
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,25 @@ def _time_queries(data_dir: Path) -> dict[str, dict[str, float]]:
     return timings
 
 
+def bench_demo_today() -> dict[str, Any]:
+    """`make run`'s demo at the default scale, ending today: does it succeed, and how long does it take."""
+    data_dir = ROOT / "data" / "bench" / "demo-today"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    env = {"JXC_DATA_DIR": str(data_dir), "JXC_DATABASE_URL": f"sqlite:///{data_dir / 'jxc.sqlite'}"}
+    jxc = str(VENV_BIN / "jxc")
+    today = date.today().isoformat()
+    print(f"make run's demo (jxc demo --scale 1, ending {today}) in {data_dir}", flush=True)
+    result: dict[str, Any] = {"command": "jxc demo --scale 1", "end_date": today,
+                              "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    result["init"] = _step("jxc init", [jxc, "init"], env)
+    result["demo"] = _step("jxc demo --scale 1", [jxc, "demo", "--scale", "1"], env)
+    if result["demo"]["ok"]:
+        result["invariants"] = _step("invariants", [str(VENV_BIN / "python"), "-m", "bench.generate", "--check"], env)
+    result["ok"] = all(result[k]["ok"] for k in ("init", "demo", "invariants") if k in result)
+    return result
+
+
 def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     data_dir = ROOT / "data" / "bench" / f"scale-{scale:g}"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -151,18 +172,41 @@ def main() -> None:
     parser.add_argument("--bulk-from", type=float, default=5.0, help="use the bulk generator from this scale up")
     parser.add_argument("--keep-other-scales", action="store_true",
                         help="re-measure only --scales and keep the other scales' runs of latest.json")
+    parser.add_argument("--demo-only", action="store_true",
+                        help="measure only `make run`'s demo (scale 1, ending today); keep the scales' runs")
     args = parser.parse_args()
     out = ROOT / "bench" / "results" / "latest.json"
+    previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    demo_today = bench_demo_today()
+    if args.demo_only:
+        results = {**previous, "machine": _machine(), "demo_today": demo_today}
+        results.setdefault("measured_at", demo_today["measured_at"])
+        results.setdefault("runs", [])
+        _write(out, results)
+        if not demo_today["ok"]:
+            raise SystemExit("make run's demo failed: see above")
+        return
     runs = [bench_scale(float(s), bulk=float(s) >= args.bulk_from) for s in args.scales.split(",")]
-    if args.keep_other_scales and out.exists():
+    if args.keep_other_scales and previous:
         measured = {r["scale"] for r in runs}
-        kept = [r for r in json.loads(out.read_text(encoding="utf-8"))["runs"] if r["scale"] not in measured]
+        kept = [r for r in previous["runs"] if r["scale"] not in measured]
         runs = sorted(kept + runs, key=lambda r: r["scale"])
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": _machine(),
+        "demo_today": demo_today,
         "runs": runs,
     }
+    _write(out, results)
+    if not demo_today["ok"]:
+        raise SystemExit("make run's demo failed: see above")
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def _write(out: Path, results: dict[str, Any]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     (ROOT / "docs" / "benchmarks.md").write_text(render_markdown(results), encoding="utf-8")

@@ -21,6 +21,16 @@ SPRING_FESTIVAL = {
     2028: date(2028, 1, 26),
     2029: date(2029, 2, 13),
     2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31),
+    2034: date(2034, 2, 19),
+    2035: date(2035, 2, 8),
+    2036: date(2036, 1, 28),
+    2037: date(2037, 2, 15),
+    2038: date(2038, 2, 4),
+    2039: date(2039, 1, 24),
+    2040: date(2040, 2, 12),
 }
 
 # Days relative to the festival → factor. Shops stock up before it, then close for a week.

@@ -11,8 +11,12 @@ has its budgets — all through ``operational.services.expenses`` / ``budgets`` 
 - Approvers are whoever the approval rule allows, in this order: the claimant's line manager's
   login, finance, the general manager, the admin (``expenses.may_decide`` says who may).
 - A month's budgets are set on its first day by finance: per category, near the typical spend.
-- The cash box C01 is topped up from B01 when it falls below 5,000.00. The accounts are the
-  receivables pass's (B01, B02, C01); when that pass has not run they are opened here the same way.
+- The cash box C01 is topped up from B01 (or B02 when B01 cannot) when it falls below 5,000.00.
+  The accounts are the receivables pass's (B01, B02, C01); when that pass has not run they are
+  opened here the same way.
+- Money only leaves an account that can give it on that day and every later one (``funds``): a
+  claim is paid from the first account that can cover it, a top-up shrinks to what the banks hold,
+  and a claim nothing can pay yet stays approved until the money is there.
 
 Every decision comes from ``random.Random(f"{seed}|expenses|<day>")`` or from a claim's number, and
 pending claims are read back from the store, so days 1–10 then 11–20 continue believably.
@@ -29,9 +33,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from operational.db import unit_of_work
+from operational.demo import funds
 from operational.models import AppUser, Budget, CashAccount, Employee, ExpenseApprovalStep, ExpenseClaim
 from operational.services import budgets, cash, expenses
-from operational.services.errors import DomainError
 from operational.services.expenses import ClaimLineInput
 
 CASHIER_DEPARTMENT = "财务部"
@@ -110,7 +114,7 @@ class _Month:
         self.cashier = next((e for e in cashiers if e.id != self.finance.employee_id), cashiers[0] if cashiers else None)
         self.categories = expenses.ensure_categories(session)
         accounts = {a.code: a for a in cash.accounts(session)}
-        self.box, self.bank = accounts.get("C01"), accounts.get("B01")
+        self.box, self.bank, self.savings = accounts.get("C01"), accounts.get("B01"), accounts.get("B02")
 
     def run(self, days: list[date]) -> None:
         for day in days:
@@ -227,11 +231,12 @@ class _Month:
         return None
 
     def _top_up(self, day: date, rng: random.Random) -> None:
-        if self.box is None or self.bank is None:
+        if self.box is None or funds.spendable(self.session, self.box.id, day) >= CASH_FLOOR:
             return
-        self.session.refresh(self.box, ["balance"])
-        if self.box.balance < CASH_FLOOR:
-            cash.transfer(self.session, self.bank.id, self.box.id, TOP_UP, day, user=self.finance, memo="备用金补充")
+        want = TOP_UP
+        for bank in (self.bank, self.savings):  # as much as the banks can give, B01 first
+            if bank is not None and want > 0:
+                want -= funds.move(self.session, self.finance, bank.id, self.box.id, want, day, "备用金补充")
 
     def _pay(self, day: date) -> None:
         approved = self.session.execute(select(ExpenseClaim).where(ExpenseClaim.status == "approved")
@@ -241,17 +246,13 @@ class _Month:
             if claim.decided_at.date() + timedelta(days=rng.randint(1, 3)) > day:
                 continue
             payer = self.admin if expenses.is_own(self.finance, claim) else self.finance
-            accounts = [self.bank] if claim.payee or claim.total_amount > SMALL_CLAIM else [self.box, self.bank]
-            for account in accounts:
-                if account is None:
-                    continue
-                try:
-                    with self.session.begin_nested():  # a refusal (box too low) undoes only this try
-                        expenses.reimburse_claim(self.session, payer, claim.id, account.id, day,
-                                                 at=_at(day, rng, 14))
-                    break
-                except DomainError:
-                    continue
+            banks = [self.bank, self.savings]
+            accounts = banks if claim.payee or claim.total_amount > SMALL_CLAIM else [self.box, *banks]
+            account_id = funds.account_for(self.session, [a.id if a else None for a in accounts],
+                                           claim.total_amount, day)
+            if account_id is None:
+                continue  # no account can pay it today: it waits for the money
+            expenses.reimburse_claim(self.session, payer, claim.id, account_id, day, at=_at(day, rng, 14))
 
 
 _TEXTS = {"TRANSPORT": "出租车费", "ENTERTAIN": "客户招待餐费", "OFFICE": "办公用品", "TRAVEL": "差旅费"}

@@ -19,6 +19,8 @@ demo path, an import): a list of violations, empty when all is well.
   loss — so each line's legs balance to minus its loss
 - stocktakes: a posted sheet's ledger rows are counted − book of its counted lines, dated the
   count date; a sheet still counting has none
+- cash: an account's balance is the sum of its ledger, and an account without an overdraft is
+  never below zero at the end of any day of its ledger
 - document numbers are unique, PREFIX-YYYY-NNNNNN with the document's year, within the sequence
 """
 
@@ -38,6 +40,8 @@ from operational.models import (
     PARTIAL,
     POSTED,
     QUARANTINE,
+    CashAccount,
+    CashLedger,
     DocSequence,
     GoodsReceipt,
     GoodsReceiptLine,
@@ -101,6 +105,7 @@ def check_invariants(engine: Engine) -> list[str]:
         problems += _stocktakes(conn)
         problems += _doc_numbers(conn)
         problems += _bins(conn)
+        problems += _cash(conn)
     return problems
 
 
@@ -125,6 +130,28 @@ def _stock(conn: Connection) -> list[str]:
     negative = [f"product {p} warehouse {w}: {q}" for (p, w), q in sorted(balance.items())
                 if q < 0 and p not in may_go_negative]
     return _limited("balance differs from ledger", mismatch) + _limited("negative stock not allowed", negative)
+
+
+def _cash(conn: Connection) -> list[str]:
+    ledger = dict(conn.execute(select(CashLedger.account_id, func.sum(CashLedger.amount))
+                               .group_by(CashLedger.account_id)).all())
+    mismatch, negative = [], []
+    for account_id, code, balance, overdraft in conn.execute(
+            select(CashAccount.id, CashAccount.code, CashAccount.balance, CashAccount.allow_overdraft)
+            .order_by(CashAccount.id)):
+        if Decimal(ledger.get(account_id, ZERO)) != balance:
+            mismatch.append(f"account {code}: balance {balance} ≠ ledger {ledger.get(account_id, ZERO)}")
+        if overdraft:
+            continue
+        running = ZERO
+        for day, amount in conn.execute(
+                select(CashLedger.entry_date, func.sum(CashLedger.amount)).where(CashLedger.account_id == account_id)
+                .group_by(CashLedger.entry_date).order_by(CashLedger.entry_date)):
+            running += Decimal(amount)
+            if running < 0:
+                negative.append(f"account {code} on {day}: {running}")
+                break
+    return _limited("cash balance differs from ledger", mismatch) + _limited("cash account below zero", negative)
 
 
 def _fulfilment(conn: Connection, name: str, order, line, done_col, fline, fline_ref, fdoc, fdoc_ref,  # type: ignore[no-untyped-def]

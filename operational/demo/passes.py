@@ -33,8 +33,10 @@ PASSES: list[tuple[str, Pass]] = [
     ("hr", hr_pass.run),  # first: people, reporting lines and logins the other passes may use
     ("crm", run_crm_pass),  # after hr, before the finance passes: contacts, follow-ups, opportunities, tickets
     ("receivables", receivables_pass.run),  # after crm: cash accounts, invoices, receipts, credit notes, collection
+    # claims need employees and logins; pays from the AR pass's accounts. Before payables: rent and
+    # claims are paid first, suppliers from what is left (each pass pays only what the accounts can give).
+    ("expenses", expenses_pass.run),
     ("payables", payables_pass.run),  # after receivables (its B01 account): supplier bills, debit notes, payments
-    ("expenses", expenses_pass.run),  # claims need employees and logins; pays from the AR pass's accounts
     ("bins", bins_pass.run),  # last: on the last day, bins in the main warehouse and the stock put away
 ]
 

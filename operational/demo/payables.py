@@ -17,8 +17,10 @@ Per day, in this order:
   payment date, its due date plus a delay drawn per instalment (80 % none, 15 % 1–15 days, 5 %
   16–45 days); the run pays, one payment per supplier naming its instalments, everything planned
   up to the next run (so on-time instalments are paid up to six days before they fall due) — as
-  long as B01 keeps ``RESERVE`` after it, as of that day; otherwise the supplier waits for a later
-  run (paid late when the bank balance is low).
+  long as B01 keeps ``RESERVE`` after it, on that day and every later one already in the ledger
+  (the expenses pass has paid rent and claims by then: ``funds.spendable``). When B01 cannot, finance
+  first moves what B02 can give to B01 (资金调拨); a supplier that still cannot be paid waits for a
+  later run (paid late when the company is short of money).
 
 Every draw comes from ``random.Random(f"{seed}|payables|<what>|<document>")`` and the work of a
 day is decided only from the store, so running days 1–10 then 11–20 gives the same store as days
@@ -41,6 +43,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from operational.db import unit_of_work
+from operational.demo import funds
 from operational.demo.receivables import ACCOUNTS
 from operational.models import (
     AppUser,
@@ -60,6 +63,7 @@ from operational.services.payables import BillLineInput
 VARIANCE_SHARE = 0.05
 REJECT_SHARE = 0.2
 BANK_CODE = "B01"
+SAVINGS_CODE = "B02"  # the general account customers also pay into: swept to B01 for a payment run
 TERM_CODE = "T3060"
 TERM_SHARE = 0.25
 RESERVE = Decimal("200000.00")  # B01 is not drawn below this for supplier payments
@@ -90,6 +94,7 @@ class _Month:
 
     def run(self, days: list[date]) -> None:
         self.bank = self._bank(days[0])
+        self.savings = self.s.execute(select(CashAccount.id).where(CashAccount.code == SAVINGS_CODE)).scalar()
         self._terms()
         for day in days:
             self._bills(day)
@@ -234,17 +239,20 @@ class _Month:
                 by_supplier[supplier_id].append((inst_id, amount - settled))
         if not by_supplier:
             return
-        # The bank as of the day (later passes' and later days' money is not there yet).
-        balance = cash.balance(self.s, self.bank, as_of=day)
+        # What B01 can give today without going short on a later day (expenses are already paid).
+        balance = funds.spendable(self.s, self.bank, day)
+        totals = {sid: sum((a for _, a in targets), Decimal(0)) for sid, targets in by_supplier.items()}
+        due = sum(totals.values(), Decimal(0))
+        if balance - due < RESERVE and self.savings is not None:
+            # Sweep B02 into B01, but only when that lets at least one supplier be paid.
+            extra = funds.spendable(self.s, self.savings, day)
+            if balance + extra - min(totals.values()) >= RESERVE:
+                want = (due + RESERVE - balance + funds.STEP - 1) // funds.STEP * funds.STEP
+                balance += funds.move(self.s, self.user, self.savings, self.bank, want, day, "资金调拨：付款日备付")
         for supplier_id in sorted(by_supplier):
-            targets = by_supplier[supplier_id]
-            total = sum((a for _, a in targets), Decimal(0))
+            targets, total = by_supplier[supplier_id], totals[supplier_id]
             if balance - total < RESERVE:
                 continue  # not enough in the bank today: this supplier waits
-            try:
-                with self.s.begin_nested():
-                    payables.pay(self.s, supplier_id, total, day, self.bank, user=self.user, targets=targets,
-                                 memo="付款日按到期日付款")
-            except DomainError:
-                continue  # the account cannot cover it after all (money posted on later dates left)
+            payables.pay(self.s, supplier_id, total, day, self.bank, user=self.user, targets=targets,
+                         memo="付款日按到期日付款")
             balance -= total

@@ -4,7 +4,9 @@ Every movement of money is one ``cash_ledger`` row and changes ``cash_account.ba
 same transaction; the balance is the sum of the account's ledger, always (a blocking pipeline
 check says so). A payment out of an account that may not be overdrawn is one conditional UPDATE
 (``balance >= amount``), so two clerks paying from the last money in an account cannot both
-succeed, the same guard as stock.
+succeed, the same guard as stock. A back-dated payment must also leave the account at zero or
+more at the end of its own day and of every later day already recorded (``available`` says how
+much that is), so no day's balance in the ledger is ever below zero.
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def post(session: Session, account_id: int, entry_date: date, amount: Decimal, k
          field: str = "amount") -> CashLedger:
     """Record ``amount`` (signed, + in / − out) on an account and move its balance.
 
-    Money out of an account without an overdraft needs the balance to cover it; otherwise
-    ``insufficient_funds`` names the account and what it holds, and nothing is written.
+    Money out of an account without an overdraft needs the balance to cover it, on the entry's
+    date and on every later day already in the ledger (see ``available``); otherwise
+    ``insufficient_funds`` names the account and what it can give, and nothing is written.
     """
     account = session.get(CashAccount, account_id)
     if account is None:
@@ -78,6 +81,11 @@ def post(session: Session, account_id: int, entry_date: date, amount: Decimal, k
     params = {"a": account_id, "d": amount, "now": utcnow()}
     conn = session.connection()
     if amount < 0 and not account.allow_overdraft:
+        # A back-dated payment also needs the money on its own date and every later day.
+        short = _short_on_or_after(session, account_id, entry_date, -amount)
+        if short is not None:
+            raise StateError("insufficient_funds", field=field, record=doc_no, account=account.name,
+                             balance=short, amount=-amount)
         if conn.execute(_TAKE, {**params, "need": -amount}).rowcount != 1:
             session.refresh(account, ["balance"])
             raise StateError("insufficient_funds", field=field, record=doc_no, account=account.name,
@@ -91,6 +99,17 @@ def post(session: Session, account_id: int, entry_date: date, amount: Decimal, k
     session.flush()
     session.expire(account, ["balance", "updated_at"])
     return row
+
+
+def _short_on_or_after(session: Session, account_id: int, on: date, need: Decimal) -> Decimal | None:
+    """What the account can give on ``on`` when that is less than ``need`` and entries dated after
+    ``on`` exist (a payment dated after every entry is left to the conditional UPDATE alone)."""
+    later = session.execute(select(CashLedger.id).where(CashLedger.account_id == account_id,
+                                                        CashLedger.entry_date > on).limit(1)).first()
+    if later is None:
+        return None
+    can = available(session, account_id, on)
+    return can if can < need else None
 
 
 def transfer(session: Session, from_account_id: int, to_account_id: int, amount: Any, on: date, *,
@@ -119,6 +138,24 @@ def balance(session: Session, account_id: int, as_of: date | None = None) -> Dec
     if as_of is not None:
         query = query.where(CashLedger.entry_date <= as_of)
     return Decimal(session.execute(query).scalar_one()).quantize(CENT)
+
+
+def available(session: Session, account_id: int, on: date) -> Decimal:
+    """The most that can leave the account on ``on`` without its balance falling below zero at
+    the end of that day or of any later day already in the ledger (back-dated entries exist, so
+    the balance as of ``on`` alone is not enough: later payments may already count on it).
+
+    It is never more than the account's current balance, so a payment of at most this much is
+    never refused by ``post`` either. Negative when the ledger is already short on some day."""
+    lowest = running = balance(session, account_id, as_of=on)
+    later = session.execute(
+        select(func.sum(CashLedger.amount)).where(CashLedger.account_id == account_id, CashLedger.entry_date > on)
+        .group_by(CashLedger.entry_date).order_by(CashLedger.entry_date)
+    ).scalars()
+    for amount in later:
+        running += Decimal(amount)
+        lowest = min(lowest, running)
+    return lowest.quantize(CENT)
 
 
 def ledger_totals(session: Session, upto_id: int | None = None) -> dict[int, Decimal]:
