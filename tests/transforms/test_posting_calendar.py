@@ -120,3 +120,41 @@ def test_the_posting_calendar_ignores_orders_of_any_state(builds):
     # the 2036 orders are in the warehouse all the same (their own pages list them)
     assert wh.rows("select order_date, status from marts.fct_sales_lines where order_date > '2030-01-01' "
                    "order by 1") == [(FUTURE_DRAFT, "draft"), (FUTURE_CANCELLED, "cancelled")]
+
+
+# ---------------------------------------------------------------- figures that look alike (issue 10, section 5)
+
+def test_overview_sales_and_margin_revenue_differ_by_the_orders_not_shipped(builds, data_dir):
+    """Overview sales = order amounts by order date (drafts count, cancelled do not); the margin page's
+    revenue = shipments by ship date. Every CRM order ships in full on its order date, so the two
+    differ by exactly C3's draft of 03-28 (7 × 10.00), which the captions name."""
+    (data_dir / "serving.duckdb").unlink(missing_ok=True)
+    builds["plain"]["warehouse"].publish(data_dir)
+    period = (date(2026, 1, 1), date(2026, 3, 31))
+    sales = serving.overview(serving.Filters(*period)).kpis.sales_amount
+    margin = serving.sales_margin(serving.AnalysisFilters(*period)).totals
+    assert sales == Decimal("2200.00")
+    assert Decimal(str(margin.revenue)) == Decimal("2130.00")
+    assert sales - Decimal(str(margin.revenue)) == Decimal("70.00")  # the draft: ordered, not shipped
+    assert Decimal(str(margin.returns_revenue)) == Decimal("50.00")  # C2 returned 5 on 03-15, shown apart
+
+
+def test_stock_analysis_cost_of_sales_agrees_between_the_value_and_turnover_tabs(builds, data_dir):
+    """Picked 02-05 … 03-31. The value tab sums COGS net of returns over exactly those days:
+    (1 + 20 + 20 + 5 + 5) × 6.00 − 5 × 6.00 returned = 276.00, which is also the margin page's COGS
+    less returned cost. Turnover is monthly: it covers 02-01 … 03-31 (said on the tab) and counts
+    02-01 … 02-04 too (C5 1 + 1, C1 10: 72.00) → 348.00, the value tab's figure over those days."""
+    (data_dir / "serving.duckdb").unlink(missing_ok=True)
+    builds["plain"]["warehouse"].publish(data_dir)
+    picked = serving.AnalysisFilters(date(2026, 2, 5), date(2026, 3, 31))
+    data = serving.stock_analysis(picked)
+    value_cogs = Decimal(str(round(data.valuation["cogs"].sum(), 2)))
+    turnover_cogs = Decimal(str(round(data.turnover_total.iloc[0]["cogs"], 2)))
+    assert value_cogs == Decimal("276.00")
+    assert turnover_cogs == Decimal("348.00")
+    assert data.turnover_period == (date(2026, 2, 1), date(2026, 3, 31))
+    whole = serving.stock_analysis(serving.AnalysisFilters(*data.turnover_period))
+    assert Decimal(str(round(whole.valuation["cogs"].sum(), 2))) == turnover_cogs
+    margin = serving.sales_margin(picked).totals
+    returned_cost = serving.sales_margin(picked).return_lines["cost_returned"].sum()
+    assert Decimal(str(round(margin.cogs - returned_cost, 2))) == value_cogs
