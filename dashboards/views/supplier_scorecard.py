@@ -89,7 +89,7 @@ supplier_id = c1.selectbox(t("ui.col.supplier_name"), list(suppliers), key="sc.s
 period = c2.radio(t("ui.scorecard.period"), ("month", "rolling_12m"), key="sc.period", horizontal=True,
                   format_func=lambda p: t(f"ui.scorecard.period.{p}"))
 trend = scored[(scored["supplier_id"] == supplier_id) & (scored["period"] == period)]
-# Every published month on the axis; a month without data stays NaN (JSON null), so the line has a
+# Every published month on the axis; a month without data stays NaN (plotly.js draws no point), so the line has a
 # gap there instead of a 0 % point or a straight line across it.
 trend = trend.set_index("year_month").reindex(sorted(card.months)).rename_axis("year_month").reset_index()
 long = trend.melt(id_vars=["year_month"], value_vars=["score_adjusted", *RATES], var_name="measure",
