@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -321,6 +321,18 @@ class StockAnalysis:
     ageing: pd.DataFrame  # age_bucket, quantity, value (bucket order)
     variance: pd.DataFrame  # per counted line with a difference (quantity or value), with names
     variance_by_doc: pd.DataFrame  # doc_no, count_date, warehouse_name, status, difference_qty, difference_value
+    # The days the turnover covers: turnover is monthly, so whole months from the first of the start
+    # month to the end month's last published day. The value tab's COGS covers exactly the picked days;
+    # the two agree on this period and the page says so (issue 10).
+    turnover_period: tuple[date, date] | None = None
+
+
+def turnover_period(start: date, end: date, last_published: date | None) -> tuple[date, date]:
+    """The whole months ``_turnover_query`` covers for a picked period: from the first day of the start
+    month to the last day of the end month, but not past the last published day."""
+    following = date(end.year + end.month // 12, end.month % 12 + 1, 1)
+    month_end = following - timedelta(days=1)
+    return date(start.year, start.month, 1), min(month_end, last_published) if last_published else month_end
 
 
 def _turnover_query(filters: AnalysisFilters, level: str) -> Query:
@@ -364,7 +376,7 @@ def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAn
     age_cat = "TRUE" if filters.category_id is None else "category_id = $category_id"
     age_params = {} if filters.category_id is None else {"category_id": filters.category_id}
     var_where, var_params = filters.clause("count_date", "v.")
-    valuation, turnover, turnover_total, ageing, variance, by_doc = fetch(
+    valuation, turnover, turnover_total, ageing, variance, by_doc, bounds = fetch(
         query(f"""
             SELECT date_day, sum(closing_quantity)::DOUBLE AS closing_quantity,
                    sum(closing_value)::DOUBLE AS closing_value, sum(received_value)::DOUBLE AS received_value,
@@ -396,8 +408,11 @@ def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAn
             FROM mart_stocktake_variance v LEFT JOIN dim_warehouse w ON w.warehouse_id = v.warehouse_id
             WHERE {var_where} GROUP BY 1, 2, 3, 4 ORDER BY v.count_date DESC, v.doc_no
             """, **var_params),
+        query("SELECT max(date_day) FROM dim_date", as_rows=True),
     )
-    return StockAnalysis(valuation, turnover, turnover_total, ageing, variance, by_doc)
+    last = bounds[0][0] if bounds else None
+    return StockAnalysis(valuation, turnover, turnover_total, ageing, variance, by_doc,
+                         turnover_period(filters.start, filters.end, last))
 
 
 def stock_movements(filters: AnalysisFilters, *, product_id: int | None = None,
@@ -586,6 +601,24 @@ def shipment_lines(filters: AnalysisFilters, group: str, group_key: Any) -> pd.D
 class Scorecard:
     months: list[str]  # year_month values, newest first
     rows: pd.DataFrame  # every scorecard row with supplier_name
+    last_posted: date | None = None  # the last day of dim_date: the last posted date
+
+    @property
+    def default_month(self) -> str | None:
+        """The month the page opens on: the last complete month before the last posted date (the
+        month of a last posted date that is a month end counts as complete), else the oldest month."""
+        if not self.months:
+            return None
+        complete = last_complete_month(self.last_posted) if self.last_posted else None
+        return next((m for m in self.months if complete is None or m <= complete), self.months[-1])
+
+
+def last_complete_month(last_posted: date) -> str:
+    """'YYYY-MM' of the last month that ended on or before ``last_posted``."""
+    if (last_posted + timedelta(days=1)).month != last_posted.month:
+        return f"{last_posted:%Y-%m}"
+    previous = last_posted.replace(day=1) - timedelta(days=1)
+    return f"{previous:%Y-%m}"
 
 
 _SCORE_COLUMNS = ("on_time_rate", "in_full_rate", "reject_rate", "lead_time_mean", "lead_time_stddev",
@@ -596,14 +629,14 @@ def supplier_scorecard() -> Scorecard:
     """All published scorecard rows (supplier × month × period) with the supplier's name; rates stay
     NULL where the mart has no data."""
     casts = ", ".join(f"s.{c}::DOUBLE AS {c}" for c in _SCORE_COLUMNS)
-    (rows,) = fetch(query(f"""
+    rows, bounds = fetch(query(f"""
         SELECT s.supplier_id, d.supplier_code, d.supplier_name, s.year_month, s.month_start, s.period, {casts},
                s.grade
         FROM mart_supplier_scorecard s LEFT JOIN dim_supplier d ON d.supplier_id = s.supplier_id
         ORDER BY s.year_month, d.supplier_code
-        """))
+        """), query("SELECT max(date_day) FROM dim_date", as_rows=True))
     months = sorted(set(rows["year_month"]), reverse=True) if not rows.empty else []
-    return Scorecard(months, rows)
+    return Scorecard(months, rows, bounds[0][0] if bounds else None)
 
 
 def supplier_purchase_lines(supplier_id: int, limit: int = 500) -> pd.DataFrame:

@@ -25,7 +25,7 @@ data = serving.overview(filters, grain)
 
 # Two rows: amounts to the cent need the width (five in a row were cut off at ¥ millions).
 money_cols, count_cols = st.columns(3), st.columns(3)
-money_cols[0].metric(t("ui.kpi.sales_amount"), money(data.kpis.sales_amount))
+money_cols[0].metric(t("ui.kpi.sales_amount"), money(data.kpis.sales_amount), help=t("ui.marts_truth.sales_basis_orders"))
 money_cols[1].metric(t("ui.kpi.purchase_amount"), money(data.kpis.purchase_amount))
 money_cols[2].metric(t("ui.kpi.stock_value"), money(data.kpis.stock_value), help=t("ui.kpi.stock_value_help"))
 count_cols[0].metric(t("ui.kpi.stock_quantity"), quantity(data.kpis.stock_quantity))
@@ -50,3 +50,4 @@ with right:
                                                    horizontal=True), key="chart.categories")
 
 st.caption(t("ui.kpi.valuation_note"))
+st.caption(t("ui.marts_truth.sales_basis_orders"))

@@ -53,12 +53,14 @@ totals = data.totals
 
 # Two rows: five amounts of eight digits do not fit one row of metrics.
 cols = st.columns(3)
-cols[0].metric(t("ui.col.revenue"), money(totals.revenue))
+cols[0].metric(t("ui.col.revenue"), money(totals.revenue), help=t("ui.marts_truth.revenue_basis_shipped"))
 cols[1].metric(t("ui.col.cogs"), money(totals.cogs))
 cols[2].metric(t("ui.col.gross_margin"), money(totals.gross_margin))
 cols = st.columns(3)
 cols[0].metric(t("ui.col.margin_pct"), "—" if totals.margin_pct is None else f"{totals.margin_pct:.1f}%")
 cols[1].metric(t("ui.sales_margin.returns"), money(totals.returns_revenue))
+
+st.caption(t("ui.marts_truth.revenue_basis_shipped"))
 
 margin_tab, returns_tab = st.tabs([t("ui.sales_margin.tab.margin"), t("ui.sales_margin.tab.returns")])
 

@@ -46,6 +46,7 @@ value_tab, turnover_tab, ageing_tab, variance_tab, expiry_tab = st.tabs(
 
 with value_tab:
     st.caption(t("ui.stock_analysis.value_note"))
+    st.caption(t("ui.marts_truth.cogs_basis_days", start=filters.start, end=filters.end))
     valuation = data.valuation
     if valuation.empty:
         st.caption(t("ui.chart.empty"))
@@ -64,6 +65,8 @@ with value_tab:
 
 with turnover_tab:
     st.caption(t("ui.stock_analysis.turnover_note"))
+    if data.turnover_period is not None:
+        st.caption(t("ui.marts_truth.cogs_basis_months", start=data.turnover_period[0], end=data.turnover_period[1]))
     turnover = data.turnover
     if turnover.empty:
         st.caption(t("ui.chart.empty"))

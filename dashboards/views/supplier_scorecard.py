@@ -18,9 +18,11 @@ from dashboards.session import require_page
 
 RATES = ("on_time_rate", "in_full_rate", "reject_rate")
 PERCENT = (*RATES, "price_change_mean", "score", "score_adjusted")
-TABLE_COLUMNS = ("supplier_code", "supplier_name", "on_time_rate", "in_full_rate", "reject_rate", "lead_time_mean",
-                 "lead_time_stddev", "price_change_mean", "score", "grade", "score_adjusted", "grade_adjusted",
-                 "rolling_score_adjusted", "rolling_grade_adjusted")
+# The score beside the name (and pinned there), so a wide table never scrolls it out of view.
+TABLE_COLUMNS = ("supplier_code", "supplier_name", "score_adjusted", "grade_adjusted", "rolling_score_adjusted",
+                 "rolling_grade_adjusted", "on_time_rate", "in_full_rate", "reject_rate", "lead_time_mean",
+                 "lead_time_stddev", "price_change_mean", "score", "grade")
+PINNED = ("supplier_code", "supplier_name", "score_adjusted", "grade_adjusted")
 LINE_COLUMNS = ("doc_no", "order_date", "promised_date", "status", "sku", "product_name", "quantity", "received_qty",
                 "unit_price", "amount")
 
@@ -34,7 +36,9 @@ if card is None or not card.months:
 
 left, right = st.columns([1, 3])
 with left:
-    month = st.selectbox(t("ui.scorecard.month"), card.months, key="sc.month")
+    month = st.selectbox(t("ui.scorecard.month"), card.months, key="sc.month",
+                         index=card.months.index(card.default_month))
+    st.caption(t("ui.marts_truth.scorecard_month_note", last_posted=card.last_posted or "—"))
 with right:
     st.caption(t("ui.scorecard.weights_note"))
     cols = st.columns(3)
@@ -70,8 +74,11 @@ for column in (*PERCENT, "rolling_score_adjusted"):
 st.subheader(t("ui.scorecard.table", month=month))
 shown = with_headers(table, TABLE_COLUMNS)
 percent = st.column_config.NumberColumn(format="%.1f%%")
-st.dataframe(shown, hide_index=True,
-             column_config={t(f"ui.col.{c}"): percent for c in (*PERCENT, "rolling_score_adjusted")})
+config: dict[str, object] = {t(f"ui.col.{c}"): percent for c in (*PERCENT, "rolling_score_adjusted")}
+for c in PINNED:
+    config[t(f"ui.col.{c}")] = (st.column_config.NumberColumn(format="%.1f%%", pinned=True) if c in PERCENT
+                                else st.column_config.Column(pinned=True))
+st.dataframe(shown, hide_index=True, column_config=config)
 export_buttons(shown, f"supplier_scorecard_{month}", "sc.export")
 
 st.subheader(t("ui.scorecard.trend"))
@@ -81,16 +88,21 @@ supplier_id = c1.selectbox(t("ui.col.supplier_name"), list(suppliers), key="sc.s
                            format_func=lambda s: suppliers.get(s, str(s)))
 period = c2.radio(t("ui.scorecard.period"), ("month", "rolling_12m"), key="sc.period", horizontal=True,
                   format_func=lambda p: t(f"ui.scorecard.period.{p}"))
-trend = scored[(scored["supplier_id"] == supplier_id) & (scored["period"] == period)].sort_values("year_month")
+trend = scored[(scored["supplier_id"] == supplier_id) & (scored["period"] == period)]
+# Every published month on the axis; a month without data stays NaN (plotly.js draws no point), so the line has a
+# gap there instead of a 0 % point or a straight line across it.
+trend = trend.set_index("year_month").reindex(sorted(card.months)).rename_axis("year_month").reset_index()
 long = trend.melt(id_vars=["year_month"], value_vars=["score_adjusted", *RATES], var_name="measure",
-                  value_name="rate").dropna(subset=["rate"])
-if long.empty:
+                  value_name="rate")
+long["rate"] = pd.to_numeric(long["rate"], errors="coerce")
+if long["rate"].isna().all():
     st.caption(t("ui.chart.empty"))
 else:
     long["measure"] = long["measure"].map(lambda m: t(f"ui.col.{m}"))
     figure = px.line(long, x="year_month", y="rate", color="measure", markers=True,
                      labels={"year_month": t("ui.col.year_month"), "rate": t("ui.scorecard.rate"),
                              "measure": t("ui.scorecard.measure")})
+    figure.update_traces(connectgaps=False)
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05])
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320)
     st.plotly_chart(figure, key="sc.trend_chart")

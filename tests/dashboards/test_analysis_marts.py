@@ -145,7 +145,9 @@ def test_supplier_score_reweights_and_keeps_missing_rates_empty():
 def test_supplier_scorecard_page(app_for, published):
     at = app_for("purchasing", page="views/supplier_scorecard.py")
     assert not at.exception
-    assert at.selectbox(key="sc.month").value == "2026-03"
+    # Opens on the last complete month before the last posted date (2026-03-06): February.
+    assert at.selectbox(key="sc.month").value == "2026-02"
+    at.selectbox(key="sc.month").set_value("2026-03").run()
     row = table(at, "准时交货率").iloc[0]
     assert row["供应商"] == "杭州清泉饮品有限公司"
     assert (row["准时交货率"], row["足量交货率"], row["检验不合格率"]) == (100.0, 100.0, 10.0)

@@ -26,7 +26,8 @@ RENT Feb 8,000.00 (company).
 
 Cash: B01 opened 02-01 with 50,000.00, C01 with 1,000.00; transfer B01 → C01 500.00 on 02-15;
 a customer receipt of 250.00 into B01 on 03-02. Closing C01 1,079.50, B01 41,750.00. The last
-day of the data is 03-20 (SO3's order date).
+posted day is 03-10 (the customer return); SO3's order date (03-20) is not a posting and does not
+count (transforms/README.md, the posting calendar).
 """
 
 from __future__ import annotations

@@ -48,15 +48,15 @@ def test_cash_position_runs_every_day_and_ends_at_the_balance(wh):
     rows = wh.rows("select account_code, count(*), min(date_day), max(date_day), sum(amount_in), sum(amount_out)"
                    " from marts.mart_cash_position_daily group by 1 order by 1")
     assert rows == [
-        ("B01", 48, date(2026, 2, 1), date(2026, 3, 20), D("50250.00"), D("8500.00")),
-        ("C01", 48, date(2026, 2, 1), date(2026, 3, 20), D("1500.00"), D("420.50")),
+        ("B01", 38, date(2026, 2, 1), date(2026, 3, 10), D("50250.00"), D("8500.00")),
+        ("C01", 38, date(2026, 2, 1), date(2026, 3, 10), D("1500.00"), D("420.50")),
     ]
     day = wh.rows("select account_code, opening_balance, amount_in, amount_out, closing_balance, entries"
                   " from marts.mart_cash_position_daily where date_day = '2026-02-15' order by 1")
     assert day == [("B01", D("50000.00"), D("0.00"), D("500.00"), D("49500.00"), 1),
                    ("C01", D("1000.00"), D("500.00"), D("0.00"), D("1500.00"), 1)]
     last = dict(wh.rows("select account_id, closing_balance from marts.mart_cash_position_daily"
-                        " where date_day = '2026-03-20'"))
+                        " where date_day = '2026-03-10'"))
     with unit_of_work(wh.engine) as s:  # type: ignore[attr-defined]
         assert last == cash.ledger_totals(s) == {wh.ids["b01"]: D("41750.00"), wh.ids["c01"]: D("1079.50")}
 
@@ -65,21 +65,22 @@ def test_forecast_places_each_source_in_its_week(wh):
     rows = wh.rows("select week_no, source, amount, items from marts.mart_cash_forecast_13w where items > 0"
                    " order by week_no, source")
     assert rows == [
-        (1, "ap_instalments", D("-30.00"), 1),  # bill of 03-03 due 03-18: overdue, so week 1
+        # From the last posted day, 03-10 (SO3's order date, 03-20, is not a posting): week 1 is 03-11..03-17.
         (1, "approved_claims", D("-1200.00"), 1),  # EC4, approved not paid: week 1
-        (1, "ar_instalments", D("250.00"), 1),  # SO1's invoice due 03-14: overdue, so week 1
-        (3, "ar_instalments", D("108.00"), 1),  # SO2's invoice due 04-04 (week 3: 04-04..04-10)
-        (4, "open_purchase_orders", D("-60.00"), 1),  # PO1 03-30 + 15 days = 04-14 (week 4: 04-11..04-17)
-        (5, "open_sales_orders", D("80.00"), 1),  # SO3 03-25 + 30 days = 04-24 (week 5: 04-18..04-24)
+        (1, "ar_instalments", D("250.00"), 1),  # SO1's invoice due 03-14 (week 1)
+        (2, "ap_instalments", D("-30.00"), 1),  # bill of 03-03 due 03-18 (week 2: 03-18..03-24)
+        (4, "ar_instalments", D("108.00"), 1),  # SO2's invoice due 04-04 (week 4: 04-01..04-07)
+        (5, "open_purchase_orders", D("-60.00"), 1),  # PO1 03-30 + 15 days = 04-14 (week 5: 04-08..04-14)
+        (7, "open_sales_orders", D("80.00"), 1),  # SO3 03-25 + 30 days = 04-24 (week 7: 04-22..04-28)
     ]
     weeks = wh.rows("select distinct week_no, week_start, week_end, starting_cash, week_opening_balance,"
                     " week_net_flow, week_closing_balance from marts.mart_cash_forecast_13w order by week_no")
     assert len(weeks) == 13 and len(wh.rows("select * from marts.mart_cash_forecast_13w")) == 13 * 5
-    assert weeks[0] == (1, date(2026, 3, 21), date(2026, 3, 27), D("42829.50"), D("42829.50"), D("-980.00"),
-                        D("41849.50"))
-    assert [w[6] for w in weeks[1:6]] == [D("41849.50"), D("41957.50"), D("41897.50"), D("41977.50"),
-                                          D("41977.50")]
-    assert weeks[12][1:3] == (date(2026, 6, 13), date(2026, 6, 19)) and weeks[12][6] == D("41977.50")
+    assert weeks[0] == (1, date(2026, 3, 11), date(2026, 3, 17), D("42829.50"), D("42829.50"), D("-950.00"),
+                        D("41879.50"))
+    assert [w[6] for w in weeks[1:6]] == [D("41849.50"), D("41849.50"), D("41957.50"), D("41897.50"),
+                                          D("41897.50")]
+    assert weeks[12][1:3] == (date(2026, 6, 3), date(2026, 6, 9)) and weeks[12][6] == D("41977.50")
 
 
 def test_expenses_by_category_count_approved_and_reimbursed_lines_only(wh):
@@ -148,7 +149,7 @@ def test_cash_check_fails_on_a_warehouse_difference_and_on_store_drift(wh, tmp_p
     shutil.copy(wh.path, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute("update marts.mart_cash_position_daily set closing_balance = closing_balance + 0.01"
-                    f" where account_id = {wh.ids['b01']} and date_day = '2026-03-20'")
+                    f" where account_id = {wh.ids['b01']} and date_day = '2026-03-10'")
     result = _run_check(url, copy)
     assert not result.passed
     assert result.metadata["mismatches"].value == [

@@ -1,6 +1,7 @@
+-- The calendar: from the first to the last posted date (int_posting_dates; var as_of_date may set the end).
 with bounds as (
-    select min(event_date) as first_day, {{ as_of_date() }} as last_day
-    from {{ ref('int_document_dates') }}
+    select min(posting_date) as first_day, {{ as_of_date() }} as last_day
+    from {{ ref('int_posting_dates') }}
 ),
 
 days as (
