@@ -4,6 +4,8 @@ written after login and deleted at logout, and the admin's password reset page."
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
 from dashboard_support import PASSWORD, texts
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from operational.db import read_only, unit_of_work
 from operational.models import AppUser, LoginEvent, LoginSession
 from operational.services import auth
+from operational.services.errors import AuthError
 
 
 def _login(at: AppTest, username: str, password: str) -> AppTest:
@@ -113,3 +116,25 @@ def test_an_admin_resets_a_password_on_the_user_page(app_for, company):
     assert [e.value for e in at.error] == ["用户名或密码错误"]
     at = _login(app_for(), "purchasing", temporary)
     assert at.title[0].value == "修改密码"
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_the_login_pages_show_no_raw_catalog_key(app_for, company, language):
+    from test_catalog import RAW_KEY, _visible_strings
+
+    for username, password in (("purchasing", "wrong-password"), ("nobody", "x"), ("sales", PASSWORD)):
+        with pytest.raises(AuthError) if password != PASSWORD else nullcontext():
+            auth.login(username, password)
+    with unit_of_work(company.engine) as s:
+        auth.reset_password(s, s.get(AppUser, company.users["admin"].id), company.users["finance"].id)
+    for page in ("views/user_admin.py", "views/change_password.py"):
+        at = app_for("admin", page=page, language=language)
+        assert not at.exception, page
+        raw = [text for text in _visible_strings(at) if RAW_KEY.search(text)]
+        assert not raw, (page, raw)
+    at = app_for("admin", page="views/user_admin.py", language=language)
+    details = at.dataframe[1].value.iloc[:, 4].tolist()
+    expected = {"zh_CN": ["由 admin 重置", "", "用户不存在", "密码错误"],
+                "en": ["reset by admin", "", "no such user", "wrong password"]}[language]
+    assert details == expected
+

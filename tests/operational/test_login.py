@@ -264,3 +264,17 @@ def test_client_address_trusts_forwarded_for_only_behind_configured_proxies():
     assert auth.client_address("192.0.2.1", "6.6.6.6") == "192.0.2.1"
     assert auth.client_address("10.0.0.2", "6.6.6.6, 192.0.2.9", trusted_proxies=1) == "192.0.2.9"
     assert auth.client_address("10.0.0.2", "192.0.2.9, 10.0.0.3", trusted_proxies=2) == "192.0.2.9"
+
+
+def test_the_demo_marks_its_store_so_its_users_keep_the_demo_password(store_engine, monkeypatch):
+    from datetime import date
+
+    from operational.demo import generate, passes
+
+    monkeypatch.setattr(passes, "PASSES", [])  # the company and its users are enough here
+    generate(store_engine, scale=0.02, seed=42, end_date=date(2026, 3, 31), days=5)
+    with read_only(store_engine) as s:
+        assert auth.is_demo_store(s)
+    assert not auth.login("admin", auth.DEMO_PASSWORD, engine=store_engine).must_change_password
+    monkeypatch.setenv("JXC_DEMO_MODE", "0")
+    assert auth.login("admin", auth.DEMO_PASSWORD, engine=store_engine).must_change_password
