@@ -433,15 +433,25 @@ def secret_key(data_dir: Path | None = None) -> bytes:
 def _read_or_create_secret(path_text: str) -> bytes:
     path = Path(path_text)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o600)
-        return bytes.fromhex(path.read_text().strip())
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
+    if not path.exists():
+        # Written whole under another name, then linked into place: two processes starting at
+        # once agree on one key, and nobody ever reads a half-written file.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_bytes(32).hex())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            temporary.unlink(missing_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    key = bytes.fromhex(path.read_text().strip())
+    if len(key) < 32:
+        raise RuntimeError(f"{path} does not hold a session key; delete it to have a new one made")
     return key
 
 
