@@ -278,3 +278,11 @@ def test_the_demo_marks_its_store_so_its_users_keep_the_demo_password(store_engi
     assert not auth.login("admin", auth.DEMO_PASSWORD, engine=store_engine).must_change_password
     monkeypatch.setenv("JXC_DEMO_MODE", "0")
     assert auth.login("admin", auth.DEMO_PASSWORD, engine=store_engine).must_change_password
+
+
+def test_login_records_stay_out_of_the_warehouse():
+    from ingestion.schema import raw_table_specs
+
+    tables = set(raw_table_specs())
+    assert "app_user" in tables
+    assert not {"login_event", "login_session", "store_setting"} & tables
