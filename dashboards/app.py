@@ -1,7 +1,9 @@
 """JXC dashboards: ``streamlit run dashboards/app.py`` from the repository root.
 
-Login first; then the sidebar shows the pages the user's role may open, grouped by area,
-with a language switch (简体中文 default, English) and a logout button.
+Login first (a session cookie keeps it across a reload); a user who must change the password
+(the demo password outside the demo, or a temporary one from an admin) sees only that form; then
+the sidebar shows the pages the user's role may open, grouped by area, with a language switch
+(简体中文 default, English) and a logout button.
 """
 
 from __future__ import annotations
@@ -10,21 +12,32 @@ import streamlit as st
 
 from dashboards.i18n import language_selector, t
 from dashboards.navigation import PAGES, SECTIONS, visible_pages
-from dashboards.session import current_user, sign_out
+from dashboards.session import current_user, resume_from_cookie, sign_out, write_cookie
 
 st.set_page_config(page_title="JXC", page_icon=":material/warehouse:", layout="wide")
 
 
+def _only(path: str, key: str, title: str, icon: str) -> None:
+    """Run one page whatever the URL, so a bookmarked page opens once this one is done."""
+    first = st.Page(path, title=title, icon=icon, url_path=key, default=True)
+    placeholders = [st.Page(path, title=title, url_path=spec.key, visibility="hidden") for spec in PAGES
+                    if spec.key != key]
+    st.navigation([first, *placeholders], position="hidden").run()
+
+
 def main() -> None:
+    user = current_user() or resume_from_cookie()
     language_selector()
-    user = current_user()
+    write_cookie()
     if user is None:
-        # Every page's URL leads to the login form, so a bookmarked page opens after login.
-        login = st.Page("views/login.py", title=t("ui.page.login"), icon=":material/login:", url_path="login",
-                        default=True)
-        placeholders = [st.Page("views/login.py", title=t("ui.page.login"), url_path=spec.key, visibility="hidden")
-                        for spec in PAGES]
-        st.navigation([login, *placeholders], position="hidden").run()
+        _only("views/login.py", "login", t("ui.page.login"), ":material/login:")
+        return
+
+    with st.sidebar:
+        st.caption(t("ui.signed_in_as", name=user.display_name, role=t(f"ui.role.{user.role}")))
+        st.button(t("ui.logout"), key="logout", on_click=sign_out, icon=":material/logout:")
+    if user.must_change_password:
+        _only("views/change_password.py", "change_password", t("ui.change_password.title"), ":material/password:")
         return
 
     by_section: dict[str, list[st.Page]] = {}
@@ -32,10 +45,6 @@ def main() -> None:
         page = st.Page(spec.path, title=t(f"ui.page.{spec.key}"), icon=spec.icon, url_path=spec.key)
         by_section.setdefault(spec.section, []).append(page)
     navigation = {t(f"ui.section.{s}"): by_section[s] for s in SECTIONS if s in by_section}
-
-    with st.sidebar:
-        st.caption(t("ui.signed_in_as", name=user.display_name, role=t(f"ui.role.{user.role}")))
-        st.button(t("ui.logout"), key="logout", on_click=sign_out, icon=":material/logout:")
     st.navigation(navigation).run()
 
 

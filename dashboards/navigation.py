@@ -91,6 +91,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"finance", "purchasing"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
+    # Login: admins reset passwords and read the login events; everyone changes their own password.
+    PageSpec("user_admin", "system", "views/user_admin.py", ":material/admin_panel_settings:", frozenset({"admin"})),
+    PageSpec("change_password", "system", "views/change_password.py", ":material/password:", ALL_ROLES),
 )
 
 SECTIONS = ("analysis", "purchasing", "sales", "crm", "inventory", "hr", "finance", "system")

@@ -15,8 +15,10 @@ from operational.types import ScaledDecimal
 # Append-only tables: rows are never updated, so the highest id read is a complete watermark.
 APPEND_ONLY = frozenset({"stock_ledger", "cash_ledger", "expense_approval_step", "budget_revision", "ap_allocation",
                          "ar_allocation"})
-# Store bookkeeping that is not business data.
-SKIPPED = frozenset({"alembic_version"})
+# Store bookkeeping that is not business data. The login tables stay in the store: session token
+# hashes and the login audit do not belong in the warehouse, and a login must not look like new
+# business data to the change sensor.
+SKIPPED = frozenset({"alembic_version", "login_event", "login_session", "store_setting"})
 
 
 def duck_type(sa_type: object) -> tuple[str, int | None]:

@@ -50,3 +50,41 @@ def get_settings() -> Settings:
     data_dir = Path(os.environ.get("JXC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     url = os.environ.get("JXC_DATABASE_URL") or f"sqlite:///{data_dir / 'jxc.sqlite'}"
     return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"))
+
+
+@dataclass(frozen=True)
+class LoginSettings:
+    """Login rules (operational.services.auth), each from its environment variable."""
+
+    max_failures_per_user: int = 5  # JXC_LOGIN_MAX_FAILURES: failures of one user name inside the window ...
+    max_failures_per_client: int = 20  # JXC_LOGIN_MAX_FAILURES_PER_CLIENT: ... or from one client address
+    window_minutes: int = 15  # JXC_LOGIN_WINDOW_MINUTES
+    lockout_minutes: int = 15  # JXC_LOGIN_LOCKOUT_MINUTES: how long the user name / client stays locked
+    session_hours: int = 12  # JXC_SESSION_HOURS: a session cookie's lifetime
+    min_password_length: int = 8  # JXC_PASSWORD_MIN_LENGTH
+    # JXC_DEMO_MODE=0 treats a store made by `jxc demo` as a real one (demo password must be changed).
+    demo_mode_allowed: bool = True
+    # JXC_TRUSTED_PROXIES: reverse proxies in front of Streamlit; the client is then the address the
+    # nearest proxy appended to X-Forwarded-For (0: the connection's own address; the header is ignored).
+    trusted_proxies: int = 0
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    try:
+        return max(minimum, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def get_login_settings() -> LoginSettings:
+    """The login rules from the environment, with the defaults above."""
+    return LoginSettings(
+        max_failures_per_user=_env_int("JXC_LOGIN_MAX_FAILURES", 5, 1),
+        max_failures_per_client=_env_int("JXC_LOGIN_MAX_FAILURES_PER_CLIENT", 20, 1),
+        window_minutes=_env_int("JXC_LOGIN_WINDOW_MINUTES", 15, 1),
+        lockout_minutes=_env_int("JXC_LOGIN_LOCKOUT_MINUTES", 15, 1),
+        session_hours=_env_int("JXC_SESSION_HOURS", 12, 1),
+        min_password_length=_env_int("JXC_PASSWORD_MIN_LENGTH", 8, 8),
+        demo_mode_allowed=os.environ.get("JXC_DEMO_MODE", "1").strip().lower() not in {"0", "false", "no", "off"},
+        trusted_proxies=_env_int("JXC_TRUSTED_PROXIES", 0, 0),
+    )

@@ -32,7 +32,7 @@ from operational.models import (
 )
 from operational.services import auth, inventory, masterdata, transfers
 
-DEMO_PASSWORD = "jxc-demo"
+DEMO_PASSWORD = auth.DEMO_PASSWORD  # one definition: the login refuses it outside the demo
 # One user per role; the username is the role.
 DEMO_USERS: list[tuple[str, str, str]] = [
     ("admin", "admin", "系统管理员"),
@@ -114,6 +114,7 @@ def _create_people(session: Session, rng: random.Random, fake: Faker, sizes: Siz
                 reps.append(emp.id)
     for username, role, display in DEMO_USERS:
         auth.create_user(session, username, DEMO_PASSWORD, role, display, employee_id=first_of[role])
+    auth.mark_demo_store(session)  # its users keep the demo password only in the demo
     return reps
 
 

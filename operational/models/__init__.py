@@ -1,5 +1,6 @@
 """All tables of the operational store; importing this package registers them on ``Base.metadata``."""
 
+from operational.models.auth import LOGIN_OUTCOMES, LoginEvent, LoginSession, StoreSetting
 from operational.models.base import Base, utcnow
 from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
 from operational.models.crm import (
@@ -152,4 +153,5 @@ __all__ = [
     "AP_ALLOCATION_SOURCES", "BILL_STATES", "MATCH_STATES", "PAYMENT_STATES", "ApAllocation", "ApInstalment",
     "BilledReceiptLine", "DebitNote", "DebitNoteLine", "SupplierBill", "SupplierBillLine", "SupplierMatchTolerance",
     "SupplierPayment", "SupplierPaymentTarget",
+    "LOGIN_OUTCOMES", "LoginEvent", "LoginSession", "StoreSetting",
 ]

@@ -171,3 +171,6 @@ class AppUser(Timestamped, Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's reset and by a login with the demo password outside the demo: the next
+    # login shows only the change-password form (operational.services.auth).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

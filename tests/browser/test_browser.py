@@ -148,3 +148,33 @@ def test_login_enter_purchase_order_and_find_it_in_the_list(browser_page, server
     expect(row).to_have_count(1)
     expect(row).to_contain_text("已确认")
     expect(row).to_contain_text("杭州清泉饮品有限公司")
+
+
+def test_login_survives_a_reload_and_logout_ends_it(browser_page, server):  # noqa: ANN001
+    """The signed session cookie keeps the login across a reload; after logout a reload shows the
+    login form again (the session is revoked in the store and the cookie deleted)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    page = browser_page
+    page.goto(f"{server}/purchase_order")
+    page.get_by_label("用户名").fill("buyer")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    signed_in = page.get_by_text("当前用户：采购员小王（采购）")
+    expect(signed_in).to_be_visible()
+    expect(page.get_by_role("heading", name="新建采购订单")).to_be_visible()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "jxc_session")
+    assert cookie["sameSite"] == "Strict" and cookie["expires"] > time.time() + 11 * 3600
+
+    page.reload()
+    expect(signed_in).to_be_visible()
+    expect(page.get_by_role("heading", name="新建采购订单")).to_be_visible()  # the same page, no login form
+    expect(page.get_by_label("用户名")).to_have_count(0)
+
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_label("用户名")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("用户名")).to_be_visible()
+    expect(signed_in).to_have_count(0)
+    assert [c for c in page.context.cookies() if c["name"] == "jxc_session"] == []

@@ -29,7 +29,7 @@ def test_password_hash_roundtrip_and_login(store_engine):
 def test_user_validation(store_engine):
     with pytest.raises(ValidationError) as err, unit_of_work(store_engine) as s:
         auth.create_user(s, "x", "123", "sales")
-    assert err.value.message() == "x：密码至少需要6个字符"
+    assert err.value.message() == "x：密码至少需要8个字符"
     with pytest.raises(ValidationError) as err, unit_of_work(store_engine) as s:
         auth.create_user(s, "x", "123456", "boss")
     assert err.value.field == "role"
@@ -94,7 +94,7 @@ def test_a_store_of_the_first_release_upgrades_with_its_data(backend, request, t
                           "VALUES (1, 'WH1', '主仓', true, '2026-01-01', '2026-01-01')"))
         conn.execute(text("INSERT INTO supplier (id, code, name, lead_time_days, payment_terms_days, status, "
                           "created_at, updated_at) VALUES (1, 'S1', '供应商', 7, 30, 'active', '2026-01-01', '2026-01-01')"))
-    assert upgrade(engine) == "0012"
+    assert upgrade(engine) == "0013"
     with unit_of_work(engine) as s:
         from operational.models import Supplier
 
