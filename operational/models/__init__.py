@@ -129,6 +129,7 @@ from operational.models.stock_documents import (
     StockTransfer,
     StockTransferLine,
 )
+from operational.models.submissions import FormSubmission
 
 __all__ = [
     "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
@@ -153,3 +154,4 @@ __all__ = [
     "BilledReceiptLine", "DebitNote", "DebitNoteLine", "SupplierBill", "SupplierBillLine", "SupplierMatchTolerance",
     "SupplierPayment", "SupplierPaymentTarget",
 ]
+__all__ += ["FormSubmission"]
