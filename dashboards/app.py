@@ -6,13 +6,19 @@ with a language switch (简体中文 default, English) and a logout button.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from dashboards.components.error_report import run_page
+from dashboards.components.safe_text import message
 from dashboards.i18n import language_selector, t
 from dashboards.navigation import PAGES, SECTIONS, visible_pages
 from dashboards.session import current_user, sign_out
 
-st.set_page_config(page_title="JXC", page_icon=":material/warehouse:", layout="wide")
+# A local file: an icon name (":material/...:") makes the browser fetch the icon from a font CDN.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+st.set_page_config(page_title="JXC", page_icon=str(FAVICON), layout="wide")
 
 
 def main() -> None:
@@ -24,7 +30,7 @@ def main() -> None:
                         default=True)
         placeholders = [st.Page("views/login.py", title=t("ui.page.login"), url_path=spec.key, visibility="hidden")
                         for spec in PAGES]
-        st.navigation([login, *placeholders], position="hidden").run()
+        run_page(st.navigation([login, *placeholders], position="hidden").run)
         return
 
     by_section: dict[str, list[st.Page]] = {}
@@ -34,9 +40,9 @@ def main() -> None:
     navigation = {t(f"ui.section.{s}"): by_section[s] for s in SECTIONS if s in by_section}
 
     with st.sidebar:
-        st.caption(t("ui.signed_in_as", name=user.display_name, role=t(f"ui.role.{user.role}")))
+        st.caption(message("ui.signed_in_as", name=user.display_name, role=t(f"ui.role.{user.role}")))
         st.button(t("ui.logout"), key="logout", on_click=sign_out, icon=":material/logout:")
-    st.navigation(navigation).run()
+    run_page(st.navigation(navigation).run)  # an unexpected error: short message + id, details in the log
 
 
 main()

@@ -29,9 +29,9 @@ WORD_JOINER = "\u2060"
 # ASCII characters with a Markdown (or HTML, LaTeX, GFM table) meaning anywhere in a line.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#~|$&!{}])")
 # At the start of the text only: list markers, ordered-list numbers, setext/thematic lines, quotes.
-_LEADING = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
+_LEADING = re.compile(r"^(\s*)([-+=](?!\d)|\d+(?=[.)](?:\s|$)))")
 # What the post-parse autolink and shortcode passes look for.
-_URL_COLON = re.compile(r":(?=\S)")  # http://, mailto:, :shortcode:
+_URL_COLON = re.compile(r":(?=[A-Za-z/])")  # http://, mailto:, :shortcode: (not 09:05)
 _WWW = re.compile(r"(www)(?=\.)", re.IGNORECASE)
 _AT = re.compile(r"@")
 
