@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboards.components.error_report import report
 from dashboards.components.safe_text import text
@@ -116,10 +117,43 @@ def flash(prefix: str) -> None:
         st.success(message, icon=":material/task_alt:")
 
 
+_TRIGGERS = {"trigger_value", "string_trigger_value", "json_trigger_value", "chat_input_value"}
+
+
+def _widget_default(key: str) -> tuple[bool, Any]:
+    """(True, the value the widget under ``key`` starts with) — or (False, None) for a button or a
+    key that is not a widget. Reads the widget's registration (its deserializer of "no value"),
+    which Streamlit keeps from the last run; anything unexpected means "not known"."""
+    try:
+        from streamlit.runtime.state import get_session_state
+
+        state = get_session_state()._state
+        widget_id = state._key_id_mapper.get_id_from_key(key, None)
+        meta = state._new_widget_state.widget_metadata.get(widget_id) if widget_id else None
+        if meta is None or meta.value_type in _TRIGGERS:
+            return False, None
+        return True, meta.deserializer(None)
+    except Exception:  # noqa: BLE001 - an internal that moved: fall back to forgetting the key
+        return False, None
+
+
 def reset_inputs(prefix: str) -> None:
-    """Forget every widget value of the form (after a successful save), keeping the messages."""
+    """Put every widget of the form back to its starting value (after a successful save), keeping
+    the messages; other state of the form (rows, token) is forgotten.
+
+    Deleting a widget's key is not enough: the browser keeps showing what was typed and sends it
+    back with the next interaction, so a "cleared" form would come back filled (and a second
+    save would create a second document). Setting the key to the widget's default sends the
+    cleared value to the browser."""
     keep = {_errors_key(prefix), _flash_key(prefix)}
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.") and k not in keep]:
+        known, default = _widget_default(key)
+        try:
+            if known:
+                st.session_state[key] = default
+                continue
+        except StreamlitAPIException:  # called after the widget was drawn in this run
+            pass
         del st.session_state[key]
 
 

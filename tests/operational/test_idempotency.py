@@ -54,35 +54,41 @@ def test_a_failed_submission_keeps_the_token_usable(tiny):
     assert _count(t.engine) == 1
 
 
+def _race(t, token: str) -> tuple[list[tuple[bool, str]], list[BaseException]]:  # noqa: ANN001
+    """Submit ``token`` from two threads released at the same instant; each holds its transaction
+    open for a moment after creating, so the other one really has to wait for it."""
+    barrier = threading.Barrier(2)
+    results: list[tuple[bool, str]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(t.engine) as s:
+                def create():  # noqa: ANN202
+                    order = _create(s, t)()
+                    time.sleep(0.2)
+                    return order
+                outcome = idempotency.once(s, token, create)
+                result = (outcome.created, outcome.document.doc_no)
+            with lock:
+                results.append(result)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    return results, errors
+
+
 def test_two_threads_with_the_same_token_create_one_document(tiny):
     t = tiny
     for round_no in range(4):
-        token = f"race-{round_no}"
-        barrier = threading.Barrier(2)
-        results: list[tuple[bool, str]] = []
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-
-        def submit() -> None:
-            barrier.wait()
-            try:
-                with unit_of_work(t.engine) as s:
-                    def create():  # noqa: ANN202
-                        order = _create(s, t)()
-                        time.sleep(0.2)  # hold the transaction open: the other one must wait for it
-                        return order
-                    outcome = idempotency.once(s, token, create)
-                    result = (outcome.created, outcome.document.doc_no)
-                with lock:
-                    results.append(result)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=submit) for _ in range(2)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(timeout=60)
+        results, errors = _race(t, f"race-{round_no}")
         assert errors == []
         assert sorted(created for created, _ in results) == [False, True]
         assert len({doc_no for _, doc_no in results}) == 1
