@@ -117,12 +117,15 @@ def flash(prefix: str) -> None:
         st.success(message, icon=":material/task_alt:")
 
 
-_TRIGGERS = {"trigger_value", "string_trigger_value", "json_trigger_value", "chat_input_value"}
+# The value kinds of input widgets (text, number, select, radio, date, checkbox). Buttons
+# (trigger values), uploads and selections cannot be set through st.session_state.
+_SETTABLE = {"string_value", "int_value", "double_value", "bool_value", "int_array_value", "double_array_value",
+             "string_array_value"}
 
 
 def _widget_default(key: str) -> tuple[bool, Any]:
-    """(True, the value the widget under ``key`` starts with) — or (False, None) for a button or a
-    key that is not a widget. Reads the widget's registration (its deserializer of "no value"),
+    """(True, the value the widget under ``key`` starts with) — or (False, None) for a button, an
+    upload or a key that is not an input widget. Reads the widget's registration (its deserializer of "no value"),
     which Streamlit keeps from the last run; anything unexpected means "not known"."""
     try:
         from streamlit.runtime.state import get_session_state
@@ -130,7 +133,7 @@ def _widget_default(key: str) -> tuple[bool, Any]:
         state = get_session_state()._state
         widget_id = state._key_id_mapper.get_id_from_key(key, None)
         meta = state._new_widget_state.widget_metadata.get(widget_id) if widget_id else None
-        if meta is None or meta.value_type in _TRIGGERS:
+        if meta is None or meta.value_type not in _SETTABLE:
             return False, None
         return True, meta.deserializer(None)
     except Exception:  # noqa: BLE001 - an internal that moved: fall back to forgetting the key
