@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date, time
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -152,7 +153,9 @@ def reset_inputs(prefix: str) -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{prefix}.") and k not in keep]:
         known, default = _widget_default(key)
         try:
-            if known:
+            # Blank fields (and dates, which start at today) are set; a field prefilled from data
+            # (an open quantity) is forgotten so that it takes the new data's value when drawn.
+            if known and (default in (None, "", False) or default == [] or isinstance(default, date | time)):
                 st.session_state[key] = default
                 continue
         except StreamlitAPIException:  # called after the widget was drawn in this run
