@@ -8,13 +8,19 @@ the sidebar shows the pages the user's role may open, grouped by area, with a la
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from dashboards.components.error_report import run_page
+from dashboards.components.safe_text import message
 from dashboards.i18n import language_selector, t
 from dashboards.navigation import PAGES, SECTIONS, visible_pages
 from dashboards.session import current_user, resume_from_cookie, sign_out, write_cookie
 
-st.set_page_config(page_title="JXC", page_icon=":material/warehouse:", layout="wide")
+# A local file: an icon name (":material/...:") makes the browser fetch the icon from a font CDN.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+st.set_page_config(page_title="JXC", page_icon=str(FAVICON), layout="wide")
 
 
 def _only(path: str, key: str, title: str, icon: str) -> None:
@@ -22,7 +28,7 @@ def _only(path: str, key: str, title: str, icon: str) -> None:
     first = st.Page(path, title=title, icon=icon, url_path=key, default=True)
     placeholders = [st.Page(path, title=title, url_path=spec.key, visibility="hidden") for spec in PAGES
                     if spec.key != key]
-    st.navigation([first, *placeholders], position="hidden").run()
+    run_page(st.navigation([first, *placeholders], position="hidden").run)
 
 
 def main() -> None:
@@ -34,7 +40,7 @@ def main() -> None:
         return
 
     with st.sidebar:
-        st.caption(t("ui.signed_in_as", name=user.display_name, role=t(f"ui.role.{user.role}")))
+        st.caption(message("ui.signed_in_as", name=user.display_name, role=t(f"ui.role.{user.role}")))
         st.button(t("ui.logout"), key="logout", on_click=sign_out, icon=":material/logout:")
     if user.must_change_password:
         _only("views/change_password.py", "change_password", t("ui.change_password.title"), ":material/password:")
@@ -45,7 +51,7 @@ def main() -> None:
         page = st.Page(spec.path, title=t(f"ui.page.{spec.key}"), icon=spec.icon, url_path=spec.key)
         by_section.setdefault(spec.section, []).append(page)
     navigation = {t(f"ui.section.{s}"): by_section[s] for s in SECTIONS if s in by_section}
-    st.navigation(navigation).run()
+    run_page(st.navigation(navigation).run)  # an unexpected error: short message + id, details in the log
 
 
 main()

@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboards import serving_open_items as soi
 from dashboards.components.export import export_buttons
+from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
 from operational.services import open_items
 from operational.services.errors import DomainError, ValidationError
@@ -62,7 +63,7 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     try:
         bounds = _bounds(bounds_text)
     except DomainError as err:
-        st.error(err.message(current_language()))
+        st.error(text(err.message(current_language())))
         return
     labels = open_items.bucket_labels(bounds)
     # Keyed by the bounds: a bucket number picked under other bounds means another bucket (or none).

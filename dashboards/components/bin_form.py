@@ -36,6 +36,7 @@ def _text(key: str) -> str:
     return str(st.session_state.get(key) or "").strip()
 
 
+@form_state.guarded(lambda prefix, *_, **__: prefix)
 def _run(prefix: str, action: Callable[[Session, int | None], str]) -> None:
     """Run one action in one transaction as the signed-in warehouse user; record its outcome."""
     form_state.clear(prefix)

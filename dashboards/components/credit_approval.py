@@ -16,6 +16,7 @@ from operational.services.errors import DomainError
 PREFIX = "credit"
 
 
+@form_state.guarded(PREFIX)
 def _approve() -> None:
     form_state.clear(PREFIX)
     user = current_user()

@@ -29,7 +29,7 @@ from operational.models import (
     utcnow,
 )
 from operational.models.crm import TICKET_IN_PROGRESS, TICKET_OPEN, TICKET_RESOLVED
-from operational.services import auth, crm, crm_queries, queries
+from operational.services import auth, crm, crm_queries, idempotency, queries
 from operational.services.errors import DomainError
 
 WRITERS = ("sales", "manager")
@@ -91,15 +91,17 @@ def _contact_select(prefix: str, customer_id: int | None) -> None:
 
 # ---------------------------------------------------------------------- follow-ups
 
-def _save_follow_up() -> None:
+@form_state.guarded(FU)
+def _save_follow_up(token: str | None = None) -> None:
     form_state.clear(FU)
     s = st.session_state
     try:
         with unit_of_work() as session:
             _check(session)
-            fu = crm.log_follow_up(session, s.get(f"{FU}.customer"), s.get(f"{FU}.employee"), s.get(f"{FU}.channel"),
-                                   s.get(f"{FU}.date"), _text(f"{FU}.summary"), contact_id=s.get(f"{FU}.contact"),
-                                   next_action=_text(f"{FU}.next_action"), next_action_date=s.get(f"{FU}.next_date"))
+            fu = idempotency.once(session, token, lambda: crm.log_follow_up(
+                session, s.get(f"{FU}.customer"), s.get(f"{FU}.employee"), s.get(f"{FU}.channel"), s.get(f"{FU}.date"),
+                _text(f"{FU}.summary"), contact_id=s.get(f"{FU}.contact"), next_action=_text(f"{FU}.next_action"),
+                next_action_date=s.get(f"{FU}.next_date"))).document
             message = t("ui.crm.follow_up_saved", date=fu.happened_on)
     except DomainError as err:
         form_state.record_error(FU, err)
@@ -110,6 +112,7 @@ def _save_follow_up() -> None:
     form_state.record_success(FU, message)
 
 
+@form_state.guarded(FU)
 def _complete(follow_up_id: int) -> None:
     form_state.clear(FU)
     try:
@@ -178,7 +181,8 @@ def follow_ups() -> None:
             form_state.field_error(FU, "next_action_date")
         form_state.other_errors(FU, ("customer_id", "contact_id", "channel", "employee_id", "happened_on", "summary",
                                      "next_action", "next_action_date"))
-        st.button(t("ui.crm.save_follow_up"), key=f"{FU}.save", type="primary", on_click=_save_follow_up)
+        st.button(t("ui.crm.save_follow_up"), key=f"{FU}.save", type="primary", on_click=_save_follow_up,
+                  args=(form_state.token(FU),))
     _messages(FU)
 
     st.subheader(t("ui.crm.recent_follow_ups"))
@@ -196,15 +200,16 @@ def follow_ups() -> None:
 
 # ---------------------------------------------------------------------- opportunities
 
-def _save_opportunity() -> None:
+@form_state.guarded(OP)
+def _save_opportunity(token: str | None = None) -> None:
     form_state.clear(OP)
     s = st.session_state
     try:
         with unit_of_work() as session:
             _check(session)
-            opp = crm.open_opportunity(session, s.get(f"{OP}.customer"), s.get(f"{OP}.owner"), _text(f"{OP}.title"),
-                                       _text(f"{OP}.value"), date.today(), expected_close_date=s.get(f"{OP}.close"),
-                                       stage=s.get(f"{OP}.stage") or "lead")
+            opp = idempotency.once(session, token, lambda: crm.open_opportunity(
+                session, s.get(f"{OP}.customer"), s.get(f"{OP}.owner"), _text(f"{OP}.title"), _text(f"{OP}.value"),
+                date.today(), expected_close_date=s.get(f"{OP}.close"), stage=s.get(f"{OP}.stage") or "lead")).document
             message = t("ui.crm.opportunity_saved", doc_no=opp.doc_no)
     except DomainError as err:
         form_state.record_error(OP, err)
@@ -213,6 +218,7 @@ def _save_opportunity() -> None:
     form_state.record_success(OP, message)
 
 
+@form_state.guarded(OP)
 def _change_stage() -> None:
     form_state.clear(OP)
     s = st.session_state
@@ -295,21 +301,24 @@ def opportunities() -> None:
         st.date_input(t("field.expected_close_date"), value=None, key=f"{OP}.close")
         form_state.field_error(OP, "expected_close_date")
     form_state.other_errors(OP, ("customer_id", "title", "owner_id", "expected_value", "expected_close_date", "stage"))
-    st.button(t("ui.crm.save_opportunity"), key=f"{OP}.save", type="primary", on_click=_save_opportunity)
+    st.button(t("ui.crm.save_opportunity"), key=f"{OP}.save", type="primary", on_click=_save_opportunity,
+              args=(form_state.token(OP),))
     _messages(OP)
 
 
 # ---------------------------------------------------------------------- tickets
 
-def _open_ticket() -> None:
+@form_state.guarded(TK)
+def _open_ticket(token: str | None = None) -> None:
     form_state.clear(TK)
     s = st.session_state
     try:
         with unit_of_work() as session:
             _check(session)
-            ticket = crm.open_ticket(session, s.get(f"{TK}.customer"), s.get(f"{TK}.category"),
-                                     s.get(f"{TK}.priority"), _text(f"{TK}.subject"), utcnow(),
-                                     contact_id=s.get(f"{TK}.contact"), assignee_id=s.get(f"{TK}.assignee"))
+            ticket = idempotency.once(session, token, lambda: crm.open_ticket(
+                session, s.get(f"{TK}.customer"), s.get(f"{TK}.category"), s.get(f"{TK}.priority"),
+                _text(f"{TK}.subject"), utcnow(), contact_id=s.get(f"{TK}.contact"),
+                assignee_id=s.get(f"{TK}.assignee"))).document
             message = t("ui.crm.ticket_saved", doc_no=ticket.doc_no, due=crm.sla_due(ticket).strftime("%Y-%m-%d %H:%M"))
     except DomainError as err:
         form_state.record_error(TK, err)
@@ -318,6 +327,7 @@ def _open_ticket() -> None:
     form_state.record_success(TK, message)
 
 
+@form_state.guarded(TK)
 def _ticket_action(action: str) -> None:
     form_state.clear(TK)
     s = st.session_state
@@ -360,7 +370,8 @@ def tickets() -> None:
                          format_func=lambda p: t(f"ui.crm.priority.{p}", **_sla_params(p)))
         st.text_input(t("field.subject"), key=f"{TK}.subject")
         form_state.field_error(TK, "subject")
-        st.button(t("ui.crm.open_ticket"), key=f"{TK}.save", type="primary", on_click=_open_ticket)
+        st.button(t("ui.crm.open_ticket"), key=f"{TK}.save", type="primary", on_click=_open_ticket,
+                  args=(form_state.token(TK),))
 
         st.subheader(t("ui.crm.work_ticket"))
         with read_only() as session:
@@ -400,16 +411,17 @@ def _sla_params(priority: str) -> dict[str, int]:
 
 # ---------------------------------------------------------------------- contacts
 
-def _save_contact() -> None:
+@form_state.guarded(CT)
+def _save_contact(token: str | None = None) -> None:
     form_state.clear(CT)
     s = st.session_state
     try:
         with unit_of_work() as session:
             _check(session)
-            contact = crm.add_contact(session, s.get(f"{CT}.customer"), _text(f"{CT}.name"),
-                                      title=_text(f"{CT}.title"), phone=_text(f"{CT}.phone"),
-                                      email=_text(f"{CT}.email"), wechat=_text(f"{CT}.wechat"),
-                                      is_primary=bool(s.get(f"{CT}.primary")))
+            contact = idempotency.once(session, token, lambda: crm.add_contact(
+                session, s.get(f"{CT}.customer"), _text(f"{CT}.name"), title=_text(f"{CT}.title"),
+                phone=_text(f"{CT}.phone"), email=_text(f"{CT}.email"), wechat=_text(f"{CT}.wechat"),
+                is_primary=bool(s.get(f"{CT}.primary")))).document
             message = t("ui.crm.contact_saved", name=contact.name)
     except DomainError as err:
         form_state.record_error(CT, err)
@@ -448,5 +460,6 @@ def contacts() -> None:
         st.text_input(t("ui.col.wechat"), key=f"{CT}.wechat")
         st.checkbox(t("ui.col.is_primary"), key=f"{CT}.primary")
     form_state.other_errors(CT, ("customer_id", "contact_name"))
-    st.button(t("ui.crm.save_contact"), key=f"{CT}.save", type="primary", on_click=_save_contact)
+    st.button(t("ui.crm.save_contact"), key=f"{CT}.save", type="primary", on_click=_save_contact,
+              args=(form_state.token(CT),))
     _messages(CT)

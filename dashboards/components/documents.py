@@ -64,6 +64,7 @@ def order_list(kind: OrderKind, prefix: str) -> None:
     export_buttons(shown, kind.order_entity, f"{prefix}.export")
 
 
+@form_state.guarded(lambda _kind, prefix, *_, **__: prefix)
 def _act(kind: OrderKind, prefix: str, actions: OrderActions, action: str) -> None:
     form_state.clear(prefix)
     order_id = st.session_state.get(f"{prefix}.order")

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
 from dashboards.components.format import money, money_columns, translate_values, with_headers
+from dashboards.components.safe_text import message, text
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import AppUser
-from operational.services import expenses, expenses_queries, queries
+from operational.services import expenses, expenses_queries, idempotency, queries
 from operational.services.errors import AuthError, DomainError
 from operational.services.expenses import ClaimLineInput
 
@@ -108,7 +109,8 @@ def load_draft(claim_id: int) -> None:
         state[_line_key(row_id, "invoice_no")] = line["invoice_no"] or ""
 
 
-def _save(submit: bool) -> None:
+@form_state.guarded(NEW)
+def _save(submit: bool, token: str | None = None) -> None:
     form_state.clear(NEW)
     state = st.session_state
     editing = state.get(_key("editing"))
@@ -123,8 +125,9 @@ def _save(submit: bool) -> None:
                     expenses.submit_claim(session, user, claim.id)
             else:
                 employee_id = state.get(_key("employee")) if may_file_for_others(user) else user.employee_id
-                claim = expenses.create_claim(session, user, employee_id, state.get(_key("date")), _lines(),
-                                              note=note, payee=payee, submit=submit)
+                claim = idempotency.once(session, token, lambda: expenses.create_claim(
+                    session, user, employee_id, state.get(_key("date")), _lines(), note=note, payee=payee,
+                    submit=submit)).document
             doc_no, levels = claim.doc_no, claim.required_levels
     except DomainError as err:
         form_state.record_error(NEW, err)
@@ -191,8 +194,10 @@ def claim_form() -> None:
     st.caption(t("ui.expenses.rule", threshold=money(expenses.APPROVAL_LEVELS[-1].above)))
     buttons = st.columns([1, 1, 1, 3])
     buttons[0].button(t("ui.order.add_line"), key=_key("add_line"), icon=":material/add:", on_click=_add_row)
-    buttons[1].button(t("ui.expenses.save_draft"), key=_key("draft"), on_click=_save, args=(False,))
-    buttons[2].button(t("ui.expenses.submit"), key=_key("submit"), type="primary", on_click=_save, args=(True,))
+    buttons[1].button(t("ui.expenses.save_draft"), key=_key("draft"), on_click=_save,
+                      args=(False, form_state.token(NEW)))
+    buttons[2].button(t("ui.expenses.submit"), key=_key("submit"), type="primary", on_click=_save,
+                      args=(True, form_state.token(NEW)))
 
 
 # ---------------------------------------------------------------- showing a claim
@@ -228,14 +233,14 @@ def claim_view(claim_id: int, key: str) -> expenses_queries.ClaimDetail | None:
         return None
     st.subheader(f"{detail.doc_no} · {t(f'state.{detail.status}')}")
     cols = st.columns(4)
-    cols[0].metric(t("ui.col.claimant"), detail.claimant)
-    cols[1].metric(t("ui.col.department"), detail.department or "—")
+    cols[0].metric(t("ui.col.claimant"), text(detail.claimant))
+    cols[1].metric(t("ui.col.department"), text(detail.department) or "—")
     cols[2].metric(t("ui.col.total_amount"), money(detail.total_amount))
     cols[3].metric(t("ui.col.progress"), f"{detail.approved_levels} / {detail.required_levels}")
     if detail.payee:
-        st.caption(f"{t('field.payee')}：{detail.payee}")
+        st.caption(f"{t('field.payee')}：{text(detail.payee)}")
     if detail.reimbursed_account:
-        st.caption(t("ui.expenses.paid_from", account=detail.reimbursed_account, day=detail.reimbursed_on))
+        st.caption(message("ui.expenses.paid_from", account=detail.reimbursed_account, day=detail.reimbursed_on))
     lines = pd.DataFrame(detail.lines)
     lines["amount"] = lines["amount"].astype(float)
     shown = with_headers(lines, LINE_COLUMNS)

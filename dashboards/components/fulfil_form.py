@@ -10,13 +10,13 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboards.components import form_state
+from dashboards.components import form_state, safe_text
 from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, batches, bins, queries
+from operational.services import auth, batches, bins, idempotency, queries
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -51,7 +51,9 @@ class FulfilFormSpec:
         return f"{self.prefix}.expiry.{order_id}.{line_id}"
 
 
-def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id: int | None = None) -> None:
+@form_state.guarded(lambda spec, *_, **__: spec.prefix)
+def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id: int | None = None,
+          token: str | None = None) -> None:
     form_state.clear(spec.prefix)
     user = current_user()
     state = st.session_state
@@ -73,7 +75,8 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id
     try:
         with unit_of_work() as session:
             auth.require_role(queries.user_by_id(session, user.id) if user else None, *spec.roles)
-            doc = spec.post(session, order_id, state.get(spec.key("date")), lines, user_id=user.id, **extra)
+            doc = idempotency.once(session, token, lambda: spec.post(
+                session, order_id, state.get(spec.key("date")), lines, user_id=user.id, **extra)).document
             order = session.get(spec.kind.order_model, order_id)
             doc_no, order_no, status = doc.doc_no, order.doc_no, order.status
     except DomainError as err:
@@ -161,8 +164,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
     for line in lines:
         cols = st.columns(widths, vertical_alignment="center")
         cols[0].write(str(line.line_no))
-        cols[1].write(f"{line.sku} {line.product_name}")
-        cols[2].write(f"{quantity(line.quantity)} {line.unit}")
+        cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
+        cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
         cols[3].write(quantity(line.done_quantity))
         cols[4].write(quantity(line.open_quantity))
         cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
@@ -182,7 +185,7 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
             b2.date_input(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
                           value=None, key=spec.expiry_key(order_id, line.line_id))
         if line.line_id in picking:
-            st.caption(picking[line.line_id])
+            st.caption(safe_text.text(picking[line.line_id]))
         form_state.line_error(prefix, line.line_no)
     if spec.inspection:
         st.caption(t("ui.fulfil.landed_note"))
@@ -201,4 +204,5 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
     form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines", "bin_id",
                                      *(LANDED_FIELDS if spec.inspection else ())))
     st.button(t(f"ui.fulfil.post.{kind.fulfil_entity}"), key=spec.key("post"), type="primary",
-              on_click=_post, args=(spec, order_id, [line.line_id for line in lines], warehouse_id))
+              on_click=_post, args=(spec, order_id, [line.line_id for line in lines], warehouse_id,
+                                    form_state.token(prefix)))

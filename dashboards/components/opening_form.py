@@ -21,7 +21,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import Product, Warehouse
-from operational.services import auth, inventory, masterdata, queries, validation
+from operational.services import auth, idempotency, inventory, masterdata, queries, validation
 from operational.services.errors import DomainError, ValidationError
 
 PREFIX = "ob"
@@ -83,7 +83,8 @@ def _product(session: Session) -> Product:
                                   field="product_id")
 
 
-def _post() -> None:
+@form_state.guarded(PREFIX)
+def _post(token: str | None = None) -> None:
     form_state.clear(PREFIX)
     state = st.session_state
     try:
@@ -97,9 +98,9 @@ def _post() -> None:
             on = validation.required_date(state.get(_key("date")), "opening_date")
             batch_no = (_text("batch_no") or None) if product.tracks_batches else None
             expiry = state.get(_key("expiry")) if product.tracks_batches else None
-            inventory.post_opening_balance(session, product.id, warehouse.id, qty, cost, on, doc_no=DOC_NO,
-                                           batch_no=batch_no, expiry_date=expiry,
-                                           bin_id=selected_bin(PREFIX, warehouse.id))
+            idempotency.once(session, token, lambda: inventory.post_opening_balance(
+                session, product.id, warehouse.id, qty, cost, on, doc_no=DOC_NO, batch_no=batch_no,
+                expiry_date=expiry, bin_id=selected_bin(PREFIX, warehouse.id)))
             message = t("ui.opening.posted", product=f"{product.sku} {product.name}", quantity=quantity(qty),
                         unit=product.unit, warehouse=warehouse.name, cost=money(cost), date=on)
     except DomainError as err:
@@ -174,6 +175,6 @@ def opening_form() -> None:
             form_state.field_error(PREFIX, "expiry_date")
         shown_fields += ["batch_no", "expiry_date"]
     form_state.other_errors(PREFIX, shown_fields)
-    st.button(t("ui.opening.post"), key=_key("post"), type="primary", on_click=_post)
+    st.button(t("ui.opening.post"), key=_key("post"), type="primary", on_click=_post, args=(form_state.token(PREFIX),))
     st.divider()
     _posted_list(posted)

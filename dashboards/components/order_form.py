@@ -23,7 +23,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import Employee, Warehouse
-from operational.services import auth, masterdata, queries
+from operational.services import auth, idempotency, masterdata, queries
 from operational.services.errors import DomainError, ValidationError
 from operational.services.orders import OrderKind, OrderLineInput, line_amount
 
@@ -168,15 +168,18 @@ def _collect(session: Session, spec: OrderFormSpec) -> tuple[OrderValues, list[O
     return values, lines
 
 
-def _submit(spec: OrderFormSpec, confirm: bool) -> None:
+@form_state.guarded(lambda spec, *_, **__: spec.prefix)
+def _submit(spec: OrderFormSpec, confirm: bool, token: str | None = None) -> None:
     form_state.clear(spec.prefix)
     user = current_user()
     try:
         with unit_of_work() as session:
             auth.require_role(queries.user_by_id(session, user.id) if user else None, *spec.roles)
             values, lines = _collect(session, spec)
-            order = spec.create(session, values, lines, user.id)
-            if confirm:
+            # The same drawn form (token) saves one order, however often its buttons are pressed.
+            outcome = idempotency.once(session, token, lambda: spec.create(session, values, lines, user.id))
+            order = outcome.document
+            if confirm and outcome.created:
                 spec.confirm(session, order.id)
             doc_no, status = order.doc_no, order.status
     except DomainError as err:
@@ -274,6 +277,7 @@ def order_form(spec: OrderFormSpec) -> None:
     buttons = st.columns([1, 1, 1, 3])
     buttons[0].button(t("ui.order.add_line"), key=spec.key("add_line"), icon=":material/add:",
                       on_click=_add_row, args=(spec,))
-    buttons[1].button(t("ui.order.save_draft"), key=spec.key("save_draft"), on_click=_submit, args=(spec, False))
+    buttons[1].button(t("ui.order.save_draft"), key=spec.key("save_draft"), on_click=_submit,
+                      args=(spec, False, form_state.token(prefix)))
     buttons[2].button(t("ui.order.save_confirm"), key=spec.key("save_confirm"), type="primary",
-                      on_click=_submit, args=(spec, True))
+                      on_click=_submit, args=(spec, True, form_state.token(prefix)))

@@ -13,13 +13,13 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards.components import form_state
+from dashboards.components import form_state, safe_text
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import RESTOCK, RETURN_DISPOSITIONS
-from operational.services import auth, queries, returns
+from operational.services import auth, idempotency, queries, returns
 from operational.services.errors import DomainError, ValidationError
 from operational.services.returns import ReturnKind, ReturnLineInput
 
@@ -38,7 +38,8 @@ class ReturnFormSpec:
         return f"{self.prefix}.qty.{source_id}.{line_id}"
 
 
-def _post(spec: ReturnFormSpec, source_id: int | None, lines: list[tuple[int, int]]) -> None:
+@form_state.guarded(lambda spec, *_, **__: spec.prefix)
+def _post(spec: ReturnFormSpec, source_id: int | None, lines: list[tuple[int, int]], token: str | None = None) -> None:
     form_state.clear(spec.prefix)
     kind, state, user = spec.kind, st.session_state, current_user()
 
@@ -52,10 +53,10 @@ def _post(spec: ReturnFormSpec, source_id: int | None, lines: list[tuple[int, in
             raise ValidationError("required", field=kind.source_fk, field_label=f"entity.{kind.source_entity}")
         with unit_of_work() as session:
             auth.require_role(queries.user_by_id(session, user.id) if user else None, *spec.roles)
-            doc = returns.create_return(
+            doc = idempotency.once(session, token, lambda: returns.create_return(
                 session, kind, source_id, state.get(spec.key("date")), inputs,
                 reason=text(spec.key("reason")) or None,
-                disposition=state.get(spec.key("disposition")) or RESTOCK, user_id=user.id if user else None)
+                disposition=state.get(spec.key("disposition")) or RESTOCK, user_id=user.id if user else None)).document
             doc_no, source_no = doc.doc_no, session.get(kind.source_model, source_id).doc_no
     except DomainError as err:
         form_state.record_error(spec.prefix, err)
@@ -114,8 +115,8 @@ def return_form(spec: ReturnFormSpec) -> None:
         for line in lines:
             cols = st.columns(_WIDTHS, vertical_alignment="center")
             cols[0].write(str(line.line_no))
-            cols[1].write(f"{line.sku} {line.product_name}")
-            cols[2].write(f"{quantity(line.quantity)} {line.unit}")
+            cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
+            cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
             cols[3].write(quantity(line.returned_qty))
             cols[4].write(quantity(line.returnable))
             cols[5].text_input(t("ui.order.line_label", field=t("ui.return.col.quantity"), line_no=line.line_no),
@@ -135,4 +136,4 @@ def return_form(spec: ReturnFormSpec) -> None:
     form_state.other_errors(prefix, (kind.source_fk, "return_date", "lines", "return_reason", "disposition"))
     line_refs: list[Any] = [(line.line_id, line.line_no) for line in lines]
     st.button(t(f"ui.return.post.{kind.entity}"), key=spec.key("post"), type="primary",
-              on_click=_post, args=(spec, source_id, line_refs))
+              on_click=_post, args=(spec, source_id, line_refs, form_state.token(prefix)))

@@ -21,6 +21,7 @@ from operational.services.errors import DomainError
 Reverse = Callable[..., Any]  # (session, doc_id, on, reason, *, user) -> the reversed document
 
 
+@form_state.guarded(lambda prefix, *_, **__: prefix)
 def _reverse(prefix: str, reverse: Reverse) -> None:
     form_state.clear(prefix)
     state = st.session_state

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from dashboards.components import form_state
 from dashboards.components.bin_select import is_bin_warehouse
 from dashboards.components.format import quantity, with_headers
+from dashboards.components.safe_text import text
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import ProductCategory, Stocktake
-from operational.services import auth, masterdata, queries, stocktakes
+from operational.services import auth, idempotency, masterdata, queries, stocktakes
 from operational.services.errors import DomainError, ValidationError
 
 OPEN, SCAN, SHEET = "stko", "stks", "stk"
@@ -45,14 +46,16 @@ def _count_key(sheet_id: int, line_id: int) -> str:
 
 # ---------------------------------------------------------------- callbacks
 
-def _open() -> None:
+@form_state.guarded(OPEN)
+def _open(token: str | None = None) -> None:
     form_state.clear(OPEN)
     state = st.session_state
     try:
         with unit_of_work() as session:
             user_id = _user_check(session)
-            sheet = stocktakes.open_stocktake(session, state.get(f"{OPEN}.warehouse"), state.get(f"{OPEN}.date"),
-                                              category_id=state.get(f"{OPEN}.category"), user_id=user_id)
+            sheet = idempotency.once(session, token, lambda: stocktakes.open_stocktake(
+                session, state.get(f"{OPEN}.warehouse"), state.get(f"{OPEN}.date"),
+                category_id=state.get(f"{OPEN}.category"), user_id=user_id)).document
             sheet_id, doc_no, n = sheet.id, sheet.doc_no, len(sheet.lines)
     except DomainError as err:
         form_state.record_error(OPEN, err)
@@ -63,6 +66,7 @@ def _open() -> None:
     state[SHEET_KEY] = sheet_id  # continue with the new sheet
 
 
+@form_state.guarded(SCAN)
 def _scan(sheet_id: int) -> None:
     form_state.clear(SCAN)
     state = st.session_state
@@ -97,6 +101,7 @@ def _typed_counts(sheet_id: int, lines: list[tuple[int, int]]) -> dict[int, str]
 _DONE = {"save": "ui.stocktake.saved", "post": "ui.stocktake.posted", "cancel": "ui.stocktake.cancelled"}
 
 
+@form_state.guarded(SHEET)
 def _act(action: str, sheet_id: int | None, lines: list[tuple[int, int]]) -> None:
     """save: record the typed counts; post: record them and post; cancel: drop the sheet."""
     form_state.clear(SHEET)
@@ -143,7 +148,8 @@ def _open_section() -> None:
             st.date_input(t("field.count_date"), value="today", key=f"{OPEN}.date")
             form_state.field_error(OPEN, "count_date")
         form_state.other_errors(OPEN, ("warehouse_id", "category_id", "count_date"))
-        st.button(t("ui.stocktake.open"), key=f"{OPEN}.open", type="primary", on_click=_open)
+        st.button(t("ui.stocktake.open"), key=f"{OPEN}.open", type="primary", on_click=_open,
+                  args=(form_state.token(OPEN),))
 
 
 def _scan_section(sheet_id: int) -> None:
@@ -213,8 +219,8 @@ def stocktake_form() -> None:
             state.setdefault(key, quantity(line.counted_qty).replace(",", ""))
         cols = st.columns(widths, vertical_alignment="center")
         cols[0].write(str(line.line_no))
-        cols[1].write(f"{line.sku} {line.product_name}")
-        cols[2].write(f"{quantity(line.book_qty)} {line.unit}")
+        cols[1].write(text(f"{line.sku} {line.product_name}"))
+        cols[2].write(f"{quantity(line.book_qty)} {text(line.unit)}")
         cols[3].text_input(t("ui.order.line_label", field=t("ui.col.counted_qty"), line_no=line.line_no), key=key,
                            label_visibility="collapsed", placeholder=t("ui.stocktake.not_counted"))
         cols[4].write("—" if line.difference is None else quantity(line.difference))

@@ -62,6 +62,7 @@ def _plain(value: Any) -> str:
 
 # ---------------------------------------------------------------- callbacks
 
+@form_state.guarded(SUPPLIER)
 def _save_status(supplier_id: int | None) -> None:
     form_state.clear(SUPPLIER)
     try:
@@ -76,6 +77,7 @@ def _save_status(supplier_id: int | None) -> None:
     form_state.record_success(SUPPLIER, t("ui.supplier.status_saved", code=code, status=t(f"state.{status}")))
 
 
+@form_state.guarded(SUPPLIER)
 def _save_tolerance(supplier_id: int | None) -> None:
     form_state.clear(SUPPLIER)
     try:
@@ -115,6 +117,7 @@ def _product(session: Session) -> int:
     return product_id
 
 
+@form_state.guarded(PRICE)
 def _add_price(supplier_id: int | None) -> None:
     form_state.clear(PRICE)
     state = st.session_state

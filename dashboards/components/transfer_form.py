@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from dashboards.components import form_state
 from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.format import quantity
+from dashboards.components.safe_text import text
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import StockTransfer
-from operational.services import auth, masterdata, queries, transfers
+from operational.services import auth, idempotency, masterdata, queries, transfers
 from operational.services.errors import DomainError, ValidationError
 from operational.services.transfers import TransferLineInput
 
@@ -106,15 +107,16 @@ def _lines(session: Session) -> list[TransferLineInput]:
             for n, row_id in enumerate(rows, start=1)]
 
 
-def _ship() -> None:
+@form_state.guarded(SHIP)
+def _ship(token: str | None = None) -> None:
     form_state.clear(SHIP)
     state = st.session_state
     try:
         with unit_of_work() as session:
             user_id = _user_check(session)
-            doc = transfers.ship_transfer(session, state.get(_key(SHIP, "from")), state.get(_key(SHIP, "to")),
-                                          state.get(_key(SHIP, "date")), _lines(session),
-                                          note=_text(_key(SHIP, "note")) or None, user_id=user_id)
+            doc = idempotency.once(session, token, lambda: transfers.ship_transfer(
+                session, state.get(_key(SHIP, "from")), state.get(_key(SHIP, "to")), state.get(_key(SHIP, "date")),
+                _lines(session), note=_text(_key(SHIP, "note")) or None, user_id=user_id)).document
             doc_no = doc.doc_no
     except DomainError as err:
         form_state.record_error(SHIP, err)
@@ -166,7 +168,8 @@ def ship_form() -> None:
     form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines", "bin_id"))
     buttons = st.columns([1, 1, 4])
     buttons[0].button(t("ui.order.add_line"), key=_key(SHIP, "add_line"), icon=":material/add:", on_click=_add_row)
-    buttons[1].button(t("ui.transfer.ship"), key=_key(SHIP, "post"), type="primary", on_click=_ship)
+    buttons[1].button(t("ui.transfer.ship"), key=_key(SHIP, "post"), type="primary", on_click=_ship,
+                      args=(form_state.token(SHIP),))
 
 
 # ---------------------------------------------------------------- receiving
@@ -175,6 +178,7 @@ def _qty_key(transfer_id: int, line_id: int) -> str:
     return f"{RECEIVE}.qty.{transfer_id}.{line_id}"
 
 
+@form_state.guarded(RECEIVE)
 def _receive(transfer_id: int | None, line_ids: list[int], to_warehouse_id: int | None = None) -> None:
     form_state.clear(RECEIVE)
     state = st.session_state
@@ -233,8 +237,8 @@ def receive_form() -> None:
             state.setdefault(key, quantity(line.quantity).replace(",", ""))  # what was shipped, unless typed otherwise
             cols = st.columns(widths, vertical_alignment="center")
             cols[0].write(str(line.line_no))
-            cols[1].write(f"{line.sku} {line.product_name}")
-            cols[2].write(f"{quantity(line.quantity)} {line.unit}")
+            cols[1].write(text(f"{line.sku} {line.product_name}"))
+            cols[2].write(f"{quantity(line.quantity)} {text(line.unit)}")
             cols[3].text_input(t("ui.order.line_label", field=t("ui.transfer.col.received"), line_no=line.line_no),
                                key=key, label_visibility="collapsed")
             form_state.line_error(RECEIVE, line.line_no)

@@ -13,11 +13,12 @@ from dashboards.components import form_state
 from dashboards.components.allocation_grid import allocation_grid, error_fields, typed_allocation
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.components.reversal_form import reversal_form
+from dashboards.components.safe_text import text
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models import RECEIPT_METHODS
-from operational.services import cash, queries, receivables, receivables_queries
+from operational.services import cash, idempotency, queries, receivables, receivables_queries
 from operational.services.errors import DomainError
 
 INVOICE, RECEIPT, ADVANCE, CREDIT, WRITE_OFF, DECIDE = "ar.inv", "ar.rc", "ar.adv", "ar.cn", "ar.wo", "ar.dec"
@@ -42,15 +43,17 @@ def _lines_typed(prefix: str, rows: list[dict], id_key: str) -> list[tuple[int, 
 
 # --- invoice -------------------------------------------------------------------------------------
 
-def _post_invoice(rows: list[dict]) -> None:
+@form_state.guarded(INVOICE)
+def _post_invoice(rows: list[dict], token: str | None = None) -> None:
     form_state.clear(INVOICE)
     state = st.session_state
     chosen = _lines_typed(INVOICE, rows, "shipment_line_id")
     try:
         with unit_of_work() as session:
             lines = [receivables.InvoiceLineInput(i, q) for i, q in chosen]
-            invoice = receivables.create_invoice(session, state.get(f"{INVOICE}.customer"), state.get(f"{INVOICE}.date"),
-                                                 lines, user=_acting(session), note=state.get(f"{INVOICE}.note") or None)
+            invoice = idempotency.once(session, token, lambda: receivables.create_invoice(
+                session, state.get(f"{INVOICE}.customer"), state.get(f"{INVOICE}.date"), lines,
+                user=_acting(session), note=state.get(f"{INVOICE}.note") or None)).document
             doc_no, total = invoice.doc_no, invoice.total_amount
     except DomainError as err:
         form_state.record_error(INVOICE, err)
@@ -97,7 +100,7 @@ def _invoice_form() -> None:
                 line = st.columns(widths, vertical_alignment="center")
                 line[0].write(row["shipment_no"])
                 line[1].write(f"{row['ship_date']:%Y-%m-%d}")
-                line[2].write(f"{row['sku']} {row['product_name']}")
+                line[2].write(text(f"{row['sku']} {row['product_name']}"))
                 line[3].write(f"{row['open_qty'].normalize():f}")
                 line[4].write(f"¥{row['unit_price']:,.2f}")
                 line[5].text_input(t("ui.ar.col.invoice_qty"), key=f"{INVOICE}.q.{row['shipment_line_id']}",
@@ -105,23 +108,25 @@ def _invoice_form() -> None:
                 if row["shipment_line_id"] in typed:
                     form_state.line_error(INVOICE, typed.index(row["shipment_line_id"]) + 1)
     form_state.other_errors(INVOICE, ("customer_id", "invoice_date"))
-    st.button(t("ui.ar.invoice.post"), key=f"{INVOICE}.save", type="primary", on_click=_post_invoice, args=(rows,))
+    st.button(t("ui.ar.invoice.post"), key=f"{INVOICE}.save", type="primary", on_click=_post_invoice,
+              args=(rows, form_state.token(INVOICE)))
 
 
 # --- receipt -------------------------------------------------------------------------------------
 
-def _post_receipt(instalments: list[dict]) -> None:
+@form_state.guarded(RECEIPT)
+def _post_receipt(instalments: list[dict], token: str | None = None) -> None:
     form_state.clear(RECEIPT)
     state = st.session_state
     manual = state.get(f"{RECEIPT}.mode") == "manual"
     allocation = typed_allocation(RECEIPT, instalments) if manual else None
     try:
         with unit_of_work() as session:
-            receipt = receivables.receive_payment(
+            receipt = idempotency.once(session, token, lambda: receivables.receive_payment(
                 session, state.get(f"{RECEIPT}.customer"), state.get(f"{RECEIPT}.amount"),
                 state.get(f"{RECEIPT}.account"), state.get(f"{RECEIPT}.date"), allocation=allocation,
                 method=state.get(f"{RECEIPT}.method") or "transfer", reference=state.get(f"{RECEIPT}.reference"),
-                user=_acting(session))
+                user=_acting(session))).document
             session.refresh(receipt)
             doc_no, amount, left = receipt.doc_no, receipt.amount, receipt.unallocated_amount
     except DomainError as err:
@@ -170,10 +175,11 @@ def _receipt_form() -> None:
     form_state.other_errors(RECEIPT, ("customer_id", "cash_account_id", "received_date", "amount",
                                       *error_fields(instalments)))
     st.button(t("ui.ar.receipt.post"), key=f"{RECEIPT}.save", type="primary", on_click=_post_receipt,
-              args=(instalments,))
+              args=(instalments, form_state.token(RECEIPT)))
     _advances()
 
 
+@form_state.guarded(ADVANCE)
 def _apply_advance(kind: str, doc_id: int) -> None:
     form_state.clear(ADVANCE)
     try:
@@ -209,18 +215,21 @@ def _advances() -> None:
 
 # --- credit note ---------------------------------------------------------------------------------
 
-def _issue_credit() -> None:
+@form_state.guarded(CREDIT)
+def _issue_credit(token: str | None = None) -> None:
     form_state.clear(CREDIT)
     try:
         with unit_of_work() as session:
-            note = receivables.issue_credit_note(session, st.session_state.get(f"{CREDIT}.return"),
-                                                 st.session_state.get(f"{CREDIT}.date"), user=_acting(session))
+            note = idempotency.once(session, token, lambda: receivables.issue_credit_note(
+                session, st.session_state.get(f"{CREDIT}.return"), st.session_state.get(f"{CREDIT}.date"),
+                user=_acting(session))).document
             session.refresh(note)
             doc_no, amount, left = note.doc_no, note.amount, note.unallocated_amount
     except DomainError as err:
         form_state.record_error(CREDIT, err)
         return
     st.session_state.pop(f"{CREDIT}.return", None)
+    form_state.forget_token(CREDIT)
     form_state.record_success(CREDIT, t("ui.ar.credit.posted", doc_no=doc_no, amount=f"{amount:,.2f}",
                                         left=f"{left:,.2f}"))
 
@@ -239,7 +248,8 @@ def _credit_form() -> None:
     cols[1].date_input(t("field.note_date"), value="today", key=f"{CREDIT}.date")
     st.caption(t("ui.ar.credit.how"))
     form_state.other_errors(CREDIT, ("sales_return_id",))
-    st.button(t("ui.ar.credit.post"), key=f"{CREDIT}.save", type="primary", on_click=_issue_credit)
+    st.button(t("ui.ar.credit.post"), key=f"{CREDIT}.save", type="primary", on_click=_issue_credit,
+              args=(form_state.token(CREDIT),))
     st.subheader(t("ui.ar.credit.list"))
     ar_table(notes, ("doc_no", "note_date", "customer_name", "return_no", "amount", "unallocated_amount", "reason"),
              "credit_notes", f"{CREDIT}.list")
@@ -247,15 +257,16 @@ def _credit_form() -> None:
 
 # --- write-offs ----------------------------------------------------------------------------------
 
-def _request_write_off() -> None:
+@form_state.guarded(WRITE_OFF)
+def _request_write_off(token: str | None = None) -> None:
     form_state.clear(WRITE_OFF)
     state = st.session_state
     try:
         with unit_of_work() as session:
-            row = receivables.request_write_off(session, state.get(f"{WRITE_OFF}.invoice"),
-                                                state.get(f"{WRITE_OFF}.reason"), state.get(f"{WRITE_OFF}.date"),
-                                                amount=state.get(f"{WRITE_OFF}.amount") or None,
-                                                user=_acting(session))
+            row = idempotency.once(session, token, lambda: receivables.request_write_off(
+                session, state.get(f"{WRITE_OFF}.invoice"), state.get(f"{WRITE_OFF}.reason"),
+                state.get(f"{WRITE_OFF}.date"), amount=state.get(f"{WRITE_OFF}.amount") or None,
+                user=_acting(session))).document
             doc_no, amount = row.doc_no, row.amount
     except DomainError as err:
         form_state.record_error(WRITE_OFF, err)
@@ -281,9 +292,11 @@ def _write_off_form() -> None:
         st.text_input(t("field.reason"), key=f"{WRITE_OFF}.reason")
         form_state.field_error(WRITE_OFF, "reason")
     form_state.other_errors(WRITE_OFF, ("invoice_id", "amount", "reason"))
-    st.button(t("ui.ar.write_off.request"), key=f"{WRITE_OFF}.save", type="primary", on_click=_request_write_off)
+    st.button(t("ui.ar.write_off.request"), key=f"{WRITE_OFF}.save", type="primary", on_click=_request_write_off,
+              args=(form_state.token(WRITE_OFF),))
 
 
+@form_state.guarded(DECIDE)
 def _decide(action: str) -> None:
     form_state.clear(DECIDE)
     state = st.session_state
@@ -332,6 +345,7 @@ TERM = "ar.term"
 TERM_LINES = 4
 
 
+@form_state.guarded(TERM)
 def _create_term() -> None:
     form_state.clear(TERM)
     state = st.session_state
@@ -349,6 +363,7 @@ def _create_term() -> None:
     form_state.record_success(TERM, t("ui.ar.term.created", code=code))
 
 
+@form_state.guarded(TERM)
 def _assign_term() -> None:
     form_state.clear(TERM)
     state = st.session_state
@@ -388,6 +403,7 @@ def _terms() -> None:
     st.button(t("ui.ar.term.assign"), key=f"{TERM}.assign", on_click=_assign_term)
 
 
+@form_state.guarded("ar.cancel")
 def _cancel_invoice() -> None:
     form_state.clear("ar.cancel")
     try:

@@ -20,7 +20,7 @@ from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
 from operational.models import ACCOUNT_KINDS, CASH_ENTRY_KINDS
-from operational.services import auth, cash, expenses_queries
+from operational.services import auth, cash, expenses_queries, idempotency
 from operational.services.errors import DomainError
 
 ACC, LEDGER, MOVE = "cash.acc", "cash.ledger", "cash.move"
@@ -37,6 +37,7 @@ st.title(t("ui.page.cash"))
 
 
 
+@form_state.guarded(ACC)
 def _open_account() -> None:
     form_state.clear(ACC)
     state = st.session_state
@@ -57,14 +58,16 @@ def _open_account() -> None:
     form_state.record_success(ACC, t("ui.cash.account_opened", account=label))
 
 
-def _transfer() -> None:
+@form_state.guarded(MOVE)
+def _transfer(token: str | None = None) -> None:
     form_state.clear(MOVE)
     state = st.session_state
     try:
         with unit_of_work() as session:
-            out, _ = cash.transfer(session, state.get(f"{MOVE}.from"), state.get(f"{MOVE}.to"),
-                                   state.get(f"{MOVE}.amount"), state.get(f"{MOVE}.date"),
-                                   user=acting_user(session), memo=state.get(f"{MOVE}.memo") or None)
+            # The outgoing ledger row stands for the transfer (its pair shares the document number).
+            out = idempotency.once(session, token, lambda: cash.transfer(
+                session, state.get(f"{MOVE}.from"), state.get(f"{MOVE}.to"), state.get(f"{MOVE}.amount"),
+                state.get(f"{MOVE}.date"), user=acting_user(session), memo=state.get(f"{MOVE}.memo") or None)[0]).document
             doc_no, amount = out.doc_no, -out.amount
     except DomainError as err:
         form_state.record_error(MOVE, err)
@@ -186,7 +189,7 @@ if "transfer" in tabs:
         cols[1].date_input(t("ui.cash.transfer_date"), value="today", key=f"{MOVE}.date")
         cols[2].text_input(t("ui.cash.memo"), key=f"{MOVE}.memo")
         form_state.other_errors(MOVE, ("account_id", "to_account_id", "amount"))
-        st.button(t("ui.cash.transfer"), key=f"{MOVE}.post", type="primary", on_click=_transfer)
+        st.button(t("ui.cash.transfer"), key=f"{MOVE}.post", type="primary", on_click=_transfer, args=(form_state.token(MOVE),))
 
 with tabs["position"]:
     options = serving_finance.options() if serving.is_published() else None

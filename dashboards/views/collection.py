@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards.components import form_state
 from dashboards.components.receivables_view import ar_table, pick
+from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
@@ -50,6 +51,7 @@ def _worklist(scope: set[int] | None) -> None:
     ar_table(rows, WORK_COLUMNS, "collection_worklist", WORK)
 
 
+@form_state.guarded(NOTE)
 def _save_note() -> None:
     form_state.clear(NOTE)
     state = st.session_state
@@ -121,7 +123,7 @@ def _statement(scope: set[int] | None) -> None:
         with read_only() as session:
             data = statements.build(session, customer_id, start, end)
     except DomainError as err:
-        st.error(err.message(language), icon=":material/error:")
+        st.error(text(err.message(language)), icon=":material/error:")
         return
     left, mid, right = st.columns(3)
     left.metric(t("ui.ar.statement.opening"), f"¥{data.opening:,.2f}")

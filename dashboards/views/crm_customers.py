@@ -11,6 +11,7 @@ from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
 from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -107,11 +108,11 @@ with history_tab:
                           placeholder=t("ui.drill.placeholder"))
     if picked is not None:
         months, orders = serving_crm.customer_history(int(picked))
-        st.subheader(t("ui.crm.history_of", name=labels[picked]))
+        st.subheader(message("ui.crm.history_of", name=labels[picked]))
         shown = with_headers(months, MONTH_COLUMNS)
         st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
         export_buttons(shown, "customer_purchase_history", "cc.history_export")
-        st.subheader(t("ui.crm.orders_of", name=labels[picked]))
+        st.subheader(message("ui.crm.orders_of", name=labels[picked]))
         orders = orders.assign(status=translate_values(orders["status"], "state"))
         shown = with_headers(orders, ORDER_COLUMNS)
         st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))

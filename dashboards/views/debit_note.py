@@ -13,7 +13,7 @@ from dashboards.components.payables_view import ap_table, pick
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
-from operational.services import payables, payables_queries, queries
+from operational.services import idempotency, payables, payables_queries, queries
 from operational.services.errors import DomainError
 
 NEW = "ap.dn"
@@ -22,14 +22,15 @@ require_page("debit_note")
 st.title(t("ui.page.debit_note"))
 
 
-def _post() -> None:
+@form_state.guarded(NEW)
+def _post(token: str | None = None) -> None:
     form_state.clear(NEW)
     state = st.session_state
     try:
         with unit_of_work() as session:
-            note = payables.create_debit_note(session, state.get(f"{NEW}.return"), on=state.get(f"{NEW}.date"),
-                                              memo=state.get(f"{NEW}.memo") or None,
-                                              user=queries.user_by_id(session, current_user().id))
+            note = idempotency.once(session, token, lambda: payables.create_debit_note(
+                session, state.get(f"{NEW}.return"), on=state.get(f"{NEW}.date"), memo=state.get(f"{NEW}.memo") or None,
+                user=queries.user_by_id(session, current_user().id))).document
             doc_no, amount, left = note.doc_no, note.amount, note.unallocated_amount
     except DomainError as err:
         form_state.record_error(NEW, err)
@@ -60,7 +61,7 @@ if return_id is not None:
         st.info(t("ui.ap.dn.nothing"))
 st.text_input(t("ui.ap.col.memo"), key=f"{NEW}.memo")
 form_state.other_errors(NEW, ("purchase_return_id", "note_date"))
-st.button(t("ui.ap.dn.post"), key=f"{NEW}.post", type="primary", on_click=_post)
+st.button(t("ui.ap.dn.post"), key=f"{NEW}.post", type="primary", on_click=_post, args=(form_state.token(NEW),))
 
 st.subheader(t("ui.ap.dn.list"))
 with read_only() as session:

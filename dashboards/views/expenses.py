@@ -29,6 +29,7 @@ require_page("expenses")
 st.title(t("ui.page.expenses"))
 
 
+@form_state.guarded(lambda prefix, *_, **__: prefix)
 def _act(prefix: str, action: str) -> None:
     """Submit / cancel (own claims), approve / reject (queue), pay (finance) the picked claim."""
     form_state.clear(prefix)

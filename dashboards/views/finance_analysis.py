@@ -16,6 +16,7 @@ from dashboards.components.expense_form import acting_user
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
 from dashboards.components.format import money, money_columns, with_headers
+from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
@@ -49,6 +50,7 @@ def _floats(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].astype(float) for c in columns if c in frame.columns})
 
 
+@form_state.guarded(CATEGORY)
 def _add_category() -> None:
     form_state.clear(CATEGORY)
     state = st.session_state
@@ -64,6 +66,7 @@ def _add_category() -> None:
     form_state.record_success(CATEGORY, t("ui.finance.category_added", category=label))
 
 
+@form_state.guarded(BUDGET)
 def _set_budget() -> None:
     form_state.clear(BUDGET)
     state = st.session_state
@@ -152,7 +155,7 @@ with expenses_tab:
                                  placeholder=t("ui.drill.placeholder"))
             if drill is not None:
                 lines = _floats(serving_finance.expense_lines(start, end, drill, department), "amount")
-                st.subheader(t("ui.finance.lines_of", name=labels[drill]))
+                st.subheader(message("ui.finance.lines_of", name=labels[drill]))
                 shown = with_headers(lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}"))),
                                      LINE_COLUMNS)
                 st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
@@ -218,7 +221,7 @@ with budget_tab:
                 month, category_id = rows[drill]
                 month = pd.Timestamp(month).date()
                 lines = _floats(serving_finance.expense_lines(month, month, category_id, department), "amount")
-                st.subheader(t("ui.finance.lines_of", name=drill))
+                st.subheader(message("ui.finance.lines_of", name=drill))
                 shown = with_headers(lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}"))),
                                      LINE_COLUMNS)
                 st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
@@ -258,7 +261,7 @@ with profit_tab:
                                  index=None, key="fa.pl.drill", placeholder=t("ui.drill.placeholder"))
             if drill is not None:
                 lines = _floats(serving_finance.expense_lines(start, end, year_month=drill), "amount")
-                st.subheader(t("ui.finance.lines_of", name=drill))
+                st.subheader(message("ui.finance.lines_of", name=drill))
                 shown = with_headers(lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}"))),
                                      LINE_COLUMNS)
                 st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))

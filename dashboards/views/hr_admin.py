@@ -47,6 +47,7 @@ require_page("hr_admin")
 st.title(t("ui.page.hr_admin"))
 
 
+@form_state.guarded(lambda prefix, *_, **__: prefix)
 def _run(prefix: str, action: Callable[[Any, Any], Any], success: Callable[[Any], str], *,
          reset: bool = True) -> None:
     form_state.clear(prefix)
@@ -250,6 +251,7 @@ with tabs[3]:
     form_state.field_error(REVIEW, "period")
     form_state.field_error(REVIEW, "score")
 
+    @form_state.guarded(REVIEW)
     def _propose_sales(employee_id: int) -> None:
         """Sales KPIs from the published warehouse: revenue and gross margin shipped in the period."""
         form_state.clear(REVIEW)

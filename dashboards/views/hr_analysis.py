@@ -13,6 +13,7 @@ from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
 from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -78,7 +79,7 @@ with att_tab:
         if picked is not None:
             chosen = _python(departments[picked])
             people = serving_hr.department_employees(first, last, chosen)
-            st.subheader(t("ui.hr.department_employees", department=chosen or t("ui.none")))
+            st.subheader(message("ui.hr.department_employees", department=chosen or t("ui.none")))
             shown = with_headers(people, EMPLOYEE_COLUMNS)
             st.dataframe(shown, hide_index=True, key="hrx.people")
             export_buttons(shown, "department_attendance", "hrx.people_export")
@@ -89,7 +90,7 @@ with att_tab:
                                   placeholder=t("ui.drill.placeholder"))
             if person is not None:
                 rows = serving_hr.employee_attendance(int(_python(person)), first, last)
-                st.subheader(t("ui.hr.attendance_rows", name=names[person]))
+                st.subheader(message("ui.hr.attendance_rows", name=names[person]))
                 shown = with_headers(rows, ROW_COLUMNS)
                 st.dataframe(shown, hide_index=True, key="hrx.rows")
                 export_buttons(shown, "attendance_rows", "hrx.rows_export")

@@ -15,6 +15,7 @@ import streamlit as st
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
 from dashboards.components.format import translate_values, with_headers
+from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
@@ -36,9 +37,10 @@ with read_only() as session:
 if me is None:
     st.info(t("ui.hr.no_employee"), icon=":material/person_off:")
     st.stop()
-st.caption(t("ui.hr.me", name=me.name, code=me.code, department=me.department or t("ui.none")))
+st.caption(message("ui.hr.me", name=me.name, code=me.code, department=me.department or t("ui.none")))
 
 
+@form_state.guarded(lambda prefix, *_, **__: prefix)
 def _run(prefix: str, action, success) -> None:  # type: ignore[no-untyped-def]
     """One unit of work as the logged-in user; a DomainError is shown by the form, nothing written."""
     form_state.clear(prefix)

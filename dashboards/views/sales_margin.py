@@ -12,6 +12,7 @@ from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import analysis_filters, no_data_message
 from dashboards.components.format import money, money_columns, quantity, translate_values, with_headers
+from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -84,7 +85,7 @@ with margin_tab:
                               format_func=lambda i: labels.get(i, str(i)), placeholder=t("ui.drill.placeholder"))
         if picked is not None:
             lines = serving.shipment_lines(filters, group, _python(keys[picked]))
-            st.subheader(t("ui.drill.shipment_lines", name=labels[picked]))
+            st.subheader(message("ui.drill.shipment_lines", name=labels[picked]))
             shown_lines = with_headers(lines, LINE_COLUMNS)
             st.dataframe(shown_lines, hide_index=True, column_config=money_columns(*MONEY))
             export_buttons(shown_lines, "shipment_lines", "sm.lines_export")

@@ -13,6 +13,7 @@ from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import analysis_filters, no_data_message
 from dashboards.components.format import money, money_columns, quantity, translate_values, with_headers
+from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -89,7 +90,7 @@ with turnover_tab:
                               placeholder=t("ui.drill.placeholder"))
         if picked is not None:
             moves = serving.stock_movements(filters, **{f"{level}_id": int(picked)})
-            st.subheader(t("ui.drill.movements", name=labels[picked]))
+            st.subheader(message("ui.drill.movements", name=labels[picked]))
             moves = moves.assign(movement_type=translate_values(moves["movement_type"], "ui.movement_type"))
             shown_moves = with_headers(moves, MOVEMENT_COLUMNS)
             st.dataframe(shown_moves, hide_index=True)

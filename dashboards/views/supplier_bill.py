@@ -11,11 +11,12 @@ import streamlit as st
 
 from dashboards.components import form_state
 from dashboards.components.payables_view import ap_table, bill_detail, pick, price_text
+from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models.payables import BILL_STATES
-from operational.services import payables, payables_queries, queries
+from operational.services import idempotency, payables, payables_queries, queries
 from operational.services.errors import DomainError
 from operational.services.payables import BillLineInput
 
@@ -46,14 +47,15 @@ def _inputs(line_ids: list[int]) -> list[BillLineInput]:
     return lines
 
 
-def _save(supplier_id: int | None, line_ids: list[int]) -> None:
+@form_state.guarded(NEW)
+def _save(supplier_id: int | None, line_ids: list[int], token: str | None = None) -> None:
     form_state.clear(NEW)
     state = st.session_state
     try:
         with unit_of_work() as session:
-            bill = payables.create_bill(session, supplier_id, state.get(f"{NEW}.invoice_no"),
-                                        state.get(f"{NEW}.date"), _inputs(line_ids),
-                                        user=queries.user_by_id(session, current_user().id))
+            bill = idempotency.once(session, token, lambda: payables.create_bill(
+                session, supplier_id, state.get(f"{NEW}.invoice_no"), state.get(f"{NEW}.date"), _inputs(line_ids),
+                user=queries.user_by_id(session, current_user().id))).document
             doc_no, status, reason = bill.doc_no, bill.status, bill.hold_reason
     except DomainError as err:
         form_state.record_error(NEW, err)
@@ -63,6 +65,7 @@ def _save(supplier_id: int | None, line_ids: list[int]) -> None:
     form_state.record_success(NEW, t(key, doc_no=doc_no, reason=reason or ""))
 
 
+@form_state.guarded(HELD)
 def _decide(action: str) -> None:
     form_state.clear(HELD)
     state = st.session_state
@@ -124,8 +127,8 @@ def _entry() -> None:
         for n, line in enumerate(lines, start=1):
             row = st.columns(widths, vertical_alignment="center")
             row[0].write(f"{line.receipt_no} #{line.line_no}")
-            row[1].write(f"{line.sku} {line.product_name}")
-            row[2].write(f"{line.billable.normalize():f} {line.unit}")
+            row[1].write(text(f"{line.sku} {line.product_name}"))
+            row[2].write(f"{line.billable.normalize():f} {text(line.unit)}")
             row[3].write(price_text(line.po_price))
             row[4].text_input(t("ui.ap.col.quantity"), key=_line_key(line.receipt_line_id, "qty"),
                               label_visibility="collapsed")
@@ -138,7 +141,7 @@ def _entry() -> None:
     form_state.field_error(NEW, "lines")
     form_state.other_errors(NEW, ("supplier_id", "supplier_invoice_no", "bill_date", "lines"))
     st.button(t("ui.ap.bill.save"), key=f"{NEW}.save", type="primary", on_click=_save,
-              args=(supplier_id, [line.receipt_line_id for line in lines]))
+              args=(supplier_id, [line.receipt_line_id for line in lines], form_state.token(NEW)))
 
 
 def _preview(supplier_id: int, line_ids: list[int]) -> dict:
@@ -209,6 +212,7 @@ def _percent(text: object) -> object:
         return text
 
 
+@form_state.guarded(TOL)
 def _save_tolerance() -> None:
     form_state.clear(TOL)
     state = st.session_state

@@ -23,7 +23,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models.payables import PAID, PAYMENT_STATES
-from operational.services import cash, payables, payables_queries, queries
+from operational.services import cash, idempotency, payables, payables_queries, queries
 from operational.services.errors import DomainError
 
 SCHEDULE, PROPOSE, APPROVE, ALL, REVERSE = "ap.sched", "ap.prop", "ap.appr", "ap.pays", "ap.rev"
@@ -39,18 +39,19 @@ may_pay = user.role in ("admin", *payables.PAY_ROLES)
 
 
 
-def _propose(instalments: list[dict]) -> None:
+@form_state.guarded(PROPOSE)
+def _propose(instalments: list[dict], token: str | None = None) -> None:
     form_state.clear(PROPOSE)
     state = st.session_state
     typed = typed_allocation(PROPOSE, instalments)
     targets = typed if anything_typed(typed) else None  # nothing typed: oldest first
     try:
         with unit_of_work() as session:
-            payment = payables.propose_payment(
+            payment = idempotency.once(session, token, lambda: payables.propose_payment(
                 session, state.get(f"{PROPOSE}.supplier"), state.get(f"{PROPOSE}.amount") or None,
                 state.get(f"{PROPOSE}.date"), state.get(f"{PROPOSE}.account"),
                 user=queries.user_by_id(session, current_user().id), targets=targets,
-                memo=state.get(f"{PROPOSE}.memo") or None)
+                memo=state.get(f"{PROPOSE}.memo") or None)).document
             doc_no, amount = payment.doc_no, payment.amount
     except DomainError as err:
         form_state.record_error(PROPOSE, err)
@@ -59,6 +60,7 @@ def _propose(instalments: list[dict]) -> None:
     form_state.record_success(PROPOSE, t("ui.ap.pay.proposed", doc_no=doc_no, amount=f"{amount:,.2f}"))
 
 
+@form_state.guarded(APPROVE)
 def _decide(action: str) -> None:
     form_state.clear(APPROVE)
     state = st.session_state
@@ -136,7 +138,8 @@ def _proposal() -> None:
         st.text_input(t("ui.ap.col.memo"), key=f"{PROPOSE}.memo")
     form_state.other_errors(PROPOSE, ("supplier_id", "cash_account_id", "payment_date", "amount",
                                       *error_fields(instalments)))
-    st.button(t("ui.ap.pay.propose"), key=f"{PROPOSE}.save", type="primary", on_click=_propose, args=(instalments,))
+    st.button(t("ui.ap.pay.propose"), key=f"{PROPOSE}.save", type="primary", on_click=_propose,
+              args=(instalments, form_state.token(PROPOSE)))
 
 
 def _approvals() -> None:

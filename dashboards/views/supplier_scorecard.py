@@ -12,6 +12,7 @@ from dashboards import serving
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
 from dashboards.components.format import with_headers
+from dashboards.components.safe_text import message
 from dashboards.components.scoring import DEFAULT_WEIGHTS, Weights, reweight
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -107,7 +108,7 @@ else:
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320)
     st.plotly_chart(figure, key="sc.trend_chart")
 
-st.subheader(t("ui.drill.purchase_lines", name=suppliers.get(supplier_id, "")))
+st.subheader(message("ui.drill.purchase_lines", name=suppliers.get(supplier_id, "")))
 lines = serving.supplier_purchase_lines(int(supplier_id)) if supplier_id is not None else pd.DataFrame()
 if lines.empty:
     st.caption(t("ui.chart.empty"))

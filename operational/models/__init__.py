@@ -130,6 +130,7 @@ from operational.models.stock_documents import (
     StockTransfer,
     StockTransferLine,
 )
+from operational.models.submissions import FormSubmission
 
 __all__ = [
     "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
@@ -155,3 +156,4 @@ __all__ = [
     "SupplierPayment", "SupplierPaymentTarget",
     "LOGIN_OUTCOMES", "LoginEvent", "LoginSession", "StoreSetting",
 ]
+__all__ += ["FormSubmission"]
