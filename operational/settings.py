@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,10 @@ class Settings:
     data_dir: Path
     database_url: str
     language: str
+    # Document dates: at most this many days after today (JXC_MAX_FUTURE_DAYS), and never before
+    # JXC_EARLIEST_DATE, whatever the company's opening date (docs/input_rules.md).
+    max_future_days: int = 31
+    earliest_date: date = date(2000, 1, 1)
 
     @property
     def warehouse_path(self) -> Path:
@@ -49,4 +54,6 @@ def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed, do not cache)."""
     data_dir = Path(os.environ.get("JXC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     url = os.environ.get("JXC_DATABASE_URL") or f"sqlite:///{data_dir / 'jxc.sqlite'}"
-    return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"))
+    return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"),
+                    max_future_days=int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
+                    earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"))

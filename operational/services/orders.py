@@ -30,7 +30,14 @@ from operational.services import batches
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
-from operational.services.validation import get_or_fail, positive, rate, required_date, to_decimal
+from operational.services.validation import (
+    get_or_fail,
+    positive,
+    rate,
+    required_date,
+    to_decimal,
+    within_bound,
+)
 
 CENT = Decimal("0.01")
 
@@ -146,7 +153,8 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
     )
     total = Decimal(0)
     for n, product, qty, price, disc, promised in parsed:
-        amount = line_amount(qty, price, disc)
+        # Each factor is within its bound; their product must be an amount too (1e9 × 1e10 is not).
+        amount = within_bound(line_amount(qty, price, disc), "amount", line_no=n)
         total += amount
         extra = {"promised_date": promised or due} if hasattr(kind.line_model, "promised_date") else {}
         order.lines.append(kind.line_model(line_no=n, product_id=product.id, quantity=qty, unit_price=price,
