@@ -5,19 +5,20 @@ was written."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from operational.db import unit_of_work
-from operational.models import Base, Employee, PurchaseOrder, PurchaseOrderLine
+from operational.models import Base, Employee, PurchaseOrder, PurchaseOrderLine, StockLedger
+from operational.services import auth, cash, purchasing, sales, stocktakes
 from operational.services import masterdata as md
-from operational.services import purchasing
 from operational.services.errors import ValidationError
+from operational.services.inventory import post_opening_balance
 from operational.services.orders import OrderLineInput as L
-from operational.services.validation import to_decimal
+from operational.services.validation import document_date, opening_date, to_decimal
 
 LONG = "备" * 10_000
 
@@ -117,3 +118,90 @@ def test_a_number_too_large_for_its_column_is_refused_at_flush(tiny_sqlite):
         s.execute(select(StockLimit)).scalar_one().min_qty = Decimal("1e15")
     assert err.value.code == "stored_value_too_large"
     assert err.value.field == "min_qty"
+
+
+# --- document dates ---------------------------------------------------------------------------------
+
+def test_a_typed_1900_date_is_refused_not_replaced(tiny):
+    with pytest.raises(ValidationError) as err, unit_of_work(tiny.engine) as s:
+        purchasing.create_purchase_order(s, tiny.supplier, tiny.wh1, date(1900, 1, 1), [L(tiny.water, 1, 1)])
+    assert err.value.field == "order_date"
+    assert err.value.message() == "订单日期1900-01-01早于系统允许的最早日期2000-01-01"
+    assert _count(tiny.engine, PurchaseOrder) == 0
+
+
+def test_a_date_more_than_31_days_ahead_is_refused(tiny_sqlite):
+    t = tiny_sqlite
+    latest = date.today() + timedelta(days=31)
+    with unit_of_work(t.engine) as s:  # the last day allowed
+        purchasing.create_purchase_order(s, t.supplier, t.wh1, latest, [L(t.water, 1, 1)])
+    with pytest.raises(ValidationError) as err, unit_of_work(t.engine) as s:
+        purchasing.create_purchase_order(s, t.supplier, t.wh1, latest + timedelta(days=1), [L(t.water, 1, 1)])
+    assert err.value.field == "order_date"
+    assert err.value.message() == (f"订单日期{(latest + timedelta(days=1)).isoformat()}晚于今天超过31天"
+                                   f"（最晚{latest.isoformat()}）")
+    assert err.value.message("en").endswith(f"is more than 31 days after today (latest {latest.isoformat()})")
+    assert _count(t.engine, PurchaseOrder) == 1
+
+
+def test_the_future_limit_is_a_setting_and_today_is_injectable(monkeypatch, tiny_sqlite):
+    monkeypatch.setenv("JXC_MAX_FUTURE_DAYS", "7")
+    assert document_date("2026-03-09", "order_date", session=None, today=date(2026, 3, 2)) == date(2026, 3, 9)
+    with pytest.raises(ValidationError) as err:
+        document_date("2026-03-10", "order_date", session=None, today=date(2026, 3, 2))
+    assert err.value.message() == "订单日期2026-03-10晚于今天超过7天（最晚2026-03-09）"
+
+
+def test_nothing_is_dated_before_the_opening_date(tiny):
+    t = tiny
+    with unit_of_work(t.engine) as s:
+        assert opening_date(s) is None
+        post_opening_balance(s, t.water, t.wh1, Decimal(10), Decimal("1.2"), date(2026, 3, 1))
+        cash.create_account(s, "B01", "工行", opening_balance="100", opened_on=date(2026, 3, 5))
+    with unit_of_work(t.engine) as s:
+        assert opening_date(s) == date(2026, 3, 1)
+        purchasing.create_purchase_order(s, t.supplier, t.wh1, "2026-03-01", [L(t.water, 1, 1)])  # the day itself
+    with pytest.raises(ValidationError) as err, unit_of_work(t.engine) as s:
+        purchasing.create_purchase_order(s, t.supplier, t.wh1, "2026-02-28", [L(t.water, 1, 1)])
+    assert err.value.field == "order_date"
+    assert err.value.message() == "订单日期2026-02-28早于公司启用日期2026-03-01"
+    assert err.value.message("en") == "order date 2026-02-28 is before the company's opening date 2026-03-01"
+    assert _count(t.engine, PurchaseOrder) == 1
+
+
+def test_every_kind_of_document_checks_its_date(tiny_sqlite):
+    """Receipts, shipments, transfers, stocktakes and cash transfers use the same rule as orders."""
+    t = tiny_sqlite
+    with unit_of_work(t.engine) as s:
+        post_opening_balance(s, t.water, t.wh1, Decimal(10), Decimal("1.2"), date(2026, 3, 1))
+        po = purchasing.create_purchase_order(s, t.supplier, t.wh1, "2026-03-02", [L(t.water, 5, 1)])
+        purchasing.confirm_purchase_order(s, po.id)
+        so = sales.create_sales_order(s, t.customer, t.wh1, "2026-03-02", [L(t.water, 1, 2)])
+        sales.confirm_sales_order(s, so.id)
+        a = cash.create_account(s, "B01", "工行", opening_balance="100", opened_on=date(2026, 3, 1))
+        b = cash.create_account(s, "B02", "建行")
+        admin = auth.create_user(s, "boss", "secret-pass", "admin")
+    attempts = {
+        "receipt_date": lambda s: purchasing.receive_all(s, po.id, "1900-01-01"),
+        "ship_date": lambda s: sales.ship_all(s, so.id, "2026-02-01"),
+        "count_date": lambda s: stocktakes.open_stocktake(s, t.wh1, "2099-01-01"),
+        "transfer_date": lambda s: cash.transfer(s, a.id, b.id, "10", date(2026, 2, 1), user=admin),
+    }
+    for field, attempt in attempts.items():
+        with pytest.raises(ValidationError) as err, unit_of_work(t.engine) as s:
+            attempt(s)
+        assert err.value.field == field
+        assert err.value.code in ("date_too_early", "date_before_opening", "date_in_future")
+    with unit_of_work(t.engine) as s:
+        assert s.execute(select(func.count()).select_from(StockLedger)).scalar_one() == 1  # the opening only
+
+
+def test_an_opening_balance_is_checked_against_the_calendar_only(tiny_sqlite):
+    t = tiny_sqlite
+    with unit_of_work(t.engine) as s:
+        post_opening_balance(s, t.water, t.wh1, Decimal(10), Decimal("1.2"), date(2026, 3, 1))
+        post_opening_balance(s, t.tea, t.wh1, Decimal(10), Decimal("2"), date(2026, 2, 1))  # moves the opening date
+        assert opening_date(s) == date(2026, 2, 1)
+    with pytest.raises(ValidationError) as err, unit_of_work(t.engine) as s:
+        post_opening_balance(s, t.ice, t.wh1, Decimal(1), Decimal("3"), date(1900, 1, 1))
+    assert err.value.field == "opening_date"
