@@ -125,6 +125,9 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
     warehouse = get_or_fail(session, Warehouse, header.warehouse_id, "warehouse", field="warehouse_id")
     if not warehouse.is_active:
         raise ValidationError("inactive", field="warehouse_id", entity="entity.warehouse", key=warehouse.code)
+    if warehouse.kind != "normal":  # goods are bought into and sold from normal stock, never quarantine
+        raise ValidationError("order_warehouse_not_normal", field="warehouse_id", field_label="field.warehouse",
+                              key=warehouse.code)
     order_date = document_date(header.order_date, "order_date", session=session)
     due = required_date(header.due_date, due_field) if header.due_date else None
     if due is not None and due < order_date:

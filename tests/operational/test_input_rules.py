@@ -205,3 +205,22 @@ def test_an_opening_balance_is_checked_against_the_calendar_only(tiny_sqlite):
     with pytest.raises(ValidationError) as err, unit_of_work(t.engine) as s:
         post_opening_balance(s, t.ice, t.wh1, Decimal(1), Decimal("3"), date(1900, 1, 1))
     assert err.value.field == "opening_date"
+
+
+# --- the warehouse of a new order -------------------------------------------------------------------
+
+def test_new_orders_default_to_a_normal_warehouse_and_refuse_quarantine(tiny):
+    t = tiny
+    with unit_of_work(t.engine) as s:
+        # codes that sort before the normal warehouses: the old form picked the first one
+        qc = md.create_warehouse(s, "A-QC", "退货待检仓", kind="quarantine").id
+        md.create_warehouse(s, "A-TR", "在途仓", kind="transit")
+        choices = md.order_warehouse_options(s)
+    assert choices == [(t.wh1, "WH1 上海主仓"), (t.wh2, "WH2 广州仓")]  # the form's default is the first
+    with pytest.raises(ValidationError) as err, unit_of_work(t.engine) as s:
+        purchasing.create_purchase_order(s, t.supplier, qc, "2026-03-02", [L(t.water, 1, 1)])
+    assert err.value.field == "warehouse_id"
+    assert err.value.message() == "仓库只能选普通库存仓库，A-QC是在途仓或待检仓"
+    with pytest.raises(ValidationError), unit_of_work(t.engine) as s:
+        sales.create_sales_order(s, t.customer, qc, "2026-03-02", [L(t.water, 1, 2)])
+    assert _count(t.engine, PurchaseOrder) == 0
