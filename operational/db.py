@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from operational.services.validation import check_column_limits
-from operational.settings import get_settings
+from operational.settings import ensure_private_dir, get_settings, private_files
 
 READ_ONLY = "jxc_read_only"
 
@@ -44,7 +44,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(Path(path).parent)  # the store file and its WAL: owner only
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -63,6 +63,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
+    private_files()  # the warehouse and serving files this process may write next
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -50,6 +50,30 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+PRIVATE_UMASK = 0o077  # new files rw------- and directories rwx------
+
+
+def private_files() -> None:
+    """From now on this process (and every process it starts) creates files and directories
+    readable by their owner only: the store, the warehouse and serving files, the pipeline state
+    and Dagster's home hold the company's books."""
+    os.umask(PRIVATE_UMASK)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) with mode 0700 after ``private_files()``. The data
+    dir itself is also tightened to 0700 when it already exists (an older install made it 0755),
+    so nothing in it is readable by other users whatever the files' own modes."""
+    private_files()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir = get_settings().data_dir
+    resolved = path.resolve()
+    if (resolved == data_dir or data_dir in resolved.parents) and data_dir.exists() \
+            and data_dir.stat().st_uid == os.getuid():
+        data_dir.chmod(0o700)
+    return path
+
+
 def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed, do not cache)."""
     data_dir = Path(os.environ.get("JXC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
