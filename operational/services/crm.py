@@ -309,6 +309,7 @@ def open_ticket(session: Session, customer_id: int | None, category: str | None,
     priority = validation.choice(priority, TICKET_PRIORITIES, "priority", record=record)
     subject = required_text(subject, "subject", record=record)
     at = _moment(opened_at, "opened_at", record)
+    document_date(at, "opened_at", session=session, record=record)
     contact = _contact_of(session, customer, contact_id)
     if assignee_id is not None:
         get_or_fail(session, Employee, assignee_id, "employee", field="assignee_id", record=record)
@@ -332,6 +333,7 @@ def _ticket(session: Session, ticket_id: int | None, allowed: tuple[str, ...], a
 
 def _after(ticket: ServiceTicket, value: Any, field: str, other: str, earliest: datetime) -> datetime:
     at = _moment(value, field, ticket.doc_no)
+    document_date(at, field, session=None, record=ticket.doc_no)  # after opened_at, so after the opening date
     if at < earliest:
         raise ValidationError("date_order", field=field, record=ticket.doc_no, field_label=f"field.{field}",
                               other_label=f"field.{other}")

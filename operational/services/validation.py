@@ -14,6 +14,9 @@ The rules every service shares live here once (docs/input_rules.md lists them):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -202,6 +205,25 @@ def _record_name(values: dict[str, Any]) -> str | None:
 
 # --- document dates -------------------------------------------------------------------------------
 
+_TODAY: ContextVar[date | None] = ContextVar("jxc_today", default=None)
+
+
+def current_day() -> date:
+    """The day the future-date rule counts from: the real date, or a simulation's (``simulated_today``)."""
+    return _TODAY.get() or date.today()
+
+
+@contextmanager
+def simulated_today(day: date) -> Iterator[None]:
+    """Within the block, ``current_day()`` is ``day``: the demo simulator carries a company forward to
+    an end date that may lie after the real today, and its documents are dated by its own clock."""
+    token = _TODAY.set(day)
+    try:
+        yield
+    finally:
+        _TODAY.reset(token)
+
+
 def opening_date(session: Session) -> date | None:
     """The company's opening date (启用日期): the date of its earliest opening balance, stock or
     cash. A company starts using JXC by entering what it holds on that day; nothing it does in JXC
@@ -228,7 +250,7 @@ def document_date(value: Any, field: str, *, session: Session | None, record: st
         raise
     day = when.date() if isinstance(when, datetime) else when
     settings = get_settings()
-    latest = (today or date.today()) + timedelta(days=settings.max_future_days)
+    latest = (today or current_day()) + timedelta(days=settings.max_future_days)
     where = {"field": _path(field, line_no), "record": record, "field_label": f"field.{field}",
              "value": day.isoformat(), "line_no": line_no}
     if day > latest:

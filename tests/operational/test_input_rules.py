@@ -224,3 +224,17 @@ def test_new_orders_default_to_a_normal_warehouse_and_refuse_quarantine(tiny):
     with pytest.raises(ValidationError), unit_of_work(t.engine) as s:
         sales.create_sales_order(s, t.customer, qc, "2026-03-02", [L(t.water, 1, 2)])
     assert _count(t.engine, PurchaseOrder) == 0
+
+
+def test_the_demo_runs_on_its_own_clock(store_engine):
+    """A demo that ends after the real today (its documents dated up to that end) passes the
+    future-date rule: the simulator counts from its own last day."""
+    from operational.demo import generate
+    from operational.models import SalesOrder
+
+    end = date.today() + timedelta(days=120)
+    generate(store_engine, scale=0.02, seed=3, end_date=end, days=30)
+    with unit_of_work(store_engine) as s:
+        last = s.execute(select(func.max(SalesOrder.order_date))).scalar_one()
+        assert last > date.today() + timedelta(days=31)
+        assert opening_date(s) == end - timedelta(days=29)  # the demo's first day
