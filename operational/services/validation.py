@@ -173,12 +173,15 @@ def check_column_limits(obj: Any) -> None:
     NUMERIC column. Runs before every flush (see ``operational.db``), so it covers every field of
     every service, including ones a service forgot to check; SQLite would otherwise store 10,000
     characters in a 500-character column and PostgreSQL would fail with a database error."""
-    values = inspect(obj).dict  # loaded values only: never triggers a load inside a flush
+    state = inspect(obj)
+    values = state.dict  # loaded values only: never triggers a load inside a flush
     table = obj.__table__.name
     for attr, column, kind, limit, scale in _limited_columns(type(obj)):
         value = values.get(attr)
         if value is None:
             continue
+        if state.persistent and not state.attrs[attr].history.has_changes():
+            continue  # an edit is judged by what it changes, not by a value stored long ago
         if kind == "text" and isinstance(value, str) and len(value) > limit:
             raise ValidationError("too_long", field=column, record=_record_name(values),
                                   entity=f"entity.{table}", field_label=f"field.{column}",
