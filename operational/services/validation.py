@@ -183,7 +183,7 @@ def check_column_limits(obj: Any) -> None:
         if state.persistent and not state.attrs[attr].history.has_changes():
             continue  # an edit is judged by what it changes, not by a value stored long ago
         if kind == "text" and isinstance(value, str) and len(value) > limit:
-            raise ValidationError("too_long", field=column, record=_record_name(values),
+            raise ValidationError("too_long", field=_path(column, values.get("line_no")), record=_record_name(values),
                                   entity=f"entity.{table}", field_label=f"field.{column}",
                                   max_length=limit, length=len(value), line_no=values.get("line_no"))
         if kind == "number" and isinstance(value, (Decimal, int, float)):
@@ -191,7 +191,8 @@ def check_column_limits(obj: Any) -> None:
             # What the column stores after rounding to its scale must have fewer integer digits
             # than precision - scale.
             if not number.is_finite() or abs(number) >= Decimal(10) ** limit - Decimal(1).scaleb(-scale) / 2:
-                raise ValidationError("stored_value_too_large", field=column, record=_record_name(values),
+                raise ValidationError("stored_value_too_large", field=_path(column, values.get("line_no")),
+                                      record=_record_name(values),
                                       entity=f"entity.{table}", field_label=f"field.{column}",
                                       limit=f"{Decimal(10) ** limit:,f}", value=_shown(number),
                                       line_no=values.get("line_no"))
