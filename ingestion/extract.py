@@ -31,6 +31,7 @@ from ingestion.load import RawWarehouse
 from ingestion.schema import raw_table_specs
 from ingestion.source import Plan, Snapshot, backend, open_snapshot, require_store, since_predicate
 from ingestion.spec import RawTable, Strategy
+from operational.settings import ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def extract_to_raw(store_url: str, warehouse_path: Path, *, full: bool = False,
     if dialect == "sqlite":
         require_store(store_url)
     warehouse_path = Path(warehouse_path)
-    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(warehouse_path.parent)  # warehouse.duckdb: owner only
     started = time.perf_counter()
     with closing(duckdb.connect(str(warehouse_path))) as con:
         con.begin()

@@ -4,6 +4,11 @@ SQLite (default) runs in WAL mode with foreign keys on and a busy timeout, and e
 transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front, so two clerks
 posting at once queue up instead of one failing half-way with "database is locked".
 PostgreSQL is used when ``JXC_DATABASE_URL`` names one.
+
+Every session is a ``StoreSession``: before each flush it checks every object being written
+against its columns (text length, numeric capacity; ``validation.check_column_limits``), so a
+too-long note is a field error on either backend, never a silent over-long value on SQLite or a
+database error on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,9 +23,20 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from operational.settings import get_settings
+from operational.services.validation import check_column_limits
+from operational.settings import ensure_private_dir, get_settings, private_files
 
 READ_ONLY = "jxc_read_only"
+
+
+class StoreSession(Session):
+    """The session class of every store session (see the module docstring)."""
+
+
+@event.listens_for(StoreSession, "before_flush")
+def _check_limits(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty):
+        check_column_limits(obj)
 
 
 def make_engine(url: str) -> Engine:
@@ -28,7 +44,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(Path(path).parent)  # the store file and its WAL: owner only
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -47,6 +63,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
+    private_files()  # the warehouse and serving files this process may write next
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -61,7 +78,7 @@ def get_engine() -> Engine:
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False, class_=StoreSession)
 
 
 def insert_if_absent(session: Session, model: type, values: dict[str, Any], keys: list[str],

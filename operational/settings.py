@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,10 @@ class Settings:
     data_dir: Path
     database_url: str
     language: str
+    # Document dates: at most this many days after today (JXC_MAX_FUTURE_DAYS), and never before
+    # JXC_EARLIEST_DATE, whatever the company's opening date (docs/input_rules.md).
+    max_future_days: int = 31
+    earliest_date: date = date(2000, 1, 1)
 
     @property
     def warehouse_path(self) -> Path:
@@ -45,11 +50,37 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+PRIVATE_UMASK = 0o077  # new files rw------- and directories rwx------
+
+
+def private_files() -> None:
+    """From now on this process (and every process it starts) creates files and directories
+    readable by their owner only: the store, the warehouse and serving files, the pipeline state
+    and Dagster's home hold the company's books."""
+    os.umask(PRIVATE_UMASK)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) with mode 0700 after ``private_files()``. The data
+    dir itself is also tightened to 0700 when it already exists (an older install made it 0755),
+    so nothing in it is readable by other users whatever the files' own modes."""
+    private_files()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir = get_settings().data_dir
+    resolved = path.resolve()
+    if (resolved == data_dir or data_dir in resolved.parents) and data_dir.exists() \
+            and data_dir.stat().st_uid == os.getuid():
+        data_dir.chmod(0o700)
+    return path
+
+
 def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed, do not cache)."""
     data_dir = Path(os.environ.get("JXC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     url = os.environ.get("JXC_DATABASE_URL") or f"sqlite:///{data_dir / 'jxc.sqlite'}"
-    return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"))
+    return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"),
+                    max_future_days=int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
+                    earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from operational.settings import get_settings
+from operational.settings import ensure_private_dir, get_settings
 
 # One run at a time: every step of a run opens warehouse.duckdb, and DuckDB lets only one process
 # hold the file, so a second concurrent run would fail on the lock instead of waiting.
@@ -61,7 +61,7 @@ def ensure_venv_on_path() -> None:
 def ensure_dagster_home(home: Path | None = None) -> Path:
     """Create DAGSTER_HOME with our dagster.yaml (if missing or changed) and export it."""
     home = (home or get_settings().dagster_home).resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(home)  # owner only; the runs Dagster starts inherit the umask
     config = home / "dagster.yaml"
     if not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML:
         config.write_text(DAGSTER_YAML, encoding="utf-8")

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from operational.settings import ensure_private_dir
 from orchestration import duck
 
 META_PUBLISH_DDL = """
@@ -112,7 +113,7 @@ def build_serving_file(warehouse: Path, target: Path, schema: str, info: Publish
     ``target``; returns the row count of every copied table."""
     if not warehouse.exists():
         raise FileNotFoundError(f"warehouse not found: {warehouse}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(target.parent)  # serving.duckdb: owner only
     temp = temp_path_for(target)
     temp.unlink(missing_ok=True)
     history = _previous_publishes(target)

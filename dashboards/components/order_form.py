@@ -22,7 +22,7 @@ from dashboards.components.format import money
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.models import Employee, Warehouse
+from operational.models import Employee
 from operational.services import auth, idempotency, masterdata, queries
 from operational.services.errors import DomainError, ValidationError
 from operational.services.orders import OrderKind, OrderLineInput, line_amount
@@ -236,7 +236,7 @@ def order_form(spec: OrderFormSpec) -> None:
 
     with read_only() as session:
         partners = dict(masterdata.options(session, spec.partner_model))
-        warehouses = dict(masterdata.options(session, Warehouse))
+        warehouses = dict(masterdata.order_warehouse_options(session))
         products = {p.id: p for p in queries.product_choices(session)}
         salespeople = dict(masterdata.options(session, Employee)) if spec.with_salesperson else {}
 

@@ -13,9 +13,11 @@ store, demo or not, must satisfy.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from faker import Faker
 from sqlalchemy import Engine, func, select
@@ -38,6 +40,7 @@ from operational.demo.summary import DemoSummary, summarize
 from operational.demo.world import last_activity_date, load_state, load_world
 from operational.demo.writers import ServiceWriter
 from operational.models import Company, SalesOrder
+from operational.services.validation import simulated_today
 
 Progress = Callable[[int, int], None]
 HISTORY_WINDOW_DAYS = 91  # how far back simulate_days looks to match the store's order rate
@@ -45,6 +48,23 @@ HISTORY_WINDOW_DAYS = 91  # how far back simulate_days looks to match the store'
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoSummary", "check_invariants", "generate", "simulate_days"]
 
 
+def _on_the_demo_clock(fn: Callable[..., DemoSummary]) -> Callable[..., DemoSummary]:
+    """The simulator's documents are dated by its own calendar, which may run past the real today
+    (an end date next month, days added to a store that ends in the future): the services'
+    future-date rule counts from the simulation's last day when that is later
+    (validation.simulated_today)."""
+    @functools.wraps(fn)
+    def run(engine: Engine, **kwargs: Any) -> DemoSummary:
+        last = kwargs.get("end_date") or date.today()
+        if fn.__name__ == "simulate_days":
+            with unit_of_work(engine) as session:
+                last = (last_activity_date(session) or last) + timedelta(days=kwargs.get("days", 1))
+        with simulated_today(max(last, date.today())):
+            return fn(engine, **kwargs)
+    return run
+
+
+@_on_the_demo_clock
 def generate(engine: Engine, *, scale: float = 1.0, seed: int = 42, end_date: date | None = None,
              days: int = 400, progress: Progress | None = None, bulk: bool = False) -> DemoSummary:
     """Create the whole demo company in an EMPTY migrated store and simulate ``days`` days ending
@@ -77,6 +97,7 @@ def generate(engine: Engine, *, scale: float = 1.0, seed: int = 42, end_date: da
     return summarize(engine, last_day=sim_days[-1])
 
 
+@_on_the_demo_clock
 def simulate_days(engine: Engine, *, days: int = 1, seed: int = 43, progress: Progress | None = None) -> DemoSummary:
     """Continue a demo store for ``days`` more days after its last activity date, through the
     services, at the order rate the store has shown lately. (Quiet days at the very end of a

@@ -48,7 +48,7 @@ from operational.models import (
 from operational.services import sub_balances
 from operational.services.errors import InsufficientStockError, ValidationError
 from operational.services.numbering import next_doc_no
-from operational.services.validation import get_or_fail, positive, required_date, required_text
+from operational.services.validation import document_date, get_or_fail, positive, required_text
 
 DOC_TYPE = "bin_move"
 
@@ -265,7 +265,7 @@ def move_between_bins(session: Session, warehouse_id: int | None, product_id: in
     if source.id == target.id:
         raise ValidationError("same_bin", field="to_bin_id")
     qty = positive(quantity, "quantity")
-    when: date = required_date(move_date, "move_date")
+    when: date = document_date(move_date, "move_date", session=session)
     if batch_id is not None:
         batch = get_or_fail(session, StockBatch, batch_id, "stock_batch", field="batch_id")
         if not product.tracks_batches or batch.product_id != product.id:

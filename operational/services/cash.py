@@ -23,7 +23,7 @@ from operational.models.base import utcnow
 from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
 from operational.services import auth, numbering
 from operational.services.errors import NotFoundError, StateError, ValidationError
-from operational.services.validation import choice, non_negative, positive, required_text
+from operational.services.validation import choice, document_date, non_negative, positive, required_text
 
 CENT = Decimal("0.01")
 TRANSFER_ROLES = ("finance",)
@@ -54,7 +54,9 @@ def create_account(session: Session, code: str, name: str, *, kind: str = "bank"
     session.flush()
     opening = non_negative(opening_balance, "opening_balance", record=record).quantize(CENT)
     if opening:
-        post(session, account.id, opened_on or date.today(), opening, "opening", user=user, memo=None)
+        # The opening balance dates the company's start, so it is only checked against the calendar.
+        on = document_date(opened_on, "opening_date", session=None, record=record) if opened_on else date.today()
+        post(session, account.id, on, opening, "opening", user=user, memo=None)
     return account
 
 
@@ -117,6 +119,7 @@ def transfer(session: Session, from_account_id: int, to_account_id: int, amount:
     """Move money between two of the company's accounts (资金调拨): one row out, one row in,
     under one number (CT-YYYY-NNNNNN)."""
     auth.require_role(user, *TRANSFER_ROLES)
+    on = document_date(on, "transfer_date", session=session)
     value = positive(amount, "amount").quantize(CENT)
     if from_account_id == to_account_id:
         raise ValidationError("same_account", field="to_account_id")

@@ -28,7 +28,14 @@ from operational.models.receivables import COLLECTION_CHANNELS
 from operational.services import auth, open_items
 from operational.services.errors import ValidationError
 from operational.services.receivables import AR
-from operational.services.validation import choice, get_or_fail, positive, required_date, required_text
+from operational.services.validation import (
+    choice,
+    document_date,
+    get_or_fail,
+    positive,
+    required_date,
+    required_text,
+)
 
 NOTE_ROLES = ("finance", "sales")
 ALL_CUSTOMER_ROLES = ("admin", "finance", "manager", "analyst")
@@ -62,7 +69,7 @@ def record_follow_up(session: Session, customer_id: int | None, note_date: Any, 
     """Write down a collection contact; a promise needs both its date (not before the note) and amount."""
     auth.require_role(user, *NOTE_ROLES)
     customer = get_or_fail(session, Customer, customer_id, "customer", field="customer_id")
-    on = required_date(note_date, "note_date")
+    on = document_date(note_date, "note_date", session=session)
     promise_on = required_date(promised_date, "promised_date") if promised_date not in (None, "") else None
     amount = positive(promised_amount, "promised_amount") if promised_amount not in (None, "") else None
     if (promise_on is None) != (amount is None):

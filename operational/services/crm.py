@@ -50,7 +50,7 @@ from operational.models.crm import (
 from operational.services import validation
 from operational.services.errors import StateError, ValidationError
 from operational.services.numbering import next_doc_no
-from operational.services.validation import get_or_fail, required_date, required_text
+from operational.services.validation import document_date, get_or_fail, required_date, required_text
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def log_follow_up(session: Session, customer_id: int | None, employee_id: int | 
     record = customer.code
     get_or_fail(session, Employee, employee_id, "employee", field="employee_id", record=record)
     channel = validation.choice(channel, FOLLOW_UP_CHANNELS, "channel", record=record)
-    on = required_date(happened_on, "happened_on", record=record)
+    on = document_date(happened_on, "happened_on", session=session, record=record)
     text = required_text(summary, "summary", record=record)
     contact = _contact_of(session, customer, contact_id)
     action = _blank(next_action)
@@ -146,7 +146,7 @@ def complete_follow_up(session: Session, follow_up_id: int | None, on: Any) -> C
     if follow_up.done:
         raise StateError("bad_state", field="follow_up_id", record=record, state="state.crm.done",
                          action="action.complete")
-    done_on = required_date(on, "done_on", record=record)
+    done_on = document_date(on, "done_on", session=session, record=record)
     if done_on < follow_up.happened_on:
         raise ValidationError("date_order", field="done_on", record=record, field_label="field.done_on",
                               other_label="field.happened_on")
@@ -171,7 +171,7 @@ def open_opportunity(session: Session, customer_id: int | None, owner_id: int | 
     title = required_text(title, "title", record=record)
     value = validation.non_negative(expected_value, "expected_value", record=record)
     stage = validation.choice(stage, OPEN_STAGES, "stage", record=record)
-    on = required_date(opened_on, "opened_on", record=record)
+    on = document_date(opened_on, "opened_on", session=session, record=record)
     close = None
     if expected_close_date not in (None, ""):
         close = required_date(expected_close_date, "expected_close_date", record=record)
@@ -210,7 +210,7 @@ def _change_stage(session: Session, opportunity_id: int | None, to_stage: str, o
     if to_stage in OPEN_STAGES and OPEN_STAGES.index(to_stage) <= OPEN_STAGES.index(opp.stage):
         raise StateError("bad_stage_change", field="stage", record=record,
                          from_stage=f"state.crm.{opp.stage}", to_stage=f"state.crm.{to_stage}")
-    day = required_date(on, "changed_on", record=record)
+    day = document_date(on, "changed_on", session=session, record=record)
     if day < opp.opened_on:
         raise ValidationError("date_order", field="changed_on", record=record, field_label="field.changed_on",
                               other_label="field.opened_on")
@@ -309,6 +309,7 @@ def open_ticket(session: Session, customer_id: int | None, category: str | None,
     priority = validation.choice(priority, TICKET_PRIORITIES, "priority", record=record)
     subject = required_text(subject, "subject", record=record)
     at = _moment(opened_at, "opened_at", record)
+    document_date(at, "opened_at", session=session, record=record)
     contact = _contact_of(session, customer, contact_id)
     if assignee_id is not None:
         get_or_fail(session, Employee, assignee_id, "employee", field="assignee_id", record=record)
@@ -332,6 +333,7 @@ def _ticket(session: Session, ticket_id: int | None, allowed: tuple[str, ...], a
 
 def _after(ticket: ServiceTicket, value: Any, field: str, other: str, earliest: datetime) -> datetime:
     at = _moment(value, field, ticket.doc_no)
+    document_date(at, field, session=None, record=ticket.doc_no)  # after opened_at, so after the opening date
     if at < earliest:
         raise ValidationError("date_order", field=field, record=ticket.doc_no, field_label=f"field.{field}",
                               other_label=f"field.{other}")

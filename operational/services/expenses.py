@@ -47,7 +47,7 @@ from operational.models import (
 )
 from operational.services import auth, cash, numbering
 from operational.services.errors import AuthError, StateError, ValidationError
-from operational.services.validation import get_or_fail, positive, required_date, required_text
+from operational.services.validation import document_date, get_or_fail, positive, required_text
 
 CENT = Decimal("0.01")
 
@@ -216,7 +216,8 @@ def _lines(session: Session, lines: Sequence[ClaimLineInput], claim_date: date,
             raise ValidationError("inactive", field=f"lines.{line_no}.category_id", record=record, line_no=line_no,
                                   entity="entity.expense_category", key=category.name)
         try:
-            spent = required_date(line.expense_date, "expense_date", record=record)
+            # Money spent shortly before go-live may be claimed after it: the calendar bounds only.
+            spent = document_date(line.expense_date, "expense_date", session=None, record=record)
         except ValidationError as err:
             raise ValidationError(err.code, field=f"lines.{line_no}.expense_date", record=record, line_no=line_no,
                                   **{k: v for k, v in err.params.items() if k != "line_no"}) from None
@@ -246,7 +247,7 @@ def create_claim(session: Session, actor: AppUser | None, employee_id: Any, clai
     submitted right away."""
     employee = get_or_fail(session, Employee, employee_id, "employee", field="employee_id")
     actor = _require_filer(actor, employee)
-    day = required_date(claim_date, "claim_date")
+    day = document_date(claim_date, "claim_date", session=session)
     built = _lines(session, lines, day, None)
     claim = ExpenseClaim(doc_no=numbering.next_doc_no(session, "expense_claim", day), employee_id=employee.id,
                          department=employee.department, claim_date=day, status="draft",
@@ -267,7 +268,7 @@ def update_claim(session: Session, actor: AppUser | None, claim_id: Any, claim_d
     claim = _claim(session, claim_id)
     _require_filer(actor, session.get(Employee, claim.employee_id), claim.doc_no)
     _require_state(claim, ("draft",), "edit")
-    day = required_date(claim_date, "claim_date", record=claim.doc_no)
+    day = document_date(claim_date, "claim_date", session=session, record=claim.doc_no)
     built = _lines(session, lines, day, claim.doc_no)
     claim.lines.clear()
     session.flush()  # the old line numbers are free before the new lines take them
@@ -352,7 +353,7 @@ def reimburse_claim(session: Session, actor: AppUser | None, claim_id: Any, acco
     if is_own(actor, claim):
         raise AuthError("expense_self_approval", record=claim.doc_no)
     account = get_or_fail(session, CashAccount, account_id, "cash_account", field="account_id", record=claim.doc_no)
-    day = required_date(on, "reimbursed_on", record=claim.doc_no)
+    day = document_date(on, "reimbursed_on", session=session, record=claim.doc_no)
     if day < claim.claim_date:
         raise ValidationError("date_order", field="reimbursed_on", record=claim.doc_no,
                               field_label="field.reimbursed_on", other_label="field.claim_date")

@@ -55,6 +55,7 @@ from operational.services import masterdata, numbering
 from operational.services.errors import AuthError, StateError, ValidationError
 from operational.services.validation import (
     choice,
+    document_date,
     get_or_fail,
     non_negative,
     positive,
@@ -288,6 +289,7 @@ def record_attendance_day(session: Session, work_date: date, entries: Sequence[A
     Refuses the whole day if any line is wrong or already recorded; returns the rows written."""
     if not entries:
         return 0
+    work_date = document_date(work_date, "work_date", session=session)
     ids = [e.employee_id for e in entries]
     known = set(session.execute(select(Employee.id).where(Employee.id.in_(ids))).scalars())
     taken = set(session.execute(select(Attendance.employee_id).where(
@@ -526,7 +528,7 @@ def record_overtime(session: Session, actor: AppUser | None, employee_id: int, w
     """Overtime worked on one day (staff: their own), submitted for approval."""
     employee = _employee(session, employee_id)
     actor = _require_self_or_hr(actor, employee)
-    day = required_date(work_date, "work_date", record=employee.code)
+    day = document_date(work_date, "work_date", session=session, record=employee.code)
     amount = positive(hours, "hours", record=employee.code)
     if amount > MAX_OVERTIME_HOURS:
         raise ValidationError("hr_overtime_hours", field="hours", record=employee.code, max=MAX_OVERTIME_HOURS)

@@ -22,6 +22,7 @@ from operational.db import insert_if_absent
 from operational.models import MOVEMENT_TYPES, Product, StockBalance, StockLedger, Warehouse, utcnow
 from operational.services import batches, bins
 from operational.services.errors import InsufficientStockError, ValidationError
+from operational.services.validation import document_date
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,8 @@ def post_opening_balance(session: Session, product_id: int, warehouse_id: int, q
     """Record stock that existed before the system (期初库存) with its unit cost (and, for a
     batch-tracked product, its batch and expiry date; in a bin warehouse, its bin — default bin
     when not given)."""
+    # An opening balance dates the company's start (validation.opening_date): calendar check only.
+    on = document_date(on, "opening_date", session=None, record=doc_no)
     product = session.get(Product, product_id)
     batch_id = None
     if product is not None and product.tracks_batches:

@@ -166,6 +166,14 @@ def create_employee(session: Session, code: str, name: str, *, department: str |
     return emp
 
 
+def order_warehouse_options(session: Session) -> list[tuple[int, str]]:
+    """(id, "code name") of the warehouses a purchase or sales order may name: active normal stock
+    warehouses only (never in-transit or quarantine), so a form's first choice is a normal one."""
+    stmt = (select(Warehouse.id, Warehouse.code, Warehouse.name)
+            .where(Warehouse.is_active.is_(True), Warehouse.kind == "normal").order_by(Warehouse.code))
+    return [(row[0], f"{row[1]} {row[2]}") for row in session.execute(stmt)]
+
+
 def options(session: Session, model: type, *, active_only: bool = True) -> list[tuple[int, str]]:
     """(id, "code name") pairs for a form's select box."""
     code_col = getattr(model, "code", None) or model.sku

@@ -52,9 +52,9 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from operational.models.base import utcnow
-from operational.services import cash
+from operational.services import cash, validation
 from operational.services.errors import StateError, ValidationError
-from operational.services.validation import required_date, required_text
+from operational.services.validation import required_text
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -346,7 +346,7 @@ def reverse_money_document(session: Session, side: OpenItemSide, document: Any, 
     who, when and why — conditional on still being ``active_status``, so a second reversal, or its
     advance being applied at the same moment, finds the row changed and is refused —; everything it
     allocated is reversed (``reverse_source``); ``cash_amount`` (signed) goes to its cash account."""
-    when = required_date(on, "reversed_on", record=document.doc_no)
+    when = validation.document_date(on, "reversed_on", session=session, record=document.doc_no)
     why = required_text(reason, "reversal_reason", record=document.doc_no)[:300]
     # Not before the document, nor before its last allocation (an advance applied later): a reversal
     # dated earlier would leave the instalment more than fully open on the days in between.

@@ -30,7 +30,15 @@ from operational.services import batches
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
-from operational.services.validation import get_or_fail, positive, rate, required_date, to_decimal
+from operational.services.validation import (
+    document_date,
+    get_or_fail,
+    positive,
+    rate,
+    required_date,
+    to_decimal,
+    within_bound,
+)
 
 CENT = Decimal("0.01")
 
@@ -117,7 +125,10 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
     warehouse = get_or_fail(session, Warehouse, header.warehouse_id, "warehouse", field="warehouse_id")
     if not warehouse.is_active:
         raise ValidationError("inactive", field="warehouse_id", entity="entity.warehouse", key=warehouse.code)
-    order_date = required_date(header.order_date, "order_date")
+    if warehouse.kind != "normal":  # goods are bought into and sold from normal stock, never quarantine
+        raise ValidationError("order_warehouse_not_normal", field="warehouse_id", field_label="field.warehouse",
+                              key=warehouse.code)
+    order_date = document_date(header.order_date, "order_date", session=session)
     due = required_date(header.due_date, due_field) if header.due_date else None
     if due is not None and due < order_date:
         raise ValidationError("date_order", field=due_field, field_label=f"field.{due_field}",
@@ -146,7 +157,8 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
     )
     total = Decimal(0)
     for n, product, qty, price, disc, promised in parsed:
-        amount = line_amount(qty, price, disc)
+        # Each factor is within its bound; their product must be an amount too (1e9 × 1e10 is not).
+        amount = within_bound(line_amount(qty, price, disc), "amount", line_no=n)
         total += amount
         extra = {"promised_date": promised or due} if hasattr(kind.line_model, "promised_date") else {}
         order.lines.append(kind.line_model(line_no=n, product_id=product.id, quantity=qty, unit_price=price,
@@ -203,7 +215,7 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
     if getattr(partner, "status", "active") == "blocked":
         raise StateError("partner_blocked", record=order.doc_no, field=kind.partner_field,
                          entity=f"entity.{kind.partner_entity}", key=partner.code)
-    when = required_date(on, kind.fulfil_date_field, record=order.doc_no)
+    when = document_date(on, kind.fulfil_date_field, session=session, record=order.doc_no)
     if when < order.order_date:
         raise ValidationError("date_order", record=order.doc_no, field=kind.fulfil_date_field,
                               field_label=f"field.{kind.fulfil_date_field}", other_label="field.order_date")

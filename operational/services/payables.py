@@ -79,11 +79,11 @@ from operational.services import auth, cash, numbering, open_items
 from operational.services.errors import StateError, ValidationError
 from operational.services.open_items import OpenItemSide, Source
 from operational.services.validation import (
+    document_date,
     get_or_fail,
     non_negative,
     positive,
     rate,
-    required_date,
     required_text,
     to_decimal,
 )
@@ -347,7 +347,7 @@ def create_bill(session: Session, supplier_id: Any, supplier_invoice_no: Any, bi
     auth.require_role(user, *ENTER_BILL_ROLES)
     supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
     invoice_no = required_text(supplier_invoice_no, "supplier_invoice_no")
-    when = required_date(bill_date, "bill_date", record=invoice_no)
+    when = document_date(bill_date, "bill_date", session=session, record=invoice_no)
     duplicate = session.execute(select(SupplierBill.doc_no).where(
         SupplierBill.supplier_id == supplier.id, SupplierBill.supplier_invoice_no == invoice_no,
         SupplierBill.status != REJECTED)).scalar()
@@ -417,7 +417,7 @@ def approve_bill(session: Session, bill_id: Any, *, user: AppUser | None, on: An
     """Approve a held bill (finance or manager): it is posted to AP with its instalments."""
     auth.require_role(user, *APPROVE_BILL_ROLES)
     bill = _held(session, bill_id, "action.approve")
-    when = required_date(on, "approved_on", record=bill.doc_no) if on else date.today()
+    when = document_date(on, "approved_on", session=session, record=bill.doc_no) if on else date.today()
     if when < bill.bill_date:
         raise ValidationError("date_order", field="approved_on", record=bill.doc_no,
                               field_label="field.approved_on", other_label="field.bill_date")
@@ -532,7 +532,7 @@ def create_debit_note(session: Session, purchase_return_id: Any, *, user: AppUse
     existing = session.execute(select(DebitNote.doc_no).where(DebitNote.purchase_return_id == ret.id)).scalar()
     if existing:
         raise ValidationError("duplicate", field="purchase_return_id", entity="entity.debit_note", key=existing)
-    when = required_date(on, "note_date", record=ret.doc_no) if on else ret.return_date
+    when = document_date(on, "note_date", session=session, record=ret.doc_no) if on else ret.return_date
     if when < ret.return_date:
         raise ValidationError("date_order", field="note_date", record=ret.doc_no, field_label="field.note_date",
                               other_label="field.return_date")
@@ -577,7 +577,7 @@ def propose_payment(session: Session, supplier_id: Any, amount: Any, payment_dat
     pairs the payment must settle (their sum is the payment); without them it goes oldest first."""
     auth.require_role(user, *PROPOSE_PAYMENT_ROLES)
     supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
-    when = required_date(payment_date, "payment_date")
+    when = document_date(payment_date, "payment_date", session=session)
     get_or_fail(session, CashAccount, cash_account_id, "cash_account", field="cash_account_id")
     parsed: list[tuple[int, Decimal]] = []
     if targets:
@@ -626,7 +626,7 @@ def approve_payment(session: Session, payment_id: Any, *, user: AppUser | None, 
     if payment.status != PROPOSED:
         raise StateError("bad_state", record=payment.doc_no, field="status", state=f"state.{payment.status}",
                          action="action.pay")
-    when = required_date(on, "payment_date", record=payment.doc_no) if on else payment.payment_date
+    when = document_date(on, "payment_date", session=session, record=payment.doc_no) if on else payment.payment_date
     supplier = session.get(Supplier, payment.supplier_id)
     source = Source("payment", payment.id, record=payment.doc_no, user_id=user.id if user else None)
     with session.begin_nested():

@@ -52,7 +52,13 @@ from operational.services import auth, cash, numbering, open_items
 from operational.services.errors import StateError, ValidationError
 from operational.services.open_items import DEFAULT_BUCKETS, OpenItemSide, Source
 from operational.services.orders import line_amount
-from operational.services.validation import choice, get_or_fail, positive, required_date, required_text
+from operational.services.validation import (
+    choice,
+    document_date,
+    get_or_fail,
+    positive,
+    required_text,
+)
 
 CENT = Decimal("0.01")
 FINANCE_ROLES = ("finance",)
@@ -212,7 +218,7 @@ def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
     parsed: list[_Parsed] = []
     for req in requests:
         customer = get_or_fail(session, Customer, req.customer_id, "customer", field="customer_id")
-        on = required_date(req.invoice_date, "invoice_date")
+        on = document_date(req.invoice_date, "invoice_date", session=session)
         if not req.lines:
             raise ValidationError("no_lines", field="lines")
         ids = [ln.shipment_line_id for ln in req.lines]
@@ -330,7 +336,7 @@ def cancel_invoice(session: Session, invoice_id: int, on: Any, *, user: AppUser 
     write-off, not even one reversed since: the journal must stay readable). Its shipment lines
     become invoiceable again. An invoice with allocations is corrected with a credit note."""
     invoice = get_or_fail(session, SalesInvoice, invoice_id, "sales_invoice", field="invoice_id")
-    when = required_date(on, "cancelled_on")
+    when = document_date(on, "cancelled_on", session=session)
     if invoice.status != POSTED:
         raise StateError("bad_state", record=invoice.doc_no, state=f"state.{invoice.status}",
                          action="action.cancel")
@@ -375,7 +381,7 @@ def receive_payment(session: Session, customer_id: int | None, amount: Any, cash
     must not exceed the receipt or what each instalment has open; an empty list: nothing
     allocated. What is left stays on the receipt as an advance (预收款)."""
     customer = get_or_fail(session, Customer, customer_id, "customer", field="customer_id")
-    on = required_date(receipt_date, "received_date")
+    on = document_date(receipt_date, "received_date", session=session)
     value = positive(amount, "amount").quantize(CENT)
     method = choice(method, RECEIPT_METHODS, "method")
     get_or_fail(session, CashAccount, cash_account_id, "cash_account", field="cash_account_id")
@@ -416,7 +422,7 @@ def allocate_advance(session: Session, receipt_id: int, on: Any, *, allocation: 
     """Apply a receipt's unallocated money (an advance) to open instalments, oldest first unless
     ``allocation`` chooses; the allocations are dated ``on``."""
     receipt = get_or_fail(session, CustomerReceipt, receipt_id, "customer_receipt", field="receipt_id")
-    return _apply(session, receipt, CustomerReceipt, "receipt", allocation, required_date(on, "allocated_on"), user,
+    return _apply(session, receipt, CustomerReceipt, "receipt", allocation, document_date(on, "allocated_on", session=session), user,
                   invoice_ids=invoice_ids)
 
 
@@ -424,7 +430,7 @@ def apply_credit_note(session: Session, credit_note_id: int, on: Any, *, allocat
                       invoice_ids: Sequence[int] | None = None, user: AppUser | None = None) -> list[ArAllocation]:
     """Apply a credit note's unapplied amount to open instalments (oldest first unless chosen)."""
     note = get_or_fail(session, CreditNote, credit_note_id, "credit_note", field="credit_note_id")
-    return _apply(session, note, CreditNote, "credit_note", allocation, required_date(on, "allocated_on"), user,
+    return _apply(session, note, CreditNote, "credit_note", allocation, document_date(on, "allocated_on", session=session), user,
                   invoice_ids=invoice_ids)
 
 
@@ -490,7 +496,7 @@ def issue_credit_note(session: Session, sales_return_id: int | None, note_date: 
     sales_return = get_or_fail(session, SalesReturn, sales_return_id, "sales_return", field="sales_return_id")
     if session.execute(select(CreditNote.id).where(CreditNote.sales_return_id == sales_return.id)).first():
         raise StateError("credit_note_exists", record=sales_return.doc_no)
-    on = required_date(note_date, "note_date") if note_date else sales_return.return_date
+    on = document_date(note_date, "note_date", session=session) if note_date else sales_return.return_date
     amount, shipment_lines = credit_note_amount(session, sales_return)
     if amount <= 0:
         raise ValidationError("nothing_to_credit", record=sales_return.doc_no, field="sales_return_id")
@@ -532,7 +538,7 @@ def request_write_off(session: Session, invoice_id: int | None, reason: str, req
     settled until a manager approves."""
     auth.require_role(user, *FINANCE_ROLES)
     invoice = get_or_fail(session, SalesInvoice, invoice_id, "sales_invoice", field="invoice_id")
-    on = required_date(request_date, "request_date")
+    on = document_date(request_date, "request_date", session=session)
     if invoice.status != POSTED:
         raise StateError("bad_state", record=invoice.doc_no, state=f"state.{invoice.status}",
                          action="action.write_off")
@@ -557,7 +563,7 @@ def _decide(session: Session, write_off_id: int, status: str, user: AppUser | No
             note: str | None) -> BadDebtWriteOff:
     auth.require_role(user, *APPROVER_ROLES)
     row = get_or_fail(session, BadDebtWriteOff, write_off_id, "bad_debt_write_off", field="write_off_id")
-    when = required_date(on, "decided_on")
+    when = document_date(on, "decided_on", session=session)
     # Conditional on still being requested: two managers deciding at once cannot both act.
     done = session.connection().execute(
         update(_WO).where(_WO.c.id == row.id, _WO.c.status == REQUESTED)

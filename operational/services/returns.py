@@ -33,7 +33,13 @@ from operational.models import (
 from operational.services.errors import ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
-from operational.services.validation import choice, get_or_fail, required_date, required_text, to_decimal
+from operational.services.validation import (
+    choice,
+    document_date,
+    get_or_fail,
+    required_text,
+    to_decimal,
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
                   user_id: int | None = None) -> Any:
     """Post a return. Validates every line first; nothing is written if one is wrong."""
     source = get_or_fail(session, kind.source_model, source_id, kind.source_entity, field=kind.source_fk)
-    when = required_date(on, "return_date", record=source.doc_no)
+    when = document_date(on, "return_date", session=session, record=source.doc_no)
     if when < getattr(source, kind.source_date_field):
         raise ValidationError("date_order", record=source.doc_no, field="return_date",
                               field_label="field.return_date", other_label=f"field.{kind.source_date_field}")

@@ -28,7 +28,7 @@ from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, on_hand, post_movements
 from operational.services.masterdata import find_product
 from operational.services.numbering import next_doc_no
-from operational.services.validation import get_or_fail, non_negative, required_date
+from operational.services.validation import document_date, get_or_fail, non_negative
 
 
 def open_stocktake(session: Session, warehouse_id: int | None, count_date: Any, *, category_id: int | None = None,
@@ -36,7 +36,7 @@ def open_stocktake(session: Session, warehouse_id: int | None, count_date: Any, 
     warehouse = get_or_fail(session, Warehouse, warehouse_id, "warehouse", field="warehouse_id")
     if category_id is not None:
         get_or_fail(session, ProductCategory, category_id, "category", field="category_id")
-    when = required_date(count_date, "count_date")
+    when = document_date(count_date, "count_date", session=session)
     query = (select(StockBalance.product_id, StockBalance.quantity)
              .join(Product, Product.id == StockBalance.product_id)
              .where(StockBalance.warehouse_id == warehouse.id, StockBalance.quantity != 0)

@@ -27,7 +27,7 @@ from operational.models import (
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
-from operational.services.validation import get_or_fail, non_negative, positive, required_date
+from operational.services.validation import document_date, get_or_fail, non_negative, positive
 
 
 @dataclass
@@ -57,7 +57,7 @@ def ship_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_
     target = _usable_warehouse(session, to_warehouse_id, "to_warehouse_id")
     if source.id == target.id:
         raise ValidationError("same_warehouse", field="to_warehouse_id")
-    when = required_date(ship_date, "ship_date")
+    when = document_date(ship_date, "ship_date", session=session)
     parsed = []
     for n, line in enumerate(lines, start=1):
         product = get_or_fail(session, Product, line.product_id, "product", field="product_id", line_no=n)
@@ -111,7 +111,7 @@ def receive_transfer(session: Session, transfer_id: int | None, receive_date: An
     if doc.status != IN_TRANSIT:
         raise StateError("bad_state", record=doc.doc_no, field="status", state=f"state.{doc.status}",
                          action="action.receive")
-    when = required_date(receive_date, "receive_date", record=doc.doc_no)
+    when = document_date(receive_date, "receive_date", session=session, record=doc.doc_no)
     if when < doc.ship_date:
         raise ValidationError("date_order", record=doc.doc_no, field="receive_date",
                               field_label="field.receive_date", other_label="field.ship_date")
