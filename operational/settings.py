@@ -18,6 +18,8 @@ class Settings:
     data_dir: Path
     database_url: str
     language: str
+    # Pipeline runs whose Dagster history, logs and dbt artifacts are kept (JXC_KEEP_RUNS).
+    keep_runs: int = 20
 
     @property
     def warehouse_path(self) -> Path:
@@ -49,4 +51,5 @@ def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed, do not cache)."""
     data_dir = Path(os.environ.get("JXC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     url = os.environ.get("JXC_DATABASE_URL") or f"sqlite:///{data_dir / 'jxc.sqlite'}"
-    return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"))
+    return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"),
+                    keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)))
