@@ -92,3 +92,17 @@ def test_a_second_prune_removes_nothing(dagster_home: Path, tmp_path: Path) -> N
         report = prune(instance, get_settings(), keep=5, target=tmp_path / "none")
         assert report.deleted_runs == [] and report.deleted_paths == []
         assert len(instance.get_runs()) == 2
+
+
+def test_jxc_prune_command(dagster_home: Path) -> None:
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    with dg.DagsterInstance.get() as instance:
+        newest = [tiny_job.execute_in_process(instance=instance).run_id for _ in range(3)][-1]
+    result = CliRunner().invoke(app, ["prune", "--keep", "1"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "deleted 2 runs" in result.output and "kept the last 1 runs" in result.output
+    with dg.DagsterInstance.get() as instance:
+        assert [r.run_id for r in instance.get_runs()] == [newest]
