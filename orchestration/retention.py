@@ -14,8 +14,10 @@ Schedule and sensor ticks are purged by the Dagster daemon itself (``retention``
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from orchestration.state import read_state
 # without a run context). Other entries of target/ (manifest.json of the parse, partial_parse)
 # belong to the project and stay.
 _INVOCATION_DIR = re.compile(r"^(?:(?P<op>.+)-(?P<run>[0-9a-f]{7})-)?[0-9a-f]{7}$")
+_IN_USE_SECONDS = 600
 _SERVING_TEMP = re.compile(r"\.tmp-(?P<pid>\d+)(?:\.wal)?$")
 
 
@@ -59,10 +62,17 @@ def _remove(path: Path, report: PruneReport) -> None:
 
 
 def dbt_target_dir() -> Path:
+    """Where dagster-dbt puts its invocation folders: DBT_TARGET_PATH if set (as dagster-dbt reads
+    it), else the project's target path."""
     from orchestration.dbt_project import dbt_project  # imports dagster-dbt: only when pruning
 
-    target = Path(dbt_project.target_path)
+    target = Path(os.environ.get("DBT_TARGET_PATH") or dbt_project.target_path)
     return target if target.is_absolute() else dbt_project.project_dir / target
+
+
+def _last_written(folder: Path) -> float:
+    log = folder / "dbt.log"  # dbt appends to it node by node while it builds
+    return max(folder.stat().st_mtime, log.stat().st_mtime if log.exists() else 0.0)
 
 
 def prune_runs(instance: dg.DagsterInstance, keep: int, protect: set[str], report: PruneReport) -> None:
@@ -88,18 +98,22 @@ def prune_runs(instance: dg.DagsterInstance, keep: int, protect: set[str], repor
 
 def prune_newest(paths: list[Path], keep: int, report: PruneReport) -> None:
     """Delete all but the ``keep`` most recently modified of ``paths``."""
-    for path in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True)[keep:]:
+    for path in sorted(paths, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)[keep:]:
         _remove(path, report)
 
 
 def prune_dbt_targets(target: Path, keep: int, active_runs: set[str], report: PruneReport) -> None:
-    """Per-invocation folders of dagster-dbt beyond the newest ``keep``; never one of a run in progress."""
+    """Per-invocation folders of dagster-dbt beyond the newest ``keep``; never one of a run in
+    progress, nor one written to in the last minutes (a run of another DAGSTER_HOME sharing the
+    project, e.g. a test, is not in this instance's list of active runs)."""
     if not target.is_dir():
         return
     folders = []
+    recent = time.time() - _IN_USE_SECONDS
     for path in target.iterdir():
         match = _INVOCATION_DIR.match(path.name)
-        if path.is_dir() and match and not any(run.startswith(match["run"] or "-") for run in active_runs):
+        if (path.is_dir() and match and _last_written(path) < recent
+                and not any(run.startswith(match["run"] or "-") for run in active_runs)):
             folders.append(path)
     prune_newest(folders, keep, report)
 

@@ -5,6 +5,7 @@ run of the last publish are never pruned."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -36,8 +37,9 @@ def _dbt_folder(target: Path, run_id: str, age: int) -> Path:
     (folder / "compiled").mkdir(parents=True)
     (folder / "run_results.json").write_text("{}" * 1000)
     (folder / "dbt.log").write_text("log line\n" * 1000)
-    stamp = 1_800_000_000 - age * 60
-    os.utime(folder, (stamp, stamp))
+    stamp = time.time() - 3600 - age * 60  # older than the minutes a folder may still be in use
+    for path in (folder / "dbt.log", folder):
+        os.utime(path, (stamp, stamp))
     return folder
 
 
@@ -58,7 +60,7 @@ def test_prune_keeps_the_last_runs_and_their_files(dagster_home: Path, monkeypat
             run_ids.append(run_id)
             _dbt_folder(target, run_id, age)
             (logs / f"{run_id}.log").write_text("x")
-            os.utime(logs / f"{run_id}.log", (1_800_000_000 - age * 60,) * 2)
+            os.utime(logs / f"{run_id}.log", (time.time() - age * 60,) * 2)
         shard = Path(instance.event_log_storage.path_for_shard(run_ids[0]))
         assert shard.exists()
         # The oldest run made the last publish; one run is in progress in this (live) process.
@@ -94,15 +96,20 @@ def test_a_second_prune_removes_nothing(dagster_home: Path, tmp_path: Path) -> N
         assert len(instance.get_runs()) == 2
 
 
-def test_jxc_prune_command(dagster_home: Path) -> None:
+def test_jxc_prune_command(dagster_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from orchestration.cli import app
 
     with dg.DagsterInstance.get() as instance:
         newest = [tiny_job.execute_in_process(instance=instance).run_id for _ in range(3)][-1]
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))  # as dagster-dbt reads it
+    old, fresh = _dbt_folder(tmp_path / "target", "0000000", 10), _dbt_folder(tmp_path / "target", "1111111", 5)
+    busy = tmp_path / "target" / "jxc_dbt-2222222-3333333"  # being written by a run of another instance
+    busy.mkdir()
     result = CliRunner().invoke(app, ["prune", "--keep", "1"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "deleted 2 runs" in result.output and "kept the last 1 runs" in result.output
     with dg.DagsterInstance.get() as instance:
         assert [r.run_id for r in instance.get_runs()] == [newest]
+    assert not old.exists() and fresh.exists() and busy.exists()
