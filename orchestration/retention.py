@@ -14,6 +14,7 @@ Schedule and sensor ticks are purged by the Dagster daemon itself (``retention``
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -27,10 +28,12 @@ from operational.settings import Settings
 from orchestration.dead_runs import ACTIVE_STATUSES, process_alive
 from orchestration.state import read_state
 
+logger = logging.getLogger(__name__)
 # dagster-dbt names a folder "<op name>-<run id[:7]>-<7 random hex>" (or just the random part
 # without a run context). Other entries of target/ (manifest.json of the parse, partial_parse)
 # belong to the project and stay.
 _INVOCATION_DIR = re.compile(r"^(?:(?P<op>.+)-(?P<run>[0-9a-f]{7})-)?[0-9a-f]{7}$")
+# A folder written to this recently may belong to a run of another DAGSTER_HOME sharing the project.
 _IN_USE_SECONDS = 600
 _SERVING_TEMP = re.compile(r"\.tmp-(?P<pid>\d+)(?:\.wal)?$")
 
@@ -126,6 +129,15 @@ def prune_serving_temps(data_dir: Path, report: PruneReport) -> None:
         match = _SERVING_TEMP.search(path.name)
         if match and not process_alive(int(match["pid"])):
             _remove(path, report)
+
+
+def prune_quietly(instance: dg.DagsterInstance, settings: Settings) -> PruneReport | None:
+    """``prune`` at the end of a run: a file that cannot be removed is logged, never fails the run."""
+    try:
+        return prune(instance, settings)
+    except (OSError, ValueError) as exc:
+        logger.warning("pruning old runs failed: %s", exc)
+        return None
 
 
 def prune(instance: dg.DagsterInstance, settings: Settings, *, keep: int | None = None,

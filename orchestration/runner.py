@@ -23,7 +23,7 @@ from orchestration.check_outcomes import CheckOutcome, outcomes_for_run
 from orchestration.dead_runs import ACTIVE_STATUSES, fail_dead_runs, this_process_tags
 from orchestration.errors import JxcError
 from orchestration.home import ensure_dagster_home
-from orchestration.retention import prune
+from orchestration.retention import prune_quietly
 from orchestration.run_record import record_run
 
 # Step events worth showing while a run is in progress.
@@ -158,7 +158,7 @@ def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = N
             log_path=log_path,
         )
         # After the outcome is read: pruning deletes only older runs and their files.
-        prune(instance, settings)
+        prune_quietly(instance, settings)
         return outcome
 
 

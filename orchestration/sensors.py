@@ -20,7 +20,7 @@ from orchestration.assets.raw import extraction_fingerprint
 from orchestration.dead_runs import fail_dead_runs
 from orchestration.jobs import PIPELINE_JOBS, incremental_pipeline
 from orchestration.resources import StoreResource
-from orchestration.retention import prune
+from orchestration.retention import prune_quietly
 from orchestration.run_record import record_run
 
 
@@ -58,7 +58,7 @@ def _record(context: RunStatusSensorContext) -> None:
     settings = get_settings()
     record_run(settings.state_path, context.instance, context.dagster_run.run_id)
     # Each finished run is the moment to drop the oldest run's history and files.
-    prune(context.instance, settings)
+    prune_quietly(context.instance, settings)
 
 
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=PIPELINE_JOBS,
