@@ -45,11 +45,14 @@ retention:
       success: 7
 """
 
-# Telemetry of every tool in the pipeline would hang on the closed network.
+# Telemetry of every tool in the pipeline would hang on the closed network; dbt logs are kept small.
 QUIET_ENV = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     "GX_ANALYTICS_ENABLED": "False",
+    # dbt's file log at debug level wrote ~14 MB per run (every SQL statement) into each run's
+    # target folder; info keeps every node's result and error (set it to debug when diagnosing).
+    "DBT_LOG_LEVEL_FILE": "info",
 }
 
 
