@@ -19,8 +19,10 @@ class LastRun:
     run_id: str
     job: str
     status: str  # Dagster run status: SUCCESS, FAILURE, CANCELED, STARTED, ...
-    finished_at: datetime | None  # UTC
+    finished_at: datetime | None  # UTC; for a killed run: when its death was noticed
     failed_checks: list[str]
+    started_at: datetime | None = None  # UTC
+    killed: bool = False  # its process died mid-way (orchestration.dead_runs marked it failed)
 
     @property
     def succeeded(self) -> bool:
@@ -44,4 +46,5 @@ def last_run() -> LastRun | None:
         return None
     return LastRun(run_id=str(run.get("run_id", "")), job=str(run.get("job", "")),
                    status=str(run.get("status", "")), finished_at=_when(run.get("finished_at")),
-                   failed_checks=[str(c) for c in run.get("failed_checks") or []])
+                   failed_checks=[str(c) for c in run.get("failed_checks") or []],
+                   started_at=_when(run.get("started_at")), killed=bool(run.get("killed")))

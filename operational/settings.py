@@ -23,6 +23,8 @@ class Settings:
     # JXC_EARLIEST_DATE, whatever the company's opening date (docs/input_rules.md).
     max_future_days: int = 31
     earliest_date: date = date(2000, 1, 1)
+    # Pipeline runs whose Dagster history, logs and dbt artifacts are kept (JXC_KEEP_RUNS).
+    keep_runs: int = 20
 
     @property
     def warehouse_path(self) -> Path:
@@ -80,7 +82,8 @@ def get_settings() -> Settings:
     url = os.environ.get("JXC_DATABASE_URL") or f"sqlite:///{data_dir / 'jxc.sqlite'}"
     return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"),
                     max_future_days=int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
-                    earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"))
+                    earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"),
+                    keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)))
 
 
 @dataclass(frozen=True)

@@ -187,5 +187,26 @@ def status() -> None:
     render_status(gather_status(get_settings()), console)
 
 
+
+@app.command()
+@friendly_errors
+def prune(
+    keep: Annotated[int | None, typer.Option(min=1, help="Runs to keep (default: JXC_KEEP_RUNS, 20).")] = None,
+) -> None:
+    """Delete the history, logs and dbt artifacts of all but the last runs (done after every run too)."""
+    from orchestration.home import ensure_dagster_home
+    from orchestration.retention import prune as prune_runs
+    from orchestration.status_report import human_bytes
+
+    settings = get_settings()
+    ensure_dagster_home()
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        report = prune_runs(instance, settings, keep=keep)
+    console.print(f"deleted {len(report.deleted_runs)} runs and {len(report.deleted_paths)} files or folders, "
+                  f"freed {human_bytes(report.freed_bytes)}; kept the last {keep or settings.keep_runs} runs",
+                  highlight=False)
+
 if __name__ == "__main__":
     app()

@@ -15,13 +15,13 @@ from orchestration.checks.catalog import all_checks  # noqa: E402
 from orchestration.jobs import PIPELINE_JOBS  # noqa: E402
 from orchestration.resources import default_resources  # noqa: E402
 from orchestration.schedules import hourly_incremental  # noqa: E402
-from orchestration.sensors import record_failed_run, record_successful_run, store_change_sensor  # noqa: E402
+from orchestration.sensors import SENSORS  # noqa: E402
 
 defs = dg.Definitions(
     assets=[raw_extract, jxc_dbt_assets, serving],
     asset_checks=all_checks(),
     jobs=PIPELINE_JOBS,
     schedules=[hourly_incremental],
-    sensors=[store_change_sensor, record_successful_run, record_failed_run],
+    sensors=SENSORS,
     resources=default_resources(),
 )

@@ -23,20 +23,36 @@ run_coordinator:
   class: QueuedRunCoordinator
   config:
     max_concurrent_runs: 1
-# A run whose process died is marked failed instead of blocking the queue forever; no run of this
-# pipeline should take two hours.
+# A run whose process died is marked failed by the dead_run_sensor within a minute (it checks the
+# run's pid: the default run launcher cannot check a worker's health). Run monitoring is the
+# backstop: a launch that never starts fails after start_timeout, and no run may take two hours.
 run_monitoring:
   enabled: true
+  start_timeout_seconds: 180
   max_runtime_seconds: 7200
+  poll_interval_seconds: 60
 run_retries:
   enabled: false
+# Sensor and schedule ticks (the change sensor ticks every 30 s) are purged by the daemon; runs are
+# pruned to JXC_KEEP_RUNS by orchestration.retention.
+retention:
+  schedule:
+    purge_after_days: 7
+  sensor:
+    purge_after_days:
+      skipped: 1
+      failure: 7
+      success: 7
 """
 
-# Telemetry of every tool in the pipeline would hang on the closed network.
+# Telemetry of every tool in the pipeline would hang on the closed network; dbt logs are kept small.
 QUIET_ENV = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     "GX_ANALYTICS_ENABLED": "False",
+    # dbt's file log at debug level wrote ~14 MB per run (every SQL statement) into each run's
+    # target folder; info keeps every node's result and error (set it to debug when diagnosing).
+    "DBT_LOG_LEVEL_FILE": "info",
 }
 
 

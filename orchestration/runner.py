@@ -20,8 +20,10 @@ import dagster as dg
 
 from operational.settings import get_settings
 from orchestration.check_outcomes import CheckOutcome, outcomes_for_run
+from orchestration.dead_runs import ACTIVE_STATUSES, fail_dead_runs, this_process_tags
 from orchestration.errors import JxcError
 from orchestration.home import ensure_dagster_home
+from orchestration.retention import prune_quietly
 from orchestration.run_record import record_run
 
 # Step events worth showing while a run is in progress.
@@ -29,9 +31,9 @@ _PROGRESS_EVENTS = {
     dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
     dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_SKIPPED,
 }
-# Runs in these states hold the warehouse file open ...
-_ACTIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
-# ... unless they started longer ago than any run takes: then their process died without saying so.
+# A run whose process is known is judged by it (orchestration.dead_runs); one whose process is
+# unknown (started on another machine, or before its worker reported its pid) counts as running
+# unless it started longer ago than any run takes.
 _STALE_AFTER = timedelta(hours=2)
 
 
@@ -93,9 +95,11 @@ def _watch(instance: dg.DagsterInstance, run_id: str, on_event: Callable[[StepEv
         done.wait(interval)
 
 
-def ensure_no_active_run(instance: dg.DagsterInstance) -> None:
+def ensure_no_active_run(instance: dg.DagsterInstance, state_path: Path | None = None) -> None:
+    """Refuse while a live run holds the warehouse; runs whose process died are marked failed first."""
+    fail_dead_runs(instance, state_path)
     recent = datetime.now(UTC) - _STALE_AFTER
-    active = instance.get_runs(filters=dg.RunsFilter(statuses=_ACTIVE, created_after=recent), limit=1)
+    active = instance.get_runs(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES, created_after=recent), limit=1)
     if active:
         run = active[0]
         raise JxcError(f"pipeline run {run.run_id[:8]} ({run.job_name}) is still running; "
@@ -122,9 +126,10 @@ def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = N
 
     job = defs.resolve_job_def(job_name_for(full))
     run_id = str(uuid.uuid4())
-    log_path = get_settings().dagster_home / "logs" / f"{run_id}.log"
+    settings = get_settings()
+    log_path = settings.dagster_home / "logs" / f"{run_id}.log"
     with dg.DagsterInstance.get() as instance:
-        ensure_no_active_run(instance)
+        ensure_no_active_run(instance, settings.state_path)
         if on_start:
             on_start(run_id, step_count(job))
         done = threading.Event()
@@ -138,19 +143,23 @@ def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = N
                 result = job.execute_in_process(
                     instance=instance, run_id=run_id, raise_on_error=False,
                     run_config=cli_run_config(full),
-                    tags={"jxc/launched_by": "cli"},
+                    # The pid lets a later run or `jxc status` see that this run died if it is killed.
+                    tags={"jxc/launched_by": "cli", **this_process_tags()},
                 )
         finally:
             done.set()
             if watcher:
                 watcher.join(timeout=10)
-        record_run(get_settings().state_path, instance, run_id)
-        return PipelineOutcome(
+        record_run(settings.state_path, instance, run_id)
+        outcome = PipelineOutcome(
             run_id=run_id, job_name=job.name, success=result.success,
             checks=outcomes_for_run(instance, run_id),
             failed_steps=[e.step_key for e in result.get_step_failure_events() if e.step_key],
             log_path=log_path,
         )
+        # After the outcome is read: pruning deletes only older runs and their files.
+        prune_quietly(instance, settings)
+        return outcome
 
 
 def _watch_with_own_instance(run_id: str, on_event: Callable[[StepEvent], None], done: threading.Event) -> None:

@@ -1,6 +1,8 @@
 """``jxc status``: the store, the warehouse, the last publish and the last run, in one screen.
 
-``gather_status`` collects plain data (tested); ``render_status`` prints it with rich.
+``gather_status`` collects plain data (tested); ``render_status`` prints it with rich. Before
+reading pipeline_state.json it marks runs whose process died as failed (orchestration.dead_runs),
+so a killed run shows as killed, not as still running nor hidden behind the previous success.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Status:
     last_run: dict[str, Any] | None
     store_changed_since_publish: bool | None
     checks: list[dict[str, Any]] = field(default_factory=list)
+    # Runs in progress now (their process alive): (run id, job, started at ISO).
+    running: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @property
     def publish_age_seconds(self) -> float | None:
@@ -51,8 +55,27 @@ def _size(path: Path) -> int | None:
     return path.stat().st_size if path.exists() else None
 
 
+def check_runs(settings: Settings) -> list[tuple[str, str, str | None]]:
+    """Mark dead runs failed (recording them as the last run); the runs still in progress."""
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return []  # no pipeline has run here: nothing to check, and nothing to create
+    import dagster as dg  # a second to import: only when there are runs to look at
+
+    from orchestration.dead_runs import ACTIVE_STATUSES, fail_dead_runs
+    from orchestration.home import ensure_dagster_home
+
+    ensure_dagster_home(settings.dagster_home)
+    with dg.DagsterInstance.get() as instance:
+        fail_dead_runs(instance, settings.state_path)
+        records = instance.get_run_records(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES))
+        return [(r.dagster_run.run_id, r.dagster_run.job_name,
+                 datetime.fromtimestamp(r.start_time, tz=UTC).isoformat() if r.start_time else None)
+                for r in records]
+
+
 def gather_status(settings: Settings) -> Status:
     engine = existing_store(settings)
+    running = check_runs(settings)
     summary = summarize(engine)
     with session_factory(engine)() as session:
         fingerprint = monitoring.change_fingerprint(session)
@@ -71,6 +94,7 @@ def gather_status(settings: Settings) -> Status:
         last_run=last_run,
         store_changed_since_publish=(fingerprint != last_publish.get("store_watermark")) if last_publish else None,
         checks=(last_run or {}).get("checks", []),
+        running=running,
     )
 
 
@@ -102,6 +126,18 @@ def short_time(iso: str | None) -> str:
     return iso[:19].replace("T", " ") if iso else "—"
 
 
+def describe_run(run: dict[str, Any]) -> str:
+    """'SUCCESS incremental_pipeline run 1a2b3c4d, <start> → <end> UTC'; a killed run says so and
+    when its death was noticed (its end time)."""
+    times = f"{short_time(run.get('started_at'))} → {short_time(run.get('finished_at'))} UTC"
+    if run.get("killed"):
+        return (f"[red]KILLED[/] {run['job']} run {run['run_id'][:8]}, started {short_time(run.get('started_at'))}, "
+                f"found dead {short_time(run.get('finished_at'))} UTC: its process ended without finishing "
+                "(killed or crashed); nothing was published")
+    colour = "green" if run["status"] == "SUCCESS" else "red"
+    return f"[{colour}]{run['status']}[/] {run['job']} run {run['run_id'][:8]}, {times}"
+
+
 def _freshness(status: Status) -> str:
     if not status.last_publish:
         return "[yellow]nothing published yet — run `jxc pipeline run --full`[/]"
@@ -122,9 +158,9 @@ def render_status(status: Status, console: Console) -> None:
     overview.add_row("freshness", _freshness(status))
     run = status.last_run
     if run:
-        colour = "green" if run["status"] == "SUCCESS" else "red"
-        overview.add_row("last run", f"[{colour}]{run['status']}[/] {run['job']} run {run['run_id'][:8]}, "
-                                     f"{short_time(run.get('started_at'))} → {short_time(run.get('finished_at'))} UTC")
+        overview.add_row("last run", describe_run(run))
+    for run_id, job, started in status.running:
+        overview.add_row("running", f"{job} run {run_id[:8]} since {short_time(started)} UTC")
     if status.checks:
         failed = [c for c in status.checks if not c["passed"]]
         summary = f"{len(status.checks) - len(failed)}/{len(status.checks)} passed"

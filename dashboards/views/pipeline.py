@@ -28,6 +28,10 @@ if run is not None:
     when = run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "—"
     if run.succeeded:
         st.success(t("ui.pipeline.last_run_ok", when=when, job=run.job), icon=":material/check_circle:")
+    elif run.killed:
+        started = run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "—"
+        st.error(t("ui.pipeline.last_run_killed", job=run.job, started=started, when=when),
+                 icon=":material/error:")
     else:
         st.error(t("ui.pipeline.last_run_failed", when=when, job=run.job, status=run.status,
                    checks="、".join(run.failed_checks) or "—"), icon=":material/error:")
