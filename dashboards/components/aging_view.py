@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboards import serving_open_items as soi
 from dashboards.components.export import export_buttons
+from dashboards.components.format import show_table
 from dashboards.i18n import current_language, t
 from operational.services import open_items
 from operational.services.errors import DomainError, ValidationError
@@ -91,8 +92,7 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     wide[t(texts.total)] = wide.sum(axis=1).round(2)
     wide = wide.reset_index().sort_values(t(texts.total), ascending=False)
     shown = wide.drop(columns=["partner_id"]).rename(columns={"partner_name": t(texts.partner_column)})
-    st.dataframe(shown, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="¥%.2f") for c in shown.columns[1:]})
+    show_table(shown, money=shown.columns[1:])
     export_buttons(shown, f"{side.name}_aging_{as_of:%Y%m%d}", f"{key}.export")
     names = dict(zip(wide["partner_id"], wide["partner_name"], strict=True))
     picked = st.selectbox(t(texts.drill), [None, *names], key=f"{key}.drill",

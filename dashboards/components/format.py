@@ -7,7 +7,7 @@ rates and times, so that a figure reads the same wherever it appears.
 - rate: a fraction shown as a percentage, ``0.123`` → ``12.3%``.
 - empty means empty: ``None`` / NaN are shown as ``""`` everywhere, never "None" or "nan".
 
-Tables go through :func:`table`, which shows the same strings in st.dataframe through a pandas
+Tables go through :func:`show_table`, which shows the same strings in st.dataframe through a pandas
 Styler while the cells keep their numbers, so a click on a column header still sorts by value
 (st.column_config's printf formats cannot put the minus sign before the ¥).
 """
@@ -144,8 +144,8 @@ def translate_values(series: pd.Series, prefix: str) -> pd.Series:
 
 
 def money_columns(*names: str) -> dict[str, Any]:
-    """Kept for callers not yet moved to :func:`table`: a column format that sorts as numbers
-    (a negative amount then reads ¥-184.64; :func:`table` shows −¥184.64)."""
+    """Kept for callers not yet moved to :func:`show_table`: a column format that sorts as numbers
+    (a negative amount then reads ¥-184.64; :func:`show_table` shows −¥184.64)."""
     return {t(f"ui.col.{name}"): st.column_config.NumberColumn(format="¥%,.2f") for name in names}
 
 
@@ -228,7 +228,7 @@ def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterab
 _money = money
 
 
-def table(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterable[str] = (), rates: Iterable[str] = (),
+def show_table(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterable[str] = (), rates: Iterable[str] = (),
           percents: Iterable[str] = (), catalog: str = "ui.col", **kwargs: Any) -> Any:
     """st.dataframe of :func:`formatted` ``df`` (index hidden unless ``hide_index=False``)."""
     kwargs.setdefault("hide_index", True)

@@ -10,7 +10,7 @@ from dashboards import serving, serving_crm
 from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -69,7 +69,7 @@ with rfm_tab:
     charts.show(segments, lambda df: charts.bars(df, "segment_label", "customers", "ui.crm.chart.segments"),
                 key="cc.segments_chart")
     shown = with_headers(customers, RFM_COLUMNS)
-    st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+    show_table(shown, money=MONEY)
     export_buttons(shown, "customer_rfm", "cc.rfm_export")
     st.caption(t("ui.crm.rfm_note"))
 
@@ -77,14 +77,14 @@ with churn_tab:
     st.caption(t("ui.crm.churn_note"))
     at_risk = customers[customers["at_risk"]].sort_values("current_gap_days", ascending=False)
     shown = with_headers(at_risk, CHURN_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, "customer_churn_risk", "cc.churn_export")
 
 with clv_tab:
     st.caption(t("ui.crm.clv_note"))
     clv = customers[customers["frequency"] > 0].sort_values("clv", ascending=False)
     shown = with_headers(clv, CLV_COLUMNS)
-    st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+    show_table(shown, money=MONEY)
     export_buttons(shown, "customer_lifetime_value", "cc.clv_export")
 
 with repeat_tab:
@@ -95,8 +95,7 @@ with repeat_tab:
         charts.show(repeat, lambda df: charts.line(df, "year_month", "repeat_rate", "ui.crm.chart.repeat_rate"),
                     key="cc.repeat_chart")
         shown = with_headers(repeat, REPEAT_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config={
-            t("ui.col.repeat_rate"): st.column_config.NumberColumn(format="percent")})
+        show_table(shown, rates=("repeat_rate",))
         export_buttons(shown, "customer_repeat_rate", "cc.repeat_export")
 
 with history_tab:
@@ -109,10 +108,10 @@ with history_tab:
         months, orders = serving_crm.customer_history(int(picked))
         st.subheader(t("ui.crm.history_of", name=labels[picked]))
         shown = with_headers(months, MONTH_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+        show_table(shown, money=MONEY)
         export_buttons(shown, "customer_purchase_history", "cc.history_export")
         st.subheader(t("ui.crm.orders_of", name=labels[picked]))
         orders = orders.assign(status=translate_values(orders["status"], "state"))
         shown = with_headers(orders, ORDER_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+        show_table(shown, money=MONEY)
         export_buttons(shown, "customer_orders", "cc.orders_export")

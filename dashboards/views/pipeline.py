@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards import serving
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import age, with_headers
+from dashboards.components.format import age, show_table, with_headers
 from dashboards.i18n import t
 from dashboards.run_state import last_run
 from dashboards.session import require_page
@@ -64,11 +64,11 @@ else:
         st.warning(t("ui.pipeline.checks_failed", failed=len(results) - passed, total=len(results)))
     shown = results.assign(status=results["passed"].map(lambda ok: t("ui.pipeline.pass" if ok else "ui.pipeline.fail")))
     checks_shown = with_headers(shown, CHECK_COLUMNS)
-    st.dataframe(checks_shown, hide_index=True, key="pipeline.checks_table")
+    show_table(checks_shown, key="pipeline.checks_table")
     export_buttons(checks_shown, "pipeline_checks", "pipeline.checks_export")
 
 st.subheader(t("ui.pipeline.tables"))
 counts = pd.DataFrame(sorted(publish.table_row_counts.items()), columns=["table_name", "row_count"])
 counts_shown = with_headers(counts, ("table_name", "row_count"))
-st.dataframe(counts_shown, hide_index=True, key="pipeline.tables_table")
+show_table(counts_shown, key="pipeline.tables_table")
 export_buttons(counts_shown, "published_tables", "pipeline.tables_export")

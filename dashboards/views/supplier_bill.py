@@ -10,6 +10,7 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.format import money
 from dashboards.components.payables_view import ap_table, bill_detail, pick, price_text
 from dashboards.i18n import current_language, t
 from dashboards.session import current_user, require_page
@@ -134,7 +135,7 @@ def _entry() -> None:
             row[6].write(checks.get(line.receipt_line_id, ""))
             form_state.line_error(NEW, n)
         total = sum((Decimal(v) for v in checks.get("_amounts", [])), Decimal(0))
-        st.metric(t("ui.ap.bill.total"), f"¥{total:,.2f}")
+        st.metric(t("ui.ap.bill.total"), money(total))
     form_state.field_error(NEW, "lines")
     form_state.other_errors(NEW, ("supplier_id", "supplier_invoice_no", "bill_date", "lines"))
     st.button(t("ui.ap.bill.save"), key=f"{NEW}.save", type="primary", on_click=_save,

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboards import serving
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import with_headers
+from dashboards.components.format import show_table, with_headers
 from dashboards.components.scoring import DEFAULT_WEIGHTS, Weights, reweight
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -69,9 +69,7 @@ for column in (*PERCENT, "rolling_score_adjusted"):
 
 st.subheader(t("ui.scorecard.table", month=month))
 shown = with_headers(table, TABLE_COLUMNS)
-percent = st.column_config.NumberColumn(format="%.1f%%")
-st.dataframe(shown, hide_index=True,
-             column_config={t(f"ui.col.{c}"): percent for c in (*PERCENT, "rolling_score_adjusted")})
+show_table(shown, percents=(*PERCENT, "rolling_score_adjusted"))
 export_buttons(shown, f"supplier_scorecard_{month}", "sc.export")
 
 st.subheader(t("ui.scorecard.trend"))
@@ -102,5 +100,5 @@ if lines.empty:
 else:
     lines = lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}")))
     shown_lines = with_headers(lines, LINE_COLUMNS)
-    st.dataframe(shown_lines, hide_index=True)
+    show_table(shown_lines)
     export_buttons(shown_lines, "supplier_purchase_lines", "sc.lines_export")
