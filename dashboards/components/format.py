@@ -15,7 +15,7 @@ Styler while the cells keep their numbers, so a click on a column header still s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -192,12 +192,15 @@ def _time_text(value: Any) -> str:
 
 
 def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterable[str] = (),
-              rates: Iterable[str] = (), percents: Iterable[str] = (), catalog: str = "ui.col") -> pd.DataFrame | Styler:
+              rates: Iterable[str] = (), percents: Iterable[str] = (), catalog: str = "ui.col",
+              colors: Mapping[str, Callable[[Any], str | None]] | None = None) -> pd.DataFrame | Styler:
     """``df`` ready for st.dataframe: money / quantity / rate columns (names before the catalog
     titles, or the titles themselves) shown by :func:`money`, :func:`quantity`, :func:`rate`
     (fractions) and :func:`percent` (values already in percent); other decimal columns as
     quantities; empty cells empty; dates as dates and moments in the user's time zone.
-    The cells keep their values, so sorting stays numeric."""
+    The cells keep their values, so sorting stays numeric. ``colors`` maps a column to a function
+    giving a cell's text colour (a CSS colour or None): a status reads at a glance without an emoji,
+    which a browser without an emoji font shows as a box."""
     shown = df.copy()
     formats: dict[str, Callable[[Any], str]] = {}
     for names, formatter in ((money, _money), (quantities, quantity), (rates, rate), (percents, percent)):
@@ -219,9 +222,13 @@ def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterab
             formats[column] = quantity
         elif series.dtype == object:
             formats[column] = text
-    if not formats or shown.size > MAX_STYLED_CELLS:
+    if not (formats or colors) or shown.size > MAX_STYLED_CELLS:
         return shown
     styler = shown.style.format(formatter=formats, na_rep="")
+    for name, color in (colors or {}).items():
+        column = _column(shown, name, catalog)
+        if column is not None:
+            styler = styler.map(lambda v, f=color: f"color: {c}" if (c := f(v)) else "", subset=[column])
     return styler
 
 
@@ -229,10 +236,12 @@ _money = money
 
 
 def show_table(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterable[str] = (), rates: Iterable[str] = (),
-          percents: Iterable[str] = (), catalog: str = "ui.col", **kwargs: Any) -> Any:
+          percents: Iterable[str] = (), catalog: str = "ui.col",
+          colors: Mapping[str, Callable[[Any], str | None]] | None = None, **kwargs: Any) -> Any:
     """st.dataframe of :func:`formatted` ``df`` (index hidden unless ``hide_index=False``)."""
     kwargs.setdefault("hide_index", True)
-    shown = formatted(df, money=money, quantities=quantities, rates=rates, percents=percents, catalog=catalog)
+    shown = formatted(df, money=money, quantities=quantities, rates=rates, percents=percents, catalog=catalog,
+                      colors=colors)
     if isinstance(shown, pd.DataFrame):  # too large to style: column formats, still sorted by value
         config = {c: st.column_config.NumberColumn(format="¥%,.2f") for c in
                   (_column(shown, n, catalog) for n in money) if c is not None}
