@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboards import serving_open_items as soi
 from dashboards.components.export import export_buttons
-from dashboards.components.format import show_table
+from dashboards.components.format import money, show_table
 from dashboards.i18n import current_language, t
 from operational.services import open_items
 from operational.services.errors import DomainError, ValidationError
@@ -77,8 +77,8 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     total = data.buckets["outstanding_amount"].sum()
     overdue = data.buckets.loc[data.buckets["bucket_order"] > 0, "outstanding_amount"].sum()
     left, right = st.columns(2)
-    left.metric(t(texts.total), f"¥{total:,.2f}")
-    right.metric(t(texts.overdue), f"¥{overdue:,.2f}")
+    left.metric(t(texts.total), money(total))
+    right.metric(t(texts.overdue), money(overdue))
     chart = data.buckets.assign(bucket=data.buckets["bucket_label"].map(bucket_text))
     st.plotly_chart(px.bar(chart, x="bucket", y="outstanding_amount", title=t("ui.aging.chart"),
                            labels={"bucket": t("ui.aging.bucket"), "outstanding_amount": t(texts.total)})

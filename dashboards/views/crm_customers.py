@@ -10,7 +10,7 @@ from dashboards import serving, serving_crm
 from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import show_table, translate_values, with_headers
+from dashboards.components.format import money, show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -59,7 +59,7 @@ cols[0].metric(t("ui.crm.customers"), len(customers))
 cols[1].metric(t("ui.crm.repeat_share"),
                "—" if ordered.empty else f"{ordered['is_repeat'].mean() * 100:.1f}%")
 cols[2].metric(t("ui.crm.at_risk_count"), int(customers["at_risk"].sum()))
-cols[3].metric(t("ui.col.clv"), f"¥{customers['clv'].fillna(0).sum():,.2f}")
+cols[3].metric(t("ui.col.clv"), money(customers['clv'].fillna(0).sum()))
 
 rfm_tab, churn_tab, clv_tab, repeat_tab, history_tab = st.tabs([
     t("ui.crm.tab.rfm"), t("ui.crm.tab.churn"), t("ui.crm.tab.clv"), t("ui.crm.tab.repeat"), t("ui.crm.tab.history")])

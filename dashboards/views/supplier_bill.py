@@ -165,7 +165,7 @@ def _held() -> None:
         rows = payables_queries.held_bills(session)
     if ap_table(rows, BILL_COLUMNS, "held_supplier_bills", HELD) is None:
         return
-    choices = {r["bill_id"]: f"{r['doc_no']} · {r['supplier_name']} · ¥{r['total_amount']:,.2f}" for r in rows}
+    choices = {r["bill_id"]: f"{r['doc_no']} · {r['supplier_name']} · {money(r['total_amount'])}" for r in rows}
     bill_id = pick(t("entity.supplier_bill"), choices, f"{HELD}.bill")
     if bill_id is None:
         return
