@@ -15,6 +15,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import serving_open_items as soi
+from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.format import money, show_table
 from dashboards.i18n import current_language, t
@@ -80,9 +81,9 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     left.metric(t(texts.total), money(total))
     right.metric(t(texts.overdue), money(overdue))
     chart = data.buckets.assign(bucket=data.buckets["bucket_label"].map(bucket_text))
-    st.plotly_chart(px.bar(chart, x="bucket", y="outstanding_amount", title=t("ui.aging.chart"),
-                           labels={"bucket": t("ui.aging.bucket"), "outstanding_amount": t(texts.total)})
-                    .update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}), key=f"{key}.chart")
+    charts.plot(px.bar(chart, x="bucket", y="outstanding_amount", title=t("ui.aging.chart"),
+                       labels={"bucket": t("ui.aging.bucket"), "outstanding_amount": t(texts.total)})
+                .update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}), key=f"{key}.chart")
     # partner × bucket as one row per partner, buckets in their order (the table a collector reads)
     columns = [bucket_text(labels[o]) for o in data.buckets["bucket_order"]]
     wide = (data.by_partner.assign(bucket=data.by_partner["bucket_label"].map(bucket_text))

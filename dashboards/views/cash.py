@@ -238,8 +238,9 @@ with tabs["forecast"]:
             table[column] = table[column].astype(float)
         sources = [c for c in ("ar_instalments", "open_sales_orders", "ap_instalments", "open_purchase_orders",
                                "approved_claims") if c in table.columns]
-        charts.show(table.assign(week=table["week_no"].astype(str)), lambda df: charts.bars(
-            df, "week", "week_closing_balance", "ui.cash.forecast_chart"), key="cash.fc.chart")
+        charts.show(table, lambda df: charts.balance_and_changes(
+            df.assign(week_no=df["week_no"].astype(str)), "week_no", "week_net_flow", "week_closing_balance",
+            "ui.cash.forecast_chart"), key="cash.fc.chart")
         shown = with_headers(table, ("week_no", "week_start", "week_end", "week_opening_balance", *sources,
                                      "week_net_flow", "week_closing_balance"))
         show_table(shown, money=("week_opening_balance", *sources, "week_net_flow", "week_closing_balance",))

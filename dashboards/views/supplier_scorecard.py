@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import serving
+from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
 from dashboards.components.format import show_table, with_headers
@@ -91,7 +92,7 @@ else:
                              "measure": t("ui.scorecard.measure")})
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05])
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320)
-    st.plotly_chart(figure, key="sc.trend_chart")
+    charts.plot(figure, key="sc.trend_chart")
 
 st.subheader(t("ui.drill.purchase_lines", name=suppliers.get(supplier_id, "")))
 lines = serving.supplier_purchase_lines(int(supplier_id)) if supplier_id is not None else pd.DataFrame()

@@ -69,3 +69,40 @@ def test_no_none_nan_or_raw_key_on_any_page(app_for, published, spec):
     assert not at.exception, spec.key
     bad = sorted({s for s in visible_strings(at) for m in [BAD.search(s)] if m})
     assert not bad, (spec.key, bad[:10])
+
+
+def test_money_cells_read_yuan_to_the_cent_and_still_sort_as_numbers(app_for, published):
+    at = app_for("warehouse", page="views/inventory.py")
+    frame = next(node for node in at.dataframe if "库存金额" in node.value.columns)
+    cells = shown_cells(frame)
+    by_sku = dict(zip(frame.value["商品编码"], cells["库存金额"], strict=True))
+    assert by_sku == {"P001": "¥105.00", "P002": "¥15.00"}  # water 70 × 1.50, chips 5 × 3.00
+    assert frame.value["库存金额"].dtype.kind == "f"  # the grid sorts the numbers, not the text
+
+
+def test_charts_speak_the_ui_language(app_for, published):
+    at = app_for("manager", page="views/overview.py")
+    charts = at.get("plotly_chart")
+    assert len(charts) == 4
+    for node in charts:
+        config = json.loads(node.proto.config)
+        assert config["locale"] == "zh-CN"
+        assert config["locales"]["zh-CN"]["format"]["shortMonths"][2] == "3月"
+        spec = json.loads(node.proto.spec)
+        horizontal = any(trace.get("orientation") == "h" for trace in spec["data"])
+        value_axis = spec["layout"]["xaxis" if horizontal else "yaxis"]
+        assert value_axis["tickformat"] == ",~f"  # 150,000, not 150k
+    at = app_for("manager", page="views/overview.py", language="en")
+    assert all("locale" not in json.loads(node.proto.config) for node in at.get("plotly_chart"))
+
+
+def test_cash_forecast_chart_shows_weekly_changes_under_the_balance_line():
+    from dashboards.components.charts import balance_and_changes
+
+    weeks = pd.DataFrame({"week_no": ["1", "2", "3"], "week_net_flow": [1200.0, -800.0, 50.0],
+                          "week_closing_balance": [101200.0, 100400.0, 100450.0]})
+    fig = balance_and_changes(weeks, "week_no", "week_net_flow", "week_closing_balance", "ui.cash.forecast_chart")
+    bars, balance = fig.data
+    assert bars.type == "bar" and list(bars.y) == [1200.0, -800.0, 50.0]
+    assert list(bars.marker.color) == ["#2e7d32", "#c62828", "#2e7d32"]  # in green, out red
+    assert balance.type == "scatter" and balance.yaxis == "y2" and list(balance.y) == [101200.0, 100400.0, 100450.0]
