@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import money, show_table, translate_values, with_headers
+from dashboards.components.format import local_time, money, show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -245,7 +245,7 @@ def claim_view(claim_id: int, key: str) -> expenses_queries.ClaimDetail | None:
         return detail
     steps = pd.DataFrame(detail.steps)
     steps["step"] = translate_values(steps["step"], "ui.expenses.step")
-    steps["at"] = steps["at"].map(expenses_queries.step_time)
+    steps["at"] = steps["at"].map(lambda v: local_time(v, seconds=False))  # stored in UTC
     steps["level"] = steps["level"].map(lambda v: "" if v is None or pd.isna(v) else int(v))
     shown = with_headers(steps, STEP_COLUMNS)
     show_table(shown)

@@ -178,6 +178,10 @@ def _is_time_column(series: pd.Series) -> bool:
     return series.dtype == object and not values.empty and values.map(lambda v: isinstance(v, date)).all()
 
 
+def _has_time(value: Any) -> bool:
+    return isinstance(value, datetime) and (value.tzinfo is not None or value.time() != datetime.min.time())
+
+
 def _time_text(value: Any) -> str:
     """A date as 2026-03-06, a moment (with a time of day) in the user's zone; "" for none."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
@@ -215,9 +219,10 @@ def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterab
                 shown[column] = pd.to_numeric(series.map(lambda v: None if _number(v) is None else float(v)))
             continue
         if _is_time_column(series):
-            # Dates and moments as text (ISO dates still sort in order): a date cell that is empty
-            # would otherwise read "None", and a moment would be shown in UTC.
-            shown[column] = series.map(_time_text)
+            # Moments (with a time of day) and dates with empty cells as text (ISO text sorts in
+            # order): an empty date cell would otherwise read "None", a moment would be in UTC.
+            if series.isna().any() or series.dropna().map(_has_time).any():
+                shown[column] = series.map(_time_text)
         elif pd.api.types.is_float_dtype(series):
             formats[column] = quantity
         elif series.dtype == object:
