@@ -61,7 +61,7 @@ def test_kpis_buttons_and_times_are_not_cut_off(browser_page, server):  # noqa: 
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
     assert page.evaluate(_CUT_OFF) == []
 
-    page.get_by_role("link", name="数据管道").first.click()
+    _login(page, server, "pipeline")  # a new page load is a new session: log in again
     expect(page.get_by_text("最近发布时间")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.get_by_role("button", name="下载 CSV").first).to_be_visible()

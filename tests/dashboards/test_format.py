@@ -75,3 +75,8 @@ def test_formatted_table_keeps_numbers_and_shows_text():
     assert cells[0] == ["\u2212¥184.64", "1,234.5", "甲", "2026-03-06", "50.0%"]
     assert cells[1] == ["¥1,234,567.50", "", "", "", ""]
     assert cells[2] == ["", "2", "丙", "2026-03-07", "12.5%"]
+
+
+def test_a_very_large_table_falls_back_to_column_formats():
+    df = pd.DataFrame({"金额": [1.0] * (fmt.MAX_STYLED_CELLS + 1)})
+    assert isinstance(fmt.formatted(df, money=("金额",)), pd.DataFrame)
