@@ -241,10 +241,11 @@ def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterab
 _money = money
 
 
-def show_table(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterable[str] = (), rates: Iterable[str] = (),
-          percents: Iterable[str] = (), catalog: str = "ui.col",
-          colors: Mapping[str, Callable[[Any], str | None]] | None = None, **kwargs: Any) -> Any:
+def show_table(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterable[str] = (),
+               rates: Iterable[str] = (), percents: Iterable[str] = (), catalog: str = "ui.col",
+               colors: Mapping[str, Callable[[Any], str | None]] | None = None, **kwargs: Any) -> Any:
     """st.dataframe of :func:`formatted` ``df`` (index hidden unless ``hide_index=False``)."""
+    money = tuple(money)
     kwargs.setdefault("hide_index", True)
     shown = formatted(df, money=money, quantities=quantities, rates=rates, percents=percents, catalog=catalog,
                       colors=colors)
