@@ -216,7 +216,7 @@ def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterab
     for column in shown.columns:
         series = shown[column]
         if column in formats:
-            if series.dtype == object:
+            if series.dtype == object or pd.api.types.is_string_dtype(series):
                 shown[column] = pd.to_numeric(series.map(lambda v: None if _number(v) is None else float(v)))
             continue
         if _is_time_column(series):
@@ -226,8 +226,9 @@ def formatted(df: pd.DataFrame, *, money: Iterable[str] = (), quantities: Iterab
                 shown[column] = series.map(_time_text)
         elif pd.api.types.is_float_dtype(series):
             formats[column] = quantity
-        elif series.dtype == object:
-            formats[column] = text
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            # Text cells: an empty one must hold "" itself, the grid draws a missing value as "None".
+            shown[column] = series.map(text)
     if not (formats or colors) or shown.size > MAX_STYLED_CELLS:
         return shown
     styler = shown.style.format(formatter=formats, na_rep="")

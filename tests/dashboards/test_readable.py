@@ -27,6 +27,14 @@ def shown_cells(node) -> pd.DataFrame:  # noqa: ANN001 - an AppTest dataframe el
     return node.value.astype(object).where(node.value.notna(), "None").astype(str)
 
 
+def _text_cells_hold_no_missing_value(node) -> list[str]:  # noqa: ANN001
+    """The grid draws a missing text cell as a faded "None" whatever the Styler says, so text
+    columns must hold "" itself."""
+    frame = node.value
+    return [str(c) for c in frame.columns
+            if (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])) and frame[c].isna().any()]
+
+
 def _chart_texts(node) -> list[str]:  # noqa: ANN001
     spec = json.loads(node.proto.spec)
     layout = spec.get("layout", {})
@@ -50,6 +58,7 @@ def visible_strings(at) -> list[str]:  # noqa: ANN001
             cells = shown_cells(node)
             out.extend(str(c) for c in node.value.columns)
             out.extend(cells.astype(str).to_numpy().ravel().tolist())
+            out.extend(f"None in text column {c}" for c in _text_cells_hold_no_missing_value(node))
         if node.type == "plotly_chart":
             out.extend(_chart_texts(node))
     return out
