@@ -114,7 +114,8 @@ def balance_and_changes(df: pd.DataFrame, x: str, change: str, balance: str, tit
                     yaxis="y2", line={"color": "#1565c0"})
     fig.update_layout(title=t(title_key), xaxis_title=t(f"ui.col.{x}"), yaxis_title=t(f"ui.col.{change}"),
                       yaxis2={"title": t(f"ui.col.{balance}"), "overlaying": "y", "side": "right",
-                              "tickformat": VALUE_TICKS, "hoverformat": VALUE_HOVER, "showgrid": False},
+                              # whole yuan: this axis's ticks follow the left one's grid, not round numbers
+                              "tickformat": ",.0f", "hoverformat": VALUE_HOVER, "showgrid": False},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
                       **{**_LAYOUT, "margin": {**_LAYOUT["margin"], "b": 70}, "height": 360})
     return fig
