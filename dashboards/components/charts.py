@@ -75,10 +75,10 @@ def localize(fig: go.Figure) -> go.Figure:
     """Value axes with separators and no SI suffix, unless the page set its own format (a rate
     axis shown in %, say)."""
     for axis in _value_axes(fig):
-        update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+        # The primary axis only (update_yaxes would reach a secondary axis with its own format).
         layout_axis = fig.layout.xaxis if axis == "x" else fig.layout.yaxis
         if not layout_axis.tickformat:
-            update(tickformat=VALUE_TICKS, hoverformat=VALUE_HOVER)
+            layout_axis.update(tickformat=VALUE_TICKS, hoverformat=VALUE_HOVER)
     fig.update_layout(separators=".,")
     return fig
 

@@ -115,3 +115,6 @@ def test_cash_forecast_chart_shows_weekly_changes_under_the_balance_line():
     assert bars.type == "bar" and list(bars.y) == [1200.0, -800.0, 50.0]
     assert list(bars.marker.color) == ["#2e7d32", "#c62828", "#2e7d32"]  # in green, out red
     assert balance.type == "scatter" and balance.yaxis == "y2" and list(balance.y) == [101200.0, 100400.0, 100450.0]
+    from dashboards.components.charts import localize
+    fig = localize(fig)
+    assert (fig.layout.yaxis.tickformat, fig.layout.yaxis2.tickformat) == (",~f", ",.0f")  # 5,155,216 not …216.179133
