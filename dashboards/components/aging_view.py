@@ -15,7 +15,9 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import serving_open_items as soi
+from dashboards.components import charts
 from dashboards.components.export import export_buttons
+from dashboards.components.format import money, show_table
 from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
 from operational.services import open_items
@@ -77,12 +79,12 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     total = data.buckets["outstanding_amount"].sum()
     overdue = data.buckets.loc[data.buckets["bucket_order"] > 0, "outstanding_amount"].sum()
     left, right = st.columns(2)
-    left.metric(t(texts.total), f"¥{total:,.2f}")
-    right.metric(t(texts.overdue), f"¥{overdue:,.2f}")
+    left.metric(t(texts.total), money(total))
+    right.metric(t(texts.overdue), money(overdue))
     chart = data.buckets.assign(bucket=data.buckets["bucket_label"].map(bucket_text))
-    st.plotly_chart(px.bar(chart, x="bucket", y="outstanding_amount", title=t("ui.aging.chart"),
-                           labels={"bucket": t("ui.aging.bucket"), "outstanding_amount": t(texts.total)})
-                    .update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}), key=f"{key}.chart")
+    charts.plot(px.bar(chart, x="bucket", y="outstanding_amount", title=t("ui.aging.chart"),
+                       labels={"bucket": t("ui.aging.bucket"), "outstanding_amount": t(texts.total)})
+                .update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}), key=f"{key}.chart")
     # partner × bucket as one row per partner, buckets in their order (the table a collector reads)
     columns = [bucket_text(labels[o]) for o in data.buckets["bucket_order"]]
     wide = (data.by_partner.assign(bucket=data.by_partner["bucket_label"].map(bucket_text))
@@ -92,8 +94,7 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     wide[t(texts.total)] = wide.sum(axis=1).round(2)
     wide = wide.reset_index().sort_values(t(texts.total), ascending=False)
     shown = wide.drop(columns=["partner_id"]).rename(columns={"partner_name": t(texts.partner_column)})
-    st.dataframe(shown, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="¥%.2f") for c in shown.columns[1:]})
+    show_table(shown, money=shown.columns[1:])
     export_buttons(shown, f"{side.name}_aging_{as_of:%Y%m%d}", f"{key}.export")
     names = dict(zip(wide["partner_id"], wide["partner_name"], strict=True))
     picked = st.selectbox(t(texts.drill), [None, *names], key=f"{key}.drill",

@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.format import money
 from dashboards.i18n import t
 
 WIDTHS = [1.2, 2.0, 0.6, 1.2, 1.4]
@@ -38,7 +39,7 @@ def allocation_grid(prefix: str, instalments: Sequence[dict[str, Any]], *, colum
         line[0].write(f"{row['due_date']:%Y-%m-%d}")
         line[1].write(row["doc_no"])
         line[2].write(str(row["seq"]))
-        line[3].write(f"¥{row['open_amount']:,.2f}")
+        line[3].write(money(row['open_amount']))
         line[4].text_input(t(f"{column_catalog}.{amount_column}"), key=_key(prefix, row),
                            label_visibility="collapsed", placeholder="0")
         for field, message in errors.items():

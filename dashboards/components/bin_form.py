@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import quantity, with_headers
+from dashboards.components.format import quantity, show_table, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -139,7 +139,7 @@ def _list_section(choices: list[bins.BinChoice]) -> None:
     frame = pd.DataFrame([{"bin_code": b.code, "bin_name": b.name, "is_default": b.is_default,
                            "is_active": b.is_active} for b in choices])
     shown = with_headers(frame, BIN_COLUMNS)
-    st.dataframe(shown, hide_index=True, key=f"{ACTIVE}.table")
+    show_table(shown, key=f"{ACTIVE}.table")
     export_buttons(shown, "storage_bins", f"{ACTIVE}.export")
     labels = {b.id: b.label for b in choices}
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -159,7 +159,7 @@ def _stock_section(stock: list[dict[str, Any]]) -> None:
         return
     frame = pd.DataFrame([{**row, "quantity": float(row["quantity"])} for row in stock])
     shown = with_headers(frame, STOCK_COLUMNS)
-    st.dataframe(shown, hide_index=True, key=f"{MOVE}.stock")
+    show_table(shown, key=f"{MOVE}.stock")
     export_buttons(shown, "stock_per_bin", f"{MOVE}.export")
 
 

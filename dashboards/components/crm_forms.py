@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -141,7 +141,7 @@ def follow_ups() -> None:
         if overdue:
             st.warning(t("ui.crm.overdue", n=overdue))
         shown = with_headers(frame, ACTION_COLUMNS)
-        st.dataframe(shown, hide_index=True)
+        show_table(shown)
         export_buttons(shown, "next_actions", "fu.actions_export")
         if writer:
             labels = {r["follow_up_id"]: f"{r['next_action_date'] or ''} {r['customer_name']}：{r['next_action']}"
@@ -194,7 +194,7 @@ def follow_ups() -> None:
         return
     frame = frame.assign(channel=translate_values(frame["channel"], "ui.crm.channel"))
     shown = with_headers(frame, FOLLOW_UP_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, "follow_ups", "fu.list_export")
 
 
@@ -251,13 +251,11 @@ def opportunities() -> None:
                     .reset_index().assign(stage=lambda df: translate_values(df["stage"], "state.crm")))
         st.subheader(t("ui.crm.pipeline"))
         shown = with_headers(pipeline, ("stage", "expected_value", "weighted_value"))
-        st.dataframe(shown, hide_index=True, column_config=money_columns("expected_value", "weighted_value"))
+        show_table(shown, money=("expected_value", "weighted_value",))
         export_buttons(shown, "pipeline", "op.pipeline_export")
         frame = frame.assign(stage=translate_values(frame["stage"], "state.crm"))
         shown = with_headers(frame, OPPORTUNITY_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config={
-            **money_columns("expected_value", "weighted_value"),
-            t("ui.col.probability"): st.column_config.NumberColumn(format="percent")})
+        show_table(shown, money=("expected_value", "weighted_value"), rates=("probability",))
         export_buttons(shown, "opportunities", "op.list_export")
     if not writer:
         return
@@ -278,7 +276,7 @@ def opportunities() -> None:
             history = _frame(crm_queries.opportunity_history(session, picked))
         history = history.assign(from_stage=translate_values(history["from_stage"], "state.crm"),
                                  to_stage=translate_values(history["to_stage"], "state.crm"))
-        st.dataframe(with_headers(history, ("changed_on", "from_stage", "to_stage", "changed_by")), hide_index=True)
+        show_table(with_headers(history, ("changed_on", "from_stage", "to_stage", "changed_by")))
 
     st.subheader(t("ui.crm.new_opportunity"))
     if f"{OP}.owner" not in st.session_state and me in employees:
@@ -400,7 +398,7 @@ def tickets() -> None:
                          priority=frame["priority"].map(lambda p: t(f"ui.crm.priority_short.{p}")),
                          status=translate_values(frame["status"], "state.ticket"))
     shown = with_headers(frame, TICKET_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, "service_tickets", "tk.list_export")
 
 
@@ -444,7 +442,7 @@ def contacts() -> None:
             st.caption(t("ui.crm.no_contacts"))
         else:
             shown = with_headers(frame, CONTACT_COLUMNS)
-            st.dataframe(shown, hide_index=True)
+            show_table(shown)
             export_buttons(shown, "contacts", "ct.export")
     if not may_write():
         return

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -60,7 +60,7 @@ def order_list(kind: OrderKind, prefix: str) -> None:
     df["status"] = translate_values(df["status"], "state")
     df = df.rename(columns={"done_quantity": kind.done_qty_field})  # received_qty / shipped_qty
     shown = with_headers(df, ORDER_COLUMNS)
-    st.dataframe(shown, hide_index=True, key=f"{prefix}.table", column_config=money_columns("total_amount"))
+    show_table(shown, money=("total_amount",), key=f"{prefix}.table")
     export_buttons(shown, kind.order_entity, f"{prefix}.export")
 
 
@@ -117,6 +117,6 @@ def fulfilment_list(kind: OrderKind, prefix: str) -> None:
     df = _numeric(pd.DataFrame(records), ("quantity",))
     df["status"] = translate_values(df["status"], "state")
     shown = with_headers(df, FULFIL_COLUMNS)
-    st.dataframe(shown, hide_index=True, key=f"{prefix}.table")
+    show_table(shown, key=f"{prefix}.table")
     export_buttons(shown, kind.fulfil_entity, f"{prefix}.export")
 

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import money, money_columns, translate_values, with_headers
+from dashboards.components.format import (
+    local_time,
+    money,
+    show_table,
+    translate_values,
+    with_headers,
+)
 from dashboards.components.safe_text import message, text
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -213,7 +219,7 @@ def claims_table(records: list[dict], name: str, key: str) -> pd.DataFrame | Non
     df["progress"] = df["approved_levels"].astype(str) + " / " + df["required_levels"].astype(str)
     shown = with_headers(df, ("doc_no", "claim_date", "claimant", "department", "status", "total_amount",
                               "progress", "payee", "reimbursed_on"))
-    st.dataframe(shown, hide_index=True, column_config=money_columns("total_amount"))
+    show_table(shown, money=("total_amount",))
     export_buttons(shown, name, f"{key}.export")
     return df
 
@@ -244,15 +250,15 @@ def claim_view(claim_id: int, key: str) -> expenses_queries.ClaimDetail | None:
     lines = pd.DataFrame(detail.lines)
     lines["amount"] = lines["amount"].astype(float)
     shown = with_headers(lines, LINE_COLUMNS)
-    st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+    show_table(shown, money=("amount",))
     export_buttons(shown, f"{detail.doc_no}_lines", f"{key}.lines_export")
     if not detail.steps:  # a draft has no trail yet
         return detail
     steps = pd.DataFrame(detail.steps)
     steps["step"] = translate_values(steps["step"], "ui.expenses.step")
-    steps["at"] = steps["at"].map(expenses_queries.step_time)
+    steps["at"] = steps["at"].map(lambda v: local_time(v, seconds=False))  # stored in UTC
     steps["level"] = steps["level"].map(lambda v: "" if v is None or pd.isna(v) else int(v))
     shown = with_headers(steps, STEP_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, f"{detail.doc_no}_trail", f"{key}.trail_export")
     return detail

@@ -28,10 +28,10 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
 def export_buttons(df: pd.DataFrame, name: str, key: str) -> None:
     """CSV and Excel download buttons for ``df`` (file names ``<name>.csv`` / ``<name>.xlsx``);
     widget keys ``<key>.csv`` and ``<key>.xlsx``."""
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    # A row sized to the buttons' text: fixed column shares inside a half-width column left each
+    # button a sixth of it, and its label read "下." (cut off).
+    with st.container(horizontal=True, gap="small"):
         st.download_button(t("ui.export.csv"), to_csv(df), file_name=f"{name}.csv", mime="text/csv",
-                           key=f"{key}.csv", icon=":material/download:")
-    with right:
+                           key=f"{key}.csv", icon=":material/download:", width="content")
         st.download_button(t("ui.export.xlsx"), to_xlsx(df), file_name=f"{name}.xlsx", mime=XLSX_MIME,
-                           key=f"{key}.xlsx", icon=":material/table_view:")
+                           key=f"{key}.xlsx", icon=":material/table_view:", width="content")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dashboards.components import form_state
 from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.export import export_buttons
-from dashboards.components.format import money, quantity, with_headers
+from dashboards.components.format import money, quantity, show_table, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -122,7 +122,7 @@ def _posted_list(rows: list[queries.OpeningRow]) -> None:
         "expiry_date": r.expiry_date,
     } for r in rows])
     shown = with_headers(frame, LIST_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, "opening_balances", _key("export"))
 
 

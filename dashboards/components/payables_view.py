@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components.export import export_buttons
-from dashboards.components.format import with_headers
+from dashboards.components.format import show_table, with_headers
 from dashboards.i18n import t
 from operational.db import read_only
 from operational.services import payables_queries
@@ -40,8 +40,7 @@ def ap_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[st
         if column in df.columns:
             df[column] = df[column].map(lambda v: "✓" if v else "✗")
     shown = with_headers(df, columns, "ui.ap.col")
-    config = {t(f"ui.ap.col.{c}"): st.column_config.NumberColumn(format="¥%.2f") for c in MONEY if c in columns}
-    st.dataframe(shown, hide_index=True, column_config=config)
+    show_table(shown, money=MONEY, catalog="ui.ap.col")
     export_buttons(shown, name, f"{key}.export")
     return shown
 

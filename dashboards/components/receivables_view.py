@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components.export import export_buttons
-from dashboards.components.format import with_headers
+from dashboards.components.format import show_table, with_headers
 from dashboards.i18n import t
 from operational.db import read_only
 from operational.services import receivables_queries
@@ -39,8 +39,7 @@ def ar_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[st
     if "bucket_label" in df.columns:
         df["bucket_label"] = df["bucket_label"].map(lambda s: t("ui.ar.bucket.not_due") if s == "not_due" else s)
     shown = with_headers(df, columns, "ui.ar.col")
-    config = {t(f"ui.ar.col.{c}"): st.column_config.NumberColumn(format="¥%.2f") for c in MONEY if c in columns}
-    st.dataframe(shown, hide_index=True, column_config=config)
+    show_table(shown, money=MONEY, catalog="ui.ar.col")
     export_buttons(shown, name, f"{key}.export")
     return shown
 

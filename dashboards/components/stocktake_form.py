@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.bin_select import is_bin_warehouse
-from dashboards.components.format import quantity, with_headers
+from dashboards.components.format import quantity, show_table, with_headers
 from dashboards.components.safe_text import text
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -176,7 +176,7 @@ def _variance(lines: list[queries.CountLine]) -> None:
     df = pd.DataFrame([{"line_no": line.line_no, "sku": line.sku, "product_name": line.product_name,
                         "book_qty": float(line.book_qty), "counted_qty": float(line.counted_qty),
                         "difference_qty": float(line.difference)} for line in counted])
-    st.dataframe(with_headers(df, VARIANCE_COLUMNS), hide_index=True, key=f"{SHEET}.variance")
+    show_table(with_headers(df, VARIANCE_COLUMNS), key=f"{SHEET}.variance")
     gain = sum(line.difference for line in counted if line.difference > 0)
     loss = -sum(line.difference for line in counted if line.difference < 0)
     st.caption(t("ui.stocktake.summary", counted=len(counted), uncounted=len(lines) - len(counted),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -190,11 +190,11 @@ def _price_list(supplier: queries.SupplierChoice, rows: list[queries.PriceRow]) 
         return
     current = [r for r in rows if r.state == "current"]
     shown = with_headers(_price_frame(current), CURRENT_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, f"supplier_prices_{supplier.code}", f"{SUPPLIER}.current_export")
     st.subheader(t("ui.supplier.price_history"))
     history = with_headers(_price_frame(rows), HISTORY_COLUMNS)
-    st.dataframe(history, hide_index=True)
+    show_table(history)
     export_buttons(history, f"supplier_price_history_{supplier.code}", f"{SUPPLIER}.history_export")
 
 

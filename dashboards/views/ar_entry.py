@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards.components import form_state
 from dashboards.components.allocation_grid import allocation_grid, error_fields, typed_allocation
+from dashboards.components.format import money
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.components.reversal_form import reversal_form
 from dashboards.components.safe_text import text
@@ -102,7 +103,7 @@ def _invoice_form() -> None:
                 line[1].write(f"{row['ship_date']:%Y-%m-%d}")
                 line[2].write(text(f"{row['sku']} {row['product_name']}"))
                 line[3].write(f"{row['open_qty'].normalize():f}")
-                line[4].write(f"¥{row['unit_price']:,.2f}")
+                line[4].write(money(row['unit_price']))
                 line[5].text_input(t("ui.ar.col.invoice_qty"), key=f"{INVOICE}.q.{row['shipment_line_id']}",
                                    label_visibility="collapsed", placeholder="0")
                 if row["shipment_line_id"] in typed:
@@ -204,7 +205,7 @@ def _advances() -> None:
     if ar_table(rows, ("kind", "doc_no", "date", "customer_name", "amount", "unallocated_amount"), "ar_advances",
                 ADVANCE) is None:
         return
-    choices = {(r["kind"], r["id"]): f"{r['doc_no']} · {r['customer_name']} · ¥{r['unallocated_amount']:,.2f}"
+    choices = {(r["kind"], r["id"]): f"{r['doc_no']} · {r['customer_name']} · {money(r['unallocated_amount'])}"
                for r in rows}
     chosen = pick(t("ui.ar.advance.pick"), choices, f"{ADVANCE}.doc")
     st.date_input(t("field.allocated_on"), value="today", key=f"{ADVANCE}.date")
@@ -279,7 +280,7 @@ def _write_off_form() -> None:
     form_state.flash(WRITE_OFF)
     with read_only() as session:
         invoices = receivables_queries.open_invoices(session)
-    choices = {r["invoice_id"]: f"{r['doc_no']} · {r['customer_name']} · ¥{r['open_amount']:,.2f}" for r in invoices}
+    choices = {r["invoice_id"]: f"{r['doc_no']} · {r['customer_name']} · {money(r['open_amount'])}" for r in invoices}
     with st.columns([3, 1])[0]:
         pick(t("entity.sales_invoice"), choices, f"{WRITE_OFF}.invoice")
         form_state.field_error(WRITE_OFF, "invoice_id")
@@ -324,7 +325,7 @@ def _write_offs() -> None:
         if ar_table(waiting, ("doc_no", "request_date", "customer_name", "invoice_no", "amount", "reason"),
                     "write_off_requests", f"{DECIDE}.list") is not None:
             pick(t("entity.bad_debt_write_off"),
-                 {r["write_off_id"]: f"{r['doc_no']} · {r['customer_name']} · ¥{r['amount']:,.2f}" for r in waiting},
+                 {r["write_off_id"]: f"{r['doc_no']} · {r['customer_name']} · {money(r['amount'])}" for r in waiting},
                  f"{DECIDE}.write_off")
             cols = st.columns(2)
             cols[0].date_input(t("field.decided_on"), value="today", key=f"{DECIDE}.date")
@@ -427,7 +428,7 @@ def _cancel_form() -> None:
     cols = st.columns([3, 1])
     with cols[0]:
         pick(t("entity.sales_invoice"), {r["invoice_id"]: f"{r['doc_no']} · {r['customer_name']} · "
-                                                         f"¥{r['total_amount']:,.2f}" for r in rows},
+                                                         f"{money(r['total_amount'])}" for r in rows},
              "ar.cancel.invoice")
     cols[1].date_input(t("field.cancelled_on"), value="today", key="ar.cancel.date")
     st.caption(t("ui.ar.invoice.cancel_how"))
@@ -441,7 +442,7 @@ def _receipts_list() -> None:
     ar_table(rows, ("doc_no", "receipt_date", "customer_name", "amount", "unallocated_amount", "account", "method",
                     "reference", "status", "reversed_on", "reversal_reason"), "customer_receipts", "ar.rclist")
     if may_reverse:
-        reversal_form("ar.rev", {r["receipt_id"]: f"{r['doc_no']} · {r['customer_name']} · ¥{r['amount']:,.2f}"
+        reversal_form("ar.rev", {r["receipt_id"]: f"{r['doc_no']} · {r['customer_name']} · {money(r['amount'])}"
                                  for r in rows if r["status"] == "posted"}, receivables.reverse_receipt,
                       entity="entity.customer_receipt")
 

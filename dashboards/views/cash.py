@@ -15,7 +15,7 @@ from dashboards.components import charts, form_state
 from dashboards.components.expense_form import acting_user, claim_view
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import money, money_columns, translate_values, with_headers
+from dashboards.components.format import money, show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
@@ -92,7 +92,7 @@ with tabs["accounts"]:
         frame["account_kind"] = translate_values(frame["account_kind"], "cash.kind")
         st.metric(t("ui.cash.total_balance"), money(sum(a["account_balance"] for a in accounts)))
         shown = with_headers(frame, ACCOUNT_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns("account_balance"))
+        show_table(shown, money=("account_balance",))
         export_buttons(shown, "cash_accounts", f"{ACC}.export")
     else:
         st.info(t("ui.cash.no_accounts"))
@@ -142,8 +142,8 @@ with tabs["ledger"]:
             cols[1].metric(t("ui.col.amount_out"), money(sum(r["amount_out"] for r in rows)))
             cols[2].metric(t("ui.cash.balance_after_last"), money(rows[0]["balance_after"]))
             shown = with_headers(frame, LEDGER_COLUMNS)
-            st.dataframe(shown, hide_index=True, column_config=money_columns("amount_in", "amount_out",
-                                                                             "balance_after"))
+            show_table(shown, money=("amount_in", "amount_out",
+                                                                             "balance_after",))
             export_buttons(shown, f"cash_ledger_{account_labels[account_id].split()[0]}", f"{LEDGER}.export")
             documents = {r["doc_no"]: r["doc_type"] for r in rows if r["doc_no"]}
             doc_no = st.selectbox(t("ui.cash.drill"), list(documents), index=None, key=f"{LEDGER}.doc",
@@ -163,12 +163,12 @@ with tabs["ledger"]:
                     st.subheader(doc_no)
                     shown = with_headers(legs_frame, ("account_code", "account_name", "entry_date", "entry_kind",
                                                       "amount", "memo"))
-                    st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+                    show_table(shown, money=("amount",))
                     export_buttons(shown, doc_no, f"{LEDGER}.legs_export")
                 else:
                     detail = with_headers(frame[frame["doc_no"] == doc_no], LEDGER_COLUMNS)
                     st.caption(t("ui.cash.other_document", doc_type=t(f"ui.cash.doc_type.{documents[doc_no]}")))
-                    st.dataframe(detail, hide_index=True)
+                    show_table(detail)
                     export_buttons(detail, doc_no, f"{LEDGER}.doc_export")
 
 if "transfer" in tabs:
@@ -221,8 +221,8 @@ with tabs["position"]:
                 position[column] = position[column].astype(float)
             shown = with_headers(position.sort_values(["date_day", "account_code"], ascending=[False, True]),
                                  POSITION_COLUMNS)
-            st.dataframe(shown, hide_index=True, column_config=money_columns("opening_balance", "amount_in",
-                                                                             "amount_out", "closing_balance"))
+            show_table(shown, money=("opening_balance", "amount_in",
+                                                                             "amount_out", "closing_balance",))
             export_buttons(shown, "cash_position_daily", "cash.pos.export")
 
 with tabs["forecast"]:
@@ -241,10 +241,10 @@ with tabs["forecast"]:
             table[column] = table[column].astype(float)
         sources = [c for c in ("ar_instalments", "open_sales_orders", "ap_instalments", "open_purchase_orders",
                                "approved_claims") if c in table.columns]
-        charts.show(table.assign(week=table["week_no"].astype(str)), lambda df: charts.bars(
-            df, "week", "week_closing_balance", "ui.cash.forecast_chart"), key="cash.fc.chart")
+        charts.show(table, lambda df: charts.balance_and_changes(
+            df.assign(week_no=df["week_no"].astype(str)), "week_no", "week_net_flow", "week_closing_balance",
+            "ui.cash.forecast_chart"), key="cash.fc.chart")
         shown = with_headers(table, ("week_no", "week_start", "week_end", "week_opening_balance", *sources,
                                      "week_net_flow", "week_closing_balance"))
-        st.dataframe(shown, hide_index=True, column_config=money_columns(
-            "week_opening_balance", *sources, "week_net_flow", "week_closing_balance"))
+        show_table(shown, money=("week_opening_balance", *sources, "week_net_flow", "week_closing_balance",))
         export_buttons(shown, "cash_forecast_13w", "cash.fc.export")

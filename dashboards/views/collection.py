@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.format import money
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
@@ -126,9 +127,9 @@ def _statement(scope: set[int] | None) -> None:
         st.error(text(err.message(language)), icon=":material/error:")
         return
     left, mid, right = st.columns(3)
-    left.metric(t("ui.ar.statement.opening"), f"¥{data.opening:,.2f}")
-    mid.metric(t("ui.ar.statement.closing"), f"¥{data.closing:,.2f}")
-    right.metric(t("ui.ar.statement.unapplied"), f"¥{data.unapplied:,.2f}")
+    left.metric(t("ui.ar.statement.opening"), money(data.opening))
+    mid.metric(t("ui.ar.statement.closing"), money(data.closing))
+    right.metric(t("ui.ar.statement.unapplied"), money(data.unapplied))
     rows = [{"date": ln.on, "kind": ln.kind, "doc_no": ln.doc_no, "debit": ln.debit or None,
              "credit": ln.credit or None, "balance": ln.balance} for ln in data.lines]
     ar_table(rows, ("date", "kind", "doc_no", "debit", "credit", "balance"), "statement_lines", f"{STATEMENT}.lines")

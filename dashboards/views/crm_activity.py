@@ -10,7 +10,7 @@ from dashboards import serving, serving_crm
 from dashboards.components import crm_forms
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -45,9 +45,7 @@ with sla_tab:
         sla = sla.assign(category=translate_values(sla["category"], "ui.crm.category"),
                          priority=sla["priority"].map(lambda p: t(f"ui.crm.priority_short.{p}")))
         shown = with_headers(sla, SLA_COLUMNS)
-        percent = st.column_config.NumberColumn(format="percent")
-        st.dataframe(shown, hide_index=True, column_config={t("ui.col.response_compliance"): percent,
-                                                            t("ui.col.resolution_compliance"): percent})
+        show_table(shown, rates=("response_compliance", "resolution_compliance"))
         export_buttons(shown, "ticket_sla", "sla.export")
         labels = {i: f"{row.year_month} {sla.loc[i, 'category']} {sla.loc[i, 'priority']}" for i, row in raw.iterrows()}
         picked = st.selectbox(t("ui.drill.pick", what=t("ui.crm.sla_row")), list(labels), index=None,
@@ -58,5 +56,5 @@ with sla_tab:
             tickets = serving_crm.sla_tickets(row["year_month"], row["category"], row["priority"])
             tickets = tickets.assign(status=translate_values(tickets["status"], "state.ticket"))
             shown = with_headers(tickets, SLA_TICKET_COLUMNS)
-            st.dataframe(shown, hide_index=True)
+            show_table(shown)
             export_buttons(shown, "ticket_sla_tickets", "sla.tickets_export")

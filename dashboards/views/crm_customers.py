@@ -10,7 +10,7 @@ from dashboards import serving, serving_crm
 from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.format import money, show_table, translate_values, with_headers
 from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -60,7 +60,7 @@ cols[0].metric(t("ui.crm.customers"), len(customers))
 cols[1].metric(t("ui.crm.repeat_share"),
                "—" if ordered.empty else f"{ordered['is_repeat'].mean() * 100:.1f}%")
 cols[2].metric(t("ui.crm.at_risk_count"), int(customers["at_risk"].sum()))
-cols[3].metric(t("ui.col.clv"), f"¥{customers['clv'].fillna(0).sum():,.2f}")
+cols[3].metric(t("ui.col.clv"), money(customers['clv'].fillna(0).sum()))
 
 rfm_tab, churn_tab, clv_tab, repeat_tab, history_tab = st.tabs([
     t("ui.crm.tab.rfm"), t("ui.crm.tab.churn"), t("ui.crm.tab.clv"), t("ui.crm.tab.repeat"), t("ui.crm.tab.history")])
@@ -70,7 +70,7 @@ with rfm_tab:
     charts.show(segments, lambda df: charts.bars(df, "segment_label", "customers", "ui.crm.chart.segments"),
                 key="cc.segments_chart")
     shown = with_headers(customers, RFM_COLUMNS)
-    st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+    show_table(shown, money=MONEY)
     export_buttons(shown, "customer_rfm", "cc.rfm_export")
     st.caption(t("ui.crm.rfm_note"))
 
@@ -78,14 +78,14 @@ with churn_tab:
     st.caption(t("ui.crm.churn_note"))
     at_risk = customers[customers["at_risk"]].sort_values("current_gap_days", ascending=False)
     shown = with_headers(at_risk, CHURN_COLUMNS)
-    st.dataframe(shown, hide_index=True)
+    show_table(shown)
     export_buttons(shown, "customer_churn_risk", "cc.churn_export")
 
 with clv_tab:
     st.caption(t("ui.crm.clv_note"))
     clv = customers[customers["frequency"] > 0].sort_values("clv", ascending=False)
     shown = with_headers(clv, CLV_COLUMNS)
-    st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+    show_table(shown, money=MONEY)
     export_buttons(shown, "customer_lifetime_value", "cc.clv_export")
 
 with repeat_tab:
@@ -96,8 +96,7 @@ with repeat_tab:
         charts.show(repeat, lambda df: charts.line(df, "year_month", "repeat_rate", "ui.crm.chart.repeat_rate"),
                     key="cc.repeat_chart")
         shown = with_headers(repeat, REPEAT_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config={
-            t("ui.col.repeat_rate"): st.column_config.NumberColumn(format="percent")})
+        show_table(shown, rates=("repeat_rate",))
         export_buttons(shown, "customer_repeat_rate", "cc.repeat_export")
 
 with history_tab:
@@ -110,10 +109,10 @@ with history_tab:
         months, orders = serving_crm.customer_history(int(picked))
         st.subheader(message("ui.crm.history_of", name=labels[picked]))
         shown = with_headers(months, MONTH_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+        show_table(shown, money=MONEY)
         export_buttons(shown, "customer_purchase_history", "cc.history_export")
         st.subheader(message("ui.crm.orders_of", name=labels[picked]))
         orders = orders.assign(status=translate_values(orders["status"], "state"))
         shown = with_headers(orders, ORDER_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+        show_table(shown, money=MONEY)
         export_buttons(shown, "customer_orders", "cc.orders_export")

@@ -15,7 +15,7 @@ from dashboards.components import charts, form_state
 from dashboards.components.expense_form import acting_user
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import money, money_columns, with_headers
+from dashboards.components.format import money, show_table, with_headers
 from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -32,7 +32,6 @@ BVA_COLUMNS = ("year_month", "expense_category", "department", "budget_amount", 
                "variance_pct")
 PROFIT_COLUMNS = ("year_month", "gross_revenue", "returns_revenue", "net_revenue", "cogs", "gross_margin",
                   "gross_margin_pct", "expenses", "operating_profit", "operating_margin_pct")
-PCT = st.column_config.NumberColumn(format="%.2f%%")
 
 require_page("finance_analysis")
 st.title(t("ui.page.finance_analysis"))
@@ -135,7 +134,7 @@ with expenses_tab:
                 by_category = data.groupby(["category_id", "expense_category"], as_index=False)[
                     ["amount", "claims", "lines"]].sum().sort_values("amount", ascending=False)
                 shown = with_headers(by_category, CATEGORY_COLUMNS)
-                st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+                show_table(shown, money=("amount",))
                 export_buttons(shown, "expenses_by_category", "fa.exp.cat_export")
             with right:
                 st.subheader(t("ui.finance.by_department"))
@@ -143,11 +142,11 @@ with expenses_tab:
                     "department", as_index=False)[["amount", "claims", "lines"]].sum().sort_values(
                     "amount", ascending=False)
                 shown = with_headers(by_department, DEPARTMENT_COLUMNS)
-                st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+                show_table(shown, money=("amount",))
                 export_buttons(shown, "expenses_by_department", "fa.exp.dept_export")
             st.subheader(t("ui.finance.by_month"))
             shown = with_headers(data, ("year_month", "expense_category", "department", "amount", "claims", "lines"))
-            st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+            show_table(shown, money=("amount",))
             export_buttons(shown, "expenses_by_month", "fa.exp.month_export")
             labels = dict(zip(by_category["category_id"].tolist(), by_category["expense_category"], strict=True))
             drill = st.selectbox(t("ui.drill.pick", what=t("field.category_id")), list(labels), index=None,
@@ -158,7 +157,7 @@ with expenses_tab:
                 st.subheader(message("ui.finance.lines_of", name=labels[drill]))
                 shown = with_headers(lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}"))),
                                      LINE_COLUMNS)
-                st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+                show_table(shown, money=("amount",))
                 export_buttons(shown, "expense_lines", "fa.exp.lines_export")
 
 with budget_tab:
@@ -211,8 +210,7 @@ with budget_tab:
             ).update_layout(height=320), key="fa.bva.chart")
             shown = with_headers(bva.assign(department=bva["department"].fillna(t("ui.finance.company_wide"))),
                                  BVA_COLUMNS)
-            st.dataframe(shown, hide_index=True, column_config={
-                **money_columns("budget_amount", "actual_amount", "variance"), t("ui.col.variance_pct"): PCT})
+            show_table(shown, money=("budget_amount", "actual_amount", "variance"), percents=("variance_pct",))
             export_buttons(shown, "budget_vs_actual", "fa.bva.export")
             rows = {f"{r.year_month} {r.expense_category}": (r.month, r.category_id) for r in bva.itertuples()}
             drill = st.selectbox(t("ui.drill.pick", what=t("ui.col.actual_amount")), list(rows), index=None,
@@ -224,7 +222,7 @@ with budget_tab:
                 st.subheader(message("ui.finance.lines_of", name=drill))
                 shown = with_headers(lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}"))),
                                      LINE_COLUMNS)
-                st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+                show_table(shown, money=("amount",))
                 export_buttons(shown, "budget_lines", "fa.bva.lines_export")
 
 with profit_tab:
@@ -252,10 +250,9 @@ with profit_tab:
                 labels={"year_month": t("ui.col.year_month"), "amount": t("ui.col.amount"), "measure": ""}
             ).update_layout(height=320), key="fa.pl.chart")
             shown = with_headers(profit, PROFIT_COLUMNS)
-            st.dataframe(shown, hide_index=True, column_config={
-                **money_columns("gross_revenue", "returns_revenue", "net_revenue", "cogs", "gross_margin", "expenses",
-                                "operating_profit"),
-                t("ui.col.gross_margin_pct"): PCT, t("ui.col.operating_margin_pct"): PCT})
+            show_table(shown, money=("gross_revenue", "returns_revenue", "net_revenue", "cogs", "gross_margin",
+                                     "expenses", "operating_profit"),
+                       percents=("gross_margin_pct", "operating_margin_pct"))
             export_buttons(shown, "profit_monthly", "fa.pl.export")
             drill = st.selectbox(t("ui.drill.pick", what=t("ui.col.expenses")), list(profit["year_month"]),
                                  index=None, key="fa.pl.drill", placeholder=t("ui.drill.placeholder"))
@@ -264,5 +261,5 @@ with profit_tab:
                 st.subheader(message("ui.finance.lines_of", name=drill))
                 shown = with_headers(lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}"))),
                                      LINE_COLUMNS)
-                st.dataframe(shown, hide_index=True, column_config=money_columns("amount"))
+                show_table(shown, money=("amount",))
                 export_buttons(shown, "profit_expense_lines", "fa.pl.lines_export")

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboards import serving, serving_hr
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
@@ -97,7 +97,7 @@ with tabs[0]:
     if pending_leave:
         df = _num(pd.DataFrame(pending_leave), "days", "balance")
         shown = with_headers(df, PENDING_COLUMNS)
-        st.dataframe(shown, hide_index=True, key=f"{LEAVE}.table")
+        show_table(shown, key=f"{LEAVE}.table")
         export_buttons(shown, "pending_leave", f"{LEAVE}.export")
         options = {r["leave_request_id"]: f'{r["doc_no"]} {r["employee_name"]} {r["leave_type"]} '
                                           f'{r["start_date"]}–{r["end_date"]}' for r in pending_leave}
@@ -127,7 +127,7 @@ with tabs[0]:
                     if r["status"] == "approved"}
         df["status"] = translate_values(df["status"], "state")
         shown = with_headers(df, LEAVE_COLUMNS)
-        st.dataframe(shown, hide_index=True, key=f"{LEAVE}.all")
+        show_table(shown, key=f"{LEAVE}.all")
         export_buttons(shown, "leave_requests", f"{LEAVE}.all_export")
         if approved:
             # HR may take back approved leave (the days return to the balance by a reversing entry).
@@ -147,7 +147,7 @@ with tabs[1]:
     form_state.flash(OT)
     if pending_ot:
         shown = with_headers(_num(pd.DataFrame(pending_ot), "hours"), OT_COLUMNS)
-        st.dataframe(shown, hide_index=True, key=f"{OT}.table")
+        show_table(shown, key=f"{OT}.table")
         export_buttons(shown, "pending_overtime", f"{OT}.export")
         options = {r["overtime_id"]: f'{r["employee_name"]} {r["work_date"]} {r["hours"].normalize():f}h'
                    for r in pending_ot}
@@ -169,7 +169,7 @@ with tabs[1]:
         df = _num(pd.DataFrame(recent_ot), "hours")
         df["status"] = translate_values(df["status"], "state")
         shown = with_headers(df, OT_COLUMNS)
-        st.dataframe(shown, hide_index=True, key=f"{OT}.all")
+        show_table(shown, key=f"{OT}.all")
         export_buttons(shown, "overtime", f"{OT}.all_export")
 
 # ---------------------------------------------------------------- employees
@@ -178,7 +178,7 @@ with tabs[2]:
     if not df.empty:
         df["status"] = translate_values(df["status"], "ui.hr.employee_status")
     shown = with_headers(df, EMPLOYEE_COLUMNS)
-    st.dataframe(shown, hide_index=True, key=f"{EMP}.table")
+    show_table(shown, key=f"{EMP}.table")
     export_buttons(shown, "employees", f"{EMP}.export")
 
     with st.expander(t("ui.hr.new_employee"), expanded=bool(form_state.success_message(HIRE))):
@@ -305,7 +305,7 @@ with tabs[3]:
     if review_rows:
         df = _num(pd.DataFrame(review_rows), "score")
         shown = with_headers(df, REVIEW_COLUMNS)
-        st.dataframe(shown, hide_index=True, key=f"{REVIEW}.table")
+        show_table(shown, key=f"{REVIEW}.table")
         export_buttons(shown, "performance_reviews", f"{REVIEW}.export")
         labels = {r["review_id"]: f'{r["period"]} {r["employee_code"]} {r["employee_name"]}' for r in review_rows}
         drill = st.selectbox(t("ui.drill.pick", what=t("entity.performance_review")), list(labels),
@@ -316,7 +316,7 @@ with tabs[3]:
                 kpis = hr_queries.review_kpis(session, drill)
             shown = with_headers(_num(pd.DataFrame(kpis, columns=list(KPI_COLUMNS)), "target", "actual", "weight",
                                       "score"), KPI_COLUMNS)
-            st.dataframe(shown, hide_index=True, key=f"{REVIEW}.kpis")
+            show_table(shown, key=f"{REVIEW}.kpis")
             export_buttons(shown, "review_kpis", f"{REVIEW}.kpis_export")
     else:
         st.caption(t("ui.hr.none_yet"))
@@ -355,5 +355,5 @@ with tabs[4]:
         df = _num(pd.DataFrame(training_rows), "hours")
         df["result"] = translate_values(df["result"], "ui.hr.result")
         shown = with_headers(df, TRAIN_COLUMNS)
-        st.dataframe(shown, hide_index=True, key=f"{TRAIN}.table")
+        show_table(shown, key=f"{TRAIN}.table")
         export_buttons(shown, "training", f"{TRAIN}.export")

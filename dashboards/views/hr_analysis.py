@@ -12,7 +12,7 @@ from dashboards import serving, serving_hr
 from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -32,10 +32,6 @@ BALANCE_COLUMNS = ("employee_code", "employee_name", "department", "leave_type_n
                    "remaining_days")
 PERCENT = ("attendance_rate", "lateness_rate", "margin_rate", "share")
 MONEY = ("revenue", "cogs", "gross_margin")
-
-
-def _percent_columns() -> dict[str, object]:
-    return {t(f"ui.col.{c}"): st.column_config.NumberColumn(format="percent") for c in PERCENT}
 
 
 def _python(value: object) -> object:
@@ -69,7 +65,7 @@ with att_tab:
         charts.show(trend, lambda df: charts.line(df, "year_month", "attendance_rate", "ui.hr.chart.attendance"),
                     key="hrx.trend")
         shown = with_headers(table.assign(department=table["department"].fillna(t("ui.none"))), DEPARTMENT_COLUMNS)
-        st.dataframe(shown, hide_index=True, key="hrx.table", column_config=_percent_columns())
+        show_table(shown, rates=PERCENT, key="hrx.table")
         export_buttons(shown, "attendance_by_department", "hrx.export")
 
         departments = list(table["department"])
@@ -81,7 +77,7 @@ with att_tab:
             people = serving_hr.department_employees(first, last, chosen)
             st.subheader(message("ui.hr.department_employees", department=chosen or t("ui.none")))
             shown = with_headers(people, EMPLOYEE_COLUMNS)
-            st.dataframe(shown, hide_index=True, key="hrx.people")
+            show_table(shown, key="hrx.people")
             export_buttons(shown, "department_attendance", "hrx.people_export")
             names = dict(zip(people["employee_id"], people["employee_code"] + " " + people["employee_name"],
                              strict=True))
@@ -92,14 +88,14 @@ with att_tab:
                 rows = serving_hr.employee_attendance(int(_python(person)), first, last)
                 st.subheader(message("ui.hr.attendance_rows", name=names[person]))
                 shown = with_headers(rows, ROW_COLUMNS)
-                st.dataframe(shown, hide_index=True, key="hrx.rows")
+                show_table(shown, key="hrx.rows")
                 export_buttons(shown, "attendance_rows", "hrx.rows_export")
             leave = serving_hr.leave_requests(first, last, chosen)
             st.subheader(t("ui.hr.leave_documents"))
             if not leave.empty:
                 leave["status"] = translate_values(leave["status"], "state")
             shown = with_headers(leave, LEAVE_COLUMNS)
-            st.dataframe(shown, hide_index=True, key="hrx.leave")
+            show_table(shown, key="hrx.leave")
             export_buttons(shown, "leave_requests", "hrx.leave_export")
 
 with sales_tab:
@@ -116,8 +112,7 @@ with sales_tab:
         charts.show(sales, lambda df: charts.bars(df, "salesperson_name", "revenue", "ui.hr.chart.sales"),
                     key="hrx.sales_chart")
         shown = with_headers(sales, SALES_COLUMNS)
-        st.dataframe(shown, hide_index=True, key="hrx.sales", column_config={**money_columns(*MONEY),
-                                                                             **_percent_columns()})
+        show_table(shown, money=MONEY, rates=PERCENT, key="hrx.sales")
         export_buttons(shown, "sales_by_salesperson", "hrx.sales_export")
         people = list(sales["salesperson_id"])
         labels = list(sales["salesperson_name"])
@@ -128,8 +123,7 @@ with sales_tab:
             sp = _python(people[picked])
             months = serving_hr.salesperson_months(None if sp is None else int(sp), s_first, s_last)
             shown = with_headers(months, SALES_MONTH_COLUMNS)
-            st.dataframe(shown, hide_index=True, key="hrx.sales_months",
-                         column_config={**money_columns(*MONEY), **_percent_columns()})
+            show_table(shown, money=MONEY, rates=PERCENT, key="hrx.sales_months")
             export_buttons(shown, "salesperson_months", "hrx.sales_months_export")
 
 with perf_tab:
@@ -142,7 +136,7 @@ with perf_tab:
         charts.show(totals, lambda df: charts.bars(df, "rating", "employees", "ui.hr.chart.ratings"),
                     key="hrx.perf_chart")
         shown = with_headers(dist.assign(department=dist["department"].fillna(t("ui.none"))), PERFORMANCE_COLUMNS)
-        st.dataframe(shown, hide_index=True, key="hrx.perf", column_config=_percent_columns())
+        show_table(shown, rates=PERCENT, key="hrx.perf")
         export_buttons(shown, "performance_distribution", "hrx.perf_export")
 
 with balance_tab:
@@ -155,5 +149,5 @@ with balance_tab:
                                          format_func=lambda d: t("ui.hr.all_departments") if d is None else d)
         balances = serving_hr.leave_balances(year, b_department)
         shown = with_headers(balances, BALANCE_COLUMNS)
-        st.dataframe(shown, hide_index=True, key="hrx.balances")
+        show_table(shown, key="hrx.balances")
         export_buttons(shown, "leave_balances", "hrx.balances_export")

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards.components import form_state
 from dashboards.components.export import export_buttons
-from dashboards.components.format import translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
@@ -116,7 +116,7 @@ st.caption(t("ui.hr.schedule", start=hr.WORK_START.strftime("%H:%M"), end=hr.WOR
 st.subheader(t("ui.hr.my_balances", year=today.year))
 shown = with_headers(pd.DataFrame(balances, columns=list(BALANCE_COLUMNS)).astype(
     {c: float for c in BALANCE_COLUMNS[1:]}), BALANCE_COLUMNS)
-st.dataframe(shown, hide_index=True, key="hrs.balances")
+show_table(shown, key="hrs.balances")
 export_buttons(shown, "leave_balances", "hrs.balances_export")
 
 st.subheader(t("ui.hr.new_leave"))
@@ -145,7 +145,7 @@ if my_leave:
     df = pd.DataFrame(my_leave).astype({"days": float})
     df["status"] = translate_values(df["status"], "state")
     shown = with_headers(df, LEAVE_COLUMNS)
-    st.dataframe(shown, hide_index=True, key="hrs.leave_table")
+    show_table(shown, key="hrs.leave_table")
     export_buttons(shown, "my_leave", "hrs.leave_export")
     cancellable = {r["leave_request_id"]: f'{r["doc_no"]} {r["leave_type"]} {r["start_date"]}–{r["end_date"]}'
                    for r in my_leave if r["status"] in ("draft", "submitted")}
@@ -175,14 +175,14 @@ if my_overtime:
     df = pd.DataFrame(my_overtime).astype({"hours": float})
     df["status"] = translate_values(df["status"], "state")
     shown = with_headers(df, OVERTIME_COLUMNS)
-    st.dataframe(shown, hide_index=True, key="hrs.ot_table")
+    show_table(shown, key="hrs.ot_table")
     export_buttons(shown, "my_overtime", "hrs.ot_export")
 
 # ---------------------------------------------------------------- attendance
 st.subheader(t("ui.hr.my_attendance", days=ATTENDANCE_DAYS))
 if my_attendance:
     shown = with_headers(pd.DataFrame(my_attendance), ATTENDANCE_COLUMNS)
-    st.dataframe(shown, hide_index=True, key="hrs.att_table")
+    show_table(shown, key="hrs.att_table")
     export_buttons(shown, "my_attendance", "hrs.att_export")
 else:
     st.caption(t("ui.hr.none_yet"))

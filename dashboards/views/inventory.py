@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards import serving
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message, warehouse_filter
-from dashboards.components.format import money_columns, translate_values, with_headers
+from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -50,7 +50,7 @@ with alerts_tab:
     else:
         shown = with_headers(alerts.assign(alert_type=translate_values(alerts["alert_type"], "ui.alert_type")),
                              ALERT_COLUMNS)
-        st.dataframe(shown, hide_index=True, key="inventory.alerts_table")
+        show_table(shown, key="inventory.alerts_table")
         export_buttons(shown, "stock_alerts", "inventory.alerts_export")
 
 with stock_tab:
@@ -60,12 +60,11 @@ with stock_tab:
         if len(stock) >= ROW_LIMIT:
             st.caption(t("ui.inventory.limited", n=ROW_LIMIT))
         shown_stock = with_headers(stock, STOCK_COLUMNS)
-        st.dataframe(shown_stock, hide_index=True, key="inventory.stock_table",
-                     column_config=money_columns("stock_value"))
+        show_table(shown_stock, money=("stock_value",), key="inventory.stock_table")
         export_buttons(shown_stock, "stock", "inventory.stock_export")
 
 if not by_bin.empty:
     with tabs[2]:
         shown_bins = with_headers(by_bin.drop(columns=["is_default_bin"]), BIN_COLUMNS)
-        st.dataframe(shown_bins, hide_index=True, key="inventory.bin_table", column_config=money_columns("stock_value"))
+        show_table(shown_bins, money=("stock_value",), key="inventory.bin_table")
         export_buttons(shown_bins, "stock_by_bin", "inventory.bin_export")

@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import serving, serving_open_items, serving_payables
+from dashboards.components import charts
 from dashboards.components.aging_view import AgingTexts, aging_section
 from dashboards.components.filters import no_data_message
 from dashboards.components.payables_view import ap_table, bill_detail, pick
@@ -51,7 +52,7 @@ def _dpo() -> None:
     chart = df.assign(dpo=df["dpo_days"].astype(float))
     fig = px.line(chart, x="year_month", y="dpo", markers=True, title=t("ui.ap.dpo_chart"),
                   labels={"year_month": t("ui.ap.col.year_month"), "dpo": t("ui.ap.col.dpo_days")})
-    st.plotly_chart(fig.update_layout(**_LAYOUT), key=f"{KEY}.dpo.chart")
+    charts.plot(fig.update_layout(**_LAYOUT), key=f"{KEY}.dpo.chart")
     ap_table(df, ("year_month", "period_end", "days_in_period", "ap_outstanding", "purchases_amount", "bill_count",
                   "dpo_days"), "ap_dpo_monthly", f"{KEY}.dpo")
 
@@ -70,7 +71,7 @@ def _upcoming() -> None:
     weeks["week"] = weeks["week_no"].map(lambda n: t("ui.ap.overdue") if n == 0 else t("ui.ap.week", n=n))
     fig = px.bar(weeks, x="week", y="amount", title=t("ui.ap.upcoming_chart"),
                  labels={"week": t("ui.ap.col.week_no"), "amount": t("ui.ap.col.amount_due")})
-    st.plotly_chart(fig.update_layout(**_LAYOUT), key=f"{KEY}.up.chart")
+    charts.plot(fig.update_layout(**_LAYOUT), key=f"{KEY}.up.chart")
     ap_table(df, ("week_no", "week_start", "week_end", "supplier_name", "amount_due", "instalment_count",
                   "bill_count"), "ap_upcoming_payments", f"{KEY}.up")
 

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards import serving
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import age, with_headers
+from dashboards.components.format import age, local_time, show_table, with_headers, zone_label
 from dashboards.i18n import t
 from dashboards.run_state import last_run
 from dashboards.session import require_page
@@ -25,7 +25,7 @@ st.button(t("ui.refresh"), key="pipeline.refresh", icon=":material/refresh:")
 
 run = last_run()
 if run is not None:
-    when = run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "—"
+    when = local_time(run.finished_at) if run.finished_at else "—"
     if run.succeeded:
         st.success(t("ui.pipeline.last_run_ok", when=when, job=run.job), icon=":material/check_circle:")
     elif run.killed:
@@ -46,8 +46,10 @@ with read_only() as session:
     store_latest = queries.latest_document_date(session)
 published_latest = max((d for d in status.last_dates.values() if d is not None), default=None)
 
-cols = st.columns(4)
-cols[0].metric(t("ui.pipeline.published_at"), publish.published_at.strftime("%Y-%m-%d %H:%M:%S"))
+# Two rows of two: a date and time in the metric font needs half the width (four in a row cut it off).
+cols = [*st.columns(2), *st.columns(2)]
+cols[0].metric(t("ui.pipeline.published_at"), local_time(publish.published_at),
+               help=t("ui.format.time_zone", zone=zone_label()))
 cols[1].metric(t("ui.pipeline.age"), age(publish.published_at))
 cols[2].metric(t("ui.pipeline.last_document_published"), str(published_latest or "—"))
 cols[3].metric(t("ui.pipeline.last_document_store"), str(store_latest or "—"))
@@ -66,13 +68,19 @@ else:
         st.success(t("ui.pipeline.checks_passed", passed=passed, total=len(results)))
     else:
         st.warning(t("ui.pipeline.checks_failed", failed=len(results) - passed, total=len(results)))
-    shown = results.assign(status=results["passed"].map(lambda ok: t("ui.pipeline.pass" if ok else "ui.pipeline.fail")))
+    # The severity says what a failure does; beside a passing check it is empty, not "ERROR".
+    shown = results.assign(
+        status=results["passed"].map(lambda ok: t("ui.pipeline.pass" if ok else "ui.pipeline.fail")),
+        severity=[None if ok else t(f"ui.pipeline.severity.{str(level).lower()}") if level else None
+                  for ok, level in zip(results["passed"], results["severity"], strict=True)])
     checks_shown = with_headers(shown, CHECK_COLUMNS)
-    st.dataframe(checks_shown, hide_index=True, key="pipeline.checks_table")
+    passed_text = t("ui.pipeline.pass")
+    show_table(checks_shown, key="pipeline.checks_table",
+               colors={"status": lambda v: "green" if v == passed_text else "red"})
     export_buttons(checks_shown, "pipeline_checks", "pipeline.checks_export")
 
 st.subheader(t("ui.pipeline.tables"))
 counts = pd.DataFrame(sorted(publish.table_row_counts.items()), columns=["table_name", "row_count"])
 counts_shown = with_headers(counts, ("table_name", "row_count"))
-st.dataframe(counts_shown, hide_index=True, key="pipeline.tables_table")
+show_table(counts_shown, key="pipeline.tables_table")
 export_buttons(counts_shown, "published_tables", "pipeline.tables_export")

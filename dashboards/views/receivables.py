@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import serving, serving_open_items, serving_receivables
+from dashboards.components import charts
 from dashboards.components.aging_view import AgingTexts, aging_section
 from dashboards.components.filters import no_data_message
 from dashboards.components.receivables_view import ar_table, invoice_detail, pick
@@ -58,17 +59,17 @@ def _trend() -> None:
     left, right = st.columns(2)
     with left:
         if not dso.empty:
-            st.plotly_chart(px.line(dso.assign(dso=dso["dso_days"].astype(float)), x="year_month", y="dso",
-                                    title=t("ui.ar.chart.dso"), markers=True,
-                                    labels={"year_month": t("ui.ar.col.year_month"), "dso": t("ui.ar.col.dso_days")}
-                                    ).update_layout(height=300), key=f"{TREND}.dso")
+            charts.plot(px.line(dso.assign(dso=dso["dso_days"].astype(float)), x="year_month", y="dso",
+                                title=t("ui.ar.chart.dso"), markers=True,
+                                labels={"year_month": t("ui.ar.col.year_month"), "dso": t("ui.ar.col.dso_days")}
+                                ).update_layout(height=300), key=f"{TREND}.dso")
     with right:
         if not cei.empty:
-            st.plotly_chart(px.line(cei.assign(cei=cei["cei_percent"].astype(float)), x="year_month", y="cei",
-                                    title=t("ui.ar.chart.cei"), markers=True,
-                                    labels={"year_month": t("ui.ar.col.year_month"),
-                                            "cei": t("ui.ar.col.cei_percent")}).update_layout(height=300),
-                            key=f"{TREND}.cei")
+            charts.plot(px.line(cei.assign(cei=cei["cei_percent"].astype(float)), x="year_month", y="cei",
+                                title=t("ui.ar.chart.cei"), markers=True,
+                                labels={"year_month": t("ui.ar.col.year_month"),
+                                        "cei": t("ui.ar.col.cei_percent")}).update_layout(height=300),
+                        key=f"{TREND}.cei")
     st.caption(t("ui.ar.dso_formula"))
     ar_table(dso, ("year_month", "period_end", "days_in_period", "ar_outstanding", "credit_sales", "invoice_count",
                    "dso_days"), "ar_dso_monthly", f"{TREND}.dso_table")

@@ -11,7 +11,13 @@ from dashboards import serving
 from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import analysis_filters, no_data_message
-from dashboards.components.format import money, money_columns, quantity, translate_values, with_headers
+from dashboards.components.format import (
+    money,
+    quantity,
+    show_table,
+    translate_values,
+    with_headers,
+)
 from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -75,8 +81,7 @@ with margin_tab:
         charts.show(labelled.head(20), lambda df: charts.bars(df, "group_label", "gross_margin",
                                                               "ui.chart.gross_margin"), key="sm.chart")
         shown = with_headers(labelled, GROUP_COLUMNS).rename(columns={t("ui.col.group_label"): group_title})
-        st.dataframe(shown, hide_index=True, column_config={
-            **money_columns(*MONEY), t("ui.col.margin_pct"): st.column_config.NumberColumn(format="%.1f%%")})
+        show_table(shown, money=MONEY, percents=("margin_pct",))
         export_buttons(shown, f"sales_margin_{group}", "sm.export")
 
         keys = list(labelled["group_key"])
@@ -87,7 +92,7 @@ with margin_tab:
             lines = serving.shipment_lines(filters, group, _python(keys[picked]))
             st.subheader(message("ui.drill.shipment_lines", name=labels[picked]))
             shown_lines = with_headers(lines, LINE_COLUMNS)
-            st.dataframe(shown_lines, hide_index=True, column_config=money_columns(*MONEY))
+            show_table(shown_lines, money=MONEY)
             export_buttons(shown_lines, "shipment_lines", "sm.lines_export")
 
 with returns_tab:
@@ -102,7 +107,7 @@ with returns_tab:
             reasons = data.returns_by_reason
             reasons = reasons.assign(return_reason=reasons["return_reason"].fillna(t("ui.none")))
             shown = with_headers(reasons, ("return_reason", *RETURN_SUM_COLUMNS))
-            st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+            show_table(shown, money=MONEY)
             export_buttons(shown, "returns_by_reason", "sm.reason_export")
         with right:
             st.subheader(t("ui.sales_margin.by_disposition"))
@@ -110,7 +115,7 @@ with returns_tab:
             dispositions = dispositions.assign(
                 disposition=translate_values(dispositions["disposition"], "ui.disposition"))
             shown = with_headers(dispositions, ("disposition", *RETURN_SUM_COLUMNS))
-            st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+            show_table(shown, money=MONEY)
             export_buttons(shown, "returns_by_disposition", "sm.disposition_export")
         st.subheader(t("ui.sales_margin.return_lines"))
         reason = st.selectbox(t("ui.drill.pick", what=t("ui.col.return_reason")),
@@ -119,5 +124,5 @@ with returns_tab:
         detail = returns if reason is None else returns[returns["return_reason"] == reason]
         detail = detail.assign(disposition=translate_values(detail["disposition"], "ui.disposition"))
         shown = with_headers(detail, RETURN_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns(*MONEY))
+        show_table(shown, money=MONEY)
         export_buttons(shown, "return_lines", "sm.returns_export")

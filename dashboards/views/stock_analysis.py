@@ -12,7 +12,13 @@ from dashboards import serving
 from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import analysis_filters, no_data_message
-from dashboards.components.format import money, money_columns, quantity, translate_values, with_headers
+from dashboards.components.format import (
+    money,
+    quantity,
+    show_table,
+    translate_values,
+    with_headers,
+)
 from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -60,8 +66,7 @@ with value_tab:
         charts.show(valuation, lambda df: charts.line(df, "date_day", "closing_value", "ui.chart.stock_value"),
                     key="sa.value_chart")
         shown = with_headers(valuation, VALUATION_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns(
-            "closing_value", "received_value", "cogs", "adjustment_value"))
+        show_table(shown, money=("closing_value", "received_value", "cogs", "adjustment_value",))
         export_buttons(shown, "stock_value", "sa.value_export")
 
 with turnover_tab:
@@ -81,7 +86,7 @@ with turnover_tab:
         labelled = turnover.assign(group_label=turnover["group_label"].fillna(t("ui.none")))
         shown = with_headers(labelled, TURNOVER_COLUMNS).rename(
             columns={t("ui.col.group_label"): t(f"ui.stock_analysis.level.{level}")})
-        st.dataframe(shown, hide_index=True, column_config=money_columns("cogs", "average_inventory"))
+        show_table(shown, money=("cogs", "average_inventory",))
         export_buttons(shown, "turnover", "sa.turnover_export")
 
         labels = dict(zip(labelled["group_key"], labelled["group_label"], strict=True))
@@ -93,7 +98,7 @@ with turnover_tab:
             st.subheader(message("ui.drill.movements", name=labels[picked]))
             moves = moves.assign(movement_type=translate_values(moves["movement_type"], "ui.movement_type"))
             shown_moves = with_headers(moves, MOVEMENT_COLUMNS)
-            st.dataframe(shown_moves, hide_index=True)
+            show_table(shown_moves)
             export_buttons(shown_moves, "stock_movements", "sa.movements_export")
 
 with ageing_tab:
@@ -102,7 +107,7 @@ with ageing_tab:
     charts.show(ageing, lambda df: charts.bars(df, "age_bucket", "value", "ui.chart.ageing"), key="sa.ageing_chart")
     if not ageing.empty:
         shown = with_headers(ageing, AGEING_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns("value"))
+        show_table(shown, money=("value",))
         export_buttons(shown, "stock_ageing", "sa.ageing_export")
 
 with variance_tab:
@@ -116,14 +121,14 @@ with variance_tab:
         by_doc = data.variance_by_doc
         by_doc = by_doc.assign(status=translate_values(by_doc["status"], "state"))
         shown = with_headers(by_doc, VARIANCE_DOC_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns("difference_value"))
+        show_table(shown, money=("difference_value",))
         export_buttons(shown, "stocktake_variance", "sa.variance_doc_export")
         doc = st.selectbox(t("ui.drill.pick", what=t("ui.col.doc_no")), list(by_doc["doc_no"]), index=None,
                            key="sa.drill.stocktake", placeholder=t("ui.drill.placeholder"))
         detail = lines if doc is None else lines[lines["doc_no"] == doc]
         detail = detail.assign(status=translate_values(detail["status"], "state"))
         shown_lines = with_headers(detail, VARIANCE_COLUMNS)
-        st.dataframe(shown_lines, hide_index=True, column_config=money_columns("difference_value"))
+        show_table(shown_lines, money=("difference_value",))
         export_buttons(shown_lines, "stocktake_lines", "sa.variance_export")
 
 with expiry_tab:
@@ -142,5 +147,5 @@ with expiry_tab:
         cols[3].metric(t("ui.stock_analysis.expiring_value"), money(expiring["value"].sum()))
         shown = with_headers(batches.assign(expiry_status=translate_values(batches["expiry_status"],
                                                                           "ui.expiry_status")), EXPIRY_COLUMNS)
-        st.dataframe(shown, hide_index=True, column_config=money_columns("value"))
+        show_table(shown, money=("value",))
         export_buttons(shown, "batch_expiry", "sa.expiry_export")

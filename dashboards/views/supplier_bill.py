@@ -10,6 +10,7 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.format import money
 from dashboards.components.payables_view import ap_table, bill_detail, pick, price_text
 from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
@@ -137,7 +138,7 @@ def _entry() -> None:
             row[6].write(checks.get(line.receipt_line_id, ""))
             form_state.line_error(NEW, n)
         total = sum((Decimal(v) for v in checks.get("_amounts", [])), Decimal(0))
-        st.metric(t("ui.ap.bill.total"), f"¥{total:,.2f}")
+        st.metric(t("ui.ap.bill.total"), money(total))
     form_state.field_error(NEW, "lines")
     form_state.other_errors(NEW, ("supplier_id", "supplier_invoice_no", "bill_date", "lines"))
     st.button(t("ui.ap.bill.save"), key=f"{NEW}.save", type="primary", on_click=_save,
@@ -167,7 +168,7 @@ def _held() -> None:
         rows = payables_queries.held_bills(session)
     if ap_table(rows, BILL_COLUMNS, "held_supplier_bills", HELD) is None:
         return
-    choices = {r["bill_id"]: f"{r['doc_no']} · {r['supplier_name']} · ¥{r['total_amount']:,.2f}" for r in rows}
+    choices = {r["bill_id"]: f"{r['doc_no']} · {r['supplier_name']} · {money(r['total_amount'])}" for r in rows}
     bill_id = pick(t("entity.supplier_bill"), choices, f"{HELD}.bill")
     if bill_id is None:
         return

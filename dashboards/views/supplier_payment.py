@@ -17,6 +17,7 @@ from dashboards.components.allocation_grid import (
     error_fields,
     typed_allocation,
 )
+from dashboards.components.format import money
 from dashboards.components.payables_view import ap_table, pick
 from dashboards.components.reversal_form import reversal_form
 from dashboards.i18n import t
@@ -95,8 +96,8 @@ def _schedule() -> None:
         total = sum((r["open_amount"] for r in rows), Decimal(0))
         overdue = sum((r["overdue_amount"] for r in rows), Decimal(0))
         left, right = st.columns(2)
-        left.metric(t("ui.ap.pay.due_total"), f"¥{total:,.2f}")
-        right.metric(t("ui.ap.pay.overdue_total"), f"¥{overdue:,.2f}")
+        left.metric(t("ui.ap.pay.due_total"), money(total))
+        right.metric(t("ui.ap.pay.overdue_total"), money(overdue))
     if ap_table(rows, ("supplier_name", "first_due_date", "instalments", "open_amount", "overdue_amount",
                        "suggested_account"), "payment_schedule", SCHEDULE) is None:
         return
@@ -148,7 +149,7 @@ def _approvals() -> None:
         rows = payables_queries.proposed_payments(session)
     if ap_table(rows, PAYMENT_COLUMNS, "proposed_payments", APPROVE) is None:
         return
-    choices = {r["payment_id"]: f"{r['doc_no']} · {r['supplier_name']} · ¥{r['amount']:,.2f}" for r in rows}
+    choices = {r["payment_id"]: f"{r['doc_no']} · {r['supplier_name']} · {money(r['amount'])}" for r in rows}
     payment_id = pick(t("entity.supplier_payment"), choices, f"{APPROVE}.payment")
     if payment_id is None:
         return
@@ -176,7 +177,7 @@ def _all() -> None:
     if may_pay:
         with read_only() as session:
             paid = payables_queries.payment_rows(session, statuses=(PAID,))
-        reversal_form(REVERSE, {r["payment_id"]: f"{r['doc_no']} · {r['supplier_name']} · ¥{r['amount']:,.2f}"
+        reversal_form(REVERSE, {r["payment_id"]: f"{r['doc_no']} · {r['supplier_name']} · {money(r['amount'])}"
                                 for r in paid}, payables.reverse_payment, entity="entity.supplier_payment")
 
 

@@ -9,9 +9,10 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards import serving
+from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import with_headers
+from dashboards.components.format import show_table, with_headers
 from dashboards.components.safe_text import message
 from dashboards.components.scoring import DEFAULT_WEIGHTS, Weights, reweight
 from dashboards.i18n import t
@@ -74,12 +75,9 @@ for column in (*PERCENT, "rolling_score_adjusted"):
 
 st.subheader(t("ui.scorecard.table", month=month))
 shown = with_headers(table, TABLE_COLUMNS)
-percent = st.column_config.NumberColumn(format="%.1f%%")
-config: dict[str, object] = {t(f"ui.col.{c}"): percent for c in (*PERCENT, "rolling_score_adjusted")}
-for c in PINNED:
-    config[t(f"ui.col.{c}")] = (st.column_config.NumberColumn(format="%.1f%%", pinned=True) if c in PERCENT
-                                else st.column_config.Column(pinned=True))
-st.dataframe(shown, hide_index=True, column_config=config)
+# Code, name, score and grade stay in view however wide the table scrolls.
+show_table(shown, percents=(*PERCENT, "rolling_score_adjusted"),
+           column_config={t(f"ui.col.{c}"): st.column_config.Column(pinned=True) for c in PINNED})
 export_buttons(shown, f"supplier_scorecard_{month}", "sc.export")
 
 st.subheader(t("ui.scorecard.trend"))
@@ -106,7 +104,7 @@ else:
     figure.update_traces(connectgaps=False)
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05])
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=320)
-    st.plotly_chart(figure, key="sc.trend_chart")
+    charts.plot(figure, key="sc.trend_chart")
 
 st.subheader(message("ui.drill.purchase_lines", name=suppliers.get(supplier_id, "")))
 lines = serving.supplier_purchase_lines(int(supplier_id)) if supplier_id is not None else pd.DataFrame()
@@ -115,5 +113,5 @@ if lines.empty:
 else:
     lines = lines.assign(status=lines["status"].map(lambda s: t(f"state.{s}")))
     shown_lines = with_headers(lines, LINE_COLUMNS)
-    st.dataframe(shown_lines, hide_index=True)
+    show_table(shown_lines)
     export_buttons(shown_lines, "supplier_purchase_lines", "sc.lines_export")

@@ -66,7 +66,7 @@ def test_stock_analysis_value_turnover_ageing_and_variance(app_for, published, c
     assert (ageing["0-30"]["数量"], ageing["0-30"]["金额"]) == (73, 114)
     assert (ageing["91-180"]["数量"], ageing["91-180"]["金额"]) == (2, 6)
 
-    assert metrics["盘点差异数量"] == "-1"  # -2 + 2 - 1
+    assert metrics["盘点差异数量"] == "\u22121"  # -2 + 2 - 1, with a minus sign (U+2212)
     assert metrics["盘点差异金额"] == "¥3.00"  # -3.00 + 6.00 (ST-T-002 not posted: 0)
     docs = _rows(table(at, "盘点日期"), "单号")
     assert docs["ST-T-001"]["差异金额"] == 3
@@ -77,7 +77,7 @@ def test_stock_analysis_filters_by_warehouse_and_category(app_for, published, co
     at = app_for("analyst", page="views/stock_analysis.py")
     at.selectbox(key="sa.warehouse").set_value(company.wh2).run()
     assert _metrics(at)["周转率"] == "0.75"  # 15 ÷ 20
-    assert _metrics(at)["盘点差异数量"] == "-1"
+    assert _metrics(at)["盘点差异数量"] == "\u22121"
     at.selectbox(key="sa.warehouse").set_value(None).run()
     categories = at.selectbox(key="sa.category")
     assert categories.options == ["全部分类", "零食", "饮料"]

@@ -76,20 +76,32 @@ def test_inventory_lists_alerts_and_searches_products(app_for, published):
     assert list(table(at, "最近出入库日期")["商品编码"]) == ["P001"]
 
 
-def test_pipeline_page_shows_publish_time_and_checks(app_for, company, data_dir):
+def test_pipeline_page_shows_publish_time_and_checks(app_for, company, data_dir, monkeypatch):
+    # The server's zone stands in for the browser's (AppTest has no browser): 08:30 UTC is 16:30 there.
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
     post_history(company)
     build_serving(company.engine, data_dir / "serving.duckdb", published_at=datetime(2026, 3, 7, 8, 30, 0),
-                  checks=[("reconcile_stock_quantity", True, "库存数量一致"), ("fct_sales_lines_unique", True, "唯一")])
+                  checks=[("reconcile_stock_quantity", True, "库存数量一致"), ("fct_sales_lines_unique", False, "唯一")])
     at = app_for("analyst", page="views/pipeline.py")
+    monkeypatch.delenv("TZ")
+    time.tzset()
     assert not at.exception
     metrics = _metrics(at)
-    assert metrics["最近发布时间（UTC）"] == "2026-03-07 08:30:00"
+    assert metrics["最近发布时间"] == "2026-03-07 16:30:00"
     assert metrics["已发布数据的最新单据日期"] == "2026-03-06"
     assert metrics["数据新鲜度"].endswith("天前")
-    assert "全部 2 项检查通过（2/2）" in texts(at)
+    assert "2 项检查中有 1 项未通过" in texts(at)
     assert "自动运行" in texts(at)
     checks = table(at, "检查项")
     assert set(checks["检查项"]) == {"reconcile_stock_quantity", "fct_sales_lines_unique"}
+    by_name = {row["检查项"]: row for _, row in checks.iterrows()}
+    # No emoji (a box without an emoji font); the severity only where a check failed.
+    assert by_name["reconcile_stock_quantity"]["状态"] == "✓ 通过"
+    assert by_name["reconcile_stock_quantity"]["未通过时"] == ""  # "" itself: the grid shows a missing cell as "None"
+    assert by_name["fct_sales_lines_unique"]["状态"] == "✗ 未通过"
+    assert by_name["fct_sales_lines_unique"]["未通过时"] == "阻止发布"
+    assert by_name["fct_sales_lines_unique"]["检查时间"] == "2026-03-07 16:30:00"
 
 
 def test_pipeline_page_says_when_the_last_run_failed(app_for, published, data_dir):
@@ -101,4 +113,4 @@ def test_pipeline_page_says_when_the_last_run_failed(app_for, published, data_di
     assert [e.value for e in at.error] == [
         "最近一次运行（jxc_pipeline）于 2026-03-08 09:00:00 未成功（FAILURE），未发布新数据；以下仍是上次成功发布的数据。"
         "未通过的检查：reconcile_stock_quantity"]
-    assert "最近发布时间（UTC）" in [m.label for m in at.metric]  # the last good publish is still shown
+    assert "最近发布时间" in [m.label for m in at.metric]  # the last good publish is still shown

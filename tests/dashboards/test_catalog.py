@@ -60,3 +60,38 @@ def test_every_page_has_a_title_in_both_languages(app_for):
         for spec in PAGES:
             assert translate(f"ui.page.{spec.key}", language) != f"ui.page.{spec.key}"
             assert translate(f"ui.section.{spec.section}", language) != f"ui.section.{spec.section}"
+
+
+# A literal catalog key in code: t("ui.x.y"), translate("field.x"), _t("state.x"), key="ui.x" ...
+_KEY_LITERAL = re.compile(r"""(?<![\w.{])["']((?:ui|field|entity|state|errors|action)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)["']""")
+_CODE_DIRS = ("dashboards", "operational", "orchestration", "ingestion")
+
+
+def _keys_used_in_code() -> dict[str, str]:
+    root = CATALOG_DIR.parents[1]
+    used: dict[str, str] = {}
+    for folder in _CODE_DIRS:
+        for path in sorted((root / folder).rglob("*.py")):
+            for key in _KEY_LITERAL.findall(path.read_text(encoding="utf-8")):
+                used.setdefault(key, str(path.relative_to(root)))
+    return used
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_key_used_in_code_is_in_the_catalog(language):
+    """A key named in code but missing from a catalog shows up as the raw key (or, in English, as
+    Chinese) on the page; the two catalogs have every key the code names."""
+    from operational.i18n import catalog
+
+    known = catalog(language)
+    # Prefixes that code completes at run time (t(f"ui.col.{name}")) are not keys themselves.
+    prefixes = {k.rsplit(".", 1)[0] for k in known} | {k for k in known}
+    missing = {key: where for key, where in _keys_used_in_code().items()
+               if key not in known and key not in prefixes and not any(p.startswith(key + ".") for p in known)}
+    assert not missing, missing
+
+
+def test_all_catalog_files_have_the_same_keys_in_both_languages():
+    from operational.i18n import catalog
+
+    assert set(catalog("zh_CN")) == set(catalog("en"))
