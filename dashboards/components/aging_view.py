@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboards import serving_open_items as soi
 from dashboards.components import charts
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import money, show_table
 from dashboards.components.safe_text import text
@@ -55,8 +56,8 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
         st.info(t(texts.no_data))
         return
     cols = st.columns([1, 1, 2, 2])
-    as_of = cols[0].date_input(t("ui.aging.as_of"), value=options.latest, key=f"{key}.date",
-                               help=t("ui.aging.as_of_help"))
+    as_of = date_field(t("ui.aging.as_of"), value=options.latest, key=f"{key}.date",
+                               help=t("ui.aging.as_of_help"), where=cols[0])
     bounds_text = cols[1].text_input(t("ui.aging.bounds"), value=",".join(map(str, options.bounds)),
                                      key=f"{key}.bounds", help=t("ui.aging.bounds_help"))
     partners = options.partners

@@ -17,6 +17,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import quantity, show_table, with_headers
 from dashboards.i18n import t
@@ -181,7 +182,7 @@ def _move_section(choices: list[bins.BinChoice], products: dict[int, Any]) -> No
         st.text_input(t("field.quantity"), key=f"{MOVE}.quantity")
         form_state.field_error(MOVE, "quantity")
     with cols[3]:
-        st.date_input(t("field.move_date"), value="today", key=f"{MOVE}.date")
+        date_field(t("field.move_date"), value="today", key=f"{MOVE}.date")
         form_state.field_error(MOVE, "move_date")
     form_state.other_errors(MOVE, ("product_id", "from_bin_id", "to_bin_id", "quantity", "move_date"))
     st.button(t("ui.bins.move"), key=f"{MOVE}.move", type="primary", on_click=_move)

@@ -16,6 +16,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
@@ -168,7 +169,7 @@ def follow_ups() -> None:
             st.selectbox(t("ui.crm.employee"), list(employees), index=None, key=f"{FU}.employee",
                          format_func=lambda i: employees.get(i, str(i)), placeholder=t("ui.crm.pick"))
             form_state.field_error(FU, "employee_id")
-            st.date_input(t("field.happened_on"), value=date.today(), key=f"{FU}.date")
+            date_field(t("field.happened_on"), value=date.today(), key=f"{FU}.date")
             form_state.field_error(FU, "happened_on")
         st.text_area(t("field.summary"), key=f"{FU}.summary", height=80)
         form_state.field_error(FU, "summary")
@@ -177,7 +178,7 @@ def follow_ups() -> None:
             st.text_input(t("field.next_action"), key=f"{FU}.next_action")
             form_state.field_error(FU, "next_action")
         with right:
-            st.date_input(t("field.next_action_date"), value=None, key=f"{FU}.next_date")
+            date_field(t("field.next_action_date"), value=None, key=f"{FU}.next_date")
             form_state.field_error(FU, "next_action_date")
         form_state.other_errors(FU, ("customer_id", "contact_id", "channel", "employee_id", "happened_on", "summary",
                                      "next_action", "next_action_date"))
@@ -296,7 +297,7 @@ def opportunities() -> None:
         form_state.field_error(OP, "owner_id")
         st.text_input(t("field.expected_value"), key=f"{OP}.value")
         form_state.field_error(OP, "expected_value")
-        st.date_input(t("field.expected_close_date"), value=None, key=f"{OP}.close")
+        date_field(t("field.expected_close_date"), value=None, key=f"{OP}.close")
         form_state.field_error(OP, "expected_close_date")
     form_state.other_errors(OP, ("customer_id", "title", "owner_id", "expected_value", "expected_close_date", "stage"))
     st.button(t("ui.crm.save_opportunity"), key=f"{OP}.save", type="primary", on_click=_save_opportunity,

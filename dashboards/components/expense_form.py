@@ -10,6 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import (
     local_time,
@@ -169,7 +170,7 @@ def claim_form() -> None:
                          format_func=lambda i: employees.get(i, str(i)), placeholder=t("ui.order.choose"))
             form_state.field_error(NEW, "employee_id")
     with header[1]:
-        st.date_input(t("field.claim_date"), value="today", key=_key("date"))
+        date_field(t("field.claim_date"), value="today", key=_key("date"))
         form_state.field_error(NEW, "claim_date")
     if clerk:
         with header[2]:
@@ -188,7 +189,7 @@ def claim_form() -> None:
         cols[0].selectbox(label("category"), list(categories), key=_line_key(row_id, "category"), index=None,
                           format_func=lambda c: categories.get(c, str(c)), label_visibility="collapsed",
                           placeholder=t("ui.order.choose"))
-        cols[1].date_input(label("date"), value="today", key=_line_key(row_id, "date"), label_visibility="collapsed")
+        date_field(label("date"), value="today", key=_line_key(row_id, "date"), label_visibility="collapsed", where=cols[1])
         cols[2].text_input(label("amount"), key=_line_key(row_id, "amount"), label_visibility="collapsed")
         cols[3].text_input(label("description"), key=_line_key(row_id, "description"), label_visibility="collapsed")
         cols[4].text_input(label("invoice_no"), key=_line_key(row_id, "invoice_no"), label_visibility="collapsed")

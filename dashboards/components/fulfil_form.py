@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state, safe_text
 from dashboards.components.bin_select import bin_select, selected_bin
+from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -146,7 +147,7 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
                                 on_change=form_state.clear, args=(prefix,))
         form_state.field_error(prefix, "order_id")
     with right:
-        st.date_input(t(f"field.{kind.fulfil_date_field}"), value="today", key=spec.key("date"))
+        date_field(t(f"field.{kind.fulfil_date_field}"), value="today", key=spec.key("date"))
         form_state.field_error(prefix, kind.fulfil_date_field)
     if order_id is None:
         return
@@ -182,8 +183,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
             b1, b2, _ = st.columns([2, 2, 4])
             b1.text_input(t("ui.order.line_label", field=t("field.batch_no"), line_no=line.line_no),
                           key=spec.batch_key(order_id, line.line_id), placeholder=t("ui.fulfil.batch_placeholder"))
-            b2.date_input(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
-                          value=None, key=spec.expiry_key(order_id, line.line_id))
+            date_field(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
+                          value=None, key=spec.expiry_key(order_id, line.line_id), where=b2)
         if line.line_id in picking:
             st.caption(safe_text.text(picking[line.line_id]))
         form_state.line_error(prefix, line.line_no)

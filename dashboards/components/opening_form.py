@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.bin_select import bin_select, selected_bin
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import money, quantity, show_table, with_headers
 from dashboards.i18n import t
@@ -143,7 +144,7 @@ def opening_form() -> None:
         form_state.field_error(PREFIX, "warehouse_id")
         bin_select(PREFIX, st.session_state.get(_key("warehouse")), inbound=True)
     with top[1]:
-        st.date_input(t("field.opening_date"), value="today", key=_key("date"))
+        date_field(t("field.opening_date"), value="today", key=_key("date"))
         form_state.field_error(PREFIX, "opening_date")
     code_col, product_col = st.columns([2, 3])
     with code_col:
@@ -171,7 +172,7 @@ def opening_form() -> None:
             st.text_input(t("field.batch_no"), key=_key("batch_no"), placeholder=DOC_NO)
             form_state.field_error(PREFIX, "batch_no")
         with expiry_col:
-            st.date_input(t("field.expiry_date"), value=None, key=_key("expiry"))
+            date_field(t("field.expiry_date"), value=None, key=_key("expiry"))
             form_state.field_error(PREFIX, "expiry_date")
         shown_fields += ["batch_no", "expiry_date"]
     form_state.other_errors(PREFIX, shown_fields)

@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.format import money
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -251,10 +252,10 @@ def order_form(spec: OrderFormSpec) -> None:
                      index=0 if warehouses else None, format_func=warehouses.get, placeholder=t("ui.order.choose"))
         form_state.field_error(prefix, "warehouse_id")
     with header[2]:
-        st.date_input(t("field.order_date"), value="today", key=spec.key("order_date"))
+        date_field(t("field.order_date"), value="today", key=spec.key("order_date"))
         form_state.field_error(prefix, "order_date")
     with header[3]:
-        st.date_input(t(f"field.{due_field}"), value=None, key=spec.key("due_date"))
+        date_field(t(f"field.{due_field}"), value=None, key=spec.key("due_date"))
         form_state.field_error(prefix, due_field)
     if spec.with_salesperson:
         st.selectbox(t("ui.order.salesperson"), list(salespeople), key=spec.key("salesperson"), index=None,

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards.components import form_state, safe_text
+from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
@@ -105,7 +106,7 @@ def return_form(spec: ReturnFormSpec) -> None:
             st.caption(t(f"ui.return.no_sources.{kind.source_entity}"))
         form_state.field_error(prefix, kind.source_fk)
     with right:
-        st.date_input(t("field.return_date"), value="today", key=spec.key("date"))
+        date_field(t("field.return_date"), value="today", key=spec.key("date"))
         form_state.field_error(prefix, "return_date")
 
     if source_id is not None:

@@ -12,6 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import unit_of_work
@@ -53,7 +54,7 @@ def reversal_form(prefix: str, choices: dict[int, str], reverse: Reverse, *, ent
     cols[0].selectbox(t(entity), list(choices), key=f"{prefix}.doc", index=None, placeholder=t("ui.reversal.choose"),
                       format_func=lambda i: choices.get(i, str(i)))
     with cols[1]:
-        st.date_input(t("field.reversed_on"), value=date.today(), key=f"{prefix}.date")
+        date_field(t("field.reversed_on"), value=date.today(), key=f"{prefix}.date")
         form_state.field_error(prefix, "reversed_on")
     with cols[2]:
         st.text_input(t("field.reversal_reason"), key=f"{prefix}.reason")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.bin_select import is_bin_warehouse
+from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity, show_table, with_headers
 from dashboards.components.safe_text import text
 from dashboards.i18n import t
@@ -145,7 +146,7 @@ def _open_section() -> None:
                          format_func=lambda i: categories.get(i, str(i)), placeholder=t("ui.filter.all_categories"))
             form_state.field_error(OPEN, "category_id")
         with cols[2]:
-            st.date_input(t("field.count_date"), value="today", key=f"{OPEN}.date")
+            date_field(t("field.count_date"), value="today", key=f"{OPEN}.date")
             form_state.field_error(OPEN, "count_date")
         form_state.other_errors(OPEN, ("warehouse_id", "category_id", "count_date"))
         st.button(t("ui.stocktake.open"), key=f"{OPEN}.open", type="primary", on_click=_open,

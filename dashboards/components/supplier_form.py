@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
@@ -215,7 +216,7 @@ def _price_form(supplier: queries.SupplierChoice, products: dict[int, queries.Pr
         st.text_input(t("field.unit_price"), key=f"{PRICE}.price")
         form_state.field_error(PRICE, "unit_price")
     with cols[1]:
-        st.date_input(t("field.valid_from"), value="today", key=f"{PRICE}.valid_from")
+        date_field(t("field.valid_from"), value="today", key=f"{PRICE}.valid_from")
         form_state.field_error(PRICE, "valid_from")
     with cols[2]:
         st.number_input(t("field.lead_time_days"), key=f"{PRICE}.lead_time", value=None, min_value=0, step=1,

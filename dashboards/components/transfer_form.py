@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.bin_select import bin_select, selected_bin
+from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity
 from dashboards.components.safe_text import text
 from dashboards.i18n import t
@@ -142,7 +143,7 @@ def ship_form() -> None:
             if name == "from":
                 bin_select(SHIP, st.session_state.get(_key(SHIP, "from")), inbound=False)
     with header[2]:
-        st.date_input(t("field.ship_date"), value="today", key=_key(SHIP, "date"))
+        date_field(t("field.ship_date"), value="today", key=_key(SHIP, "date"))
         form_state.field_error(SHIP, "ship_date")
     st.text_input(t("ui.order.note"), key=_key(SHIP, "note"))
 
@@ -225,7 +226,7 @@ def receive_form() -> None:
                                    placeholder=t("ui.transfer.choose"), on_change=form_state.clear, args=(RECEIVE,))
         form_state.field_error(RECEIVE, "transfer_id")
     with right:
-        st.date_input(t("field.receive_date"), value="today", key=_key(RECEIVE, "date"))
+        date_field(t("field.receive_date"), value="today", key=_key(RECEIVE, "date"))
         form_state.field_error(RECEIVE, "receive_date")
     if transfer_id is not None:
         bin_select(RECEIVE, to_warehouse_id, inbound=True)

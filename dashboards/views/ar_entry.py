@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards.components import form_state
 from dashboards.components.allocation_grid import allocation_grid, error_fields, typed_allocation
+from dashboards.components.date_field import date_field
 from dashboards.components.format import money
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.components.reversal_form import reversal_form
@@ -77,7 +78,7 @@ def _invoice_form() -> None:
         customer_id = pick(t("field.customer_id"), customers, f"{INVOICE}.customer")
         form_state.field_error(INVOICE, "customer_id")
     with cols[1]:
-        st.date_input(t("field.invoice_date"), value="today", key=f"{INVOICE}.date")
+        date_field(t("field.invoice_date"), value="today", key=f"{INVOICE}.date")
         form_state.field_error(INVOICE, "invoice_date")
     cols[2].text_input(t("ui.ar.col.note"), key=f"{INVOICE}.note")
     rows: list[dict] = []
@@ -151,7 +152,7 @@ def _receipt_form() -> None:
         pick(t("ui.ar.receive_account"), accounts, f"{RECEIPT}.account")
         form_state.field_error(RECEIPT, "cash_account_id")
     with cols[2]:
-        st.date_input(t("field.received_date"), value="today", key=f"{RECEIPT}.date")
+        date_field(t("field.received_date"), value="today", key=f"{RECEIPT}.date")
         form_state.field_error(RECEIPT, "received_date")
     cols = st.columns([1, 1, 2])
     with cols[0]:
@@ -208,7 +209,7 @@ def _advances() -> None:
     choices = {(r["kind"], r["id"]): f"{r['doc_no']} · {r['customer_name']} · {money(r['unallocated_amount'])}"
                for r in rows}
     chosen = pick(t("ui.ar.advance.pick"), choices, f"{ADVANCE}.doc")
-    st.date_input(t("field.allocated_on"), value="today", key=f"{ADVANCE}.date")
+    date_field(t("field.allocated_on"), value="today", key=f"{ADVANCE}.date")
     form_state.other_errors(ADVANCE, ())
     if chosen is not None:
         st.button(t("ui.ar.advance.apply"), key=f"{ADVANCE}.save", on_click=_apply_advance, args=chosen)
@@ -246,7 +247,7 @@ def _credit_form() -> None:
     with cols[0]:
         pick(t("entity.sales_return"), choices, f"{CREDIT}.return")
         form_state.field_error(CREDIT, "sales_return_id")
-    cols[1].date_input(t("field.note_date"), value="today", key=f"{CREDIT}.date")
+    date_field(t("field.note_date"), value="today", key=f"{CREDIT}.date", where=cols[1])
     st.caption(t("ui.ar.credit.how"))
     form_state.other_errors(CREDIT, ("sales_return_id",))
     st.button(t("ui.ar.credit.post"), key=f"{CREDIT}.save", type="primary", on_click=_issue_credit,
@@ -285,7 +286,7 @@ def _write_off_form() -> None:
         pick(t("entity.sales_invoice"), choices, f"{WRITE_OFF}.invoice")
         form_state.field_error(WRITE_OFF, "invoice_id")
     cols = st.columns([1, 1, 2])
-    cols[0].date_input(t("field.request_date"), value="today", key=f"{WRITE_OFF}.date")
+    date_field(t("field.request_date"), value="today", key=f"{WRITE_OFF}.date", where=cols[0])
     with cols[1]:
         st.text_input(t("ui.ar.write_off.amount"), key=f"{WRITE_OFF}.amount")
         form_state.field_error(WRITE_OFF, "amount")
@@ -328,7 +329,7 @@ def _write_offs() -> None:
                  {r["write_off_id"]: f"{r['doc_no']} · {r['customer_name']} · {money(r['amount'])}" for r in waiting},
                  f"{DECIDE}.write_off")
             cols = st.columns(2)
-            cols[0].date_input(t("field.decided_on"), value="today", key=f"{DECIDE}.date")
+            date_field(t("field.decided_on"), value="today", key=f"{DECIDE}.date", where=cols[0])
             cols[1].text_input(t("field.decision_note"), key=f"{DECIDE}.note")
             form_state.other_errors(DECIDE, ())
             cols = st.columns([1, 1, 4])
@@ -430,7 +431,7 @@ def _cancel_form() -> None:
         pick(t("entity.sales_invoice"), {r["invoice_id"]: f"{r['doc_no']} · {r['customer_name']} · "
                                                          f"{money(r['total_amount'])}" for r in rows},
              "ar.cancel.invoice")
-    cols[1].date_input(t("field.cancelled_on"), value="today", key="ar.cancel.date")
+    date_field(t("field.cancelled_on"), value="today", key="ar.cancel.date", where=cols[1])
     st.caption(t("ui.ar.invoice.cancel_how"))
     form_state.other_errors("ar.cancel", ())
     st.button(t("ui.ar.invoice.cancel"), key="ar.cancel.save", on_click=_cancel_invoice)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboards import serving, serving_finance
 from dashboards.components import charts, form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.expense_form import acting_user, claim_view
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
@@ -109,7 +110,7 @@ with tabs["accounts"]:
             cols[2].checkbox(t("ui.col.allow_overdraft"), key=f"{ACC}.overdraft")
             cols = st.columns(3)
             cols[0].text_input(t("field.opening_balance"), key=f"{ACC}.opening")
-            cols[1].date_input(t("ui.cash.opened_on"), value="today", key=f"{ACC}.opened_on")
+            date_field(t("ui.cash.opened_on"), value="today", key=f"{ACC}.opened_on", where=cols[1])
             form_state.other_errors(ACC, ())
             st.button(t("ui.cash.open"), key=f"{ACC}.save", type="primary", on_click=_open_account)
 
@@ -120,7 +121,7 @@ with tabs["ledger"]:
         cols = st.columns([2, 2, 2, 2])
         account_id = cols[0].selectbox(t("field.account_id"), list(account_labels), key=f"{LEDGER}.account",
                                        format_func=lambda i: account_labels.get(i, str(i)))
-        picked = cols[1].date_input(t("ui.filter.date_range"), value=(), key=f"{LEDGER}.dates")
+        picked = date_field(t("ui.filter.date_range"), value=(), key=f"{LEDGER}.dates", where=cols[1])
         kinds = cols[2].multiselect(t("field.cash_entry_kind"), CASH_ENTRY_KINDS, key=f"{LEDGER}.kinds",
                                     format_func=lambda k: t(f"cash.entry.{k}"))
         search = cols[3].text_input(t("ui.documents.search"), key=f"{LEDGER}.search")
@@ -186,7 +187,7 @@ if "transfer" in tabs:
         with cols[0]:
             st.text_input(t("field.amount"), key=f"{MOVE}.amount")
             form_state.field_error(MOVE, "amount")
-        cols[1].date_input(t("ui.cash.transfer_date"), value="today", key=f"{MOVE}.date")
+        date_field(t("ui.cash.transfer_date"), value="today", key=f"{MOVE}.date", where=cols[1])
         cols[2].text_input(t("ui.cash.memo"), key=f"{MOVE}.memo")
         form_state.other_errors(MOVE, ("account_id", "to_account_id", "amount"))
         st.button(t("ui.cash.transfer"), key=f"{MOVE}.post", type="primary", on_click=_transfer, args=(form_state.token(MOVE),))
@@ -198,8 +199,8 @@ with tabs["position"]:
     else:
         cols = st.columns([2, 1])
         start_default = max(options.first_day, options.last_day - timedelta(days=89))
-        picked = cols[0].date_input(t("ui.filter.date_range"), value=(start_default, options.last_day),
-                                    min_value=options.first_day, max_value=options.last_day, key="cash.pos.dates")
+        picked = date_field(t("ui.filter.date_range"), value=(start_default, options.last_day),
+                                    min_value=options.first_day, max_value=options.last_day, key="cash.pos.dates", where=cols[0])
         account_id = cols[1].selectbox(t("field.account_id"), [None, *options.accounts], key="cash.pos.account",
                                        format_func=lambda i: t("ui.cash.all_accounts") if i is None
                                        else options.accounts.get(i, str(i)))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.format import money
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.components.safe_text import text
@@ -79,7 +80,7 @@ def _follow_up(scope: set[int] | None) -> None:
     with cols[0]:
         customer_id = pick(t("field.customer_id"), customers, f"{NOTE}.customer")
         form_state.field_error(NOTE, "customer_id")
-    cols[1].date_input(t("field.note_date"), value="today", key=f"{NOTE}.date")
+    date_field(t("field.note_date"), value="today", key=f"{NOTE}.date", where=cols[1])
     cols[2].selectbox(t("field.channel"), COLLECTION_CHANNELS, key=f"{NOTE}.channel",
                       format_func=lambda c: t(f"ui.ar.channel.{c}"))
     cols = st.columns([1, 3])
@@ -90,7 +91,7 @@ def _follow_up(scope: set[int] | None) -> None:
     if st.checkbox(t("ui.ar.note.promise"), key=f"{NOTE}.promise"):
         cols = st.columns(2)
         with cols[0]:
-            st.date_input(t("field.promised_date"), value=date.today() + timedelta(days=7),
+            date_field(t("field.promised_date"), value=date.today() + timedelta(days=7),
                           key=f"{NOTE}.promised_date")
             form_state.field_error(NOTE, "promised_date")
         with cols[1]:
@@ -116,8 +117,8 @@ def _statement(scope: set[int] | None) -> None:
     with cols[0]:
         customer_id = pick(t("field.customer_id"), customers, f"{STATEMENT}.customer")
     today = date.today()
-    start = cols[1].date_input(t("field.start_date"), value=today.replace(day=1), key=f"{STATEMENT}.start")
-    end = cols[2].date_input(t("field.end_date"), value=today, key=f"{STATEMENT}.end")
+    start = date_field(t("field.start_date"), value=today.replace(day=1), key=f"{STATEMENT}.start", where=cols[1])
+    end = date_field(t("field.end_date"), value=today, key=f"{STATEMENT}.end", where=cols[2])
     if customer_id is None:
         return
     try:

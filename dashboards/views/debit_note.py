@@ -9,6 +9,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.payables_view import ap_table, pick
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
@@ -50,7 +51,7 @@ with cols[0]:
     return_id = pick(t("entity.purchase_return"), returns, f"{NEW}.return")
     form_state.field_error(NEW, "purchase_return_id")
 with cols[1]:
-    st.date_input(t("field.note_date"), value="today", key=f"{NEW}.date")
+    date_field(t("field.note_date"), value="today", key=f"{NEW}.date")
     form_state.field_error(NEW, "note_date")
 if return_id is not None:
     with read_only() as session:

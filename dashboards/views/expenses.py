@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.expense_form import (
     acting_user,
     claim_form,
@@ -124,7 +125,7 @@ if "payments" in tabs:
                                  format_func=lambda i: accounts.get(i, str(i)), placeholder=t("ui.order.choose"))
                     form_state.field_error(PAY, "account_id")
                 with cols[1]:
-                    st.date_input(t("field.reimbursed_on"), value="today", key=f"{PAY}.date")
+                    date_field(t("field.reimbursed_on"), value="today", key=f"{PAY}.date")
                     form_state.field_error(PAY, "reimbursed_on")
                 form_state.other_errors(PAY, ("account_id", "reimbursed_on"))
                 st.button(t("ui.expenses.pay"), key=f"{PAY}.pay", type="primary", on_click=_act, args=(PAY, "pay"))
@@ -134,7 +135,7 @@ if "all" in tabs:
         cols = st.columns([2, 2, 1, 1])
         statuses = cols[0].multiselect(t("ui.documents.status"), CLAIM_STATES, key=f"{ALL}.statuses",
                                        format_func=lambda s: t(f"state.{s}"))
-        picked_dates = cols[1].date_input(t("ui.filter.date_range"), value=(), key=f"{ALL}.dates")
+        picked_dates = date_field(t("ui.filter.date_range"), value=(), key=f"{ALL}.dates", where=cols[1])
         department = cols[2].selectbox(t("ui.col.department"), [None, *departments], key=f"{ALL}.department",
                                        format_func=lambda d: t("ui.expenses.all_departments") if d is None else d)
         search = cols[3].text_input(t("ui.documents.search"), key=f"{ALL}.search")

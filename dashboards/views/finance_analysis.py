@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboards import serving, serving_finance
 from dashboards.components import charts, form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.expense_form import acting_user
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
@@ -171,7 +172,7 @@ with budget_tab:
                               format_func=lambda c: categories.get(c, str(c)), placeholder=t("ui.order.choose"))
             cols[1].selectbox(t("ui.col.department"), [None, *departments], key=f"{BUDGET}.department",
                               format_func=lambda d: t("ui.finance.company_wide") if d is None else d)
-            cols[2].date_input(t("field.month"), value="today", key=f"{BUDGET}.month")
+            date_field(t("field.month"), value="today", key=f"{BUDGET}.month", where=cols[2])
             cols = st.columns([1, 2])
             cols[0].text_input(t("field.amount"), key=f"{BUDGET}.amount")
             cols[1].text_input(t("ui.expenses.note"), key=f"{BUDGET}.note")

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboards import serving, serving_hr
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.i18n import t
@@ -189,7 +190,7 @@ with tabs[2]:
                                                   ("email", "ui.col.email"), ("phone", "field.phone")), strict=False):
             col.text_input(t(label), key=f"{HIRE}.{name}")
             form_state.field_error(HIRE, name)
-        cols[0].date_input(t("field.hire_date"), value=None, key=f"{HIRE}.hire_date")
+        date_field(t("field.hire_date"), value=None, key=f"{HIRE}.hire_date", where=cols[0])
         form_state.field_error(HIRE, "hire_date")
         cols[1].selectbox(t("field.manager"), [None, *choices], key=f"{HIRE}.manager", index=0,
                           format_func=lambda i: t("ui.none") if i is None else all_choices.get(i, str(i)))
@@ -224,7 +225,7 @@ with tabs[2]:
         cols[0].selectbox(t("ui.col.status"), list(hr.EMPLOYEE_STATUSES), key=f"{key}.status",
                           index=list(hr.EMPLOYEE_STATUSES).index(info.status) if info.status in hr.EMPLOYEE_STATUSES
                           else 0, format_func=lambda s: t(f"ui.hr.employee_status.{s}"))
-        cols[1].date_input(t("field.leave_date"), value=info.leave_date, key=f"{key}.leave_date")
+        date_field(t("field.leave_date"), value=info.leave_date, key=f"{key}.leave_date", where=cols[1])
         form_state.field_error(EMP, "leave_date")
         form_state.other_errors(EMP, ("manager_id", "leave_date"))
 
@@ -332,8 +333,8 @@ with tabs[4]:
     form_state.field_error(TRAIN, "course")
     cols = st.columns(4)
     cols[0].text_input(t("ui.col.provider"), key=f"{TRAIN}.provider")
-    cols[1].date_input(t("field.start_date"), value=None, key=f"{TRAIN}.start")
-    cols[2].date_input(t("field.end_date"), value=None, key=f"{TRAIN}.end")
+    date_field(t("field.start_date"), value=None, key=f"{TRAIN}.start", where=cols[1])
+    date_field(t("field.end_date"), value=None, key=f"{TRAIN}.end", where=cols[2])
     cols[3].text_input(t("field.hours"), key=f"{TRAIN}.hours")
     form_state.field_error(TRAIN, "end_date")
     form_state.field_error(TRAIN, "hours")

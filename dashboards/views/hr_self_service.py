@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import show_table, translate_values, with_headers
 from dashboards.components.safe_text import message
@@ -126,10 +127,10 @@ st.selectbox(t("field.leave_type"), list(leave_types), key=f"{LEAVE}.type", form
 form_state.field_error(LEAVE, "leave_type_id")
 cols = st.columns(3)
 with cols[0]:
-    st.date_input(t("field.start_date"), value=None, key=f"{LEAVE}.start")
+    date_field(t("field.start_date"), value=None, key=f"{LEAVE}.start")
     form_state.field_error(LEAVE, "start_date")
 with cols[1]:
-    st.date_input(t("field.end_date"), value=None, key=f"{LEAVE}.end")
+    date_field(t("field.end_date"), value=None, key=f"{LEAVE}.end")
     form_state.field_error(LEAVE, "end_date")
 with cols[2]:
     st.checkbox(t("ui.hr.half_day"), key=f"{LEAVE}.half_day")
@@ -162,7 +163,7 @@ st.subheader(t("ui.hr.my_overtime"))
 form_state.flash(OVERTIME)
 cols = st.columns([1, 1, 2])
 with cols[0]:
-    st.date_input(t("field.work_date"), value=None, key=f"{OVERTIME}.date")
+    date_field(t("field.work_date"), value=None, key=f"{OVERTIME}.date")
     form_state.field_error(OVERTIME, "work_date")
 with cols[1]:
     st.text_input(t("ui.hr.overtime_hours"), key=f"{OVERTIME}.hours")

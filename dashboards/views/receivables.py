@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards import serving, serving_open_items, serving_receivables
 from dashboards.components import charts
 from dashboards.components.aging_view import AgingTexts, aging_section
+from dashboards.components.date_field import date_field
 from dashboards.components.filters import no_data_message
 from dashboards.components.receivables_view import ar_table, invoice_detail, pick
 from dashboards.i18n import t
@@ -84,8 +85,8 @@ def _documents() -> None:
     cols = st.columns([2, 1, 1, 2])
     with cols[0]:
         customer_id = pick(t("field.customer_id"), customers, f"{DOCS}.customer")
-    start = cols[1].date_input(t("field.start_date"), value=None, key=f"{DOCS}.start")
-    end = cols[2].date_input(t("field.end_date"), value=None, key=f"{DOCS}.end")
+    start = date_field(t("field.start_date"), value=None, key=f"{DOCS}.start", where=cols[1])
+    end = date_field(t("field.end_date"), value=None, key=f"{DOCS}.end", where=cols[2])
     statuses = cols[3].multiselect(t("ui.documents.status"), INVOICE_STATES, key=f"{DOCS}.status",
                                    format_func=lambda s: t(f"state.{s}"))
     with read_only() as session:

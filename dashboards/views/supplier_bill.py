@@ -10,6 +10,7 @@ from decimal import Decimal
 import streamlit as st
 
 from dashboards.components import form_state
+from dashboards.components.date_field import date_field
 from dashboards.components.format import money
 from dashboards.components.payables_view import ap_table, bill_detail, pick, price_text
 from dashboards.components.safe_text import text
@@ -113,7 +114,7 @@ def _entry() -> None:
         st.text_input(t("field.supplier_invoice_no"), key=f"{NEW}.invoice_no")
         form_state.field_error(NEW, "supplier_invoice_no")
     with cols[1]:
-        st.date_input(t("field.bill_date"), value="today", key=f"{NEW}.date")
+        date_field(t("field.bill_date"), value="today", key=f"{NEW}.date")
         form_state.field_error(NEW, "bill_date")
     for line in lines:  # defaults: what is billable at the order's net price
         state.setdefault(_line_key(line.receipt_line_id, "qty"), f"{line.billable.normalize():f}")
@@ -189,7 +190,7 @@ def _all() -> None:
                                     format_func=lambda i: t("ui.ap.all_suppliers") if i is None else suppliers[i])
     statuses = cols[1].multiselect(t("ui.documents.status"), BILL_STATES, key=f"{ALL}.statuses",
                                    format_func=lambda s: t(f"state.{s}"))
-    picked = cols[2].date_input(t("ui.filter.date_range"), value=(), key=f"{ALL}.dates")
+    picked = date_field(t("ui.filter.date_range"), value=(), key=f"{ALL}.dates", where=cols[2])
     search = cols[3].text_input(t("ui.documents.search"), key=f"{ALL}.search")
     start = end = None
     if isinstance(picked, tuple | list) and picked:

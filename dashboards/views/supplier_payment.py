@@ -17,6 +17,7 @@ from dashboards.components.allocation_grid import (
     error_fields,
     typed_allocation,
 )
+from dashboards.components.date_field import date_field
 from dashboards.components.format import money
 from dashboards.components.payables_view import ap_table, pick
 from dashboards.components.reversal_form import reversal_form
@@ -88,8 +89,8 @@ def _schedule() -> None:
     cols = st.columns([2, 1])
     supplier_id = cols[0].selectbox(t("field.supplier"), [None, *suppliers], key=f"{SCHEDULE}.supplier",
                                     format_func=lambda i: t("ui.ap.all_suppliers") if i is None else suppliers[i])
-    due_by = cols[1].date_input(t("ui.ap.pay.due_by"), value=date.today() + timedelta(days=30),
-                                key=f"{SCHEDULE}.due_by")
+    due_by = date_field(t("ui.ap.pay.due_by"), value=date.today() + timedelta(days=30),
+                                key=f"{SCHEDULE}.due_by", where=cols[1])
     with read_only() as session:
         rows = payables_queries.payment_schedule(session, supplier_id=supplier_id, due_by=due_by)
     if rows:
@@ -121,7 +122,7 @@ def _proposal() -> None:
         pick(t("field.cash_account_id"), accounts, f"{PROPOSE}.account")
         form_state.field_error(PROPOSE, "cash_account_id")
     with cols[2]:
-        st.date_input(t("field.payment_date"), value="today", key=f"{PROPOSE}.date")
+        date_field(t("field.payment_date"), value="today", key=f"{PROPOSE}.date")
         form_state.field_error(PROPOSE, "payment_date")
     instalments: list[dict] = []
     if supplier_id is not None:
@@ -160,7 +161,7 @@ def _approvals() -> None:
     else:
         st.caption(t("ui.ap.pay.oldest_first"))
     cols = st.columns(2)
-    cols[0].date_input(t("field.payment_date"), value="today", key=f"{APPROVE}.date")
+    date_field(t("field.payment_date"), value="today", key=f"{APPROVE}.date", where=cols[0])
     cols[1].text_input(t("field.decision_note"), key=f"{APPROVE}.note")
     form_state.other_errors(APPROVE, ())
     cols = st.columns([1.4, 1, 4])

@@ -316,3 +316,19 @@ def test_document_lists_export_to_csv_and_excel(app_for, company):
     at = app_for("purchasing", page="views/purchase_documents.py")
     keys = {b.key for b in at.get("download_button")}
     assert {"pol.export.csv", "pol.export.xlsx"} <= keys
+
+
+def test_a_typed_far_off_order_date_reaches_the_service_and_is_refused(app_for, company):
+    """Streamlit's date box keeps only dates within ten years of its start; the forms widen it so a
+    typed 1900/01/01 or 2036/12/31 is refused by the service with the field named, never saved as today."""
+    at = app_for("purchasing", page="views/purchase_order.py")
+    box = at.date_input(key="po.order_date")
+    assert box.min <= date(1900, 1, 1) and box.max >= date(2036, 12, 31)
+    _fill_po(at, company, "5")
+    for typed, words in ((date(1900, 1, 1), "2000-01-01"), (date(2036, 12, 31), "31")):
+        at.date_input(key="po.order_date").set_value(typed).run()
+        at.button(key="po.save_confirm").click().run()
+        assert not at.exception
+        assert at.date_input(key="po.order_date").value == typed
+        assert any("订单日期" in e.value and words in e.value for e in at.error), [e.value for e in at.error]
+        assert _count(company.engine, PurchaseOrder) == 0
