@@ -24,4 +24,8 @@ defs = dg.Definitions(
     schedules=[hourly_incremental],
     sensors=[store_change_sensor, record_successful_run, record_failed_run],
     resources=default_resources(),
+    # Also for runs launched from the asset graph (``__ASSET_JOB``): one process, steps one after
+    # another (DuckDB admits one writer), and no multiprocess options (``preload_modules``) in the
+    # run configuration.
+    executor=dg.in_process_executor,
 )

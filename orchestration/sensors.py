@@ -22,7 +22,7 @@ from orchestration.run_record import record_run
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="Requests an incremental run when a document is posted or changes state.")
 def store_change_sensor(context: SensorEvaluationContext,
-                        store: StoreResource) -> dg.RunRequest | dg.SkipReason:
+                        store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
     try:
         fingerprint = store.fingerprint()
     except SQLAlchemyError as exc:

@@ -35,8 +35,8 @@ class JxcDbtTranslator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=MANIFEST_PATH, project=dbt_project, dagster_dbt_translator=JxcDbtTranslator(),
             name="jxc_dbt")
-def jxc_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource,
-                   warehouse: WarehouseResource) -> Iterator[Any]:
+def jxc_dbt_assets(context: AssetExecutionContext, dbt: dg.ResourceParam[DbtCliResource],
+                   warehouse: dg.ResourceParam[WarehouseResource]) -> Iterator[Any]:
     # The profile reads the DuckDB path from the environment; point it at this run's warehouse.
     export_warehouse_path(warehouse.path)
     # Failing tests are not a step failure: they arrive as failed asset checks, the remaining
