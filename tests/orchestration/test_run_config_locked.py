@@ -37,6 +37,7 @@ def attacks(marker: Path, elsewhere: Path) -> dict[str, dict[str, Any]]:
     """Run configurations that would run a shell command, or read or write other files."""
     return {
         "dbt_executable": {"resources": {"dbt": {"config": {
+            "project_dir": str(PROJECT_ROOT / "transforms"),
             "dbt_executable": "/bin/bash", "global_config_flags": ["-c", f"touch {marker}"]}}}},
         "dbt_project_dir": {"resources": {"dbt": {"config": {"project_dir": str(elsewhere)}}}},
         "database_url": {"resources": {"store": {"config": {"database_url": f"sqlite:///{elsewhere}/other.sqlite"}}}},
