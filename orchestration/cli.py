@@ -175,7 +175,7 @@ def serve(
     home = ensure_dagster_home()
     ensure_venv_on_path()
     services = [streamlit_service(port, address)] + ([] if no_dagster else [dagster_service(dagster_port, address)])
-    shown = address if is_loopback(address) or address not in ("0.0.0.0", "::", "[::]") else "<this machine's address>"
+    shown = "<this machine's address>" if address in ("0.0.0.0", "::", "[::]") else address
     console.print(f"Streamlit  http://{shown}:{port}", highlight=False)
     if not no_dagster:
         console.print(f"Dagster UI http://{shown}:{dagster_port}  (DAGSTER_HOME={home})", highlight=False)
