@@ -162,17 +162,30 @@ def serve(
     port: Annotated[int, typer.Option(help="Streamlit port.")] = 8501,
     dagster_port: Annotated[int, typer.Option(help="Dagster UI port.")] = 3000,
     no_dagster: Annotated[bool, typer.Option("--no-dagster", help="Serve only the Streamlit app.")] = False,
+    host: Annotated[str | None, typer.Option(
+        help="Address to listen on (default 127.0.0.1, or JXC_SERVE_HOST). 0.0.0.0 opens both services to the "
+             "network: the Dagster UI has no login, put an authenticating reverse proxy in front (docs/security.md).",
+    )] = None,
 ) -> None:
     """Serve the Streamlit app and the Dagster UI (webserver + daemon) until Ctrl-C."""
     from orchestration.home import ensure_dagster_home, ensure_venv_on_path
-    from orchestration.serve import Supervisor, dagster_service, streamlit_service
+    from orchestration.serve import Supervisor, dagster_service, is_loopback, serve_host, streamlit_service
 
+    address = serve_host(host)
     home = ensure_dagster_home()
     ensure_venv_on_path()
-    services = [streamlit_service(port)] + ([] if no_dagster else [dagster_service(dagster_port)])
-    console.print(f"Streamlit  http://localhost:{port}")
+    services = [streamlit_service(port, address)] + ([] if no_dagster else [dagster_service(dagster_port, address)])
+    shown = "<this machine's address>" if address in ("0.0.0.0", "::", "[::]") else address
+    console.print(f"Streamlit  http://{shown}:{port}", highlight=False)
     if not no_dagster:
-        console.print(f"Dagster UI http://localhost:{dagster_port}  (DAGSTER_HOME={home})")
+        console.print(f"Dagster UI http://{shown}:{dagster_port}  (DAGSTER_HOME={home})", highlight=False)
+    if not is_loopback(address):
+        err_console.print(
+            f"[yellow]warning:[/] listening on {address}: anyone who can reach this address can open the dashboards"
+            + ("" if no_dagster else " and the Dagster UI, which has no login and launches pipeline runs")
+            + ". Put an authenticating reverse proxy in front (see docs/security.md).",
+            highlight=False, soft_wrap=True,
+        )
     console.print("Ctrl-C stops everything.")
     Supervisor(services, env=dict(os.environ)).run()
     console.print("stopped")

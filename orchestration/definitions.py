@@ -6,6 +6,14 @@ from orchestration.home import quiet_telemetry
 
 quiet_telemetry()
 
+import logging  # noqa: E402
+
+# dagster-dbt logs through Python's "dagster.builtin" logger. Dagster captures that logger into the
+# run's event log and passes warnings on to the run's console; propagating as well let the root
+# handler that dbt's usage tracker installs (snowplow_tracker calls logging.basicConfig()) print
+# every record a second time on the terminal, INFO included ("INFO:dagster.builtin:Running dbt ...").
+logging.getLogger("dagster.builtin").propagate = False
+
 import dagster as dg  # noqa: E402  (telemetry must be off before dagster/dbt load)
 
 from orchestration.assets.dbt import jxc_dbt_assets  # noqa: E402
@@ -24,4 +32,8 @@ defs = dg.Definitions(
     schedules=[hourly_incremental],
     sensors=SENSORS,
     resources=default_resources(),
+    # Also for runs launched from the asset graph (``__ASSET_JOB``): one process, steps one after
+    # another (DuckDB admits one writer), and no multiprocess options (``preload_modules``) in the
+    # run configuration.
+    executor=dg.in_process_executor,
 )

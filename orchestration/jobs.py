@@ -11,13 +11,17 @@ import dagster as dg
 from orchestration.assets.raw import RawExtractConfig
 
 PIPELINE = dg.AssetSelection.all()
+# The console of a run (the terminal of `jxc serve`) shows warnings and errors only. Without a
+# logger in the run configuration Dagster prints every event at DEBUG (a line per step start,
+# materialization and check: thousands per run); the Dagster UI's event log keeps them all anyway.
+QUIET_CONSOLE = {"console": {"config": {"log_level": "WARNING"}}}
 
 
 def _pipeline_job(name: str, *, full: bool, description: str) -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         name,
         selection=PIPELINE,
-        config=dg.RunConfig(ops={"raw_extract": RawExtractConfig(full=full)}),
+        config=dg.RunConfig(ops={"raw_extract": RawExtractConfig(full=full)}, loggers=QUIET_CONSOLE),
         executor_def=dg.in_process_executor,
         tags={"jxc/pipeline": "full" if full else "incremental"},
         description=description,

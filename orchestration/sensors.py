@@ -28,7 +28,7 @@ from orchestration.run_record import record_run
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="Requests an incremental run when the store changed since the last extraction.")
 def store_change_sensor(context: SensorEvaluationContext,
-                        store: StoreResource) -> dg.RunRequest | dg.SkipReason:
+                        store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
     try:
         fingerprint = store.fingerprint()
     except SQLAlchemyError as exc:

@@ -4,10 +4,15 @@ Each child runs in its own session so that Ctrl-C reaches only this supervisor, 
 every child to stop (SIGINT, like a Ctrl-C of their own), waits, and escalates to SIGTERM and
 SIGKILL for a child that hangs. If one child dies, the others are stopped too: a half-running
 product is worse than a clear exit.
+
+Both services listen on 127.0.0.1 unless the operator opens them (``jxc serve --host`` or
+JXC_SERVE_HOST). The Dagster UI has no login of its own and can launch runs, so it must never be
+reachable from the network without an authenticating reverse proxy in front (docs/security.md).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -21,6 +26,14 @@ from operational.settings import PROJECT_ROOT
 from orchestration.errors import JxcError
 
 STOP_GRACE_SECONDS = 20.0
+LOOPBACK = "127.0.0.1"
+HOST_ENV = "JXC_SERVE_HOST"
+# What the services print: warnings and errors, not every request or event (`jxc serve` ran for 54
+# minutes into a 33,676-line log). One level for every child, passed on each one's own flag.
+LOG_LEVEL = "warning"
+# `dagster dev` tells on itself on every start ("Function `dev_command` is superseded ... Use 'dg
+# dev'"); `dg` is not part of this install, so the notice is only noise a newcomer reads as trouble.
+_QUIET_WARNINGS = "ignore:Function `dev_command` is superseded"
 
 
 @dataclass(frozen=True)
@@ -28,26 +41,48 @@ class Service:
     name: str
     argv: tuple[str, ...]
     port: int | None = None
+    host: str = LOOPBACK
+    env: tuple[tuple[str, str], ...] = ()  # added to the supervisor's environment for this child
 
 
-def streamlit_service(port: int = 8501) -> Service:
+def serve_host(option: str | None = None) -> str:
+    """The address both services listen on: the option, else JXC_SERVE_HOST, else 127.0.0.1."""
+    return (option or os.environ.get(HOST_ENV) or LOOPBACK).strip()
+
+
+def is_loopback(host: str) -> bool:
+    """True when only this machine can connect (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to an address on the network
+
+
+def streamlit_service(port: int = 8501, host: str = LOOPBACK) -> Service:
     return Service("streamlit", (
-        "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"), "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ), port)
+        "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
+        "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--logger.level", LOG_LEVEL,
+    ), port, host)
 
 
-def dagster_service(port: int = 3000, host: str = "0.0.0.0") -> Service:
+def dagster_service(port: int = 3000, host: str = LOOPBACK) -> Service:
     # `dagster dev` runs the webserver AND the daemon, so schedules and sensors tick.
-    return Service("dagster", ("dagster", "dev", "-m", "orchestration.definitions", "-p", str(port), "-h", host,
-                                "--log-level", "warning"), port)
+    return Service("dagster", (
+        "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port), "-h", host,
+        "--log-level", LOG_LEVEL, "--code-server-log-level", LOG_LEVEL,
+    ), port, host, env=(("PYTHONWARNINGS", _QUIET_WARNINGS),))
 
 
-def port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def port_in_use(port: int, host: str = LOOPBACK) -> bool:
+    """Whether ``port`` can be listened on at ``host``, the address the service will bind."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("0.0.0.0", port))
+            sock.bind((host.strip("[]"), port))
         except OSError:
             return True
     return False
@@ -62,12 +97,12 @@ class Supervisor:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self) -> None:
-        busy = [s for s in self.services if s.port is not None and port_in_use(s.port)]
+        busy = [s for s in self.services if s.port is not None and port_in_use(s.port, s.host)]
         if busy:
             raise JxcError("port already in use: " + ", ".join(f"{s.port} ({s.name})" for s in busy))
         for service in self.services:
             self.children[service.name] = subprocess.Popen(
-                list(service.argv), cwd=self.cwd, env=self.env, start_new_session=True,
+                list(service.argv), cwd=self.cwd, env=_child_env(self.env, service), start_new_session=True,
             )
 
     def wait(self, poll: float = 0.5) -> tuple[str, int]:
@@ -112,6 +147,16 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         raise JxcError(f"{name} exited with code {code}; the other services were stopped")
+
+
+def _child_env(base: dict[str, str] | None, service: Service) -> dict[str, str] | None:
+    if not service.env:
+        return base
+    env = dict(os.environ if base is None else base)
+    for name, value in service.env:
+        # Warning filters add up: keep any the operator set.
+        env[name] = f"{env[name]},{value}" if name == "PYTHONWARNINGS" and env.get(name) else value
+    return env
 
 
 class _StopRequested(Exception):

@@ -3,6 +3,8 @@
 # No `from __future__ import annotations` here: Dagster inspects the real annotations of
 # decorated functions to inject the context and resources.
 
+import contextlib
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,6 +12,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
 
+from operational.settings import get_settings
 from orchestration.dbt_project import (
     dbt_project,
     ensure_manifest,
@@ -33,17 +36,35 @@ class JxcDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
+@contextlib.contextmanager
+def _dbt_output_to_run_log(run_id: str) -> Iterator[None]:
+    """dagster-dbt writes every dbt event line (two per node, ~1,300 a run) to stdout.
+
+    `jxc pipeline run` already sends stdout to DAGSTER_HOME/logs/<run id>.log. A run the daemon
+    launches (sensor, schedule, Dagster UI) would print them into the `jxc serve` terminal, so
+    they go to the same per-run file instead.
+    """
+    if sys.stdout is not sys.__stdout__:  # already redirected (the CLI's run, a test's capture)
+        yield
+        return
+    log_path = get_settings().dagster_home / "logs" / f"{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        yield
+
+
 @dbt_assets(manifest=MANIFEST_PATH, project=dbt_project, dagster_dbt_translator=JxcDbtTranslator(),
             name="jxc_dbt")
-def jxc_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource,
-                   warehouse: WarehouseResource) -> Iterator[Any]:
+def jxc_dbt_assets(context: AssetExecutionContext, dbt: dg.ResourceParam[DbtCliResource],
+                   warehouse: dg.ResourceParam[WarehouseResource]) -> Iterator[Any]:
     # The profile reads the DuckDB path from the environment; point it at this run's warehouse.
     export_warehouse_path(warehouse.path)
     # Failing tests are not a step failure: they arrive as failed asset checks, the remaining
     # checks still run (so a run reports every problem at once) and `serving` refuses to publish.
     # A model or test that cannot run at all (an SQL error) does fail the step.
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
+    with _dbt_output_to_run_log(context.run_id):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        yield from invocation.stream()
     errors = build_errors(invocation.get_artifact("run_results.json"))
     if errors:
         raise dg.Failure(description="dbt build failed: " + "; ".join(errors))

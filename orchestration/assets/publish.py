@@ -35,7 +35,7 @@ def _check_row(outcome: CheckOutcome) -> CheckRow:
 
 @dg.asset(key=SERVING_KEY, deps=mart_keys(), group_name="serving", kinds={"duckdb"},
           description="serving.duckdb: the marts plus meta_publish / meta_checks, swapped in atomically.")
-def serving(context: AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def serving(context: AssetExecutionContext, warehouse: dg.ResourceParam[WarehouseResource]) -> dg.MaterializeResult:
     run_id, job_name = context.run.run_id, context.run.job_name
     outcomes = outcomes_for_run(context.instance, run_id)
     failed = blocking_failures(outcomes)

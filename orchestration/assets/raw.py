@@ -38,8 +38,9 @@ class RawExtractConfig(dg.Config):
     ],
     can_subset=True,
 )
-def raw_extract(context: AssetExecutionContext, config: RawExtractConfig, store: StoreResource,
-                warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+def raw_extract(context: AssetExecutionContext, config: RawExtractConfig,
+                store: dg.ResourceParam[StoreResource],
+                warehouse: dg.ResourceParam[WarehouseResource]) -> Iterator[dg.MaterializeResult]:
     tables = [key.path[-1] for key in sorted(context.selected_asset_keys, key=lambda k: k.path)]
     # Taken before extracting: the extracted data is at least this fresh.
     fingerprint = store.fingerprint()

@@ -66,7 +66,8 @@ def build_cash_reconciliation_check(asset_key: dg.AssetKey, relation: str) -> dg
     @dg.asset_check(asset=asset_key, name="cash_reconciles_with_store", blocking=True,
                     description="Closing balance per cash / bank account on the last day equals the store's "
                                 "cash ledger (as extracted), and the store's account balances equal its ledger.")
-    def _check(store: StoreResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(store: dg.ResourceParam[StoreResource],
+               warehouse: dg.ResourceParam[WarehouseResource]) -> dg.AssetCheckResult:
         closings, upto = warehouse_closings(warehouse, relation)
         as_of, now, balances = store_sides(store, upto)
         mismatches = compare_accounts(as_of, closings)

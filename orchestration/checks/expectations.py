@@ -6,6 +6,7 @@ GX classes are imported when a check actually runs. One ephemeral context per pr
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -101,6 +102,10 @@ def _datasource() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # GX sets this logger to INFO on import; its "Created temporary directory ... for ephemeral
+    # docs site" line reached the terminal of every `jxc pipeline run`.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
     context = gx.get_context(mode="ephemeral")
     # The progress bars would flood the Dagster step logs.

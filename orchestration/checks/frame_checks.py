@@ -46,7 +46,7 @@ def check_result(spec: FrameCheckSpec, outcomes: list[ExpectationOutcome]) -> dg
 def build_frame_check(spec: FrameCheckSpec) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=spec.asset_key, name=spec.name, description=spec.description,
                     blocking=spec.blocking)
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(warehouse: dg.ResourceParam[WarehouseResource]) -> dg.AssetCheckResult:
         frame = warehouse.read_frame(spec.sql)
         return check_result(spec, validate_frame(frame, list(spec.expectations)))
 

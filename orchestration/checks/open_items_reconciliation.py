@@ -99,7 +99,8 @@ def store_side(session: Session, spec: OpenItemsReconciliationSpec, upto_alloc: 
 
 def build_open_items_reconciliation_check(spec: OpenItemsReconciliationSpec) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=spec.asset_key, name=spec.name, description=spec.description, blocking=True)
-    def _check(store: StoreResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(store: dg.ResourceParam[StoreResource],
+               warehouse: dg.ResourceParam[WarehouseResource]) -> dg.AssetCheckResult:
         found, upto_alloc, upto_doc = warehouse_side(warehouse, spec)
         with store.session() as session:
             expected = store_side(session, spec, upto_alloc, upto_doc)

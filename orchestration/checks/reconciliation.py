@@ -48,8 +48,8 @@ def extracted_ledger_id(warehouse: WarehouseResource) -> int | None:
 
 def build_reconciliation_check(spec: ReconciliationSpec) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=spec.asset_key, name=spec.name, description=spec.description, blocking=True)
-    def _check(context: AssetCheckExecutionContext, store: StoreResource,
-               warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(context: AssetCheckExecutionContext, store: dg.ResourceParam[StoreResource],
+               warehouse: dg.ResourceParam[WarehouseResource]) -> dg.AssetCheckResult:
         snapshot = store.stock_snapshot(extracted_ledger_id(warehouse), with_values=spec.with_values)
         store_side = snapshot.ledger_as_of
         fingerprint_now = snapshot.fingerprint

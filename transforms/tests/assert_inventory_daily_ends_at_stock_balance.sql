@@ -1,6 +1,6 @@
 -- The last day of mart_inventory_daily must equal the store's stock_balance, product × warehouse,
 -- exactly, in both directions (a balance without inventory rows fails too).
-{{ config(enabled=var('as_of_date', none) is none) }}  -- a past as_of_date ends the spine before today
+{{ config(enabled=var('as_of_date', none) is none, meta={'dagster': {'ref': {'name': 'mart_inventory_daily'}}}) }}  -- a past as_of_date ends the spine before today
 with last_day as (
     select product_id, warehouse_id, closing_quantity
     from {{ ref('mart_inventory_daily') }}
