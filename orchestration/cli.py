@@ -33,6 +33,8 @@ app = typer.Typer(help="JXC 进销存: store, demo data, pipeline and apps.", no
                   pretty_exceptions_enable=False, add_completion=False)
 pipeline_app = typer.Typer(help="Run the data pipeline (extract → dbt → checks → publish).", no_args_is_help=True)
 app.add_typer(pipeline_app, name="pipeline")
+user_app = typer.Typer(help="Logins: the first admin of a new store, a forgotten password.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -199,6 +201,22 @@ def status() -> None:
 
     render_status(gather_status(get_settings()), console)
 
+
+@user_app.command("reset")
+@friendly_errors
+def user_reset(
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[str | None, typer.Option(help="Create the user with this role if missing (e.g. admin).")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Display name of a new user.")] = None,
+) -> None:
+    """Give a user a temporary password (printed once; to be changed at the next login)."""
+    from operational.db import get_engine, unit_of_work
+    from operational.services import auth
+
+    with unit_of_work(get_engine()) as session:
+        temporary = auth.operator_reset_password(session, username, role=role, display_name=display_name)
+    console.print(f"temporary password for {username}: {temporary}  (must be changed at the next login)",
+                  highlight=False)
 
 
 @app.command()

@@ -377,12 +377,32 @@ def reset_password(session: Session, actor: AppUser | None, user_id: int, *, cli
     user = session.get(AppUser, user_id)
     if user is None:
         raise NotFoundError("not_found", field="user_id", entity="entity.user", key=user_id)
+    return _issue_temporary_password(session, user, f"by:{actor.username}", client)
+
+
+def operator_reset_password(session: Session, username: str, *, role: str | None = None,
+                            display_name: str | None = None) -> str:
+    """The operator at the machine (``jxc user reset``) gives a user a temporary password, creating
+    the user with ``role`` when there is none yet: the way in for the first admin of a new store
+    and for an admin who forgot their own password. Whoever can run it can read the store anyway."""
+    user = _find_user(session, username)
+    if user is None:
+        if role is None:
+            raise NotFoundError("not_found", field="username", entity="entity.user", key=username)
+        user = create_user(session, username, secrets.token_urlsafe(24), role, display_name=display_name)
+    elif role is not None and role != user.role:
+        user.role = choice(role, ROLES, "role", record=username)
+    user.is_active = True
+    return _issue_temporary_password(session, user, "by:operator", LOCAL_CLIENT)
+
+
+def _issue_temporary_password(session: Session, user: AppUser, detail: str, client: str) -> str:
     temporary = secrets.token_urlsafe(9)  # 12 characters
     now = utcnow()
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
     _revoke_sessions(session, user.id, now)
-    _record(session, "password_reset", user.username, client, user.id, f"by:{actor.username}"[:50], now)
+    _record(session, "password_reset", user.username, client, user.id, detail[:50], now)
     return temporary
 
 

@@ -28,10 +28,10 @@ def _one_line_error(result) -> str:  # type: ignore[no-untyped-def]
 def test_init_creates_the_store_and_prints_the_revision(data_dir: Path) -> None:
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0, result.output
-    assert "revision 0012" in result.output
+    assert "revision 0014" in result.output
     assert (data_dir / "jxc.sqlite").exists()
     again = runner.invoke(app, ["init"])  # idempotent
-    assert again.exit_code == 0 and "revision 0012" in again.output
+    assert again.exit_code == 0 and "revision 0014" in again.output
 
 
 def test_status_without_a_store_is_one_clear_line(data_dir: Path) -> None:
@@ -83,3 +83,26 @@ def test_demo_refuses_a_store_with_data(store_engine: Engine) -> None:
     assert "already has data" in output
     skipped = runner.invoke(app, ["demo", "--if-empty"])
     assert skipped.exit_code == 0 and "no demo generated" in skipped.output
+
+
+def test_user_reset_lets_the_first_admin_into_a_new_store(store_engine: Engine) -> None:
+    """A store made with `jxc init` has no users: the operator creates the first admin, who gets a
+    temporary password that works once and must be changed at the first login."""
+    from operational.services import auth
+    from operational.services.errors import AuthError
+
+    result = runner.invoke(app, ["user", "reset", "boss", "--role", "admin", "--display-name", "老板"])
+    assert result.exit_code == 0, result.output
+    temporary = result.output.split("temporary password for boss: ", 1)[1].split()[0]
+    assert len(temporary) == 12
+    user = auth.login("boss", temporary, engine=store_engine)
+    assert user.role == "admin" and user.must_change_password
+
+    again = runner.invoke(app, ["user", "reset", "boss"])  # a forgotten password: a new temporary one
+    second = again.output.split("temporary password for boss: ", 1)[1].split()[0]
+    with pytest.raises(AuthError):
+        auth.login("boss", temporary, engine=store_engine)
+    assert auth.login("boss", second, engine=store_engine).must_change_password
+
+    output = _one_line_error(runner.invoke(app, ["user", "reset", "nobody"]))
+    assert "nobody" in output
