@@ -83,9 +83,34 @@ def localize(fig: go.Figure) -> go.Figure:
     return fig
 
 
+# Trace attributes whose strings Plotly draws as its pseudo-HTML (<a href>, <b>, <br>, ...).
+_DRAWN_TEXT = ("x", "y", "text", "hovertext", "labels", "name", "parents")
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, str) and any(c in value for c in "<>&"):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+def text_as_text(fig: go.Figure) -> go.Figure:
+    """Names users typed (customers, suppliers, categories) stay text in a chart: Plotly would draw
+    a name holding ``<a href=...>`` as a live link in the axis, legend or hover box."""
+    for trace in fig.data:
+        for attr in _DRAWN_TEXT:
+            if attr not in trace:
+                continue
+            value = trace[attr]
+            if isinstance(value, str):
+                trace[attr] = _as_text(value)
+            elif value is not None and any(isinstance(v, str) and any(c in v for c in "<>&") for v in value):
+                trace[attr] = [_as_text(v) for v in value]
+    return fig
+
+
 def plot(fig: go.Figure, key: str, **kwargs: Any) -> None:
-    """st.plotly_chart in the UI language (see the module docstring)."""
-    st.plotly_chart(localize(fig), key=key, config=plot_config(), **kwargs)
+    """st.plotly_chart in the UI language (see the module docstring), with typed names as text."""
+    st.plotly_chart(localize(text_as_text(fig)), key=key, config=plot_config(), **kwargs)
 
 
 def bars(df: pd.DataFrame, x: str, y: str, title_key: str, horizontal: bool = False) -> go.Figure:

@@ -14,14 +14,32 @@ from dashboards.i18n import t
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# A cell starting with one of these is a formula to Excel and WPS (=HYPERLINK(...), +cmd|...).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would run as a formula prefixed by ``'``
+    (shown as typed, never evaluated). Numbers stay numbers, so a negative amount is untouched."""
+    def neutral(value: object) -> object:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    copy = df.copy()
+    for position in range(copy.shape[1]):  # by position: two shown columns may share a title
+        column = copy.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            copy.isetitem(position, column.map(neutral))
+    return copy
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8-sig")
+    return as_text_cells(df).to_csv(index=False).encode("utf-8-sig")
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        df.to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
+        as_text_cells(df).to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
     return buffer.getvalue()
 
 

@@ -245,3 +245,38 @@ def test_customer_receipt_sent_twice_is_received_once(app_for, company):
     assert _count(company.engine, CustomerReceipt) == 1
     with unit_of_work(company.engine) as s:
         assert receivables.outstanding(s) == {company.customer: Decimal("40.00")}  # 100 − 60, once
+
+
+def test_exported_text_cells_never_run_as_formulas() -> None:
+    """DESIGN.md: text a user typed is exported as text; a leading =, +, -, @ is neutralised."""
+    import io as _io
+
+    import openpyxl
+    import pandas as pd
+
+    from dashboards.components.export import to_csv, to_xlsx
+
+    df = pd.DataFrame({"客户": ['=HYPERLINK("http://evil.example","点我")', "+1+1", "@SUM(A1)", "-2", "普通客户"],
+                       "金额": [1.5, -184.64, 0.0, 2.0, 3.0]})
+    csv = to_csv(df).decode("utf-8-sig").splitlines()
+    assert csv[1].startswith("\"'=HYPERLINK(") and csv[2].startswith("'+1+1,-184.64")
+    assert csv[3].startswith("'@SUM(A1)") and csv[4].startswith("'-2,") and csv[5] == "普通客户,3.0"
+    sheet = openpyxl.load_workbook(_io.BytesIO(to_xlsx(df))).active
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == [
+        '\'=HYPERLINK("http://evil.example","点我")', "'+1+1", "'@SUM(A1)", "'-2", "普通客户"]
+    assert sheet.cell(row=3, column=2).value == -184.64  # numbers stay numbers
+    assert sheet.cell(row=2, column=1).data_type == "s"
+
+
+def test_a_typed_name_in_a_chart_is_text_not_a_link() -> None:
+    import pandas as pd
+    import plotly.express as px
+
+    from dashboards.components.charts import text_as_text
+
+    evil = '<a href="http://evil.example">点我</a>'
+    df = pd.DataFrame({"customer": [evil, "A&B 贸易"], "amount": [1.0, 2.0]})
+    fig = text_as_text(px.bar(df, x="customer", y="amount", color="customer"))
+    shown = fig.to_json()
+    assert "<a href" not in shown and "&lt;a href=" in shown
+    assert list(fig.data[1].x) == ["A&amp;B 贸易"] and fig.data[0].name.startswith("&lt;a")
