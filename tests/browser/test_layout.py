@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from browser_steps import log_in
 from sqlalchemy import Engine
-from test_browser import browser_page, server  # noqa: F401 - fixtures
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboards"))
 from dashboard_support import PASSWORD, build_company, post_history  # noqa: E402
@@ -45,13 +45,10 @@ def seeded_store(store_engine: Engine, data_dir: Path) -> Engine:
 
 def _login(page, url: str, path: str) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1280, "height": 1000})
-    page.goto(f"{url}/{path}")
-    page.get_by_label("用户名").fill("manager")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, url, path, "manager", PASSWORD)
 
 
-def test_kpis_buttons_and_times_are_not_cut_off(browser_page, server):  # noqa: ANN001, F811
+def test_kpis_buttons_and_times_are_not_cut_off(browser_page, server):  # noqa: ANN001
     from playwright.sync_api import expect
 
     expect.set_options(timeout=60_000)
@@ -61,7 +58,7 @@ def test_kpis_buttons_and_times_are_not_cut_off(browser_page, server):  # noqa: 
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
     assert page.evaluate(_CUT_OFF) == []
 
-    _login(page, server, "pipeline")  # a new page load is a new session: log in again
+    page.goto(f"{server}/pipeline")  # the session cookie keeps the login across page loads
     expect(page.get_by_text("最近发布时间")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.get_by_role("button", name="下载 CSV").first).to_be_visible()

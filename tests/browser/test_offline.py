@@ -2,7 +2,7 @@
 icons and the favicon are served by the app itself), and hostile text that users typed reaches
 the screen as text — no link, no remote image, no HTML.
 
-Uses the server and browser fixtures of test_browser.py with its own store.
+Uses the server and browser fixtures of conftest.py with its own store.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+from browser_steps import PASSWORD, log_in
 from sqlalchemy import Engine
-from test_browser import PASSWORD, browser_page, server  # noqa: F401 - fixtures used by name
 
 from operational.db import unit_of_work
 from operational.models import AppUser
@@ -39,7 +39,7 @@ def seeded_store(store_engine: Engine) -> Engine:
     return store_engine
 
 
-def test_no_request_leaves_the_machine_and_typed_text_stays_text(browser_page, server):  # noqa: ANN001, F811
+def test_no_request_leaves_the_machine_and_typed_text_stays_text(browser_page, server):  # noqa: ANN001
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
@@ -47,10 +47,7 @@ def test_no_request_leaves_the_machine_and_typed_text_stays_text(browser_page, s
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
 
-    page.goto(f"{server}/hr_self_service")
-    page.get_by_label("用户名").fill("boss")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, server, "hr_self_service", "boss")
     # The sidebar names the user (display name "<b>x</b>") as text.
     expect(page.get_by_test_id("stSidebar")).to_contain_text(f"当前用户：{HTML}")
     body = page.get_by_test_id("stMain")
