@@ -151,7 +151,9 @@ def pipeline_run(
                       f"{passed}/{len(outcome.checks)} checks passed", highlight=False)
         return
     for check in outcome.failed_checks:
-        err_console.print(f"[red]check failed:[/] {check.label} — {check.description}", highlight=False)
+        detail = f" — {check.description}" if check.description else ""
+        # soft_wrap: one line per check, however long its name (a wrapped name cannot be searched for)
+        err_console.print(f"[red]check failed:[/] {check.label}{detail}", highlight=False, soft_wrap=True)
     if outcome.failed_steps:
         err_console.print("[red]failed steps:[/] " + ", ".join(outcome.failed_steps), highlight=False)
     err_console.print(f"details: the Dagster UI, or {outcome.log_path}", highlight=False, soft_wrap=True)

@@ -107,10 +107,12 @@ def ensure_no_active_run(instance: dg.DagsterInstance, state_path: Path | None =
 
 
 def cli_run_config(full: bool) -> dict[str, object]:
-    """The job's own config plus a quiet console logger: progress comes from the watcher instead."""
+    """The job's own config plus a silent console logger: progress and the failed checks and steps
+    come from the watcher and the summary instead (a failed step's stack trace stays in the event
+    log and the run's log file, which the summary names)."""
     return {
         "ops": {"raw_extract": {"config": {"full": full}}},
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
     }
 
 

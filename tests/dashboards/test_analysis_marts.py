@@ -171,7 +171,8 @@ def test_supplier_scorecard_page(app_for, published):
     at.slider(key="sc.w.quality").set_value(1.0).run()
     row = table(at, "准时交货率").iloc[0]
     assert pd.isna(row["检验不合格率"])
-    assert pd.isna(row["得分（按当前权重）"]) and pd.isna(row["等级（按当前权重）"])
+    # no score (an empty number cell) and no grade (an empty text cell: never "None")
+    assert pd.isna(row["得分（按当前权重）"]) and row["等级（按当前权重）"] == ""
     assert row["等级（已发布）"] == "C"
     assert "尚未发布数据" not in texts(at)
 

@@ -1,6 +1,6 @@
 """Reversed receipts and payments (冲销) in the warehouse: the receivables company of
 test_receivables_marts plus, on 03-03, the reversal of C1's receipt of 1,200.00 (02-20), and a
-supplier paid 150.00 on 02-10 whose payment is reversed on 03-02. A real dbt build of the AR, AP and
+supplier paid 150.00 on 02-21 whose payment is reversed on 03-02. A real dbt build of the AR, AP and
 cash marts with their tests; the marts must equal the store before and after each reversal.
 
 C1 on 03-05 (latest): instalment 1 (1,000.00 due 02-09) open again, 24 days late → 1-30 1,000.00;
@@ -56,7 +56,8 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> Built:
         receipt = purchasing.receive_all(s, po.id, date(2026, 2, 1))
         payables.create_bill(s, supplier, "S9-001", date(2026, 2, 2), [BillLineInput(receipt.lines[0].id, 100, "2.00")],
                              user=finance)
-        payment = payables.pay(s, supplier, "150", date(2026, 2, 10), bank, user=finance)
+        # after the 1,200.00 received on 02-20: a payment needs the money on its own date
+        payment = payables.pay(s, supplier, "150", date(2026, 2, 21), bank, user=finance)
         payables.reverse_payment(s, payment.id, date(2026, 3, 2), "银行退票", user=finance)
         c1_receipt = s.execute(select(CustomerReceipt.id).where(CustomerReceipt.customer_id == ids["c1"])).scalar_one()
         ar.reverse_receipt(s, c1_receipt, date(2026, 3, 3), "客户录错", user=finance)
