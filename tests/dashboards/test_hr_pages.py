@@ -182,9 +182,9 @@ def test_hr_analysis_reads_the_published_marts(app_for, people, company, data_di
     shares = table(at, "占比")
     assert list(shares["等级"]) == ["B"] and list(shares["占比"]) == [1.0]
     sellers = table(at, "毛利率")
-    # post_history's order has no salesperson: 30 × 2.50 = 75.00 at cost 45.00.
-    assert list(zip(sellers["工号"].fillna("-"), sellers["销售收入"], sellers["毛利"], strict=True)) == [
-        ("-", 75.0, 30.0), ("E001", 30.0, 15.0)]
+    # post_history's order has no salesperson (an empty cell, not "None"): 30 × 2.50 = 75.00 at cost 45.00.
+    assert list(zip(sellers["工号"], sellers["销售收入"], sellers["毛利"], strict=True)) == [
+        ("", 75.0, 30.0), ("E001", 30.0, 15.0)]
 
     # The review form proposes the salesperson's KPIs from the published warehouse.
     admin = app_for("hr", "views/hr_admin.py")
