@@ -144,12 +144,6 @@ def translate_values(series: pd.Series, prefix: str) -> pd.Series:
     return series.map(lambda code: t(f"{prefix}.{code}") if isinstance(code, str) and code else code)
 
 
-def money_columns(*names: str) -> dict[str, Any]:
-    """Kept for callers not yet moved to :func:`show_table`: a column format that sorts as numbers
-    (a negative amount then reads ¥-184.64; :func:`show_table` shows −¥184.64)."""
-    return {t(f"ui.col.{name}"): st.column_config.NumberColumn(format="¥%,.2f") for name in names}
-
-
 def with_headers(df: pd.DataFrame, columns: Iterable[str], catalog: str = "ui.col") -> pd.DataFrame:
     """Keep ``columns`` in order and title them from the catalog (``<catalog>.<name>``). Date columns
     (DuckDB DATE arrives as a timestamp at midnight) are shown as dates, and Decimals (from the
