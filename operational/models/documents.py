@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped
@@ -18,6 +18,16 @@ CLOSED = "closed"
 ORDER_STATES = (DRAFT, CONFIRMED, PARTIAL, COMPLETED, CLOSED, CANCELLED)
 # Posting documents (receipts, shipments) are posted when saved; cancelling posts reversals.
 POSTED = "posted"
+
+
+class CancelledStock:
+    """Who cancelled (作废) a posted stock document entered in error, when and why; the status
+    becomes ``cancelled`` and the stock ledger gets reversing rows
+    (``operational.services.stock_cancellation``)."""
+
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class DocSequence(Base):
@@ -63,7 +73,7 @@ class PurchaseOrderLine(Timestamped, Base):
     order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
 
 
-class GoodsReceipt(Timestamped, Base):
+class GoodsReceipt(CancelledStock, Timestamped, Base):
     __tablename__ = "goods_receipt"
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_no: Mapped[str] = mapped_column(String(30), unique=True)
@@ -139,7 +149,7 @@ class SalesOrderLine(Timestamped, Base):
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
 
 
-class Shipment(Timestamped, Base):
+class Shipment(CancelledStock, Timestamped, Base):
     __tablename__ = "shipment"
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_no: Mapped[str] = mapped_column(String(30), unique=True)

@@ -60,6 +60,10 @@ class StockLedger(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("stock_batch.id"))
     # Set on every row of a warehouse that uses storage bins (the bin it moved in or out of).
     bin_id: Mapped[int | None] = mapped_column(ForeignKey("storage_bin.id"))
+    # A cancellation (作废) posts one reversing row per row of the document, dated as the original,
+    # same product, warehouse, batch, bin and movement type, opposite quantity, pointing here at
+    # the row it reverses. Unique: a row is reversed at most once. Both rows are void for valuation.
+    reverses_ledger_id: Mapped[int | None] = mapped_column(ForeignKey("stock_ledger.id"), unique=True)
 
 
 class StockBalance(Base):

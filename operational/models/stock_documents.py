@@ -10,6 +10,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped
+from operational.models.documents import CancelledStock
 from operational.types import Qty
 
 # Transfer states: shipped from the source into the in-transit warehouse, then received.
@@ -21,7 +22,7 @@ RESTOCK, QUARANTINE = "restock", "quarantine"
 RETURN_DISPOSITIONS = (RESTOCK, QUARANTINE)
 
 
-class PurchaseReturn(Timestamped, Base):
+class PurchaseReturn(CancelledStock, Timestamped, Base):
     """Goods sent back to the supplier against one goods receipt (采购退货)."""
 
     __tablename__ = "purchase_return"
@@ -51,7 +52,7 @@ class PurchaseReturnLine(Timestamped, Base):
     document: Mapped[PurchaseReturn] = relationship(back_populates="lines")
 
 
-class SalesReturn(Timestamped, Base):
+class SalesReturn(CancelledStock, Timestamped, Base):
     """Goods a customer sends back against one shipment (销售退货), restocked or quarantined."""
 
     __tablename__ = "sales_return"
@@ -82,7 +83,7 @@ class SalesReturnLine(Timestamped, Base):
     document: Mapped[SalesReturn] = relationship(back_populates="lines")
 
 
-class StockTransfer(Timestamped, Base):
+class StockTransfer(CancelledStock, Timestamped, Base):
     """A move between two warehouses through the in-transit warehouse (调拨)."""
 
     __tablename__ = "stock_transfer"
@@ -114,7 +115,7 @@ class StockTransferLine(Timestamped, Base):
     transfer: Mapped[StockTransfer] = relationship(back_populates="lines")
 
 
-class Stocktake(Timestamped, Base):
+class Stocktake(CancelledStock, Timestamped, Base):
     """A count sheet for one warehouse, optionally one category (盘点单)."""
 
     __tablename__ = "stocktake"
