@@ -42,6 +42,7 @@ class Movement:
     source_ledger_id: int | None = None  # a return: the ledger row it returns
     batch_id: int | None = None  # batch-tracked products; outbound without one picks FEFO
     bin_id: int | None = None  # bin warehouses; inbound without one: default bin, outbound: largest first
+    reverses_ledger_id: int | None = None  # a cancellation (作废): the ledger row this one reverses
 
 
 def post_movements(session: Session, movements: list[Movement]) -> list[StockLedger]:
@@ -62,6 +63,7 @@ def post_movements(session: Session, movements: list[Movement]) -> list[StockLed
                 movement_type=part.movement_type, quantity=part.quantity, unit_cost=part.unit_cost,
                 doc_type=part.doc_type, doc_id=part.doc_id, doc_line_id=part.doc_line_id, doc_no=part.doc_no,
                 source_ledger_id=part.source_ledger_id, batch_id=part.batch_id, bin_id=part.bin_id,
+                reverses_ledger_id=part.reverses_ledger_id,
             )
             session.add(row)
             rows.append(row)
