@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, null, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from operational.models import (
     Base,
@@ -25,7 +25,7 @@ from operational.models import (
 )
 from operational.services.valuation import final_closings, value_ledger
 
-_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)
+_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)  # a cancellation also adds ledger rows
 
 
 def change_fingerprint(session: Session) -> str:
@@ -59,9 +59,16 @@ def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple
     the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs."""
     methods = {pid: (method, cost) for pid, method, cost in session.execute(
         select(Product.id, Product.valuation_method, Product.standard_cost))}
+    # A row is void (valued as never posted) when it reverses another or another reverses it; only
+    # reversals up to ``up_to_id`` count, as the warehouse saw the ledger.
+    reversal = aliased(StockLedger)
+    on = reversal.reverses_ledger_id == StockLedger.id
+    if up_to_id is not None:
+        on = and_(on, reversal.id <= up_to_id)
+    void = or_(StockLedger.reverses_ledger_id.is_not(None), reversal.id.is_not(None))
     stmt = select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
                   StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
-                  StockLedger.source_ledger_id).order_by(StockLedger.product_id)
+                  StockLedger.source_ledger_id, null(), void).outerjoin(reversal, on).order_by(StockLedger.product_id)
     if up_to_id is not None:
         stmt = stmt.where(StockLedger.id <= up_to_id)
     values: dict[tuple[int, int], Decimal] = {}

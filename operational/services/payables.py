@@ -75,7 +75,7 @@ from operational.models.payables import (
     SupplierPayment,
     SupplierPaymentTarget,
 )
-from operational.services import auth, cash, numbering, open_items
+from operational.services import auth, cash, numbering, open_items, stock_cancellation
 from operational.services.errors import StateError, ValidationError
 from operational.services.open_items import OpenItemSide, Source
 from operational.services.validation import (
@@ -365,6 +365,9 @@ def create_bill(session: Session, supplier_id: Any, supplier_invoice_no: Any, bi
                         note=note, created_by=user.id if user else None)
     # The counters move first and atomically; what they held before is what other bills took.
     after = _move_billed(session, {rl.id: qty for _, rl, _, qty, _ in parsed})
+    # Read after the counters are locked: a receipt cancelled (作废) meanwhile is seen here.
+    stock_cancellation.refuse_cancelled_lines(session, "goods_receipt", [rl.id for _, rl, *_ in parsed],
+                                              record=invoice_no)
     previews = []
     for n, rl, ol, qty, price in parsed:
         billed_now, debited = after[rl.id]

@@ -48,7 +48,7 @@ from operational.models import (
 )
 from operational.models.base import utcnow
 from operational.models.receivables import RECEIPT_METHODS
-from operational.services import auth, cash, numbering, open_items
+from operational.services import auth, cash, numbering, open_items, stock_cancellation
 from operational.services.errors import StateError, ValidationError
 from operational.services.open_items import DEFAULT_BUCKETS, OpenItemSide, Source
 from operational.services.orders import line_amount
@@ -245,6 +245,8 @@ def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
         parsed.append(_Parsed(req, customer, on, lines))
 
     _count_invoiced(session, [(row, qty) for p in parsed for row, qty in p.lines])
+    # Read after the counters are locked: a shipment cancelled (作废) meanwhile is seen here.
+    stock_cancellation.refuse_cancelled_lines(session, "shipment", all_ids)
     terms: dict[tuple[int | None, int], list[tuple[Decimal, int]]] = {}
     headers, bodies = [], []
     for p in parsed:

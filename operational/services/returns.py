@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from operational.models import (
+    CANCELLED,
     QUARANTINE,
     RESTOCK,
     RETURN_DISPOSITIONS,
@@ -30,7 +31,7 @@ from operational.models import (
     StockLedger,
     Warehouse,
 )
-from operational.services.errors import ValidationError
+from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
 from operational.services.validation import (
@@ -87,6 +88,13 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
                   user_id: int | None = None) -> Any:
     """Post a return. Validates every line first; nothing is written if one is wrong."""
     source = get_or_fail(session, kind.source_model, source_id, kind.source_entity, field=kind.source_fk)
+    # Lock the returned document and read its status fresh: a cancellation (作废) racing this
+    # return either committed first (refused here) or waits for it (and then sees the return).
+    session.execute(select(kind.source_model.id).where(kind.source_model.id == source.id).with_for_update())
+    session.refresh(source)
+    if source.status == CANCELLED:
+        raise StateError("source_cancelled", record=source.doc_no, field=kind.source_fk,
+                         entity=f"entity.{kind.source_entity}", doc_no=source.doc_no)
     when = document_date(on, "return_date", session=session, record=source.doc_no)
     if when < getattr(source, kind.source_date_field):
         raise ValidationError("date_order", record=source.doc_no, field="return_date",

@@ -242,6 +242,7 @@ def cancel_stock_document(session: Session, entity: str, doc_id: Any, reason: An
     rows = session.execute(select(StockLedger).where(
         StockLedger.doc_type == entity, StockLedger.doc_id == doc.id, StockLedger.reverses_ledger_id.is_(None))
         .order_by(StockLedger.id)).scalars().all()
+    _lock_counters(session, entity, doc)
     _lock_balances(session, rows)
     line_nos = _line_nos(doc)
     dependents = kind.dependents(session, doc)
@@ -362,3 +363,42 @@ def cancellable(doc: Any) -> bool:
 
 def _entity_of(doc: Any) -> str | None:
     return next((name for name, k in _kinds().items() if isinstance(doc, k.model)), None)
+
+
+def refuse_cancelled_lines(session: Session, entity: str, line_ids: list[int], *, record: str | None = None) -> None:
+    """Refuse (StateError ``source_cancelled``) when a goods-receipt or shipment line of ``line_ids``
+    belongs to a cancelled document. Invoices and bills call it after their counter UPDATE has
+    locked the lines' counter rows, which a cancellation locks too: so the status read here is the
+    committed one, and a cancel and an invoice / bill of the same line never both go through."""
+    if not line_ids:
+        return
+    model, line_model, fk = ((GoodsReceipt, GoodsReceiptLine, GoodsReceiptLine.receipt_id) if entity == "goods_receipt"
+                             else (Shipment, ShipmentLine, ShipmentLine.shipment_id))
+    gone = session.execute(select(model.doc_no).join(line_model, fk == model.id)
+                           .where(line_model.id.in_(line_ids), model.status == CANCELLED)
+                           .execution_options(populate_existing=True)).scalars().first()
+    if gone is not None:
+        raise StateError("source_cancelled", record=record or gone, field="lines", entity=f"entity.{entity}",
+                         doc_no=gone)
+
+
+def _lock_counters(session: Session, entity: str, doc: Any) -> None:
+    """Receipts and shipments: create-if-absent and lock the billed / invoiced counter rows of the
+    document's lines, the rows a bill or an invoice on them moves first."""
+    from operational.db import insert_if_absent
+    from operational.models import BilledReceiptLine, InvoicedShipmentLine
+
+    if entity == "goods_receipt":
+        model, key, zero = BilledReceiptLine, "receipt_line_id", {"billed_qty": Decimal(0), "debited_qty": Decimal(0)}
+    elif entity == "shipment":
+        model, key, zero = InvoicedShipmentLine, "shipment_line_id", {"invoiced_qty": Decimal(0)}
+    else:
+        return
+    column = getattr(model, key)
+    for line in sorted(doc.lines, key=lambda ln: ln.id):
+        now = utcnow()
+        values = {key: line.id, **zero}
+        if hasattr(model, "created_at"):
+            values.update(created_at=now, updated_at=now)
+        insert_if_absent(session, model, values, [key])
+        session.execute(select(column).where(column == line.id).with_for_update())

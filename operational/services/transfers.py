@@ -108,6 +108,9 @@ def receive_transfer(session: Session, transfer_id: int | None, receive_date: An
     everything shipped); a shortfall is written off as transit loss, more than shipped is refused.
     ``bin_id``: where the goods go in a destination that uses bins (default: its default bin)."""
     doc = get_or_fail(session, StockTransfer, transfer_id, "stock_transfer", field="transfer_id")
+    # Locked and read fresh, so a cancellation racing the receipt is seen (or waits for it).
+    session.execute(select(StockTransfer.id).where(StockTransfer.id == doc.id).with_for_update())
+    session.refresh(doc)
     if doc.status != IN_TRANSIT:
         raise StateError("bad_state", record=doc.doc_no, field="status", state=f"state.{doc.status}",
                          action="action.receive")

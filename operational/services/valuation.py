@@ -78,6 +78,9 @@ class LedgerMovement:
     quantity: Decimal  # signed: + into stock, − out
     unit_cost: Decimal | None = None  # receipts / openings carry their own cost
     source_ledger_id: int | None = None  # returns: the receipt / shipment they return
+    # A row of a cancelled (作废) document or its reversal: valued 0.00, changes nothing, so the
+    # product is valued as if the document had never been posted.
+    void: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ class ValuedMovement:
     unit_cost: Decimal  # 4 places, >= 0
     value: Decimal  # signed, 2 places: + into stock, − out (cost of goods for a shipment is −value)
     provisional: bool  # part of it is still valued at a provisional cost (unsettled negative stock)
+    void: bool = False  # a cancelled document's row or its reversal: 0.00, in no closing
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,7 @@ def _unit_cost(value: Decimal, quantity: Decimal) -> Decimal:
 
 def _valued(m: LedgerMovement, value: Decimal, provisional: bool = False) -> ValuedMovement:
     return ValuedMovement(m.ledger_id, m.movement_date, m.warehouse_id, m.movement_type, m.quantity,
-                          _unit_cost(value, m.quantity), value, provisional)
+                          _unit_cost(value, m.quantity), value, provisional, m.void)
 
 
 class _Book:
@@ -164,6 +168,10 @@ class _Book:
         sign = _SIGN.get(kind)
         if sign is None:
             raise ValueError(f"unknown movement type {kind!r} (ledger {m.ledger_id})")
+        if m.void:
+            # Before the sign check: a reversal carries its original's type with the opposite sign.
+            self.out.append(_valued(m, _NO_VALUE))
+            return
         qty = m.quantity
         if not qty:
             self.out.append(_valued(m, _NO_VALUE))
@@ -366,7 +374,10 @@ def value_product(movements: Iterable[LedgerMovement], method: str,
     leaves the stock positive; otherwise the last one stands (it is the provisional cost of a deficit).
 
     Zero-quantity movements are valued 0.00 and change nothing (a zero receipt does not become the
-    latest cost). Raises ValueError for an unknown method or movement type, or a quantity whose
+    latest cost). Void movements (``void``: the rows of a cancelled document and their reversing
+    rows, which carry the original's movement type with the opposite sign) are valued 0.00 and
+    change neither quantity, average, layers nor deficits: the product is valued as if the
+    cancelled document had never been posted, from its date on. Raises ValueError for an unknown method or movement type, or a quantity whose
     sign contradicts its movement type.
     """
     if method not in METHODS:
@@ -416,7 +427,8 @@ def daily_closings(valued: Sequence[ValuedMovement]) -> list[Closing]:
         company_qty = _ZERO
         company_value = _NO_VALUE
         previous: date | None = None
-        for day, group in groupby(valued, key=lambda v: v.movement_date):
+        # Void rows (a cancelled document and its reversal) are left out: as if never posted.
+        for day, group in groupby((v for v in valued if not v.void), key=lambda v: v.movement_date):
             if previous is not None and day <= previous:
                 raise ValueError(f"movements are not in date order ({day} after {previous})")
             previous = day
@@ -439,6 +451,7 @@ def final_closings(valued: Sequence[ValuedMovement]) -> list[Closing]:
     """The closings of the product's last day only — exactly the last day's rows of
     ``daily_closings`` — in one pass, without building every earlier day (the reconciliation needs
     only where the product stands now)."""
+    valued = [v for v in valued if not v.void]
     if not valued:
         return []
     with localcontext(_CTX):
@@ -465,8 +478,10 @@ def _dec(x: object) -> Decimal:
 
 def value_ledger(rows: Iterable[tuple],
                  products: Mapping[int, tuple[str, Decimal]]) -> Iterator[tuple[int, ProductValuation]]:
-    """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id)
-    already sorted by product_id (then any order); products: product_id -> (method, fallback_cost).
+    """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id
+    [, added_cost [, void]]) already sorted by product_id (then any order); products: product_id -> (method,
+    fallback_cost). Index 8 (``added_cost``, landed cost added after the receipt) is not read here;
+    index 9 ``void`` marks a cancelled document's row or its reversal (absent or None: not void).
     Yields (product_id, ProductValuation) per product, grouping consecutive rows with itertools.groupby.
 
     A product missing from ``products`` is valued by moving average with fallback cost 0. Raises
@@ -480,7 +495,8 @@ def value_ledger(rows: Iterable[tuple],
         seen.add(product_id)
         method, fallback = products.get(product_id, _DEFAULT_PRODUCT)
         movements = [
-            LedgerMovement(r[1], r[2], r[3], r[4], _dec(r[5]), None if r[6] is None else _dec(r[6]), r[7])
+            LedgerMovement(r[1], r[2], r[3], r[4], _dec(r[5]), None if r[6] is None else _dec(r[6]), r[7],
+                           len(r) > 9 and bool(r[9]))
             for r in group
         ]
         yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO)

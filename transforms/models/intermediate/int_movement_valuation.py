@@ -7,7 +7,8 @@ the store's ledger in the reconciliation check, so the two can only differ if th
 Incremental, per product: a product is revalued over its whole history when it has ledger rows
 not valued yet (new, or back-dated: the date does not matter, the product is recomputed) or its
 method or fallback cost changed. Every row of such a product is rewritten (delete+insert by
-ledger id) and stamped with the batch's ``valued_at``; ``revalued_from`` is the earliest date
+ledger id) and stamped with the batch's ``valued_at``; a cancellation adds reversal rows, so its
+product is revalued (the cancelled rows and their reversals are ``void``: 0.00, as never posted); ``revalued_from`` is the earliest date
 whose value changed, which is where the downstream daily closings start rewriting.
 """
 
@@ -31,6 +32,7 @@ SCHEMA = pa.schema([
     ("unit_cost", COST),
     ("movement_value", MONEY),
     ("provisional", pa.bool_()),
+    ("void", pa.bool_()),
     ("layer_remaining_qty", QTY),
     ("layer_unit_cost", COST),
     ("valuation_method", pa.string()),
@@ -73,10 +75,15 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
         scope = "semi join _affected as a using (product_id)"
     else:
         scope = ""
+    # void: a row of a cancelled (作废) document or its reversal (valued as never posted). A new
+    # reversal row is a row not valued yet, so the cancellation re-values its product above.
     cursor = session.execute(f"""
         select l.product_id, l.stock_ledger_id, l.movement_date, l.warehouse_id, l.movement_type, l.quantity,
-               l.unit_cost, l.source_ledger_id
+               l.unit_cost, l.source_ledger_id, null as added_cost,
+               l.reverses_ledger_id is not null or r.reverses_ledger_id is not null as void
         from _ledger as l {scope}
+        left join (select reverses_ledger_id from _ledger where reverses_ledger_id is not null) as r
+            on r.reverses_ledger_id = l.stock_ledger_id
         order by l.product_id, l.movement_date, l.stock_ledger_id
     """)
     valued_at = datetime.now(UTC).replace(tzinfo=None)
@@ -114,6 +121,7 @@ def _record_batches(valued, methods, old_values, valued_at, size: int = 50_000):
             cols["unit_cost"].append(mv.unit_cost)
             cols["movement_value"].append(mv.value)
             cols["provisional"].append(mv.provisional)
+            cols["void"].append(mv.void)
             cols["layer_remaining_qty"].append(layer[0] if layer else None)
             cols["layer_unit_cost"].append(layer[1] if layer else None)
             cols["valuation_method"].append(method)

@@ -41,7 +41,7 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
         scope += " and valued_at = (select max(valued_at) from _valued)"
     cursor = session.execute(f"""
         select product_id, stock_ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost,
-               movement_value, provisional, revalued_from, valued_at
+               movement_value, provisional, revalued_from, valued_at, void
         from _valued
         where product_id in (select product_id from _valued {scope})
         order by product_id, movement_date, stock_ledger_id
@@ -60,7 +60,8 @@ def _record_batches(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
         group = list(group)
         revalued_from, valued_at = group[0][9], group[0][10]
         valued = [ValuedMovement(ledger_id=r[1], movement_date=r[2], warehouse_id=r[3], movement_type=r[4],
-                                 quantity=r[5], unit_cost=r[6], value=r[7], provisional=r[8]) for r in group]
+                                 quantity=r[5], unit_cost=r[6], value=r[7], provisional=r[8], void=bool(r[11]))
+                  for r in group]
         for c in daily_closings(valued):
             cols["product_id"].append(product_id)
             cols["warehouse_id"].append(c.warehouse_id)

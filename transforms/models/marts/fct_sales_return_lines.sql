@@ -33,3 +33,5 @@ join {{ ref('stg_jxc__sales_orders') }} as so on so.sales_order_id = sh.sales_or
 join {{ ref('dim_product') }} as p on p.product_id = rl.product_id
 left join {{ ref('dim_customer') }} as c on c.customer_id = r.customer_id
 left join costs as k on k.sales_return_line_id = rl.sales_return_line_id
+-- A cancelled (作废) return is as if never posted.
+where r.status <> 'cancelled'

@@ -34,3 +34,5 @@ join {{ ref('stg_jxc__sales_orders') }} as so on so.sales_order_id = sh.sales_or
 join {{ ref('dim_product') }} as p on p.product_id = sl.product_id
 left join {{ ref('dim_customer') }} as c on c.customer_id = sh.customer_id
 left join costs as k on k.shipment_line_id = sl.shipment_line_id
+-- A cancelled (作废) shipment is as if never posted.
+where sh.status <> 'cancelled'

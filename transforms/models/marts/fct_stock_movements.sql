@@ -20,7 +20,8 @@ select
     doc_type,
     doc_id,
     doc_line_id,
-    doc_no
+    doc_no,
+    reverses_ledger_id
 from {{ ref('stg_jxc__stock_ledger') }}
 {% if is_incremental() %}
 where stock_ledger_id > (select coalesce(max(stock_ledger_id), 0) from {{ this }}) - {{ var('ledger_id_overlap', 1000) }}

@@ -31,7 +31,7 @@ on_time as (
     from {{ ref('stg_jxc__goods_receipt_lines') }} as gl
     join {{ ref('stg_jxc__goods_receipts') }} as g on g.goods_receipt_id = gl.goods_receipt_id
     join lines as l on l.purchase_order_line_id = gl.purchase_order_line_id
-    where g.receipt_date <= l.promised_date
+    where g.receipt_date <= l.promised_date and g.status <> 'cancelled'
     group by gl.purchase_order_line_id
 ),
 
@@ -61,6 +61,7 @@ receiving as (
     from {{ ref('stg_jxc__goods_receipt_lines') }} as gl
     join {{ ref('stg_jxc__goods_receipts') }} as g on g.goods_receipt_id = gl.goods_receipt_id
     join {{ ref('stg_jxc__purchase_orders') }} as o on o.purchase_order_id = g.purchase_order_id
+    where g.status <> 'cancelled'  -- a cancelled (作废) receipt was never inspected
     group by 1, 2
 ),
 

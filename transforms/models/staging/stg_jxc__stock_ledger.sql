@@ -13,5 +13,6 @@ select
     doc_no,
     source_ledger_id,
     batch_id,
-    bin_id
+    bin_id,
+    reverses_ledger_id
 from {{ source('raw', 'stock_ledger') }}
