@@ -7,6 +7,7 @@ never queries the store on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ from operational.models import (
     StockBalance,
     StockLedger,
 )
-from operational.services.valuation import final_closings, value_ledger
+from operational.services.valuation import ProductValuation, final_closings, value_ledger
 
 _DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)  # a cancellation also adds ledger rows
 
@@ -57,6 +58,17 @@ def ledger_totals(session: Session, *, up_to_id: int | None = None) -> dict[tupl
 def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple[int, int], Decimal]:
     """Value on hand per (product_id, warehouse_id) by each product's valuation method, computed from
     the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs."""
+    values: dict[tuple[int, int], Decimal] = {}
+    for product_id, valuation in valuations(session, up_to_id=up_to_id):
+        for closing in final_closings(valuation.movements):
+            values[(product_id, closing.warehouse_id)] = closing.value
+    return values
+
+
+def valuations(session: Session, *, up_to_id: int | None = None,
+               product_ids: list[int] | None = None) -> Iterator[tuple[int, ProductValuation]]:
+    """(product_id, ProductValuation) of the store's ledger (up to ``up_to_id``; only ``product_ids``
+    when given), valued by the engine the warehouse runs, with the same void flags."""
     methods = {pid: (method, cost) for pid, method, cost in session.execute(
         select(Product.id, Product.valuation_method, Product.standard_cost))}
     # A row is void (valued as never posted) when it reverses another or another reverses it; only
@@ -71,11 +83,9 @@ def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple
                   StockLedger.source_ledger_id, null(), void).outerjoin(reversal, on).order_by(StockLedger.product_id)
     if up_to_id is not None:
         stmt = stmt.where(StockLedger.id <= up_to_id)
-    values: dict[tuple[int, int], Decimal] = {}
-    for product_id, valuation in value_ledger(session.execute(stmt), methods):
-        for closing in final_closings(valuation.movements):
-            values[(product_id, closing.warehouse_id)] = closing.value
-    return values
+    if product_ids is not None:
+        stmt = stmt.where(StockLedger.product_id.in_(product_ids))
+    yield from value_ledger(session.execute(stmt), methods)
 
 
 @dataclass(frozen=True)

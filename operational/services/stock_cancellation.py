@@ -257,7 +257,8 @@ def cancel_stock_document(session: Session, entity: str, doc_id: Any, reason: An
                  doc_no=r.doc_no, doc_line_id=r.doc_line_id, unit_cost=r.unit_cost,
                  line_no=line_nos.get(r.doc_line_id), record=doc.doc_no, source_ledger_id=r.source_ledger_id,
                  batch_id=r.batch_id, bin_id=r.bin_id, reverses_ledger_id=r.id)
-        for r in rows if r.quantity != 0])
+        # Rows that give stock back first, so a leg through in-transit never dips below zero today.
+        for r in sorted(rows, key=lambda r: (r.quantity > 0, r.id)) if r.quantity != 0])
     kind.give_back(session, doc)
     session.flush()
     return doc
