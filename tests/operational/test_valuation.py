@@ -697,3 +697,49 @@ def test_synthetic_ledger_invariants():
         assert sum(c.quantity for c in last) == pv.quantity
         assert final_closings(mvs) == last  # the shortcut the reconciliation uses
     assert seen == 100
+
+
+# --- cancelled documents (作废): void rows ----------------------------------------------------------
+
+def void(m: LedgerMovement) -> LedgerMovement:
+    return LedgerMovement(m.ledger_id, m.movement_date, m.warehouse_id, m.movement_type, m.quantity, m.unit_cost,
+                          m.source_ledger_id, True)
+
+
+def test_void_receipt_and_its_reversal_moving_average():
+    """Receipts 100 @ 1.00 (day 2) and 100 @ 2.00 (day 3, cancelled: row 2 and its reversal row 5,
+    −100 'receipt'), shipment 50 on day 4. As never posted: 50 × 1.00 = 50.00; 50 left worth 50.00.
+    (Without the void flags the reversal's sign would be an error: a receipt of −100.)"""
+    rows = [mv(1, 2, "receipt", 100, "1.00"), void(mv(2, 3, "receipt", 100, "2.00")), mv(3, 4, "shipment", -50),
+            void(mv(5, 3, "receipt", -100, "2.00"))]
+    pv = value_product(rows, MA)
+    assert [(m.ledger_id, m.value, m.void) for m in pv.movements] == [
+        (1, D("100.00"), False), (2, D("0.00"), True), (5, D("0.00"), True), (3, D("-50.00"), False)]
+    assert (pv.quantity, pv.value) == (D(50), D("50.00"))
+    assert layers(pv) == [(day(2), D(50), D("1.0000"), 1)]
+    with pytest.raises(ValueError):
+        value_product([mv(1, 2, "receipt", -100, "2.00")], MA)
+
+
+def test_void_shipment_fifo_gives_the_layers_back():
+    """FIFO: 10 @ 2.00 (day 2), shipment 4 (day 3, cancelled), 10 @ 3.00 (day 4), shipment 10 (day 5).
+    As never posted the second shipment takes 10 @ 2.00 = 20.00 (with the first: 6 × 2 + 4 × 3 = 24.00)."""
+    rows = [mv(1, 2, "receipt", 10, "2.00"), void(mv(2, 3, "shipment", -4)), mv(3, 4, "receipt", 10, "3.00"),
+            mv(4, 5, "shipment", -10), void(mv(5, 3, "shipment", 4))]
+    pv = value_product(rows, FIFO)
+    assert {m.ledger_id: m.value for m in pv.movements}[4] == D("-20.00")
+    assert (pv.quantity, pv.value) == (D(10), D("30.00"))
+    assert value_product([r for r in rows if not r.void], FIFO).movements[-1].value == D("-20.00")
+
+
+def test_void_rows_are_in_no_closing_and_value_ledger_reads_index_9():
+    """Day 3 has only the cancelled receipt and its reversal: no closing row for day 3, as if never
+    posted. value_ledger takes the 10-element rows (index 8, the added cost, is not read here)."""
+    rows = [(7, 1, day(2), 1, "receipt", D(10), D("1.00"), None, None, False),
+            (7, 2, day(3), 2, "receipt", D(5), D("9.00"), None, D("99.00"), True),
+            (7, 3, day(3), 2, "receipt", D(-5), D("9.00"), None, None, True),
+            (7, 4, day(4), 1, "shipment", D(-4), None, None)]
+    ((pid, pv),) = list(value_ledger(rows, {7: (MA, D(0))}))
+    assert (pid, pv.quantity, pv.value) == (7, D(6), D("6.00"))
+    assert daily_closings(pv.movements) == [Closing(1, day(2), D(10), D("10.00")), Closing(1, day(4), D(6), D("6.00"))]
+    assert final_closings(pv.movements) == [Closing(1, day(4), D(6), D("6.00"))]
