@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards.components.cancel_form import cancel_form
 from dashboards.components.fulfil_form import FulfilFormSpec, fulfil_form
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -16,3 +17,5 @@ SPEC = FulfilFormSpec(prefix="gr", kind=purchasing.PURCHASE, roles=("purchasing"
 require_page("goods_receipt")
 st.title(t("ui.page.goods_receipt"))
 fulfil_form(SPEC)
+st.divider()
+cancel_form("goods_receipt", "gr.cancel", roles=("purchasing", "warehouse"))

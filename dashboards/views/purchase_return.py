@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards.components.cancel_form import cancel_form
 from dashboards.components.return_form import ReturnFormSpec, return_form
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -15,3 +16,5 @@ SPEC = ReturnFormSpec(prefix="pr", kind=PURCHASE_RETURN, roles=("purchasing", "w
 require_page("purchase_return")
 st.title(t("ui.page.purchase_return"))
 return_form(SPEC)
+st.divider()
+cancel_form("purchase_return", "pr.cancel", roles=("purchasing", "warehouse"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards.components.cancel_form import cancel_form
 from dashboards.components.fulfil_form import FulfilFormSpec, fulfil_form
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -15,3 +16,5 @@ SPEC = FulfilFormSpec(prefix="sh", kind=sales.SALES, roles=("sales", "warehouse"
 require_page("shipment")
 st.title(t("ui.page.shipment"))
 fulfil_form(SPEC)
+st.divider()
+cancel_form("shipment", "sh.cancel", roles=("sales", "warehouse"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboards.components.cancel_form import cancel_form
 from dashboards.components.stocktake_form import stocktake_form
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -11,3 +12,5 @@ from dashboards.session import require_page
 require_page("stocktake")
 st.title(t("ui.page.stocktake"))
 stocktake_form()
+st.divider()
+cancel_form("stocktake", "st.cancel", roles=("warehouse",))

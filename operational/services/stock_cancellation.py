@@ -322,8 +322,7 @@ def _check_stock_stays(session: Session, doc: Any, rows: list[StockLedger], line
         inbound = next((r for r in mine if r.quantity > 0), mine[0])
         warehouse = session.get(Warehouse, warehouse_id)
         raise InsufficientStockError(
-            "cancel_stock_gone", record=doc.doc_no, line_no=line_nos.get(inbound.doc_line_id),
-            field=f"lines.{line_nos.get(inbound.doc_line_id)}.quantity" if inbound.doc_line_id in line_nos else None,
+            "cancel_stock_gone", record=doc.doc_no, line_no=line_nos.get(inbound.doc_line_id), field="status",
             sku=product.sku, warehouse=warehouse.name if warehouse else warehouse_id, day=day.isoformat(),
             balance=balance)
 
@@ -403,3 +402,28 @@ def _lock_counters(session: Session, entity: str, doc: Any) -> None:
             values.update(created_at=now, updated_at=now)
         insert_if_absent(session, model, values, [key])
         session.execute(select(column).where(column == line.id).with_for_update())
+
+
+# --- for the pages ----------------------------------------------------------------------------------
+
+_DATE_FIELDS = {"goods_receipt": "receipt_date", "shipment": "ship_date", "purchase_return": "return_date",
+                "sales_return": "return_date", "stock_transfer": "ship_date", "stocktake": "count_date"}
+
+
+def recent_documents(session: Session, entity: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest posted or cancelled documents of one kind, newest first, for the cancel action
+    and the document view: id, doc_no, date, status, whether it may be cancelled, and for a
+    cancelled one who cancelled it, when and why."""
+    from operational.models import AppUser
+
+    kind = _kinds()[entity]
+    model = kind.model
+    when = getattr(model, _DATE_FIELDS[entity])
+    states = (*kind.cancellable, CANCELLED)
+    rows = session.execute(
+        select(model.id, model.doc_no, when, model.status, model.cancelled_at, model.cancel_reason,
+               AppUser.display_name)
+        .outerjoin(AppUser, AppUser.id == model.cancelled_by)
+        .where(model.status.in_(states)).order_by(when.desc(), model.id.desc()).limit(limit)).all()
+    return [{"id": r[0], "doc_no": r[1], "doc_date": r[2], "status": r[3], "cancellable": r[3] in kind.cancellable,
+             "cancelled_at": r[4], "cancel_reason": r[5], "cancelled_by": r[6]} for r in rows]

@@ -338,7 +338,7 @@ def test_concurrent_cancels_and_a_cancel_racing_a_shipment(tiny):
         lock = threading.Lock()
         barrier = threading.Barrier(3)
 
-        def run(action) -> None:  # noqa: ANN001
+        def run(action, barrier=barrier, lock=lock, outcomes=outcomes) -> None:  # noqa: ANN001
             barrier.wait()
             try:
                 with unit_of_work(t.engine) as s:
@@ -349,9 +349,9 @@ def test_concurrent_cancels_and_a_cancel_racing_a_shipment(tiny):
             with lock:
                 outcomes.append(result)
 
-        actions = [lambda s: cancel_stock_document(s, "goods_receipt", receipt, "错"),
-                   lambda s: cancel_stock_document(s, "goods_receipt", receipt, "错"),
-                   lambda s: sales.ship_all(s, order_id, "2026-04-02")]
+        actions = [lambda s, r=receipt: cancel_stock_document(s, "goods_receipt", r, "错"),
+                   lambda s, r=receipt: cancel_stock_document(s, "goods_receipt", r, "错"),
+                   lambda s, o=order_id: sales.ship_all(s, o, "2026-04-02")]
         threads = [threading.Thread(target=run, args=(a,)) for a in actions]
         for th in threads:
             th.start()

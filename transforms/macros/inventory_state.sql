@@ -6,3 +6,40 @@
         (select max(valued_at) from {{ ref('int_valuation_closings') }}) as valued_at,
         (select max(date_day) from {{ ref('dim_date') }}) as last_day
 {%- endmacro %}
+
+{#- Before an incremental mart_inventory_daily: drop the days of every product revalued since the
+    last build, from the day it was revalued from. The model then rewrites them from its closings;
+    a day or a product × warehouse that has no closing any more (a cancelled (作废) document was its
+    only movement) must not stay behind. -#}
+{% macro drop_revalued_inventory_days() -%}
+    {%- set state = adapter.get_relation(this.database, 'intermediate', 'inventory_daily_state') if is_incremental() else none -%}
+    {%- if state is not none -%}
+    delete from {{ this }} as t
+    using (
+        select product_id, min(revalued_from) as from_day
+        from {{ ref('int_valuation_closings') }}
+        where valued_at > (select valued_at from {{ state }}) and revalued_from is not null
+        group by product_id
+    ) as r
+    where t.product_id = r.product_id and t.date_day >= r.from_day
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- After an incremental int_valuation_closings: the products revalued in the latest valuation batch
+    were rewritten whole; their rows of an older batch are closings that no longer exist (a day whose
+    only movements were a cancelled document and its reversal). -#}
+{% macro drop_stale_closings() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where valued_at < (select max(valued_at) from {{ ref('int_movement_valuation') }})
+        and product_id in (
+            select product_id from {{ ref('int_movement_valuation') }}
+            where revalued_from is not null
+                and valued_at = (select max(valued_at) from {{ ref('int_movement_valuation') }})
+        )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

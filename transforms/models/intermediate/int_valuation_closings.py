@@ -6,7 +6,9 @@ rounding remainder, so the warehouses always add up to the product's value). Bet
 days nothing changes; ``mart_inventory_daily`` carries each row forward to the next one.
 
 Incremental: only the products revalued in the latest batch of ``int_movement_valuation`` are
-recomputed, from that model's rows (the engine does not run twice).
+recomputed, from that model's rows (the engine does not run twice). A closing day can disappear (a
+cancelled (作废) document was that day's only movement): the post-hook in the model's YAML
+(``drop_stale_closings``) drops the revalued products' rows of earlier batches.
 """
 
 from __future__ import annotations

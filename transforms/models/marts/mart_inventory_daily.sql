@@ -14,6 +14,7 @@
         unique_key=['product_id', 'warehouse_id', 'date_day'],
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
+        pre_hook="{{ drop_revalued_inventory_days() }}",
         post_hook=[
             "delete from {{ this }} where date_day > (select max(date_day) from {{ ref('dim_date') }})",
             "{{ save_inventory_state() }}",
