@@ -44,9 +44,11 @@ AP (supplier S001, 30 days):
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from operational.db import unit_of_work
@@ -108,6 +110,11 @@ def test_ar_advance_partial_receipt_and_credit_note_count_until_applied(tiny):
         st = statements.build(s, c, "2026-02-01", "2026-02-28")
         assert (st.opening, st.closing, st.unapplied) == (d("-450.00"), d("-350.00"), d("400.00"))
         assert dict(st.aging)["not_due"] == d("50.00")
+        # the Excel statement's closing aging: the buckets, 未核销 negative, and the net total = closing
+        sheet = load_workbook(io.BytesIO(statements.to_excel(st))).active
+        rows = {r[0]: r[1] for r in sheet.iter_rows(values_only=True) if r and r[0] in ("未核销预收/红字", "净额合计")}
+        assert rows == {"未核销预收/红字": -400.0, "净额合计": -350.0}
+        assert statements.to_pdf(st)[:4] == b"%PDF"
     with unit_of_work(t.engine) as s:
         ar.reverse_receipt(s, r2, "2026-03-01", "客户错", user=user(s, "finance"))
     with unit_of_work(t.engine) as s:
