@@ -6,7 +6,10 @@ wants another day, or other buckets, so this module ages any date from the publi
 periods (``fct_receivable_balance_periods`` / ``fct_payable_balance_periods``: what each instalment
 had open from when to when) with the bucket rule of ``operational.services.open_items.bucket``.
 On a report date with the published buckets it gives exactly the mart's rows (tested), and on any
-date it gives the store's ``open_items.aging`` (tested).
+date it gives the store's ``open_items.aging`` (tested). The money not yet applied (未核销) on the
+date comes from ``fct_receivable_unapplied_periods`` / ``fct_payable_unapplied_periods`` and is the
+partner's row in bucket ``open_items.UNAPPLIED`` (order −1), negative, so a partner's rows add up to
+its net balance, as in the marts and the store.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ class AgingSide:
     partner_dim: str
     partner_label: str  # SQL over the dimension aliased "d"
     document_key: str  # invoice_id / bill_id
+    unapplied_periods: str  # what each receipt / payment / note had unapplied from when to when
 
 
 AR = AgingSide("ar", "mart_ar_aging", "fct_receivable_balance_periods", "customer_id", "dim_customer",
-               "d.customer_code || ' ' || d.customer_name", "invoice_id")
+               "d.customer_code || ' ' || d.customer_name", "invoice_id", "fct_receivable_unapplied_periods")
 AP = AgingSide("ap", "mart_ap_aging", "fct_payable_balance_periods", "supplier_id", "dim_supplier",
-               "d.supplier_name", "bill_id")
+               "d.supplier_name", "bill_id", "fct_payable_unapplied_periods")
 
 _RANGE = re.compile(r"^\d+-(\d+)$")
 
@@ -64,7 +68,9 @@ _BOUNDS = query("SELECT bucket_label FROM dim_aging_buckets ORDER BY bucket_orde
 def aging_options(side: AgingSide) -> AgingOptions:
     dates, partners, labels = fetch(
         query(f"SELECT DISTINCT report_date FROM {side.aging_mart} ORDER BY report_date DESC", as_rows=True),
-        query(f"SELECT DISTINCT p.{side.partner_key}, {side.partner_label} FROM {side.periods} AS p "
+        query(f"SELECT DISTINCT p.{side.partner_key}, {side.partner_label} FROM "
+              f"(SELECT {side.partner_key} FROM {side.periods} UNION SELECT {side.partner_key} "
+              f"FROM {side.unapplied_periods}) AS p "
               f"JOIN {side.partner_dim} AS d USING ({side.partner_key}) ORDER BY 2", as_rows=True),
         _BOUNDS,
     )
@@ -76,10 +82,17 @@ class Aging:
     as_of: date
     bounds: tuple[int, ...]
     # partner_id, partner_name, bucket_order, bucket_label, outstanding_amount, instalment_count,
-    # document_count, max_days_overdue: one row per partner × bucket with something open
+    # document_count, max_days_overdue: one row per partner × bucket with something open; the money
+    # not yet applied is the row of bucket UNAPPLIED (order −1, negative amount, counts 0, no age)
     by_partner: pd.DataFrame
     # bucket_order, bucket_label, outstanding_amount: every bucket of ``bounds``, empty ones as 0
     buckets: pd.DataFrame
+    unapplied: float = 0.0  # the UNAPPLIED column's total (negative or 0)
+
+    @property
+    def net_total(self) -> float:
+        """Buckets + the unapplied column: the partners' net balance (rounded to the cent)."""
+        return round(float(self.buckets["outstanding_amount"].sum()) + self.unapplied, 2)
 
 
 def _open_on(side: AgingSide, as_of: date, partner_id: int | None) -> Query:
@@ -96,12 +109,26 @@ def _open_on(side: AgingSide, as_of: date, partner_id: int | None) -> Query:
         d=as_of, **params)
 
 
+def _unapplied_on(side: AgingSide, as_of: date, partner_id: int | None) -> Query:
+    """Money not yet applied on ``as_of`` per partner: partner_id, partner_name, unapplied_cents."""
+    partner = "" if partner_id is None else f"AND u.{side.partner_key} = $partner_id"
+    params = {} if partner_id is None else {"partner_id": partner_id}
+    return query(
+        f"SELECT u.{side.partner_key} AS partner_id, {side.partner_label} AS partner_name, "
+        f"CAST(sum(round(u.unapplied_amount * 100)) AS BIGINT) AS unapplied_cents "
+        f"FROM {side.unapplied_periods} AS u JOIN {side.partner_dim} AS d USING ({side.partner_key}) "
+        f"WHERE u.valid_from <= $d AND (u.valid_to IS NULL OR $d < u.valid_to) {partner} "
+        f"GROUP BY 1, 2 HAVING sum(u.unapplied_amount) <> 0", d=as_of, **params)
+
+
 def aging(side: AgingSide, as_of: date, bounds: Sequence[int] | None = None, *, partner_id: int | None = None,
           bucket_orders: Sequence[int] | None = None) -> Aging:
     """Outstanding on ``as_of`` per partner × bucket (age = as_of − due date), buckets by ``bounds``
-    (default: the published ones). ``bucket_orders`` keeps only those buckets. Raises
+    (default: the published ones), and the money not yet applied in bucket UNAPPLIED (order −1,
+    negative). ``bucket_orders`` keeps only those buckets (−1 for the unapplied one). Raises
     ``ValidationError`` for bounds that are not positive and increasing."""
-    labels_published, rows = fetch(_BOUNDS, _open_on(side, as_of, partner_id))  # one connection
+    labels_published, rows, credit = fetch(_BOUNDS, _open_on(side, as_of, partner_id),
+                                           _unapplied_on(side, as_of, partner_id))  # one connection
     bounds = open_items.check_buckets(bounds if bounds is not None
                                       else bounds_from_labels([r[0] for r in labels_published]))
     labels = open_items.bucket_labels(bounds)
@@ -125,7 +152,17 @@ def aging(side: AgingSide, as_of: date, bounds: Sequence[int] | None = None, *, 
         by_partner = by_partner.assign(bucket_label=by_partner["bucket_order"].map(lambda o: labels[o]),
                                        outstanding_amount=by_partner["outstanding_cents"] / 100)[columns]
         by_partner = by_partner.sort_values(["partner_name", "bucket_order"]).reset_index(drop=True)
+    unapplied_cents = 0
+    if not credit.empty and (not bucket_orders or open_items.UNAPPLIED_ORDER in bucket_orders):
+        extra = pd.DataFrame({
+            "partner_id": credit["partner_id"], "partner_name": credit["partner_name"],
+            "bucket_order": open_items.UNAPPLIED_ORDER, "bucket_label": open_items.UNAPPLIED,
+            "outstanding_amount": -credit["unapplied_cents"] / 100, "instalment_count": 0, "document_count": 0,
+            "max_days_overdue": pd.NA})[columns]
+        unapplied_cents = -int(credit["unapplied_cents"].sum())
+        by_partner = extra if by_partner.empty else pd.concat([by_partner, extra], ignore_index=True)
+        by_partner = by_partner.sort_values(["partner_name", "bucket_order"]).reset_index(drop=True)
     shown = [o for o in range(len(labels)) if not bucket_orders or o in bucket_orders]
     buckets = pd.DataFrame({"bucket_order": shown, "bucket_label": [labels[o] for o in shown],
                             "outstanding_amount": [totals.get(o, 0) / 100 for o in shown]})
-    return Aging(as_of, bounds, by_partner, buckets)
+    return Aging(as_of, bounds, by_partner, buckets, unapplied_cents / 100)

@@ -2,7 +2,8 @@
 through ``dashboards.serving``'s one-connection-per-call ``fetch`` (same caching and "no data
 yet" behaviour as the other pages).
 
-Marts read: mart_dso_monthly, mart_collection_effectiveness, fct_receivable_instalments
+Marts read: mart_dso_monthly (DSO on the gross balance, the net beside it),
+mart_collection_effectiveness, fct_receivable_instalments, fct_receivable_unapplied
 (docs/receivables.md). The aging as of any date is ``dashboards.serving_open_items``.
 """
 
@@ -16,8 +17,9 @@ from dashboards.serving import fetch, query
 def dso_monthly(customer_id: int | None = None) -> pd.DataFrame:
     scope = "scope = 'company'" if customer_id is None else "scope = 'customer' AND customer_id = $customer_id"
     params = {} if customer_id is None else {"customer_id": customer_id}
-    (df,) = fetch(query(f"SELECT year_month, period_end, days_in_period, ar_outstanding, credit_sales, invoice_count, "
-                        f"dso_days FROM mart_dso_monthly WHERE {scope} ORDER BY month_start", **params))
+    (df,) = fetch(query(f"SELECT year_month, period_end, days_in_period, ar_outstanding, ar_unapplied, ar_net_balance, "
+                        f"credit_sales, invoice_count, dso_days FROM mart_dso_monthly WHERE {scope} "
+                        f"ORDER BY month_start", **params))
     return df
 
 
@@ -36,4 +38,13 @@ def open_instalments(customer_id: int) -> pd.DataFrame:
                         "outstanding_amount FROM fct_receivable_instalments "
                         "WHERE customer_id = $customer_id AND outstanding_amount <> 0 "
                         "ORDER BY due_date, invoice_no, seq", customer_id=customer_id))
+    return df
+
+
+def unapplied_documents(customer_id: int) -> pd.DataFrame:
+    """The customer's receipts and credit notes with money not yet applied, as published."""
+    (df,) = fetch(query("SELECT source_type, source_no, source_date, amount, applied_amount, reversed_amount, "
+                        "unapplied_amount FROM fct_receivable_unapplied "
+                        "WHERE customer_id = $customer_id AND unapplied_amount <> 0 "
+                        "ORDER BY source_date, source_no", customer_id=customer_id))
     return df

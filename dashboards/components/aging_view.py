@@ -2,8 +2,10 @@
 
 The date defaults to the latest published report date and the buckets to the ones the pipeline
 ran with; both can be changed (``dashboards.serving_open_items`` ages any date from the published
-balance periods). Shows the total and overdue amount, the buckets as a chart, one row per partner
-with the buckets as columns (exportable), and hands the partner the user picks to ``drill``.
+balance periods). Shows the net total and overdue amount, the buckets as a chart, one row per
+partner with the buckets as columns, then the money not yet applied (未核销) as a negative column,
+then the row total = the partner's net balance (exportable), and hands the partner the user picks
+to ``drill``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,14 @@ class AgingTexts:
 
 
 def bucket_text(label: str) -> str:
+    if label == open_items.UNAPPLIED:
+        return t("ui.aging.unapplied")
     return t("ui.aging.not_due") if label == open_items.NOT_DUE else t("ui.aging.bucket_days", days=label)
+
+
+def bucket_orders_exclude_unapplied(chosen: list[int]) -> bool:
+    """A bucket filter without 未核销 hides that column."""
+    return bool(chosen) and open_items.UNAPPLIED_ORDER not in chosen
 
 
 def _bounds(text: str) -> tuple[int, ...]:
@@ -70,29 +79,32 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
         return
     labels = open_items.bucket_labels(bounds)
     # Keyed by the bounds: a bucket number picked under other bounds means another bucket (or none).
-    chosen = cols[3].multiselect(t("ui.aging.only_buckets"), list(range(len(labels))),
+    chosen = cols[3].multiselect(t("ui.aging.only_buckets"), [*range(len(labels)), open_items.UNAPPLIED_ORDER],
                                  key=f"{key}.buckets.{'-'.join(map(str, bounds))}",
-                                 format_func=lambda o: bucket_text(labels[o]))
+                                 format_func=lambda o: bucket_text(open_items.UNAPPLIED if o < 0 else labels[o]))
     data = soi.aging(side, as_of, bounds, partner_id=partner_id, bucket_orders=tuple(chosen) or None)
     if data.by_partner.empty:
         st.info(t(texts.empty))
         return
-    total = data.buckets["outstanding_amount"].sum()
     overdue = data.buckets.loc[data.buckets["bucket_order"] > 0, "outstanding_amount"].sum()
-    left, right = st.columns(2)
-    left.metric(t(texts.total), money(total))
-    right.metric(t(texts.overdue), money(overdue))
+    left, mid, right = st.columns(3)
+    left.metric(t(texts.total), money(data.net_total), help=t("ui.aging.unapplied_help"))
+    mid.metric(t(texts.overdue), money(overdue))
+    right.metric(t("ui.aging.unapplied"), money(data.unapplied))
     chart = data.buckets.assign(bucket=data.buckets["bucket_label"].map(bucket_text))
     charts.plot(px.bar(chart, x="bucket", y="outstanding_amount", title=t("ui.aging.chart"),
                        labels={"bucket": t("ui.aging.bucket"), "outstanding_amount": t(texts.total)})
                 .update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}), key=f"{key}.chart")
-    # partner × bucket as one row per partner, buckets in their order (the table a collector reads)
+    # partner × bucket as one row per partner, buckets in their order, then 未核销 (negative), then
+    # the total = the net balance (the table a collector reads)
     columns = [bucket_text(labels[o]) for o in data.buckets["bucket_order"]]
+    if not bucket_orders_exclude_unapplied(chosen):
+        columns.append(bucket_text(open_items.UNAPPLIED))
     wide = (data.by_partner.assign(bucket=data.by_partner["bucket_label"].map(bucket_text))
             .pivot_table(index=["partner_id", "partner_name"], columns="bucket", values="outstanding_amount",
                          aggfunc="sum", fill_value=0.0)
             .reindex(columns=columns, fill_value=0.0))
-    wide[t(texts.total)] = wide.sum(axis=1).round(2)
+    wide[t(texts.total)] = wide.sum(axis=1).round(2)  # the net balance: 未核销 is negative
     wide = wide.reset_index().sort_values(t(texts.total), ascending=False)
     shown = wide.drop(columns=["partner_id"]).rename(columns={"partner_name": t(texts.partner_column)})
     show_table(shown, money=shown.columns[1:])

@@ -18,7 +18,8 @@ from operational.db import read_only
 from operational.services import payables_queries
 
 MONEY = ("total_amount", "open_amount", "amount", "settled_amount", "outstanding_amount", "overdue_amount",
-         "unallocated_amount", "amount_due", "ap_outstanding", "purchases_amount")
+         "unallocated_amount", "amount_due", "ap_outstanding", "purchases_amount", "unapplied_amount", "net_amount",
+         "ap_unapplied", "ap_net_balance", "applied_amount", "reversed_amount")
 
 
 def ap_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[str], name: str, key: str, *,

@@ -19,7 +19,7 @@ from operational.services import receivables_queries
 MONEY = ("total_amount", "open_amount", "amount", "settled_amount", "outstanding_amount", "overdue_amount",
          "unallocated_amount", "ar_outstanding", "credit_sales", "opening_ar", "closing_ar", "closing_current_ar",
          "collected_amount", "collectable_amount", "promised_amount", "received", "debit", "credit", "balance",
-         "unit_price")
+         "unit_price", "unapplied_amount", "ar_unapplied", "ar_net_balance", "applied_amount", "reversed_amount")
 
 
 def ar_table(rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[str], name: str, key: str

@@ -22,7 +22,8 @@ from operational.services import collection, queries, receivables_queries, state
 from operational.services.errors import DomainError
 
 WORK, NOTE, STATEMENT = "col.work", "col.note", "col.stmt"
-WORK_COLUMNS = ("code", "name", "overdue_amount", "overdue_days", "overdue_instalments", "outstanding",
+WORK_COLUMNS = ("code", "name", "overdue_amount", "overdue_days", "overdue_instalments", "unapplied_amount",
+                "outstanding",
                 "last_note_date", "promised_date", "promised_amount", "promise_state", "phone")
 
 user = require_page("collection")

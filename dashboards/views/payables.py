@@ -36,6 +36,11 @@ def _supplier_detail(supplier_id: int) -> None:
     instalments = serving_payables.open_instalments(supplier_id)
     ap_table(instalments, ("bill_no", "supplier_invoice_no", "bill_date", "seq", "due_date", "amount",
                            "settled_amount", "outstanding_amount"), "ap_open_instalments", f"{KEY}.inst")
+    credits = serving_payables.unapplied_documents(supplier_id)
+    if not credits.empty:
+        st.markdown(f"**{t('ui.aging.unapplied')}**")
+        ap_table(credits, ("source_type", "source_no", "source_date", "amount", "applied_amount", "reversed_amount",
+                           "unapplied_amount"), "ap_unapplied", f"{KEY}.unapplied")
     if not instalments.empty:
         bills = dict(zip(instalments["bill_id"], instalments["bill_no"], strict=False))
         bill_id = pick(t("ui.ap.open_bill"), bills, f"{KEY}.bill")
@@ -49,12 +54,20 @@ def _dpo() -> None:
         st.info(t("ui.ap.empty"))
         return
     st.caption(t("ui.ap.dpo_formula"))
+    st.caption(t("ui.ap.dpo_basis"))
     chart = df.assign(dpo=df["dpo_days"].astype(float))
     fig = px.line(chart, x="year_month", y="dpo", markers=True, title=t("ui.ap.dpo_chart"),
                   labels={"year_month": t("ui.ap.col.year_month"), "dpo": t("ui.ap.col.dpo_days")})
     charts.plot(fig.update_layout(**_LAYOUT), key=f"{KEY}.dpo.chart")
-    ap_table(df, ("year_month", "period_end", "days_in_period", "ap_outstanding", "purchases_amount", "bill_count",
-                  "dpo_days"), "ap_dpo_monthly", f"{KEY}.dpo")
+    ap_table(df, ("year_month", "period_end", "days_in_period", "ap_outstanding", "ap_unapplied", "ap_net_balance",
+                  "purchases_amount", "bill_count", "dpo_days"), "ap_dpo_monthly", f"{KEY}.dpo")
+
+
+def _week_text(n: int) -> str:
+    """−1 未核销 (money not yet applied, negative), 0 overdue, n the n-th week."""
+    if n < 0:
+        return t("ui.ap.unapplied_week")
+    return t("ui.ap.overdue") if n == 0 else t("ui.ap.week", n=n)
 
 
 def _upcoming() -> None:
@@ -68,12 +81,13 @@ def _upcoming() -> None:
     st.caption(t("ui.ap.upcoming_note", as_of=f"{pd.Timestamp(df['as_of_date'].iloc[0]):%Y-%m-%d}"))
     weeks = (df.assign(amount=df["amount_due"].astype(float))
              .groupby("week_no", as_index=False)["amount"].sum())
-    weeks["week"] = weeks["week_no"].map(lambda n: t("ui.ap.overdue") if n == 0 else t("ui.ap.week", n=n))
+    weeks["week"] = weeks["week_no"].map(_week_text)
     fig = px.bar(weeks, x="week", y="amount", title=t("ui.ap.upcoming_chart"),
                  labels={"week": t("ui.ap.col.week_no"), "amount": t("ui.ap.col.amount_due")})
     charts.plot(fig.update_layout(**_LAYOUT), key=f"{KEY}.up.chart")
-    ap_table(df, ("week_no", "week_start", "week_end", "supplier_name", "amount_due", "instalment_count",
-                  "bill_count"), "ap_upcoming_payments", f"{KEY}.up")
+    ap_table(df.assign(week_no=df["week_no"].map(_week_text)),
+             ("week_no", "week_start", "week_end", "supplier_name", "amount_due", "instalment_count", "bill_count"),
+             "ap_upcoming_payments", f"{KEY}.up")
 
 
 if not serving.is_published():

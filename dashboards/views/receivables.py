@@ -40,6 +40,12 @@ def _customer_detail(customer_id: int) -> None:
     ar_table(serving_receivables.open_instalments(customer_id),
              ("invoice_no", "invoice_date", "seq", "due_date", "amount", "settled_amount", "outstanding_amount"),
              "ar_open_instalments", f"{AGING}.inst")
+    credits = serving_receivables.unapplied_documents(customer_id)
+    if not credits.empty:
+        st.subheader(t("ui.aging.unapplied"))
+        ar_table(credits.rename(columns={"source_type": "kind"}),
+                 ("kind", "source_no", "source_date", "amount", "applied_amount", "reversed_amount",
+                  "unapplied_amount"), "ar_unapplied", f"{AGING}.unapplied")
     with read_only() as session:
         invoices = receivables_queries.invoices(session, customer_id=customer_id)
     st.subheader(t("ui.ar.invoices"))
@@ -72,8 +78,9 @@ def _trend() -> None:
                                         "cei": t("ui.ar.col.cei_percent")}).update_layout(height=300),
                         key=f"{TREND}.cei")
     st.caption(t("ui.ar.dso_formula"))
-    ar_table(dso, ("year_month", "period_end", "days_in_period", "ar_outstanding", "credit_sales", "invoice_count",
-                   "dso_days"), "ar_dso_monthly", f"{TREND}.dso_table")
+    st.caption(t("ui.ar.dso_basis"))
+    ar_table(dso, ("year_month", "period_end", "days_in_period", "ar_outstanding", "ar_unapplied", "ar_net_balance",
+                   "credit_sales", "invoice_count", "dso_days"), "ar_dso_monthly", f"{TREND}.dso_table")
     st.caption(t("ui.ar.cei_formula"))
     ar_table(cei, ("year_month", "opening_ar", "credit_sales", "closing_ar", "closing_current_ar", "collected_amount",
                    "collectable_amount", "cei_percent"), "ar_collection_effectiveness", f"{TREND}.cei_table")

@@ -94,13 +94,14 @@ def _schedule() -> None:
     with read_only() as session:
         rows = payables_queries.payment_schedule(session, supplier_id=supplier_id, due_by=due_by)
     if rows:
-        total = sum((r["open_amount"] for r in rows), Decimal(0))
+        total = sum((r["net_amount"] for r in rows), Decimal(0))
         overdue = sum((r["overdue_amount"] for r in rows), Decimal(0))
         left, right = st.columns(2)
         left.metric(t("ui.ap.pay.due_total"), money(total))
         right.metric(t("ui.ap.pay.overdue_total"), money(overdue))
     if ap_table(rows, ("supplier_name", "first_due_date", "instalments", "open_amount", "overdue_amount",
-                       "suggested_account"), "payment_schedule", SCHEDULE) is None:
+                       "unapplied_amount", "net_amount", "suggested_account"), "payment_schedule",
+                SCHEDULE) is None:
         return
     drill = pick(t("ui.ap.pay.drill"), {r["supplier_id"]: r["supplier_name"] for r in rows}, f"{SCHEDULE}.drill")
     if drill is not None:

@@ -2,9 +2,10 @@
 promised payment dates, and reminders when a promise is broken.
 
 * Worklist (as of a date): per customer with something overdue — overdue amount (instalments
-  past their due date, not settled as of that date), the oldest overdue instalment's age, total
-  outstanding, the latest note and its promise — ordered by overdue amount (largest first), then
-  age (oldest first).
+  past their due date, not settled as of that date, less the customer's money not yet applied,
+  taken oldest due date first), the oldest overdue instalment's age, the net balance (open
+  instalments − unapplied money) and the unapplied money, the latest note and its promise —
+  ordered by overdue amount (largest first), then age (oldest first).
 * A promise is the latest note of a customer that names a promised date. It is **broken** on a
   report date when the promised date has passed (before the report date) and the customer paid
   less than the promised amount from the note's date up to the report date; **kept** once
@@ -132,18 +133,30 @@ def broken_promises(session: Session, as_of: date, *, customer_ids: set[int] | N
 
 
 def worklist(session: Session, as_of: date, *, customer_ids: set[int] | None = None) -> list[dict[str, Any]]:
-    """Customers with something overdue on ``as_of``, largest overdue amount first, then oldest."""
+    """Customers with something overdue on ``as_of``, largest overdue amount first, then oldest.
+
+    Amounts are net of the customer's money not yet applied (``open_items.unapplied``): the
+    outstanding is the net balance, and the overdue amount, count and age are what would still be
+    overdue had that money been applied oldest due date first (as allocation does). A customer
+    whose advances cover everything overdue is not on the list."""
     per: dict[int, dict[str, Any]] = {}
-    for item in open_items.balances(session, AR, as_of):
+    credit = open_items.unapplied(session, AR, as_of)
+    left: dict[int, Decimal] = dict(credit)
+    for item in open_items.balances(session, AR, as_of):  # oldest due date first within a customer
         if customer_ids is not None and item.partner_id not in customer_ids:
             continue
-        row = per.setdefault(item.partner_id, {"customer_id": item.partner_id, "outstanding": Decimal(0),
+        row = per.setdefault(item.partner_id, {"customer_id": item.partner_id,
+                                               "outstanding": -credit.get(item.partner_id, Decimal(0)),
+                                               "unapplied_amount": credit.get(item.partner_id, Decimal(0)),
                                                "overdue_amount": Decimal(0), "overdue_days": 0,
                                                "overdue_instalments": 0})
         row["outstanding"] += item.outstanding
+        covered = min(left.get(item.partner_id, Decimal(0)), item.outstanding)
+        left[item.partner_id] = left.get(item.partner_id, Decimal(0)) - covered
+        still_open = item.outstanding - covered
         age = open_items.age_days(as_of, item.due_date)
-        if age > 0:
-            row["overdue_amount"] += item.outstanding
+        if age > 0 and still_open > 0:
+            row["overdue_amount"] += still_open
             row["overdue_instalments"] += 1
             row["overdue_days"] = max(row["overdue_days"], age)
     rows = [r for r in per.values() if r["overdue_amount"] > 0]

@@ -3,8 +3,8 @@ credit limit; beyond it, only a manager's recorded approval lets the order throu
 
 Exposure = the unshipped value of the customer's other confirmed or partly shipped orders + this
 order + invoiced receivables still open (every instalment's amount less what is settled) − the
-customer's unapplied credits (advances on receipts, unapplied credit notes), never below the
-orders' part. Goods shipped but not yet invoiced are not counted: the demo simulator decides
+customer's unapplied credits (advances on receipts, unapplied credit notes: ``receivables.unapplied``,
+the one rule shared with the aging and the statement), never below the orders' part. Goods shipped but not yet invoiced are not counted: the demo simulator decides
 credit from its own order book before any invoice exists, and counting them would make it and
 this check disagree. A credit limit of 0 means no limit is set and the order is not checked.
 """
@@ -87,7 +87,7 @@ def check_credit(session: Session, order: SalesOrder) -> CreditCheck:
                        open_orders=open_order_value(session, order.customer_id, excluding_order_id=order.id),
                        this_order=order.total_amount,
                        receivables=receivables.outstanding(session, order.customer_id).get(order.customer_id, ZERO),
-                       unapplied_credits=receivables.unapplied_credits(session, order.customer_id).get(
+                       unapplied_credits=receivables.unapplied(session, order.customer_id).get(
                            order.customer_id, ZERO))
 
 

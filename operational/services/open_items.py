@@ -35,14 +35,21 @@ Functions:
   default bounds ``DEFAULT_BUCKETS = (30, 60, 90, 120)`` → not_due, 1-30, 31-60, 61-90, 91-120,
   120+ (same labels as the dbt macro ``aging_bucket``).
 * ``balances(session, side, as_of=None, ...)`` → ``[InstalmentBalance]`` (outstanding per
-  instalment, as of a date from allocations dated ≤ it); ``outstanding_by_partner`` and
-  ``aging`` (partner × bucket) build on it: the store-side truth the marts must equal.
+  instalment, as of a date from allocations dated ≤ it); ``outstanding_by_partner`` (open
+  instalments, gross) builds on it.
+* ``unapplied(session, side, as_of=None, ...)`` → per partner, the money not yet applied (未核销:
+  advances, unallocated receipt or payment amounts, credit / debit notes not yet applied) as of a
+  date; the ONE rule for it, on both sides (``OpenItemSide.money_sources`` names the tables).
+* ``net_by_partner`` = open instalments − unapplied: a partner's balance everywhere (aging,
+  statements, credit exposure, collection, reconciliation); ``aging`` (partner × bucket) puts the
+  unapplied money in its own bucket ``UNAPPLIED`` (order −1) as a negative amount, so a partner's
+  buckets add up to its net balance. These are the store-side truth the marts must equal.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -60,7 +67,30 @@ CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 DEFAULT_BUCKETS: tuple[int, ...] = (30, 60, 90, 120)
 NOT_DUE = "not_due"
+# The aging's own column for money not yet applied (未核销), shown as a negative amount; not an
+# age bucket, so it sorts before them (order -1) and no bucket bound changes it.
+UNAPPLIED = "unapplied"
+UNAPPLIED_ORDER = -1
 POSTED = "posted"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class MoneySource:
+    """A document whose money settles instalments and, until applied, stands to the partner's
+    credit: customer receipts and credit notes (AR), supplier payments and debit notes (AP).
+
+    The table has ``id``, the partner column, the date column and ``amount``; allocations name it
+    by ``source_type``. ``statuses``: the states in which its money counts (None: every row — a
+    ``cancelled`` row never counts, should the table have a status). A document in
+    ``reversed_status`` (冲销) counted from its date and leaves again on its ``reversed_on``."""
+
+    source_type: str  # "receipt" | "credit_note" | "payment" | "debit_note"
+    model: type
+    partner_field: str
+    date_field: str
+    statuses: tuple[str, ...] | None = None
+    reversed_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,7 @@ class OpenItemSide:
     document_field: str  # "invoice_id" on the instalment table
     instalment_model: type  # ArInstalment
     allocation_model: type  # ArAllocation
+    money_sources: tuple[MoneySource, ...] = ()  # what may stand unapplied (see ``unapplied``)
 
 
 @dataclass(frozen=True)
@@ -499,20 +530,97 @@ def balances(session: Session, side: OpenItemSide, as_of: date | None = None, *,
 
 
 def outstanding_by_partner(session: Session, side: OpenItemSide, as_of: date | None = None, **kwargs: Any) -> dict[int, Decimal]:
-    """Outstanding per partner (partners with nothing open are left out)."""
+    """Open instalments per partner, gross of unapplied money (partners with nothing open are
+    left out). A partner's balance is ``net_by_partner``."""
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for item in balances(session, side, as_of, **kwargs):
         totals[item.partner_id] += item.outstanding
     return {k: v for k, v in totals.items() if v != 0}
 
 
+def _sum(value: Any) -> Decimal:
+    # SUM keeps the column's type (Decimal on both backends, even SQLite's scaled integers).
+    return Decimal(value) if value is not None else Decimal(0)
+
+
+def unapplied(session: Session, side: OpenItemSide, as_of: date | None = None, *, partner_id: int | None = None,
+              upto_allocation_id: int | None = None,
+              upto_source_ids: Mapping[str, int | None] | None = None) -> dict[int, Decimal]:
+    """Money not yet applied (未核销) per partner, a positive amount to subtract from what is open.
+
+    The one rule, for customers and suppliers alike: for each money source of the side (receipts
+    and credit notes; payments and debit notes), its amount dated ≤ ``as_of``, less its
+    allocations dated ≤ ``as_of`` (a reversed allocation adds back), less the amount of those
+    reversed (冲销) on or before ``as_of``. Without ``as_of`` everything counts (= the documents'
+    ``unallocated_amount`` now). Applying an advance later therefore moves it out on the day of the
+    application and never changes an earlier date. ``upto_*`` limit it to what an extract had seen
+    (the last allocation id, the last id per source type). Partners at 0 are left out."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    alloc = side.allocation_model.__table__
+    for src in side.money_sources:
+        table = src.model.__table__
+        partner, on = table.c[src.partner_field], table.c[src.date_field]
+        counted = [table.c.status != CANCELLED] if "status" in table.c else []
+        if src.statuses is not None:
+            counted.append(table.c.status.in_(src.statuses + ((src.reversed_status,) if src.reversed_status else ())))
+        if partner_id is not None:
+            counted.append(partner == partner_id)
+        if upto_source_ids is not None:  # an extract that saw none of them saw nothing of them
+            counted.append(table.c.id <= (upto_source_ids.get(src.source_type) or 0))
+        issued = select(partner, func.sum(table.c.amount)).where(*counted)
+        if as_of is not None:
+            issued = issued.where(on <= as_of)
+        for pid, value in session.execute(issued.group_by(partner)):
+            totals[int(pid)] += _sum(value)
+        if src.reversed_status is not None:
+            taken_back = select(partner, func.sum(table.c.amount)).where(*counted, table.c.status == src.reversed_status)
+            if as_of is not None:
+                taken_back = taken_back.where(table.c.reversed_on <= as_of)
+            for pid, value in session.execute(taken_back.group_by(partner)):
+                totals[int(pid)] -= _sum(value)
+        applied = (select(partner, func.sum(alloc.c.amount))
+                   .select_from(alloc.join(table, and_(alloc.c.source_type == src.source_type,
+                                                       alloc.c.source_id == table.c.id)))
+                   .where(*counted))
+        if as_of is not None:
+            applied = applied.where(alloc.c.allocated_on <= as_of)
+        if upto_allocation_id is not None:
+            applied = applied.where(alloc.c.id <= upto_allocation_id)
+        for pid, value in session.execute(applied.group_by(partner)):
+            totals[int(pid)] -= _sum(value)
+    return {k: v for k, v in totals.items() if v != 0}
+
+
+def net_by_partner(session: Session, side: OpenItemSide, as_of: date | None = None, *, partner_id: int | None = None,
+                   upto_allocation_id: int | None = None, upto_document_id: int | None = None,
+                   upto_source_ids: Mapping[str, int | None] | None = None) -> dict[int, Decimal]:
+    """A partner's balance: open instalments − money not yet applied (``unapplied``), as of a date
+    (None: now). Negative when the partner has more credit than open items. Zeros left out."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    extra: dict[str, Any] = {}
+    if upto_allocation_id is not None:
+        extra["upto_allocation_id"] = upto_allocation_id
+    gross = outstanding_by_partner(session, side, as_of, partner_id=partner_id, upto_document_id=upto_document_id,
+                                   **extra)
+    for pid, value in gross.items():
+        totals[pid] += value
+    for pid, value in unapplied(session, side, as_of, partner_id=partner_id, upto_source_ids=upto_source_ids,
+                                **extra).items():
+        totals[pid] -= value
+    return {k: v for k, v in totals.items() if v != 0}
+
+
 def aging(session: Session, side: OpenItemSide, as_of: date, bounds: Sequence[int] = DEFAULT_BUCKETS, *,
-          partner_id: int | None = None) -> dict[tuple[int, int, str], Decimal]:
-    """Outstanding as of ``as_of`` per (partner, bucket order, bucket label); the buckets of a
-    partner add up to its outstanding exactly (each instalment falls in exactly one bucket)."""
+          partner_id: int | None = None, with_unapplied: bool = True) -> dict[tuple[int, int, str], Decimal]:
+    """Outstanding as of ``as_of`` per (partner, bucket order, bucket label); the money not yet
+    applied is the partner's ``(UNAPPLIED_ORDER, UNAPPLIED)`` entry, negative. A partner's entries
+    add up to its net balance exactly (each instalment falls in exactly one bucket)."""
     bounds = check_buckets(bounds)
     totals: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     for item in balances(session, side, as_of, partner_id=partner_id):
         b = bucket(as_of, item.due_date, bounds)
         totals[(item.partner_id, b.order, b.label)] += item.outstanding
+    if with_unapplied:
+        for pid, value in unapplied(session, side, as_of, partner_id=partner_id).items():
+            totals[(pid, UNAPPLIED_ORDER, UNAPPLIED)] -= value
     return dict(totals)

@@ -64,6 +64,7 @@ from operational.models.payables import (
     POSTED,
     PROPOSED,
     REJECTED,
+    REVERSED,
     ApAllocation,
     ApInstalment,
     BilledReceiptLine,
@@ -77,7 +78,7 @@ from operational.models.payables import (
 )
 from operational.services import auth, cash, numbering, open_items, stock_cancellation
 from operational.services.errors import StateError, ValidationError
-from operational.services.open_items import OpenItemSide, Source
+from operational.services.open_items import MoneySource, OpenItemSide, Source
 from operational.services.validation import (
     document_date,
     get_or_fail,
@@ -102,6 +103,11 @@ TOLERANCE_ROLES = ("finance",)
 AP = OpenItemSide(
     name="payable", document_model=SupplierBill, document_entity="supplier_bill", partner_field="supplier_id",
     date_field="bill_date", document_field="bill_id", instalment_model=ApInstalment, allocation_model=ApAllocation,
+    # what stands to our credit with a supplier until applied (未核销): advances and the unallocated
+    # part of paid payments (a reversed payment leaves on its reversal date), debit notes not yet applied
+    money_sources=(MoneySource("payment", SupplierPayment, "supplier_id", "payment_date", statuses=(PAID,),
+                               reversed_status=REVERSED),
+                   MoneySource("debit_note", DebitNote, "supplier_id", "note_date")),
 )
 
 
@@ -457,12 +463,15 @@ def apply_credits(session: Session, supplier_id: int, on: date, *, user_id: int 
     """Apply the supplier's unallocated debit notes, then payments (oldest first), to its open
     instalments oldest first. Returns the amount applied."""
     applied = Decimal(0)
+    # Only credits dated on or before ``on``: a credit applied before its own date would stand
+    # negative in the aging of the days between.
     credits = [(DebitNote, "debit_note", r) for r in session.execute(
-        select(DebitNote).where(DebitNote.supplier_id == supplier_id, DebitNote.unallocated_amount > 0)
+        select(DebitNote).where(DebitNote.supplier_id == supplier_id, DebitNote.unallocated_amount > 0,
+                                DebitNote.note_date <= on)
         .order_by(DebitNote.note_date, DebitNote.id)).scalars()]
     credits += [(SupplierPayment, "payment", r) for r in session.execute(
         select(SupplierPayment).where(SupplierPayment.supplier_id == supplier_id, SupplierPayment.status == PAID,
-                                      SupplierPayment.unallocated_amount > 0)
+                                      SupplierPayment.unallocated_amount > 0, SupplierPayment.payment_date <= on)
         .order_by(SupplierPayment.payment_date, SupplierPayment.id)).scalars()]
     for model, kind, row in credits:
         session.refresh(row, ["unallocated_amount"])
@@ -697,11 +706,27 @@ def pay(session: Session, supplier_id: Any, amount: Any, payment_date: Any, cash
 # --- store-side truth for reconciliation and pages -----------------------------------------------
 
 def outstanding_by_supplier(session: Session, as_of: date | None = None, **kwargs: Any) -> dict[int, Decimal]:
-    """AP outstanding per supplier (posted bills' open instalments), as the store holds it."""
+    """Open instalments of posted bills per supplier, gross of unapplied credits (the balance is
+    ``net_by_supplier``)."""
     return open_items.outstanding_by_partner(session, AP, as_of, **kwargs)
+
+
+def unapplied_by_supplier(session: Session, as_of: date | None = None, *,
+                          supplier_id: int | None = None) -> dict[int, Decimal]:
+    """Per supplier: paid money not yet applied (advances, unallocated payments) + debit notes not
+    yet applied, now or as of the end of a date (``open_items.unapplied``, the one rule)."""
+    return open_items.unapplied(session, AP, as_of, partner_id=supplier_id)
+
+
+def net_by_supplier(session: Session, as_of: date | None = None, *, supplier_id: int | None = None) -> dict[int, Decimal]:
+    """What we owe each supplier: open instalments − unapplied payments − unapplied debit notes
+    (negative: the supplier owes us)."""
+    return open_items.net_by_partner(session, AP, as_of, partner_id=supplier_id)
 
 
 def aging(session: Session, as_of: date, bounds: Sequence[int] = open_items.DEFAULT_BUCKETS,
           supplier_id: int | None = None) -> dict[tuple[int, int, str], Decimal]:
-    """AP aging per (supplier, bucket order, bucket label) as of a date."""
+    """AP aging per (supplier, bucket order, bucket label) as of a date, with the credits not yet
+    applied as the negative bucket ``(-1, "unapplied")``: a supplier's entries add up to the net
+    payable."""
     return open_items.aging(session, AP, as_of, bounds, partner_id=supplier_id)

@@ -244,7 +244,10 @@ def suggested_account(session: Session, amount: Decimal) -> CashAccount | None:
 
 def payment_schedule(session: Session, *, supplier_id: int | None = None, due_by: date | None = None,
                      as_of: date | None = None) -> list[dict[str, Any]]:
-    """Open amounts per supplier up to ``due_by`` with the account suggested to pay them from."""
+    """Open amounts per supplier up to ``due_by``, the supplier's credits not yet applied
+    (advances, unallocated payments, debit notes: ``payables.unapplied_by_supplier``) and the net
+    to pay (open − unapplied; negative when the credits exceed it), with the account suggested to
+    pay the net from."""
     totals: dict[int, dict[str, Any]] = {}
     for row in open_instalments(session, supplier_id=supplier_id, due_by=due_by, as_of=as_of):
         entry = totals.setdefault(row["supplier_id"], {"supplier_id": row["supplier_id"],
@@ -255,8 +258,11 @@ def payment_schedule(session: Session, *, supplier_id: int | None = None, due_by
         entry["open_amount"] += row["open_amount"]
         if row["days_overdue"] > 0:
             entry["overdue_amount"] += row["open_amount"]
+    credits = payables.unapplied_by_supplier(session, supplier_id=supplier_id)
     for entry in totals.values():
-        account = suggested_account(session, entry["open_amount"])
+        entry["unapplied_amount"] = credits.get(entry["supplier_id"], ZERO)
+        entry["net_amount"] = entry["open_amount"] - entry["unapplied_amount"]
+        account = suggested_account(session, max(entry["net_amount"], ZERO))
         entry["suggested_account"] = f"{account.code} {account.name}" if account else None
     return sorted(totals.values(), key=lambda e: (e["first_due_date"], e["supplier_name"]))
 

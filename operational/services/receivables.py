@@ -50,7 +50,7 @@ from operational.models.base import utcnow
 from operational.models.receivables import RECEIPT_METHODS
 from operational.services import auth, cash, numbering, open_items, stock_cancellation
 from operational.services.errors import StateError, ValidationError
-from operational.services.open_items import DEFAULT_BUCKETS, OpenItemSide, Source
+from operational.services.open_items import DEFAULT_BUCKETS, MoneySource, OpenItemSide, Source
 from operational.services.orders import line_amount
 from operational.services.validation import (
     choice,
@@ -68,7 +68,13 @@ REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
 
 AR = OpenItemSide(name="receivable", document_model=SalesInvoice, document_entity="sales_invoice",
                   partner_field="customer_id", date_field="invoice_date", document_field="invoice_id",
-                  instalment_model=ArInstalment, allocation_model=ArAllocation)
+                  instalment_model=ArInstalment, allocation_model=ArAllocation,
+                  # what stands to a customer's credit until applied (未核销): advances and the
+                  # unallocated part of receipts (a reversed receipt leaves on its reversal date),
+                  # and credit notes not yet applied
+                  money_sources=(MoneySource("receipt", CustomerReceipt, "customer_id", "receipt_date",
+                                             statuses=(POSTED,), reversed_status="reversed"),
+                                 MoneySource("credit_note", CreditNote, "customer_id", "note_date")))
 
 _ISL = InvoicedShipmentLine.__table__
 _INVOICE_QTY = (update(_ISL)
@@ -456,6 +462,10 @@ def _apply(session: Session, doc: Any, model: type, kind: str, allocation: Alloc
            user: AppUser | None, *, invoice_ids: Sequence[int] | None = None,
            available: Decimal | None = None) -> list[ArAllocation]:
     source = Source(kind, doc.id, doc.doc_no, _uid(user))
+    doc_date = doc.receipt_date if kind == "receipt" else doc.note_date
+    if on < doc_date:  # money cannot be applied before it exists: the aging of the days between would go wrong
+        raise ValidationError("date_order", field="allocated_on", record=doc.doc_no, field_label="field.allocated_on",
+                              other_label="field.received_date" if kind == "receipt" else "field.note_date")
     if available is None:
         session.refresh(doc, ["unallocated_amount"])  # what other transactions left of it
         available = Decimal(doc.unallocated_amount)
@@ -604,25 +614,31 @@ def reject_write_off(session: Session, write_off_id: int, on: Any, *, user: AppU
 # --- balances (the store side of every AR number) ------------------------------------------------
 
 def outstanding(session: Session, customer_id: int | None = None, as_of: date | None = None) -> dict[int, Decimal]:
-    """Invoiced outstanding per customer (instalments' amount less what is allocated to them),
-    now or as of the end of a date."""
+    """Open instalments per customer (invoiced, less what is allocated to them), gross of the
+    customer's unapplied money, now or as of the end of a date. The balance is ``net_balance``."""
     return open_items.outstanding_by_partner(session, AR, as_of, partner_id=customer_id)
+
+
+def unapplied(session: Session, customer_id: int | None = None, as_of: date | None = None) -> dict[int, Decimal]:
+    """Per customer: receipts not yet applied (advances, unallocated amounts) + credit notes not
+    yet applied, now or as of the end of a date (``open_items.unapplied``, the one rule)."""
+    return open_items.unapplied(session, AR, as_of, partner_id=customer_id)
+
+
+def net_balance(session: Session, customer_id: int | None = None, as_of: date | None = None) -> dict[int, Decimal]:
+    """What each customer owes: open instalments − unapplied receipts − unapplied credit notes
+    (negative: the customer has credit with us)."""
+    return open_items.net_by_partner(session, AR, as_of, partner_id=customer_id)
 
 
 def aging(session: Session, as_of: date, buckets: Sequence[int] = DEFAULT_BUCKETS, *,
           customer_id: int | None = None) -> dict[tuple[int, int, str], Decimal]:
-    """Outstanding as of ``as_of`` per (customer, bucket order, bucket label)."""
+    """Outstanding as of ``as_of`` per (customer, bucket order, bucket label), with the money not
+    yet applied as the negative bucket ``(-1, "unapplied")``: a customer's entries add up to its
+    net balance."""
     return open_items.aging(session, AR, as_of, buckets, partner_id=customer_id)
 
 
 def unapplied_credits(session: Session, customer_id: int | None = None) -> dict[int, Decimal]:
-    """Per customer: advances (unallocated receipts) + unapplied credit notes, now."""
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    for model in (CustomerReceipt, CreditNote):
-        query = (select(model.customer_id, func.sum(model.unallocated_amount))
-                 .where(model.unallocated_amount > 0).group_by(model.customer_id))
-        if customer_id is not None:
-            query = query.where(model.customer_id == customer_id)
-        for cid, value in session.execute(query):
-            totals[int(cid)] += Decimal(value)
-    return dict(totals)
+    """Per customer: advances (unallocated receipts) + unapplied credit notes, now (``unapplied``)."""
+    return unapplied(session, customer_id)

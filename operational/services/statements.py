@@ -4,8 +4,11 @@ balance, and the aging of what is open at the end; rendered to PDF (reportlab, b
 STSong-Light) and Excel (openpyxl).
 
 Balance = posted invoices − receipts + reversed receipts − credit notes − approved write-offs,
-each dated up to the day (a write-off from its approval date, a reversal from its reversal date). It is what the customer owes net of advances, so it
-equals AR outstanding less unapplied credits on that day.
+each dated up to the day (a write-off from its approval date, a reversal from its reversal date).
+It is what the customer owes net of advances, so it equals the customer's net balance
+(``receivables.net_balance``: open instalments − receipts and credit notes not yet applied) on
+that day. The aging at the end is ``receivables.aging``: its buckets plus the unapplied money
+(``open_items.unapplied``, the one rule, shown negative) add up to the closing balance.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from operational.i18n import translate
 from operational.models import BadDebtWriteOff, CreditNote, Customer, CustomerReceipt, SalesInvoice
 from operational.services import receivables
 from operational.services.errors import ValidationError
-from operational.services.open_items import DEFAULT_BUCKETS, bucket_labels
+from operational.services.open_items import DEFAULT_BUCKETS, UNAPPLIED, bucket_labels
 from operational.services.validation import get_or_fail, required_date
 
 ZERO = Decimal(0)
@@ -48,7 +51,7 @@ class Statement:
     lines: list[StatementLine] = field(default_factory=list)
     closing: Decimal = ZERO
     aging: list[tuple[str, Decimal]] = field(default_factory=list)  # (bucket label, amount) as of end
-    unapplied: Decimal = ZERO  # advances and unapplied credit notes at the end
+    unapplied: Decimal = ZERO  # advances and unapplied credit notes at the end (positive; shown negative)
 
     @property
     def total_debit(self) -> Decimal:
@@ -104,8 +107,8 @@ def build(session: Session, customer_id: int | None, start: object, end: object)
     aged = receivables.aging(session, last, customer_id=customer.id)
     by_label = {label: amount for (_c, _o, label), amount in aged.items()}
     statement.aging = [(label, by_label.get(label, ZERO)) for label in bucket_labels(DEFAULT_BUCKETS)]
-    open_ar = sum(by_label.values(), ZERO)
-    statement.unapplied = open_ar - running  # AR outstanding − net balance = credits not yet applied
+    # the aging's own (negative) column, as a positive amount of credit not yet applied
+    statement.unapplied = -by_label.get(UNAPPLIED, ZERO)
     return statement
 
 
@@ -120,7 +123,7 @@ def customers_with_activity(session: Session, start: date, end: date) -> list[in
 
 def _labels(language: str) -> dict[str, str]:
     keys = ("title", "customer", "period", "opening", "closing", "date", "type", "doc_no", "debit", "credit",
-            "balance", "aging", "bucket", "amount", "unapplied", "total")
+            "balance", "aging", "bucket", "amount", "unapplied", "total", "net_total")
     return {k: translate(f"ui.ar.statement.{k}", language) for k in keys}
 
 
@@ -168,7 +171,10 @@ def to_excel(statement: Statement, language: str = "zh_CN") -> bytes:
     for label, amount in statement.aging:
         ws.append([_bucket(label, language), float(amount)])
         ws.cell(ws.max_row, 2).number_format = "#,##0.00"
-    ws.append([lb["unapplied"], float(statement.unapplied)])
+    ws.append([lb["unapplied"], float(-statement.unapplied)])
+    ws.cell(ws.max_row, 2).number_format = "#,##0.00"
+    ws.append([lb["net_total"], float(sum((a for _, a in statement.aging), ZERO) - statement.unapplied)])
+    ws.cell(ws.max_row, 2).number_format = "#,##0.00"
     for col, width in zip("ABCDEF", (14, 12, 20, 14, 14, 14), strict=True):
         ws.column_dimensions[col].width = width
     buffer = io.BytesIO()
@@ -214,7 +220,8 @@ def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> 
     story += [Spacer(1, 5 * mm), Paragraph(lb["aging"], body)]
     aging_rows = [[lb["bucket"], lb["amount"]]] + [[_bucket(label, language), f"{amount:,.2f}"]
                                                      for label, amount in statement.aging]
-    aging_rows.append([lb["unapplied"], f"{statement.unapplied:,.2f}"])
+    aging_rows.append([lb["unapplied"], f"{-statement.unapplied:,.2f}"])
+    aging_rows.append([lb["net_total"], f"{sum((a for _, a in statement.aging), ZERO) - statement.unapplied:,.2f}"])
     story.append(Table(aging_rows, colWidths=[40 * mm, 30 * mm], style=style))
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,

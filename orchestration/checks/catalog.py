@@ -107,6 +107,13 @@ def _cash_checks(models: Mapping[str, Mapping[str, Any]]) -> list[dg.AssetChecks
                                             _relation(models, "mart_cash_position_daily"))]
 
 
+def _unapplied(models: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, Any]:
+    """The side's fact of money not yet applied, when the project has it (net balances)."""
+    if name not in models:
+        return {}
+    return {"unapplied_relation": _relation(models, name), "unapplied_asset_key": model_key(name)}
+
+
 def _open_items_checks(models: Mapping[str, Mapping[str, Any]]) -> list[dg.AssetChecksDefinition]:
     """AR outstanding per customer and AP outstanding per supplier equal the store's."""
     from operational.services.receivables import AR
@@ -115,17 +122,21 @@ def _open_items_checks(models: Mapping[str, Mapping[str, Any]]) -> list[dg.Asset
     if "fct_receivable_instalments" in models:
         checks.append(build_open_items_reconciliation_check(OpenItemsReconciliationSpec(
             model_key("fct_receivable_instalments"), "ar_outstanding_reconciles_with_store",
-            "AR outstanding per customer equals the store's (invoices and allocations as extracted), and the "
-            "store's instalment settled amounts equal its allocation journal.",
-            AR, _relation(models, "fct_receivable_instalments"), "customer_id")))
+            "AR net balance per customer (open instalments − receipts and credit notes not yet applied) equals "
+            "the store's (documents and allocations as extracted), and the store's instalment settled amounts "
+            "equal its allocation journal.",
+            AR, _relation(models, "fct_receivable_instalments"), "customer_id",
+            **_unapplied(models, "fct_receivable_unapplied"))))
     if "fct_payable_instalments" in models:
         from operational.services.payables import AP
 
         checks.append(build_open_items_reconciliation_check(OpenItemsReconciliationSpec(
             model_key("fct_payable_instalments"), "ap_outstanding_reconciles_with_store",
-            "AP outstanding per supplier equals the store's (bills and allocations as extracted), and the "
-            "store's instalment settled amounts equal its allocation journal.",
-            AP, _relation(models, "fct_payable_instalments"), "supplier_id")))
+            "AP net balance per supplier (open instalments − payments and debit notes not yet applied) equals "
+            "the store's (documents and allocations as extracted), and the store's instalment settled amounts "
+            "equal its allocation journal.",
+            AP, _relation(models, "fct_payable_instalments"), "supplier_id",
+            **_unapplied(models, "fct_payable_unapplied"))))
     return checks
 
 

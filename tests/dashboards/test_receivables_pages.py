@@ -133,8 +133,8 @@ def test_analysis_page_reads_the_published_marts_and_drills_down(app_for, compan
     with duckdb.connect(str(data_dir / "serving.duckdb")) as con:  # what the publish step copies
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         for mart in ("mart_ar_aging", "mart_dso_monthly", "mart_collection_effectiveness",
-                     "fct_receivable_instalments", "fct_receivable_balance_periods", "dim_customer",
-                     "dim_aging_buckets"):
+                     "fct_receivable_instalments", "fct_receivable_balance_periods", "fct_receivable_unapplied",
+                     "fct_receivable_unapplied_periods", "dim_customer", "dim_aging_buckets"):
             con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")
     at = app_for("finance", page="views/receivables.py")
     assert not at.exception

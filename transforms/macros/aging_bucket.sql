@@ -54,3 +54,8 @@
     {%- endfor %}
     union all select {{ bounds | length + 1 }}, '{{ bounds[-1] }}+', {{ bounds[-1] + 1 }}, cast(null as integer)
 {%- endmacro %}
+
+{#- The aging's own bucket for money not yet applied (未核销), negative amounts; not an age bucket
+    (operational.services.open_items.UNAPPLIED_ORDER / UNAPPLIED). -#}
+{% macro unapplied_bucket_order() -%} -1 {%- endmacro %}
+{% macro unapplied_bucket_label() -%} unapplied {%- endmacro %}

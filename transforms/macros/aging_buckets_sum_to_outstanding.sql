@@ -1,11 +1,13 @@
 {#
-  Rows where an aging mart's buckets, per report date × partner, do not add up to the outstanding
-  computed straight from the side's instalments and allocations (as of each report date), or, on
-  the latest date, to the open amount of its instalment fact (the extract's picture). Shared by the
-  AR and AP singular tests; `partner` is customer_id or supplier_id.
+  Rows where an aging mart's buckets (the unapplied bucket included), per report date × partner,
+  do not add up to the net balance computed straight from the side's instalments and allocations
+  less the money not yet applied (from the unapplied movements, as of each report date), or, on
+  the latest date, to the open amount of its instalment fact less its unapplied fact (the
+  extract's picture). Shared by the AR and AP singular tests; `partner` is customer_id or supplier_id.
 #}
 {% macro aging_buckets_sum_to_outstanding(aging, partner, report_dates, documents, document_key, date_column,
-                                          status_column, instalments, allocations, instalment_fact) %}
+                                          status_column, instalments, allocations, instalment_fact,
+                                          unapplied_movements, unapplied_fact) %}
 with aging as (
     select report_date, {{ partner }} as partner_id, sum(outstanding_amount) as bucket_total
     from {{ aging }}
@@ -27,15 +29,30 @@ direct as (
     group by d.report_date, doc.{{ partner }}
 ),
 
+direct_unapplied as (
+    select d.report_date, m.{{ partner }} as partner_id, sum(m.delta) as unapplied
+    from {{ report_dates }} as d
+    join {{ unapplied_movements }} as m on m.changed_on <= d.report_date
+    group by d.report_date, m.{{ partner }}
+),
+
 latest as (
-    select (select report_date from {{ report_dates }} where is_latest) as report_date,
-           {{ partner }} as partner_id, sum(outstanding_amount) as outstanding
-    from {{ instalment_fact }}
-    group by {{ partner }}
+    select (select report_date from {{ report_dates }} where is_latest) as report_date, partner_id,
+           sum(amount) as outstanding
+    from (
+        select {{ partner }} as partner_id, outstanding_amount as amount from {{ instalment_fact }}
+        union all
+        select {{ partner }}, -unapplied_amount from {{ unapplied_fact }}
+    ) as net
+    group by partner_id
 ),
 
 expected as (
-    select report_date, partner_id, outstanding from direct where outstanding <> 0
+    select coalesce(o.report_date, u.report_date) as report_date, coalesce(o.partner_id, u.partner_id) as partner_id,
+           coalesce(o.outstanding, 0) - coalesce(u.unapplied, 0) as outstanding
+    from direct as o
+    full outer join direct_unapplied as u on u.report_date = o.report_date and u.partner_id = o.partner_id
+    where coalesce(o.outstanding, 0) - coalesce(u.unapplied, 0) <> 0
 ),
 
 by_direct as (

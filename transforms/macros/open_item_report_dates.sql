@@ -2,16 +2,22 @@
   The dates an open-items side (AR or AP) is reported as of: every month end from the first posted
   document's month up to the latest date, the latest date itself, and any dates in the var
   `dates_var`. The latest date is the later of the side's last activity (document date, allocation
-  date) and the warehouse's as-of date, so a quiet side still ages to the data's end.
+  date, and with `unapplied_movements` the dates of receipts / payments, notes and reversals) and
+  the warehouse's as-of date, so a quiet side still ages to the data's end.
   One row per report_date with is_month_end / is_latest flags.
 #}
-{% macro open_item_report_dates(documents, date_column, status_column, allocations, dates_var) %}
+{% macro open_item_report_dates(documents, date_column, status_column, allocations, dates_var,
+                                unapplied_movements=none) %}
 with activity as (
     select {{ date_column }} as activity_date
     from {{ documents }}
     where {{ status_column }} = 'posted'
     union all
     select allocated_on from {{ allocations }}
+    {%- if unapplied_movements is not none %}
+    union all
+    select changed_on from {{ unapplied_movements }}  -- receipts, payments, notes, reversals
+    {%- endif %}
 ),
 
 bounds as (

@@ -1,13 +1,16 @@
 -- Per calendar month × customer: AR at the end of the period (cut at the latest date for the
--- current month), the part of it not yet due, and the credit sales (posted invoices dated in the
--- month). Opening AR = the previous period's closing AR. Outstanding as of a date comes from
--- fct_receivable_balance_periods (the rule of mart_ar_aging and open_items.balances).
+-- current month: open instalments, gross), the part of it not yet due, the money not yet applied
+-- (未核销) then, and the credit sales (posted invoices dated in the month). Opening AR = the
+-- previous period's closing AR. Outstanding as of a date comes from fct_receivable_balance_periods
+-- (the rule of mart_ar_aging and open_items.balances), unapplied from fct_receivable_unapplied_periods.
 with months as (
     {{ open_item_months(ref('int_ar_report_dates')) }}
 ),
 
 customers as (
-    select distinct customer_id from {{ ref('stg_jxc__sales_invoices') }} where invoice_status = 'posted'
+    select customer_id from {{ ref('stg_jxc__sales_invoices') }} where invoice_status = 'posted'
+    union
+    select customer_id from {{ ref('int_ar_unapplied_movements') }}
 ),
 
 closing as (
@@ -20,6 +23,14 @@ closing as (
     join {{ ref('fct_receivable_balance_periods') }} as p
         on p.valid_from <= m.period_end and (p.valid_to is null or m.period_end < p.valid_to)
     group by m.month_start, p.customer_id
+),
+
+unapplied as (
+    select m.month_start, u.customer_id, sum(u.unapplied_amount) as closing_unapplied
+    from months as m
+    join {{ ref('fct_receivable_unapplied_periods') }} as u
+        on u.valid_from <= m.period_end and (u.valid_to is null or m.period_end < u.valid_to)
+    group by m.month_start, u.customer_id
 ),
 
 sales as (
@@ -46,7 +57,9 @@ select
     {{ money('coalesce(sa.credit_sales, 0)') }} as credit_sales,
     cast(coalesce(sa.invoice_count, 0) as integer) as invoice_count,
     {{ money('coalesce(cl.closing_ar, 0)') }} as closing_ar,
-    {{ money('coalesce(cl.closing_current_ar, 0)') }} as closing_current_ar
+    {{ money('coalesce(cl.closing_current_ar, 0)') }} as closing_current_ar,
+    {{ money('coalesce(un.closing_unapplied, 0)') }} as closing_unapplied
 from grid as g
 left join closing as cl on cl.month_start = g.month_start and cl.customer_id = g.customer_id
+left join unapplied as un on un.month_start = g.month_start and un.customer_id = g.customer_id
 left join sales as sa on sa.month_start = g.month_start and sa.customer_id = g.customer_id
