@@ -78,6 +78,9 @@ class LedgerMovement:
     quantity: Decimal  # signed: + into stock, − out
     unit_cost: Decimal | None = None  # receipts / openings carry their own cost
     source_ledger_id: int | None = None  # returns: the receipt / shipment they return
+    # Receipts / openings: an exact amount added to the movement's value (landed cost entered after
+    # the receipt, allocated to it in cents), so that its value is cents(qty × unit_cost + added_cost).
+    added_cost: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +188,16 @@ class _Book:
             return
         if kind in _OWN_COST:
             cost = self.fallback if m.unit_cost is None else m.unit_cost
+            if m.added_cost:
+                # A later landed cost raises the receipt's cost as if it had cost that much from
+                # the start: its layer, the average and every draw on it carry the higher cost.
+                total = qty * cost + m.added_cost
+                cost = total / qty
+                value = _cents(total)
+            else:
+                value = _cents(qty * cost)
             self.latest_cost = cost
-            self._put(m, qty, _cents(qty * cost), cost, register=True)
+            self._put(m, qty, value, cost, register=True)
         elif kind == "sales_return":
             shipped = self._returned_shipment(m.source_ledger_id)
             if shipped is None:
@@ -463,10 +474,18 @@ def _dec(x: object) -> Decimal:
     return x if type(x) is Decimal else Decimal(str(x))
 
 
+def _added(row: tuple) -> Decimal:
+    # Index 8 is optional so that rows of 8 (no landed cost) are still accepted.
+    added = row[8] if len(row) > 8 else None
+    return _ZERO if added is None else _dec(added)
+
+
 def value_ledger(rows: Iterable[tuple],
                  products: Mapping[int, tuple[str, Decimal]]) -> Iterator[tuple[int, ProductValuation]]:
-    """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id)
-    already sorted by product_id (then any order); products: product_id -> (method, fallback_cost).
+    """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id
+    [, added_cost]) already sorted by product_id (then any order); products: product_id -> (method, fallback_cost).
+    ``added_cost`` (index 8, optional; None or missing = 0) is the later landed cost allocated to a
+    receipt / opening row (``LedgerMovement.added_cost``).
     Yields (product_id, ProductValuation) per product, grouping consecutive rows with itertools.groupby.
 
     A product missing from ``products`` is valued by moving average with fallback cost 0. Raises
@@ -480,7 +499,8 @@ def value_ledger(rows: Iterable[tuple],
         seen.add(product_id)
         method, fallback = products.get(product_id, _DEFAULT_PRODUCT)
         movements = [
-            LedgerMovement(r[1], r[2], r[3], r[4], _dec(r[5]), None if r[6] is None else _dec(r[6]), r[7])
+            LedgerMovement(r[1], r[2], r[3], r[4], _dec(r[5]), None if r[6] is None else _dec(r[6]), r[7],
+                           _added(r))
             for r in group
         ]
         yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO)
