@@ -14,8 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from operational.models import (
+    POSTED,
     Base,
     GoodsReceipt,
+    LandedCost,
+    LandedCostAllocation,
     Product,
     PurchaseOrder,
     SalesOrder,
@@ -25,7 +28,9 @@ from operational.models import (
 )
 from operational.services.valuation import final_closings, value_ledger
 
-_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)
+# A landed cost entered (or cancelled) after its receipts moves no stock: its updated_at is what
+# tells the sensor that values changed.
+_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment, LandedCost)
 
 
 def change_fingerprint(session: Session) -> str:
@@ -56,12 +61,20 @@ def ledger_totals(session: Session, *, up_to_id: int | None = None) -> dict[tupl
 
 def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple[int, int], Decimal]:
     """Value on hand per (product_id, warehouse_id) by each product's valuation method, computed from
-    the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs."""
+    the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs. Landed costs
+    entered after their receipts (posted landed-cost documents) are added to their receipt rows,
+    as in the warehouse's int_movement_valuation."""
     methods = {pid: (method, cost) for pid, method, cost in session.execute(
         select(Product.id, Product.valuation_method, Product.standard_cost))}
-    stmt = select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
-                  StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
-                  StockLedger.source_ledger_id).order_by(StockLedger.product_id)
+    added = (select(LandedCostAllocation.stock_ledger_id.label("ledger_id"),
+                    func.sum(LandedCostAllocation.amount).label("added_cost"))
+             .join(LandedCost, LandedCost.id == LandedCostAllocation.landed_cost_id)
+             .where(LandedCost.status == POSTED)
+             .group_by(LandedCostAllocation.stock_ledger_id).subquery())
+    stmt = (select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
+                   StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
+                   StockLedger.source_ledger_id, added.c.added_cost)
+            .outerjoin(added, added.c.ledger_id == StockLedger.id).order_by(StockLedger.product_id))
     if up_to_id is not None:
         stmt = stmt.where(StockLedger.id <= up_to_id)
     values: dict[tuple[int, int], Decimal] = {}

@@ -13,7 +13,13 @@ from decimal import Decimal
 
 import pytest
 
-from operational.services.valuation import LedgerMovement, ProductValuation, final_closings, value_ledger, value_product
+from operational.services.valuation import (
+    LedgerMovement,
+    ProductValuation,
+    final_closings,
+    value_ledger,
+    value_product,
+)
 
 D = Decimal
 MA, FIFO = "moving_average", "fifo"
