@@ -153,7 +153,7 @@ def post_landed_cost(session: Session, *, supplier_id: Any, cost_type: Any, amou
         raise StateError("landed_cost_supplier_blocked", field="supplier_id", key=supplier.code)
     kind = choice(cost_type, LANDED_COST_TYPES, "cost_type")
     how = choice(basis, LANDED_COST_BASES, "allocation_basis")
-    total = _amount(amount)
+    total = parse_amount(amount)
     when = document_date(cost_date, "cost_date", session=session)
     lines = covered_lines(session, receipt_ids=receipt_ids, receipt_line_ids=receipt_line_ids, amount=total, basis=how)
     latest = max(lines, key=lambda ln: ln.receipt_date)
@@ -298,7 +298,8 @@ def _receipt_ledger_rows(session: Session, line_ids: list[int]) -> dict[int, int
     return dict(rows.all())
 
 
-def _amount(value: Any) -> Decimal:
+def parse_amount(value: Any) -> Decimal:
+    """A landed-cost amount as typed: > 0, within the amount bound, at most 2 decimal places."""
     amount = to_decimal(value, "amount")
     if amount <= 0:
         raise ValidationError("must_be_positive", field="amount", field_label="field.amount")
