@@ -89,13 +89,14 @@ def render_markdown(results: dict[str, Any]) -> str:
                            ("simulate_one_day", "simulate one more day (services)"),
                            ("incremental_pipeline", "incremental pipeline (`jxc pipeline run`)"),
                            ("valuation_full", "valuation of the whole ledger (engine + dbt chain, full refresh)"),
-                           ("valuation_backdated", "back-dated receipt on the busiest product (post + extract + dbt chain)")]:
+                           ("valuation_backdated", "back-dated receipt on the busiest product (post + extract + dbt chain)"),
+                           ("landed_cost_late", "late landed cost on the busiest product (post + extract + dbt chain)")]:
             if key not in run:
                 continue
             step = run[key]
             flag = "" if step["ok"] else " (failed)"
             lines.append(f"| {label}{flag} | {step['seconds']:.1f} | {step['peak_rss_mb']} MB |")
-        for key in ("valuation_full", "valuation_backdated"):
+        for key in ("valuation_full", "valuation_backdated", "landed_cost_late"):
             if key in run and run[key].get("summary"):
                 lines += ["", f"`{key}`: {run[key]['summary']}"]
         lines += ["", "| dashboard call | median ms | p95 ms | max ms |", "|---|---:|---:|---:|"]

@@ -5,7 +5,9 @@ For each scale, in a fresh data directory under ``data/bench/``: generate the de
 one more day through the services, run the incremental pipeline, then time each dashboard data call
 on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it),
 then the valuation: the whole ledger revalued, and a back-dated receipt on the busiest product
-(``bench/valuation.py``), and the cancellation (作废) of such a receipt (``bench/corrections_cancel.py``). First of all, ``make run``'s own demo step: ``jxc demo --scale 1``
+(``bench/valuation.py``), a late landed cost on the busiest product (``bench/corrections_landed.py``)
+and the cancellation (作废) of such a receipt (``bench/corrections_cancel.py``). First of all,
+``make run``'s own demo step: ``jxc demo --scale 1``
 ending today, as a newcomer's first command runs it, with the demo's invariants (cash included)
 checked afterwards; ``--demo-only`` measures just that and keeps the scales' figures.
 Each step runs as its own process; peak memory is the largest sum of RSS over its process tree.
@@ -163,6 +165,7 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["valuation_full"] = _step("valuation, whole ledger", [py, "-m", "bench.valuation", "full"], env)
     result["valuation_backdated"] = _step("valuation, back-dated receipt", [py, "-m", "bench.valuation", "backdated"],
                                           env)
+    result["landed_cost_late"] = _step("valuation, late landed cost", [py, "-m", "bench.corrections_landed"], env)
     result["cancellation"] = _step("cancellation (作废) of a back-dated receipt", [py, "-m", "bench.corrections_cancel"],
                                    env)
     return result

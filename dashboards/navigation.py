@@ -44,6 +44,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"purchasing", "warehouse"})),
     PageSpec("purchase_return", "purchasing", "views/purchase_return.py", ":material/assignment_return:",
              frozenset({"purchasing", "warehouse"})),
+    # Landed costs billed after the goods arrived (freight, duty, insurance): buyers and finance.
+    PageSpec("landed_cost", "purchasing", "views/landed_cost.py", ":material/price_change:",
+             frozenset({"purchasing", "finance"})),
     PageSpec("purchase_documents", "purchasing", "views/purchase_documents.py", ":material/list_alt:",
              frozenset({"purchasing", "warehouse"}) | _READERS),
     PageSpec("supplier_maintenance", "purchasing", "views/supplier_maintenance.py", ":material/storefront:",

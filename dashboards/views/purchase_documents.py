@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.components.documents import OrderActions, fulfilment_list, order_actions, order_list
+from dashboards.components.landed_cost_view import receipt_history
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.services import purchasing
@@ -21,3 +22,4 @@ with orders_tab:
     order_actions(purchasing.PURCHASE, "pol.act", ACTIONS)
 with receipts_tab:
     fulfilment_list(purchasing.PURCHASE, "grl")
+    receipt_history("grl.lc")

@@ -55,6 +55,13 @@ from operational.models.hr import (
     PerformanceReview,
     TrainingRecord,
 )
+from operational.models.landed_costs import (
+    LANDED_COST_BASES,
+    LANDED_COST_STATES,
+    LANDED_COST_TYPES,
+    LandedCost,
+    LandedCostAllocation,
+)
 from operational.models.master import (
     ROLES,
     SUPPLIER_STATUSES,
@@ -157,3 +164,4 @@ __all__ = [
     "LOGIN_OUTCOMES", "LoginEvent", "LoginSession", "StoreSetting",
 ]
 __all__ += ["FormSubmission"]
+__all__ += ["LANDED_COST_BASES", "LANDED_COST_STATES", "LANDED_COST_TYPES", "LandedCost", "LandedCostAllocation"]

@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, null, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from operational.models import (
+    POSTED,
     Base,
     GoodsReceipt,
+    LandedCost,
+    LandedCostAllocation,
     Product,
     PurchaseOrder,
     SalesOrder,
@@ -26,7 +29,9 @@ from operational.models import (
 )
 from operational.services.valuation import ProductValuation, final_closings, value_ledger
 
-_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment)  # a cancellation also adds ledger rows
+# A cancellation also adds ledger rows. A landed cost entered (or cancelled) after its receipts
+# moves no stock: its updated_at is what tells the sensor that values changed.
+_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment, LandedCost)
 
 
 def change_fingerprint(session: Session) -> str:
@@ -57,7 +62,9 @@ def ledger_totals(session: Session, *, up_to_id: int | None = None) -> dict[tupl
 
 def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple[int, int], Decimal]:
     """Value on hand per (product_id, warehouse_id) by each product's valuation method, computed from
-    the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs."""
+    the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs. Landed costs
+    entered after their receipts (posted landed-cost documents) are added to their receipt rows,
+    as in the warehouse's int_movement_valuation."""
     values: dict[tuple[int, int], Decimal] = {}
     for product_id, valuation in valuations(session, up_to_id=up_to_id):
         for closing in final_closings(valuation.movements):
@@ -78,9 +85,18 @@ def valuations(session: Session, *, up_to_id: int | None = None,
     if up_to_id is not None:
         on = and_(on, reversal.id <= up_to_id)
     void = or_(StockLedger.reverses_ledger_id.is_not(None), reversal.id.is_not(None))
-    stmt = select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
-                  StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
-                  StockLedger.source_ledger_id, null(), void).outerjoin(reversal, on).order_by(StockLedger.product_id)
+    # Landed cost entered after the receipt: the posted allocations per receipt row, as in the
+    # warehouse's int_landed_cost_added.
+    added = (select(LandedCostAllocation.stock_ledger_id.label("ledger_id"),
+                    func.sum(LandedCostAllocation.amount).label("added_cost"))
+             .join(LandedCost, LandedCost.id == LandedCostAllocation.landed_cost_id)
+             .where(LandedCost.status == POSTED)
+             .group_by(LandedCostAllocation.stock_ledger_id).subquery())
+    stmt = (select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
+                   StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
+                   StockLedger.source_ledger_id, added.c.added_cost, void)
+            .outerjoin(reversal, on).outerjoin(added, added.c.ledger_id == StockLedger.id)
+            .order_by(StockLedger.product_id))
     if up_to_id is not None:
         stmt = stmt.where(StockLedger.id <= up_to_id)
     if product_ids is not None:

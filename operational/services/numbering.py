@@ -32,6 +32,7 @@ PREFIXES = {
     "expense_claim": "EC",
     "service_ticket": "TK",
     "leave_request": "LV",
+    "landed_cost": "LC",
 }
 
 

@@ -56,6 +56,8 @@ from operational.models import (
     DebitNote,
     GoodsReceipt,
     GoodsReceiptLine,
+    LandedCost,
+    LandedCostAllocation,
     Product,
     PurchaseOrder,
     PurchaseReturn,
@@ -123,12 +125,14 @@ def _receipt_dependents(session: Session, doc: Any) -> list[Dependent]:
 
 
 def _dependent_landed_costs(session: Session, doc: Any) -> list[Dependent]:
-    """Landed-cost documents (freight, duty after the receipt) allocated to this receipt.
-
-    TODO(landed-cost merge): the landed-cost documents come with migration 0015 from another
-    branch; once merged, return one ``Dependent("entity.landed_cost", doc_no)`` per landed cost
-    (not itself cancelled) allocated to a line of ``doc``. Until then there are none."""
-    return []
+    """Landed-cost documents (freight, duty after the receipt) allocated to this receipt and not
+    themselves cancelled: the receipt's cost stands on them, so they go first."""
+    return [Dependent(ln, "entity.landed_cost", no) for ln, no in session.execute(
+        select(GoodsReceiptLine.line_no, LandedCost.doc_no).distinct()
+        .join(LandedCostAllocation, LandedCostAllocation.receipt_line_id == GoodsReceiptLine.id)
+        .join(LandedCost, LandedCost.id == LandedCostAllocation.landed_cost_id)
+        .where(GoodsReceiptLine.receipt_id == doc.id, LandedCost.status != CANCELLED)
+        .order_by(GoodsReceiptLine.line_no, LandedCost.doc_no))]
 
 
 def _shipment_dependents(session: Session, doc: Any) -> list[Dependent]:

@@ -78,6 +78,9 @@ class LedgerMovement:
     quantity: Decimal  # signed: + into stock, − out
     unit_cost: Decimal | None = None  # receipts / openings carry their own cost
     source_ledger_id: int | None = None  # returns: the receipt / shipment they return
+    # Receipts / openings: an exact amount added to the movement's value (landed cost entered after
+    # the receipt, allocated to it in cents), so that its value is cents(qty × unit_cost + added_cost).
+    added_cost: Decimal = Decimal(0)
     # A row of a cancelled (作废) document or its reversal: valued 0.00, changes nothing, so the
     # product is valued as if the document had never been posted.
     void: bool = False
@@ -193,8 +196,16 @@ class _Book:
             return
         if kind in _OWN_COST:
             cost = self.fallback if m.unit_cost is None else m.unit_cost
+            if m.added_cost:
+                # A later landed cost raises the receipt's cost as if it had cost that much from
+                # the start: its layer, the average and every draw on it carry the higher cost.
+                total = qty * cost + m.added_cost
+                cost = total / qty
+                value = _cents(total)
+            else:
+                value = _cents(qty * cost)
             self.latest_cost = cost
-            self._put(m, qty, _cents(qty * cost), cost, register=True)
+            self._put(m, qty, value, cost, register=True)
         elif kind == "sales_return":
             shipped = self._returned_shipment(m.source_ledger_id)
             if shipped is None:
@@ -476,12 +487,19 @@ def _dec(x: object) -> Decimal:
     return x if type(x) is Decimal else Decimal(str(x))
 
 
+def _added(row: tuple) -> Decimal:
+    # Index 8 is optional so that rows of 8 (no landed cost) are still accepted.
+    added = row[8] if len(row) > 8 else None
+    return _ZERO if added is None else _dec(added)
+
+
 def value_ledger(rows: Iterable[tuple],
                  products: Mapping[int, tuple[str, Decimal]]) -> Iterator[tuple[int, ProductValuation]]:
     """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id
     [, added_cost [, void]]) already sorted by product_id (then any order); products: product_id -> (method,
-    fallback_cost). Index 8 (``added_cost``, landed cost added after the receipt) is not read here;
-    index 9 ``void`` marks a cancelled document's row or its reversal (absent or None: not void).
+    fallback_cost). ``added_cost`` (index 8, optional; None or missing = 0) is the later landed cost
+    allocated to a receipt / opening row (``LedgerMovement.added_cost``); index 9 ``void`` marks a
+    cancelled document's row or its reversal (absent or None: not void).
     Yields (product_id, ProductValuation) per product, grouping consecutive rows with itertools.groupby.
 
     A product missing from ``products`` is valued by moving average with fallback cost 0. Raises
@@ -496,7 +514,7 @@ def value_ledger(rows: Iterable[tuple],
         method, fallback = products.get(product_id, _DEFAULT_PRODUCT)
         movements = [
             LedgerMovement(r[1], r[2], r[3], r[4], _dec(r[5]), None if r[6] is None else _dec(r[6]), r[7],
-                           len(r) > 9 and bool(r[9]))
+                           _added(r), len(r) > 9 and bool(r[9]))
             for r in group
         ]
         yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO)

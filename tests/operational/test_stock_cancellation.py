@@ -366,3 +366,30 @@ def test_concurrent_cancels_and_a_cancel_racing_a_shipment(tiny):
         assert outcomes.count("ok") == 1, f"round {round_no}: {outcomes}"
         if cancelled:
             assert sorted(outcomes) == sorted(["ok", "already_cancelled", "insufficient_stock"])
+
+
+def test_a_landed_cost_on_the_receipt_refuses_until_it_is_cancelled(tiny_sqlite):
+    """The receipt's cost stands on a later landed cost: cancel that first, then the receipt."""
+    from operational.models import AppUser, LandedCost
+    from operational.services import auth, landed_costs
+
+    t = tiny_sqlite
+    receipt = _receive(t, t.water, 10, "1.00", "2026-03-02")
+    no = _doc_no(t, GoodsReceipt, receipt)
+    with unit_of_work(t.engine) as s:
+        user = auth.create_user(s, "purchasing_lc", "secret-pass-1", "purchasing", iterations=1000)
+        doc = landed_costs.post_landed_cost(s, supplier_id=t.supplier, cost_type="freight", amount="5.00",
+                                            cost_date="2026-03-03", basis="value", receipt_ids=[receipt], user=user)
+        lc_id, lc_no, user_id = doc.id, doc.doc_no, user.id
+    with pytest.raises(StateError) as err:
+        _cancel(t, "goods_receipt", receipt)
+    assert err.value.code == "cancel_has_dependents"
+    assert err.value.message() == (f"{no}第1行：不能作废：后续单据到岸费用单 {lc_no} 依据本单据，"
+                                   "请先作废或冲销该单据")
+    with unit_of_work(t.engine) as s:
+        landed_costs.cancel_landed_cost(s, lc_id, "运费单录错", user=s.get(AppUser, user_id))
+    _cancel(t, "goods_receipt", receipt)
+    with unit_of_work(t.engine) as s:
+        assert s.get(GoodsReceipt, receipt).status == "cancelled"
+        assert s.get(LandedCost, lc_id).status == "cancelled"
+        assert on_hand(s, t.water, t.wh1) == D(0)

@@ -703,7 +703,7 @@ def test_synthetic_ledger_invariants():
 
 def void(m: LedgerMovement) -> LedgerMovement:
     return LedgerMovement(m.ledger_id, m.movement_date, m.warehouse_id, m.movement_type, m.quantity, m.unit_cost,
-                          m.source_ledger_id, True)
+                          m.source_ledger_id, void=True)
 
 
 def test_void_receipt_and_its_reversal_moving_average():
