@@ -130,6 +130,7 @@ from operational.models.stock_documents import (
     StockTransfer,
     StockTransferLine,
 )
+from operational.models.order_cancellations import ORDER_KINDS, OrderLineCancellation
 from operational.models.submissions import FormSubmission
 
 __all__ = [
@@ -157,3 +158,4 @@ __all__ = [
     "LOGIN_OUTCOMES", "LoginEvent", "LoginSession", "StoreSetting",
 ]
 __all__ += ["FormSubmission"]
+__all__ += ["ORDER_KINDS", "OrderLineCancellation"]
