@@ -71,6 +71,7 @@ from operational.models.master import (
     SupplierPrice,
     Warehouse,
 )
+from operational.models.order_cancellations import ORDER_KINDS, OrderLineCancellation
 from operational.models.payables import (
     AP_ALLOCATION_SOURCES,
     BILL_STATES,
@@ -130,7 +131,6 @@ from operational.models.stock_documents import (
     StockTransfer,
     StockTransferLine,
 )
-from operational.models.order_cancellations import ORDER_KINDS, OrderLineCancellation
 from operational.models.submissions import FormSubmission
 
 __all__ = [
