@@ -199,8 +199,9 @@ def _load_order(session: Session, kind: OrderKind, order_id: int) -> Any:
     order = get_or_fail(session, kind.order_model, order_id, kind.order_entity, field="order_id")
     if session.get_bind().dialect.name == "postgresql":
         model = kind.order_model
+        # Fetched, not only executed: the ORM refreshes the order and its lines as rows are read.
         session.execute(select(model).where(model.id == order.id).with_for_update(of=model)
-                        .options(selectinload(model.lines)).execution_options(populate_existing=True))
+                        .options(selectinload(model.lines)).execution_options(populate_existing=True)).scalar_one()
     return order
 
 
