@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from operational.db import unit_of_work
-from operational.models import OrderLineCancellation, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
+from operational.models import (
+    OrderLineCancellation,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+)
 from operational.services import credit, masterdata, purchasing, sales
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import post_opening_balance
@@ -176,42 +182,49 @@ def test_over_receipt_tolerance_applies_to_the_quantity_still_due(tiny_sqlite):
         assert s.get(PurchaseOrder, po_id).status == "completed"
 
 
+
 RACE_ROUNDS = 6
 
 
-def test_a_cancel_racing_a_receipt_never_settles_more_than_ordered(tiny):
-    """A clerk receives everything open while another cancels everything open, released at the same
-    instant: whichever commits first wins and the other is refused, so received + cancelled = 100."""
+def _race(engine, po_id: int) -> dict[str, str]:  # noqa: ANN001
+    """Receive all and cancel all of one order from two threads released at the same instant."""
     import threading
 
     from operational.services.errors import DomainError
 
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def act(name: str, work) -> None:  # noqa: ANN001
+        barrier.wait()
+        try:
+            with unit_of_work(engine) as s:
+                work(s)
+            outcomes[name] = "done"
+        except DomainError:
+            outcomes[name] = "refused"
+
+    threads = [
+        threading.Thread(target=act, args=("receive", lambda s: purchasing.receive_all(s, po_id, "2026-03-05"))),
+        threading.Thread(target=act, args=("cancel", lambda s: purchasing.cancel_purchase_lines(
+            s, po_id, reason="不要了", on="2026-03-05"))),
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    return outcomes
+
+
+def test_a_cancel_racing_a_receipt_never_settles_more_than_ordered(tiny):
+    """A clerk receives everything open while another cancels everything open: whichever commits
+    first wins and the other is refused, so received + cancelled = 100 (not 200)."""
     t = tiny
     for round_no in range(RACE_ROUNDS):
         po_id, (l1,) = _po(t, [L(t.water, 100, "1.20")])
-        barrier = threading.Barrier(2)
-        outcomes: dict[str, str] = {}
-
-        def act(name: str, work) -> None:  # noqa: ANN001
-            barrier.wait()
-            try:
-                with unit_of_work(t.engine) as s:
-                    work(s)
-                outcomes[name] = "done"
-            except DomainError:
-                outcomes[name] = "refused"
-
-        threads = [
-            threading.Thread(target=act, args=("receive", lambda s: purchasing.receive_all(s, po_id, "2026-03-05"))),
-            threading.Thread(target=act, args=("cancel", lambda s: purchasing.cancel_purchase_lines(
-                s, po_id, reason="不要了", on="2026-03-05"))),
-        ]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(timeout=60)
+        outcomes = _race(t.engine, po_id)
         with unit_of_work(t.engine) as s:
             line = s.get(PurchaseOrderLine, l1)
-            assert sorted(outcomes.values()) == ["done", "refused"], f"round {round_no}: {outcomes} {line.received_qty} {line.cancelled_qty} {s.get(PurchaseOrder, po_id).status}"
+            assert sorted(outcomes.values()) == ["done", "refused"], f"round {round_no}: {outcomes}"
             assert line.received_qty + line.cancelled_qty == Decimal("100"), f"round {round_no}"
             assert s.get(PurchaseOrder, po_id).status == ("completed" if outcomes["receive"] == "done" else "cancelled")
