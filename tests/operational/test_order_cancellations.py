@@ -228,3 +228,21 @@ def test_a_cancel_racing_a_receipt_never_settles_more_than_ordered(tiny):
             assert sorted(outcomes.values()) == ["done", "refused"], f"round {round_no}: {outcomes}"
             assert line.received_qty + line.cancelled_qty == Decimal("100"), f"round {round_no}"
             assert s.get(PurchaseOrder, po_id).status == ("completed" if outcomes["receive"] == "done" else "cancelled")
+
+
+def test_scorecard_line_rule_leaves_cancelled_quantity_out():
+    from operational.services.scorecard import Delivery, line_delivery
+
+    # ordered 100, received 60 on time, 40 cancelled → due 60, on time 60 (100 %), in full
+    closed = line_delivery(Decimal(100), Decimal(40), Decimal(60), Decimal(60))
+    assert (closed.qty_due, closed.qty_on_time, closed.counts, closed.in_full) == (60, 60, True, True)
+    # ordered 50, 20 received late, 30 cancelled → due 20, on time 0, in full
+    late = line_delivery(Decimal(50), Decimal(30), Decimal(20), Decimal(0))
+    assert (late.qty_due, late.qty_on_time, late.in_full) == (20, 0, True)
+    # cancelled entirely, nothing received: not a line due
+    gone = line_delivery(Decimal(10), Decimal(10), Decimal(0), Decimal(0))
+    assert gone.counts is False
+    total = Delivery().add(closed).add(late).add(gone)
+    # (60 + 0) ÷ (60 + 20) = 0.75 on time; 2 of 2 lines in full
+    assert (total.on_time_rate, total.in_full_rate, total.lines_due) == (Decimal("0.75"), Decimal(1), 2)
+    assert Delivery().add(gone).on_time_rate is None  # no data is no data, never 100 %
