@@ -1,5 +1,6 @@
 """Purchase documents (采购单据): recent purchase orders with status, goods receipts, and
-confirm / cancel for orders not yet received."""
+confirm / cancel for orders not yet received, and cancelling open quantity (per line or the whole
+order) with its history."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dashboards.session import require_page
 from operational.services import purchasing
 
 ACTIONS = OrderActions(roles=("purchasing",), confirm=purchasing.confirm_purchase_order,
-                       cancel=purchasing.cancel_purchase_order, close=purchasing.close_purchase_order)
+                       cancel=purchasing.cancel_purchase_order, cancel_lines=purchasing.cancel_purchase_lines)
 
 require_page("purchase_documents")
 st.title(t("ui.page.purchase_documents"))

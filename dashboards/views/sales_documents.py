@@ -1,5 +1,5 @@
 """Sales documents (销售单据): recent sales orders with status, shipments, and confirm / cancel
-for orders not yet shipped."""
+for orders not yet shipped, and cancelling open quantity (per line or the whole order) with its history."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dashboards.session import require_page
 from operational.services import sales
 
 ACTIONS = OrderActions(roles=("sales",), confirm=sales.confirm_sales_order, cancel=sales.cancel_sales_order,
-                       close=sales.close_sales_order)
+                       cancel_lines=sales.cancel_sales_lines)
 
 require_page("sales_documents")
 st.title(t("ui.page.sales_documents"))

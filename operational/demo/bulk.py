@@ -44,7 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from operational.demo.profiles import CustomerProfile
-from operational.demo.simulator import CREDIT_NOTE, CreditOverrun, OrderLines
+from operational.demo.simulator import BACKORDER_REASON, CREDIT_NOTE, CreditOverrun, OrderLines
 from operational.demo.world import (
     CountSheet,
     Delivery,
@@ -67,6 +67,7 @@ from operational.models import (
     DocSequence,
     GoodsReceipt,
     GoodsReceiptLine,
+    OrderLineCancellation,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseReturn,
@@ -101,7 +102,7 @@ TABLES: tuple[Table, ...] = tuple(m.__table__ for m in (  # type: ignore[attr-de
     SupplierPrice, PurchaseOrder, PurchaseOrderLine, GoodsReceipt, GoodsReceiptLine,
     SalesOrder, SalesOrderLine, Shipment, ShipmentLine, PurchaseReturn, PurchaseReturnLine,
     SalesReturn, SalesReturnLine, StockTransfer, StockTransferLine, Stocktake, StocktakeLine, StockLedger,
-    CreditApproval,
+    CreditApproval, OrderLineCancellation,
 ))
 LEDGER = StockLedger.__tablename__
 
@@ -113,6 +114,7 @@ class _Pending:
     header: dict[str, Any]
     lines: dict[int, dict[str, Any]]
     docs: list[tuple[Table, dict[str, Any], Table, list[dict[str, Any]]]] = field(default_factory=list)
+    cancellations: list[dict[str, Any]] = field(default_factory=list)  # closed backorder, per line
 
 
 @dataclass(frozen=True)
@@ -213,8 +215,18 @@ class BulkWriter:
     def cancel_purchase_order(self, order: Order) -> None:
         """Status is written when the order closes."""
 
-    def close_purchase_order(self, order: Order) -> None:
-        """Status is written when the order closes."""
+    def close_purchase_order(self, order: Order, on: date) -> None:
+        """One cancellation row per line with open quantity, as the services write them (ids
+        taken now, in the services' order); status and quantities are written when the order closes."""
+        pending = self.pending[(PURCHASE.order.name, order.id)]
+        t = OrderLineCancellation.__table__
+        for n, ln in enumerate(order.lines, start=1):
+            if ln.open > 0:
+                pending.cancellations.append(self._stamp({
+                    "id": self._id(t), "order_kind": "purchase_order", "purchase_order_id": order.id,  # type: ignore[arg-type]
+                    "purchase_order_line_id": ln.id, "sales_order_id": None, "sales_order_line_id": None,
+                    "line_no": n, "quantity": ln.open, "reason": BACKORDER_REASON, "cancel_date": on,
+                    "cancelled_by": self.users.get("purchasing")}))
 
     def confirm_sales_order(self, order: Order, credit: CreditOverrun | None = None) -> None:
         """Status is written when the order closes; an approval at the end, after its order."""
@@ -242,10 +254,11 @@ class BulkWriter:
         pending = self.pending.pop((side.order.name, order.id))
         pending.header["status"] = order.status
         self.ready[side.order.name].append(pending.header)
-        done = {ln.id: ln.done for ln in order.lines}
+        done = {ln.id: (ln.done, ln.cancelled) for ln in order.lines}
         for line_id, row in pending.lines.items():
-            row[side.done_col] = done[line_id]
+            row[side.done_col], row["cancelled_qty"] = done[line_id]
             self.ready[side.line.name].append(row)
+        self.ready[OrderLineCancellation.__tablename__].extend(pending.cancellations)
         for doc_table, doc, line_table, doc_lines in pending.docs:
             self.ready[doc_table.name].append(doc)
             self.ready[line_table.name].extend(doc_lines)

@@ -45,6 +45,7 @@ from operational.models import (
     DocSequence,
     GoodsReceipt,
     GoodsReceiptLine,
+    OrderLineCancellation,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -189,17 +190,20 @@ def _fulfilment(conn: Connection, name: str, order, line, done_col, fline, fline
 
 
 def _order_states(conn: Connection, name: str, order, line, done_col) -> list[str]:  # type: ignore[no-untyped-def]
+    # A line is settled when fulfilled + cancelled covers it; cancelled quantity is never due.
     rows = conn.execute(
         select(order.doc_no, order.status, order.total_amount, func.count(line.id),
-               func.sum(case((done_col >= line.quantity, 1), else_=0)),
-               func.sum(case((done_col > 0, 1), else_=0)), func.sum(line.amount))
+               func.sum(case((done_col + line.cancelled_qty >= line.quantity, 1), else_=0)),
+               func.sum(case((done_col > 0, 1), else_=0)), func.sum(line.amount),
+               func.sum(case((line.cancelled_qty > 0, 1), else_=0)))
         .join(line, line.order_id == order.id).group_by(order.id, order.doc_no, order.status, order.total_amount)
     )
     wrong, totals = [], []
-    for doc_no, status, total, n, n_full, n_started, line_total in rows:
-        expected = (COMPLETED if n_full == n else PARTIAL) if n_started else None
+    for doc_no, status, total, n, n_full, n_started, line_total, n_cancelled in rows:
+        expected = (COMPLETED if n_full == n else PARTIAL) if n_started else (
+            CANCELLED if n_cancelled and n_full == n else None)
         if expected == PARTIAL and status == CLOSED:
-            pass  # partly fulfilled, the backorder cancelled
+            pass  # partly fulfilled, the backorder cancelled before cancellations were kept per line
         elif (expected and status != expected) or (not expected and status in (COMPLETED, PARTIAL, CLOSED)):
             wrong.append(f"{doc_no}: status {status}, {n_full}/{n} lines done, {n_started} started")
         elif status == CANCELLED and n_started:
@@ -213,7 +217,23 @@ def _order_states(conn: Connection, name: str, order, line, done_col) -> list[st
                if amount != line_amount(q, p, d)]
     return (_limited(f"{name}: status disagrees with quantities", wrong)
             + _limited(f"{name}: header total differs from lines", totals)
-            + _limited(f"{name}: line amount miscomputed", amounts))
+            + _limited(f"{name}: line amount miscomputed", amounts)
+            + _cancellations(conn, name, order, line, done_col))
+
+
+def _cancellations(conn: Connection, name: str, order, line, done_col) -> list[str]:  # type: ignore[no-untyped-def]
+    """A line's cancelled quantity is the sum of its history rows."""
+    ref = getattr(OrderLineCancellation, f"{order.__tablename__}_line_id")
+    history = (select(ref.label("line_id"), func.sum(OrderLineCancellation.quantity).label("qty"))
+               .where(ref.is_not(None)).group_by(ref).subquery())
+    rows = conn.execute(
+        select(order.doc_no, line.line_no, line.quantity, done_col, line.cancelled_qty, history.c.qty)
+        .join(order, order.id == line.order_id).outerjoin(history, history.c.line_id == line.id)
+        .where((line.cancelled_qty != 0) | history.c.qty.is_not(None)))
+    wrong = [f"{doc_no} line {line_no}: cancelled {cancelled}, history {logged}, ordered {qty}, done {done}"
+             for doc_no, line_no, qty, done, cancelled, logged in rows
+             if cancelled != (logged or ZERO)]
+    return _limited(f"{name}: cancelled quantity differs from its history", wrong)
 
 
 def _inspection(conn: Connection) -> list[str]:

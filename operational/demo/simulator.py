@@ -60,7 +60,7 @@ from operational.demo.world import (
     Transfer,
     World,
 )
-from operational.models import CANCELLED, CLOSED, COMPLETED, CONFIRMED, DRAFT, PARTIAL
+from operational.models import CANCELLED, COMPLETED, CONFIRMED, DRAFT, PARTIAL
 from operational.services import credit
 from operational.services.orders import LandedCosts, line_amount
 
@@ -103,6 +103,7 @@ class CreditOverrun:
 
 
 CREDIT_NOTE = "老客户，经理审批放行"
+BACKORDER_REASON = "供应商无法交付余量，欠货取消"  # why the purchaser closes a backorder
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class Writer(Protocol):
                               lines: OrderLines) -> tuple[int, str, list[int]]: ...
     def confirm_purchase_order(self, order: Order) -> None: ...
     def cancel_purchase_order(self, order: Order) -> None: ...
-    def close_purchase_order(self, order: Order) -> None: ...
+    def close_purchase_order(self, order: Order, on: date) -> None:
+        """Cancel the open quantity of every line (``BACKORDER_REASON``); the order completes."""
     def receive(self, order: Order, on: date, lines: list[Delivery], landed: LandedCosts | None) -> DocRef: ...
     def create_sales_order(self, customer: CustomerProfile, warehouse_id: int, on: date, required: date,
                            lines: OrderLines) -> tuple[int, str, list[int]]: ...
@@ -243,14 +245,22 @@ class Simulator:
         st = self.state
         for po in [po for po in st.purchase_orders.values() if po.partner_id == sid]:
             if po.status == PARTIAL:
-                self.writer.close_purchase_order(po)
-                po.status = CLOSED
+                self._close_backorder(po, day)
             else:
                 self.writer.cancel_purchase_order(po)
                 po.status = CANCELLED
             self._forget_rest(po)
             del st.purchase_orders[po.id]
             self.writer.close(po, "purchase")
+
+    def _close_backorder(self, po: Order, day: date) -> None:
+        """The rest will not come: the store cancels every line's open quantity (the order is then
+        completed); the mirror does the same after forgetting it as incoming."""
+        self.writer.close_purchase_order(po, day)
+        self._forget_rest(po)
+        for ln in po.lines:
+            ln.cancelled += max(ln.open, ZERO)
+        po.status = COMPLETED
 
     def _forget_rest(self, po: Order) -> None:
         for ln in po.lines:
@@ -332,12 +342,10 @@ class Simulator:
                 self._receive(po, day, plan.first if late else day, lines)
             elif po.status == PARTIAL and day >= (po.next_delivery or plan.second):
                 if plan.close_rest:
-                    self.writer.close_purchase_order(po)
-                    po.status = CLOSED
-                    self._forget_rest(po)
+                    self._close_backorder(po, day)
                 else:
                     self._receive(po, day, day, [(ln, ln.open) for ln in po.lines if ln.open > 0])
-            if po.status in (COMPLETED, CLOSED):
+            if po.status == COMPLETED:
                 closed.append(po)
         for po in closed:
             del self.state.purchase_orders[po.id]
@@ -491,7 +499,7 @@ class Simulator:
         other open orders' unshipped value plus this order, against its limit. Beyond it, the
         manager approves (the sales office never lets a customer's order wait for that)."""
         open_value = credit.unshipped_value(
-            (line.quantity, line.done, line.amount)
+            (line.quantity, line.done + line.cancelled, line.amount)
             for other in self.state.sales_orders.values()
             if other.partner_id == so.partner_id and other.id != so.id and other.status in (CONFIRMED, PARTIAL)
             for line in other.lines)
@@ -557,7 +565,8 @@ class Simulator:
 
 
 def _status(order: Order) -> str:
-    """Same rule as the services: all done → completed, something done → partial."""
-    if all(ln.done >= ln.quantity for ln in order.lines):
-        return COMPLETED
+    """Same rule as the services: all done or cancelled → completed (cancelled if nothing was
+    done), something done → partial."""
+    if all(ln.open <= 0 for ln in order.lines):
+        return COMPLETED if any(ln.done > 0 for ln in order.lines) else CANCELLED
     return PARTIAL if any(ln.done > 0 for ln in order.lines) else CONFIRMED

@@ -93,10 +93,11 @@ class Line:
     quantity: Decimal
     done: Decimal = Decimal(0)  # received or shipped
     amount: Decimal = Decimal(0)  # net line amount (sales orders: the credit check's exposure)
+    cancelled: Decimal = Decimal(0)  # open quantity cancelled (a closed backorder): never due
 
     @property
     def open(self) -> Decimal:
-        return self.quantity - self.done
+        return self.quantity - self.done - self.cancelled
 
 
 @dataclass
@@ -286,13 +287,13 @@ def _open_orders(session: Session, model: type, line_model: type, partner_col, d
         orders[row[0]] = Order(id=row[0], doc_no=row[1], partner_id=row[2], warehouse_id=row[3],
                                order_date=row[4], due_date=row[5], status=row[6], lines=[])
     if orders:
-        for lid, oid, pid, qty, done, amount in session.execute(
+        for lid, oid, pid, qty, done, amount, cancelled in session.execute(
             select(line_model.id, line_model.order_id, line_model.product_id, line_model.quantity, done_col,
-                   line_model.amount)
+                   line_model.amount, line_model.cancelled_qty)
             .join(model, model.id == line_model.order_id)
             .where(model.status.not_in((COMPLETED, CANCELLED, CLOSED))).order_by(line_model.id)
         ):
-            orders[oid].lines.append(Line(lid, pid, qty, done, amount))
+            orders[oid].lines.append(Line(lid, pid, qty, done, amount, cancelled or Decimal(0)))
     return orders
 
 

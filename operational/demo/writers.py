@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from operational.db import unit_of_work
 from operational.demo.profiles import CustomerProfile
-from operational.demo.simulator import CREDIT_NOTE, CreditOverrun, OrderLines
+from operational.demo.simulator import BACKORDER_REASON, CREDIT_NOTE, CreditOverrun, OrderLines
 from operational.demo.world import (
     CountSheet,
     Delivery,
@@ -98,8 +98,9 @@ class ServiceWriter:
     def cancel_purchase_order(self, order: Order) -> None:
         purchasing.cancel_purchase_order(self.session, order.id)
 
-    def close_purchase_order(self, order: Order) -> None:
-        purchasing.close_purchase_order(self.session, order.id)
+    def close_purchase_order(self, order: Order, on: date) -> None:
+        purchasing.close_purchase_order(self.session, order.id, reason=BACKORDER_REASON, on=on,
+                                        user_id=self.users.get("purchasing"))
 
     def receive(self, order: Order, on: date, lines: list[Delivery], landed: LandedCosts | None) -> DocRef:
         receipt = purchasing.receive_goods(

@@ -78,6 +78,7 @@ from operational.models.master import (
     SupplierPrice,
     Warehouse,
 )
+from operational.models.order_cancellations import ORDER_KINDS, OrderLineCancellation
 from operational.models.payables import (
     AP_ALLOCATION_SOURCES,
     BILL_STATES,
@@ -165,3 +166,4 @@ __all__ = [
 ]
 __all__ += ["FormSubmission"]
 __all__ += ["LANDED_COST_BASES", "LANDED_COST_STATES", "LANDED_COST_TYPES", "LandedCost", "LandedCostAllocation"]
+__all__ += ["ORDER_KINDS", "OrderLineCancellation"]

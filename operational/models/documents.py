@@ -13,7 +13,9 @@ from operational.types import Money, Qty, Rate, UnitPrice
 
 # Order states (the same machine for purchase and sales orders).
 DRAFT, CONFIRMED, PARTIAL, COMPLETED, CANCELLED = "draft", "confirmed", "partial", "completed", "cancelled"
-# Closed: fulfilled in part, the remainder (backorder) cancelled.
+# Closed: fulfilled in part, the remainder (backorder) cancelled. Orders closed before the line
+# cancellations (migration 0017) keep it; closing now cancels the open quantity of every line, and
+# the order is then completed (see ``operational.services.orders.cancel_open_quantity``).
 CLOSED = "closed"
 ORDER_STATES = (DRAFT, CONFIRMED, PARTIAL, COMPLETED, CLOSED, CANCELLED)
 # Posting documents (receipts, shipments) are posted when saved; cancelling posts reversals.
@@ -69,6 +71,8 @@ class PurchaseOrderLine(Timestamped, Base):
     discount_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0))
     amount: Mapped[Decimal] = mapped_column(Money())
     received_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    # Open quantity cancelled (order_line_cancellation holds each cancellation); never due again.
+    cancelled_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
     promised_date: Mapped[date | None] = mapped_column(Date)
     order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
 
@@ -146,6 +150,8 @@ class SalesOrderLine(Timestamped, Base):
     discount_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0))
     amount: Mapped[Decimal] = mapped_column(Money())
     shipped_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0))
+    # Open quantity cancelled (order_line_cancellation holds each cancellation); never due again.
+    cancelled_qty: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(0), server_default="0")
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
 
 

@@ -62,8 +62,8 @@ class CreditCheck:
 
 
 def unshipped_value(lines: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Decimal:
-    """(quantity, shipped, net amount) per order line → the value not yet shipped, at the lines'
-    net prices, rounded once to the cent."""
+    """(quantity, shipped + cancelled, net amount) per order line → the value still to ship, at the
+    lines' net prices, rounded once to the cent (cancelled quantity is never due)."""
     total = Decimal(0)
     for qty, shipped, amount in lines:
         if qty > 0 and shipped < qty:
@@ -72,8 +72,10 @@ def unshipped_value(lines: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Decima
 
 
 def open_order_value(session: Session, customer_id: int, *, excluding_order_id: int | None = None) -> Decimal:
-    """Unshipped value of the customer's confirmed and partly shipped orders."""
-    stmt = (select(SalesOrderLine.quantity, SalesOrderLine.shipped_qty, SalesOrderLine.amount)
+    """Value still to ship (neither shipped nor cancelled) of the customer's confirmed and partly
+    shipped orders."""
+    stmt = (select(SalesOrderLine.quantity, SalesOrderLine.shipped_qty + SalesOrderLine.cancelled_qty,
+                   SalesOrderLine.amount)
             .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
             .where(SalesOrder.customer_id == customer_id, SalesOrder.status.in_((CONFIRMED, PARTIAL))))
     if excluding_order_id is not None:

@@ -1,10 +1,18 @@
 """The order → fulfilment machine shared by purchasing (PO → goods receipt) and sales
 (SO → shipment). One implementation, described per side by an ``OrderKind``.
 
-States: draft → confirmed → partial → completed; draft/confirmed → cancelled; partial → closed
-(the backorder cancelled). Fulfilment documents are posted when saved; each line appends a
-stock-ledger row in the same transaction. Receipts also carry inspection (accepted and rejected
+States: draft → confirmed → partial → completed; draft/confirmed → cancelled. The open quantity
+of a confirmed or partly fulfilled order's lines can be cancelled with a reason
+(``cancel_open_quantity``; ``close_order`` cancels all of it): a line's open quantity is ordered −
+fulfilled − cancelled, and the status follows the lines (everything fulfilled or cancelled →
+completed if anything was fulfilled, else cancelled). Orders closed before cancellations were kept
+per line keep the status ``closed``. Fulfilment documents are posted when saved; each line appends
+a stock-ledger row in the same transaction. Receipts also carry inspection (accepted and rejected
 quantity), the supplier's over-receipt tolerance and landed costs.
+
+Every action on an order first locks its row (``FOR UPDATE`` on PostgreSQL; SQLite transactions
+are serialized by ``BEGIN IMMEDIATE``) and reads its lines fresh, so a cancellation racing a
+receipt or shipment of the same line waits for it: fulfilled + cancelled never exceeds ordered.
 """
 
 from __future__ import annotations
@@ -14,18 +22,20 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from operational.models import (
     CANCELLED,
-    CLOSED,
     COMPLETED,
     CONFIRMED,
     DRAFT,
     PARTIAL,
+    OrderLineCancellation,
     Product,
     Warehouse,
 )
+from operational.models.order_cancellations import REASON_MAX
 from operational.services import batches
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
@@ -36,6 +46,7 @@ from operational.services.validation import (
     positive,
     rate,
     required_date,
+    required_text,
     to_decimal,
     within_bound,
 )
@@ -169,8 +180,29 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
     return order
 
 
+@dataclass
+class CancelLineInput:
+    """Cancel ``quantity`` of the line's open quantity; None or blank: all of it."""
+
+    order_line_id: int
+    quantity: Any = None
+
+
+def open_quantity(line: Any, kind: OrderKind) -> Decimal:
+    """What is still due on an order line: ordered − fulfilled − cancelled (never below 0: an
+    over-receipt within tolerance owes nothing)."""
+    return max(line.quantity - getattr(line, kind.done_qty_field) - (line.cancelled_qty or 0), Decimal(0))
+
+
 def _load_order(session: Session, kind: OrderKind, order_id: int) -> Any:
-    return get_or_fail(session, kind.order_model, order_id, kind.order_entity, field="order_id")
+    """The order, row-locked and with its lines read fresh (see the module docstring)."""
+    order = get_or_fail(session, kind.order_model, order_id, kind.order_entity, field="order_id")
+    if session.get_bind().dialect.name == "postgresql":
+        model = kind.order_model
+        # Fetched, not only executed: the ORM refreshes the order and its lines as rows are read.
+        session.execute(select(model).where(model.id == order.id).with_for_update(of=model)
+                        .options(selectinload(model.lines)).execution_options(populate_existing=True)).scalar_one()
+    return order
 
 
 def _require_state(order: Any, allowed: tuple[str, ...], action: str) -> None:
@@ -196,13 +228,79 @@ def cancel_order(session: Session, kind: OrderKind, order_id: int) -> Any:
     return order
 
 
-def close_order(session: Session, kind: OrderKind, order_id: int) -> Any:
-    """Close a partly fulfilled order: what is still open (the backorder) is cancelled."""
+def close_order(session: Session, kind: OrderKind, order_id: int, *, reason: Any, on: Any,
+                user_id: int | None = None) -> Any:
+    """Close a partly fulfilled order: what is still open on every line (the backorder) is
+    cancelled with ``reason`` on ``on``, recorded per line; the order is then completed."""
     order = _load_order(session, kind, order_id)
     _require_state(order, (PARTIAL,), "action.close")
-    order.status = CLOSED
-    session.flush()
+    cancel_open_quantity(session, kind, order_id, reason=reason, on=on, user_id=user_id)
     return order
+
+
+def cancel_open_quantity(session: Session, kind: OrderKind, order_id: int, *, reason: Any, on: Any,
+                         lines: list[CancelLineInput] | None = None,
+                         user_id: int | None = None) -> list[OrderLineCancellation]:
+    """Cancel open quantity of a confirmed or partly fulfilled order, before or after partial
+    fulfilment: the given lines (a quantity, or all that is open on the line), or every open line
+    when ``lines`` is None. A cancelled quantity is never due again (scorecard, open orders).
+
+    Refused: a draft (cancel the whole draft instead), a completed, closed or cancelled order, more
+    than a line still has open, no reason, a date before the order date. One history row per line
+    cancelled; the order's status follows its lines."""
+    order = _load_order(session, kind, order_id)
+    if order.status == DRAFT:
+        raise StateError("cancel_open_draft", record=order.doc_no, field="status")
+    _require_state(order, (CONFIRMED, PARTIAL), "action.cancel_open")
+    text = required_text(reason, "cancel_reason", record=order.doc_no)
+    if len(text) > REASON_MAX:
+        raise ValidationError("too_long", record=order.doc_no, field="cancel_reason",
+                              entity=f"entity.{kind.order_entity}", field_label="field.cancel_reason",
+                              max_length=REASON_MAX, length=len(text))
+    when = document_date(on, "cancel_date", session=session, record=order.doc_no)
+    if when < order.order_date:
+        raise ValidationError("date_order", record=order.doc_no, field="cancel_date",
+                              field_label="field.cancel_date", other_label="field.order_date")
+    left = {line.id: open_quantity(line, kind) for line in order.lines}
+    by_id = {line.id: line for line in order.lines}
+    wanted: list[tuple[Any, Decimal]] = []
+    if lines is None:
+        wanted = [(line, left[line.id]) for line in order.lines if left[line.id] > 0]
+        if not wanted:
+            raise StateError("nothing_open", record=order.doc_no, field="lines")
+    else:
+        for n, item in enumerate(lines, start=1):
+            line = by_id.get(item.order_line_id)
+            if line is None:
+                raise ValidationError("line_not_in_order", record=order.doc_no, field=f"lines.{n}.order_line_id",
+                                      line_no=n, order_no=order.doc_no)
+            if item.quantity is None or str(item.quantity).strip() == "":
+                qty = left[line.id]
+                if qty <= 0:
+                    raise ValidationError("cancel_more_than_open", record=order.doc_no, line_no=line.line_no,
+                                          field=f"lines.{line.line_no}.cancel_qty", quantity=qty,
+                                          remaining=left[line.id])
+            else:
+                qty = positive(item.quantity, "cancel_qty", record=order.doc_no, line_no=line.line_no)
+            if qty > left[line.id]:
+                raise ValidationError("cancel_more_than_open", record=order.doc_no, line_no=line.line_no,
+                                      field=f"lines.{line.line_no}.cancel_qty", quantity=qty,
+                                      remaining=left[line.id])
+            left[line.id] -= qty  # the same line twice: the second takes what the first left
+            wanted.append((line, qty))
+        if not wanted:
+            raise ValidationError("no_lines", record=order.doc_no, field="lines")
+    rows = []
+    for line, qty in wanted:
+        line.cancelled_qty = (line.cancelled_qty or Decimal(0)) + qty
+        row = OrderLineCancellation(order_kind=kind.order_entity, line_no=line.line_no, quantity=qty, reason=text,
+                                    cancel_date=when, cancelled_by=user_id,
+                                    **{f"{kind.order_entity}_id": order.id, f"{kind.order_entity}_line_id": line.id})
+        session.add(row)
+        rows.append(row)
+    _refresh_status(order, kind)
+    session.flush()
+    return rows
 
 
 def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, lines: list[FulfilLineInput],
@@ -284,8 +382,10 @@ def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], line
         if rejected and reason is None:
             raise ValidationError("required", record=order.doc_no, field=f"lines.{ol.line_no}.reject_reason",
                                   field_label="field.reject_reason", line_no=ol.line_no)
-        # Tolerance applies to the ordered quantity; what was already accepted counts against it.
-        allowed = (ol.quantity * (1 + tolerance)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        # Tolerance applies to the quantity due (ordered − cancelled); what was already accepted
+        # counts against it.
+        due = ol.quantity - (ol.cancelled_qty or 0)
+        allowed = (due * (1 + tolerance)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
         remaining = allowed - getattr(ol, kind.done_qty_field)
         if qty > remaining:
             raise ValidationError(kind.over_code, record=order.doc_no, field=f"lines.{ol.line_no}.quantity",
@@ -344,9 +444,11 @@ def _money(value: Any, field: str, record: str) -> Decimal:
 
 
 def _refresh_status(order: Any, kind: OrderKind) -> None:
+    """The status the lines imply: everything fulfilled or cancelled → completed if anything was
+    fulfilled, else cancelled; something fulfilled and something open → partial; else confirmed."""
     done = [getattr(line, kind.done_qty_field) for line in order.lines]
-    if all(d >= line.quantity for d, line in zip(done, order.lines, strict=True)):
-        order.status = COMPLETED
+    if all(open_quantity(line, kind) == 0 for line in order.lines):
+        order.status = COMPLETED if any(d > 0 for d in done) else CANCELLED
     elif any(d > 0 for d in done):
         order.status = PARTIAL
     else:

@@ -1,5 +1,5 @@
 """Purchasing (进货): supplier price lists, purchase orders, goods receipts with inspection and
-landed costs, closing backorders. Returns to suppliers are in ``returns``."""
+landed costs, cancelling open quantity and closing backorders. Returns to suppliers are in ``returns``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from operational.models import (
     GoodsReceipt,
     GoodsReceiptLine,
+    OrderLineCancellation,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -21,7 +22,14 @@ from operational.models import (
 )
 from operational.services import orders
 from operational.services.errors import ValidationError
-from operational.services.orders import FulfilLineInput, LandedCosts, OrderHeader, OrderLineInput
+from operational.services.orders import (
+    CancelLineInput,
+    FulfilLineInput,
+    LandedCosts,
+    OrderHeader,
+    OrderLineInput,
+    open_quantity,
+)
 from operational.services.validation import get_or_fail, non_negative, positive, required_date
 
 PURCHASE = orders.OrderKind(
@@ -49,9 +57,19 @@ def cancel_purchase_order(session: Session, order_id: int) -> PurchaseOrder:
     return orders.cancel_order(session, PURCHASE, order_id)
 
 
-def close_purchase_order(session: Session, order_id: int) -> PurchaseOrder:
-    """Close a partly received order; the backorder is cancelled."""
-    return orders.close_order(session, PURCHASE, order_id)
+def close_purchase_order(session: Session, order_id: int, *, reason: Any, on: Any,
+                         user_id: int | None = None) -> PurchaseOrder:
+    """Close a partly received order: the backorder is cancelled line by line, with ``reason``."""
+    return orders.close_order(session, PURCHASE, order_id, reason=reason, on=on, user_id=user_id)
+
+
+def cancel_purchase_lines(session: Session, order_id: int, *, reason: Any, on: Any,
+                          lines: list[CancelLineInput] | None = None,
+                          user_id: int | None = None) -> list[OrderLineCancellation]:
+    """Cancel open quantity of a confirmed or partly received order: the given lines (all that is
+    open on a line when its quantity is blank), or every open line when ``lines`` is None."""
+    return orders.cancel_open_quantity(session, PURCHASE, order_id, reason=reason, on=on, lines=lines,
+                                       user_id=user_id)
 
 
 def receive_goods(session: Session, order_id: int, receipt_date: date | str, lines: list[FulfilLineInput],
@@ -67,7 +85,7 @@ def receive_goods(session: Session, order_id: int, receipt_date: date | str, lin
 def receive_all(session: Session, order_id: int, receipt_date: date | str, *, user_id: int | None = None) -> GoodsReceipt:
     """Receive everything still open on the order."""
     order = session.get(PurchaseOrder, order_id)
-    lines = [FulfilLineInput(line.id, line.quantity - line.received_qty) for line in order.lines] if order else []
+    lines = [FulfilLineInput(line.id, open_quantity(line, PURCHASE)) for line in order.lines] if order else []
     return receive_goods(session, order_id, receipt_date, lines, user_id=user_id)
 
 

@@ -23,6 +23,7 @@ from operational.models import (
     AppUser,
     Customer,
     GoodsReceipt,
+    OrderLineCancellation,
     Product,
     ProductCategory,
     PurchaseOrder,
@@ -71,10 +72,12 @@ class OpenLine:
     done_quantity: Decimal
     product_id: int = 0
     tracks_batches: bool = False
+    cancelled_quantity: Decimal = Decimal(0)
 
     @property
     def open_quantity(self) -> Decimal:
-        return self.quantity - self.done_quantity
+        """Ordered − fulfilled − cancelled (cancelled quantity is never due)."""
+        return self.quantity - self.done_quantity - self.cancelled_quantity
 
 
 def user_by_id(session: Session, user_id: int | None) -> AppUser | None:
@@ -116,10 +119,12 @@ def recent_orders(session: Session, kind: OrderKind, *, statuses: tuple[str, ...
                                                            limit=limit):
         ordered = sum((line.quantity for line in order.lines), Decimal(0))
         done = sum((getattr(line, kind.done_qty_field) for line in order.lines), Decimal(0))
+        cancelled = sum((line.cancelled_qty or Decimal(0) for line in order.lines), Decimal(0))
         result.append({
             "id": order.id, "doc_no": order.doc_no, "order_date": order.order_date, "partner_name": partner_name,
             "warehouse_name": warehouse_name, "status": order.status, "line_count": len(order.lines),
             "total_amount": order.total_amount, "ordered_quantity": ordered, "done_quantity": done,
+            "cancelled_qty": cancelled,
         })
     return result
 
@@ -141,9 +146,27 @@ def open_order_lines(session: Session, kind: OrderKind, order_id: int) -> list[O
     return [
         OpenLine(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
                  products[line.product_id].unit, line.quantity, getattr(line, kind.done_qty_field),
-                 line.product_id, products[line.product_id].tracks_batches)
+                 line.product_id, products[line.product_id].tracks_batches, line.cancelled_qty or Decimal(0))
         for line in order.lines
     ]
+
+
+def order_cancellations(session: Session, kind: OrderKind, order_id: int | None) -> list[dict[str, Any]]:
+    """The order's cancellation history, oldest first: line, product, quantity, reason, the
+    business date, who entered it and when."""
+    if order_id is None:
+        return []
+    c, line = OrderLineCancellation, kind.line_model
+    line_ref = getattr(c, f"{kind.order_entity}_line_id")
+    rows = session.execute(
+        select(c.line_no, Product.sku, Product.name, c.quantity, c.reason, c.cancel_date, AppUser.username,
+               c.created_at)
+        .join(line, line.id == line_ref).join(Product, Product.id == line.product_id)
+        .outerjoin(AppUser, AppUser.id == c.cancelled_by)
+        .where(getattr(c, f"{kind.order_entity}_id") == order_id).order_by(c.id))
+    return [{"line_no": n, "sku": sku, "product_name": name, "cancelled_qty": qty, "cancel_reason": reason,
+             "cancel_date": on, "cancelled_by": who, "cancelled_at": at}
+            for n, sku, name, qty, reason, on, who, at in rows]
 
 
 def order_warehouse(session: Session, kind: OrderKind, order_id: int | None) -> int | None:

@@ -1,4 +1,4 @@
-"""Sales (销售): sales orders and shipments."""
+"""Sales (销售): sales orders, shipments, cancelling open quantity and closing backorders."""
 
 from __future__ import annotations
 
@@ -7,9 +7,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from operational.models import Customer, SalesOrder, SalesOrderLine, Shipment, ShipmentLine
+from operational.models import (
+    Customer,
+    OrderLineCancellation,
+    SalesOrder,
+    SalesOrderLine,
+    Shipment,
+    ShipmentLine,
+)
 from operational.services import credit, orders
-from operational.services.orders import FulfilLineInput, OrderHeader, OrderLineInput
+from operational.services.orders import (
+    CancelLineInput,
+    FulfilLineInput,
+    OrderHeader,
+    OrderLineInput,
+    open_quantity,
+)
 
 SALES = orders.OrderKind(
     order_entity="sales_order", order_model=SalesOrder, line_model=SalesOrderLine,
@@ -47,9 +60,19 @@ def cancel_sales_order(session: Session, order_id: int) -> SalesOrder:
     return orders.cancel_order(session, SALES, order_id)
 
 
-def close_sales_order(session: Session, order_id: int) -> SalesOrder:
-    """Close a partly shipped order; the backorder is cancelled."""
-    return orders.close_order(session, SALES, order_id)
+def close_sales_order(session: Session, order_id: int, *, reason: Any, on: Any,
+                      user_id: int | None = None) -> SalesOrder:
+    """Close a partly shipped order: the backorder is cancelled line by line, with ``reason``."""
+    return orders.close_order(session, SALES, order_id, reason=reason, on=on, user_id=user_id)
+
+
+def cancel_sales_lines(session: Session, order_id: int, *, reason: Any, on: Any,
+                       lines: list[CancelLineInput] | None = None,
+                       user_id: int | None = None) -> list[OrderLineCancellation]:
+    """Cancel open quantity of a confirmed or partly shipped order: the given lines (all that is
+    open on a line when its quantity is blank), or every open line when ``lines`` is None."""
+    return orders.cancel_open_quantity(session, SALES, order_id, reason=reason, on=on, lines=lines,
+                                       user_id=user_id)
 
 
 def ship_goods(session: Session, order_id: int, ship_date: date | str, lines: list[FulfilLineInput],
@@ -60,5 +83,5 @@ def ship_goods(session: Session, order_id: int, ship_date: date | str, lines: li
 
 def ship_all(session: Session, order_id: int, ship_date: date | str, *, user_id: int | None = None) -> Shipment:
     order = session.get(SalesOrder, order_id)
-    lines = [FulfilLineInput(line.id, line.quantity - line.shipped_qty) for line in order.lines] if order else []
+    lines = [FulfilLineInput(line.id, open_quantity(line, SALES)) for line in order.lines] if order else []
     return ship_goods(session, order_id, ship_date, lines, user_id=user_id)

@@ -298,17 +298,41 @@ def test_order_beyond_credit_is_refused_then_approved_by_a_manager(app_for, comp
             company.users["manager"].id, Decimal("50002.50"), "预付30%")
 
 
-def test_partly_received_po_is_closed_from_the_list(app_for, company):
+def test_open_quantity_is_cancelled_per_line_then_for_the_whole_order(app_for, company):
+    """100 ordered, 30 received: 20 cancelled on the line (50 stay open, partial), then the rest of
+    the order (50) → 30 received + 70 cancelled, completed; the history shows both with reason and user."""
+    from dashboard_support import table
+
     po_id = _confirmed_po(company, "100")
     with unit_of_work(company.engine) as s:
         order = s.get(PurchaseOrder, po_id)
-        purchasing.receive_goods(s, po_id, date.today(), [purchasing.FulfilLineInput(order.lines[0].id, 30)])
+        line_id = order.lines[0].id
+        purchasing.receive_goods(s, po_id, date.today(), [purchasing.FulfilLineInput(line_id, 30)])
     at = app_for("purchasing", page="views/purchase_documents.py")
-    at.selectbox(key="pol.act.order").set_value(po_id).run()
-    at.button(key="pol.act.close").click().run()
-    assert [s.value for s in at.success] == [f"订单 PO-{YEAR}-000001 的状态已变为：已关闭"]
+    at.selectbox(key="pol.act.cl.order").set_value(po_id).run()
+    # nothing entered and no reason: refused, nothing written
+    at.button(key="pol.act.cl.lines").click().run()
+    assert [e.value for e in at.error] == ["请至少为一行填写取消数量"]
+    at.text_input(key=f"pol.act.cl.qty.{po_id}.{line_id}").set_value("20")
+    at.text_input(key="pol.act.cl.reason").set_value("供应商缺货").run()
+    at.button(key="pol.act.cl.lines").click().run()
+    assert [s.value for s in at.success] == [f"订单 PO-{YEAR}-000001 已取消 20 未交数量，状态：部分完成"]
+    # more than the 50 still open is refused, naming the order and line
+    at.text_input(key=f"pol.act.cl.qty.{po_id}.{line_id}").set_value("51")
+    at.text_input(key="pol.act.cl.reason").set_value("再减").run()
+    at.button(key="pol.act.cl.lines").click().run()
+    assert [e.value for e in at.error] == [f"PO-{YEAR}-000001第1行：取消数量51超过未交数量50"]
+    at.text_input(key="pol.act.cl.reason").set_value("余量不再交货").run()
+    at.button(key="pol.act.cl.whole").click().run()
+    assert [s.value for s in at.success] == [f"订单 PO-{YEAR}-000001 已取消 50 未交数量，状态：已完成"]
     with unit_of_work(company.engine) as s:
-        assert s.get(PurchaseOrder, po_id).status == "closed"
+        order = s.get(PurchaseOrder, po_id)
+        assert (order.status, order.lines[0].received_qty, order.lines[0].cancelled_qty) == (
+            "completed", Decimal("30"), Decimal("70"))
+    history = table(at, "取消原因")
+    assert list(history["取消原因"]) == ["供应商缺货", "余量不再交货"]
+    assert list(history["已取消数量"]) == [20.0, 50.0]
+    assert set(history["操作人"]) == {"purchasing"}
 
 
 def test_document_lists_export_to_csv_and_excel(app_for, company):

@@ -32,6 +32,7 @@ from operational.models import (
     Customer,
     GoodsReceipt,
     GoodsReceiptLine,
+    OrderLineCancellation,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -232,14 +233,21 @@ def test_receiving_inspects_accepts_a_little_more_and_charges_freight(demo) -> N
 
 
 def test_a_few_purchase_orders_are_closed_with_the_backorder_cancelled(demo) -> None:
+    """Closing goes through the line cancellations: the backorder is recorded per line with a reason,
+    received + cancelled = ordered, and the order is completed."""
     engine, _ = demo
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(PurchaseOrder)).scalar_one()
         closed = conn.execute(
-            select(PurchaseOrder.id, func.sum(PurchaseOrderLine.received_qty), func.sum(PurchaseOrderLine.quantity))
-            .join(PurchaseOrderLine).where(PurchaseOrder.status == "closed").group_by(PurchaseOrder.id)).all()
+            select(PurchaseOrder.id, PurchaseOrder.status, func.sum(PurchaseOrderLine.received_qty),
+                   func.sum(PurchaseOrderLine.cancelled_qty), func.sum(PurchaseOrderLine.quantity))
+            .join(PurchaseOrderLine).group_by(PurchaseOrder.id, PurchaseOrder.status)
+            .having(func.sum(PurchaseOrderLine.cancelled_qty) > 0)).all()
+        reasons = conn.execute(select(OrderLineCancellation.reason).distinct()).scalars().all()
     assert 1 <= len(closed) <= 0.05 * total
-    assert all(0 < received < ordered for _, received, ordered in closed)
+    assert all(status == "completed" and 0 < received < ordered and received + cancelled >= ordered
+               for _, status, received, cancelled, ordered in closed)
+    assert reasons == ["供应商无法交付余量，欠货取消"]
 
 
 def test_supplier_price_lists_have_a_history_and_orders_follow_them(demo) -> None:

@@ -393,3 +393,22 @@ def test_a_landed_cost_on_the_receipt_refuses_until_it_is_cancelled(tiny_sqlite)
         assert s.get(GoodsReceipt, receipt).status == "cancelled"
         assert s.get(LandedCost, lc_id).status == "cancelled"
         assert on_hand(s, t.water, t.wh1) == D(0)
+
+
+def test_a_cancelled_receipt_leaves_the_store_scorecard_as_in_the_mart(tiny_sqlite):
+    """PO of 10 promised on its order date 03-02, received 10 on 03-02 and then cancelled: the
+    supplier delivered nothing, so 10 were due, 0 on time, the line not in full (the mart leaves a
+    cancelled receipt out the same way)."""
+    from datetime import date
+
+    from operational.services import scorecard
+
+    t = tiny_sqlite
+    receipt = _receive(t, t.water, 10, "1.00", "2026-03-02")
+    with unit_of_work(t.engine) as s:
+        before = scorecard.delivery(s, date(2026, 3, 31))[(t.supplier, "2026-03")]
+    assert (before.qty_due, before.qty_on_time, before.lines_due, before.lines_in_full) == (D(10), D(10), 1, 1)
+    _cancel(t, "goods_receipt", receipt)
+    with unit_of_work(t.engine) as s:
+        after = scorecard.delivery(s, date(2026, 3, 31))[(t.supplier, "2026-03")]
+    assert (after.qty_due, after.qty_on_time, after.lines_due, after.lines_in_full) == (D(10), D(0), 1, 0)

@@ -92,14 +92,16 @@ def test_landed_costs_by_value_and_by_quantity(tiny):
 def test_close_order_cancels_backorder(tiny):
     po_id, (l1,) = _po(tiny, [L(tiny.water, 100, "1.20")])
     with unit_of_work(tiny.engine) as s, pytest.raises(StateError):
-        purchasing.close_purchase_order(s, po_id)  # nothing received yet: cancel it instead
+        purchasing.close_purchase_order(s, po_id, reason="不再交货", on="2026-03-05")  # nothing received yet
     with unit_of_work(tiny.engine) as s:
         purchasing.receive_goods(s, po_id, "2026-03-05", [F(l1, 30)])
-        purchasing.close_purchase_order(s, po_id)
-        assert s.get(PurchaseOrder, po_id).status == "closed"
+        purchasing.close_purchase_order(s, po_id, reason="不再交货", on="2026-03-05")
+        # the backorder (100 − 30 = 70) is cancelled on the line; received or cancelled: completed
+        assert s.get(PurchaseOrder, po_id).status == "completed"
+        assert s.get(PurchaseOrder, po_id).lines[0].cancelled_qty == Decimal("70")
     with unit_of_work(tiny.engine) as s, pytest.raises(StateError) as err:
         purchasing.receive_goods(s, po_id, "2026-03-06", [F(l1, 10)])
-    assert "已关闭" in err.value.message()
+    assert "已完成" in err.value.message()
 
 
 def test_blocked_supplier_takes_no_orders_and_no_receipts(tiny):

@@ -25,6 +25,9 @@ select
     l.discount_rate,
     l.amount,
     l.received_qty,
+    l.cancelled_qty,
+    l.quantity - l.cancelled_qty as due_qty,
+    greatest(l.quantity - l.received_qty - l.cancelled_qty, 0) as open_qty,
     greatest(l.updated_at, o.updated_at) as updated_at
 from {{ ref('stg_jxc__purchase_order_lines') }} as l
 join {{ ref('stg_jxc__purchase_orders') }} as o on o.purchase_order_id = l.purchase_order_id

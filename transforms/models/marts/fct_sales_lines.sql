@@ -25,6 +25,9 @@ select
     l.discount_rate,
     l.amount,
     l.shipped_qty,
+    l.cancelled_qty,
+    l.quantity - l.cancelled_qty as due_qty,
+    greatest(l.quantity - l.shipped_qty - l.cancelled_qty, 0) as open_qty,
     greatest(l.updated_at, o.updated_at) as updated_at
 from {{ ref('stg_jxc__sales_order_lines') }} as l
 join {{ ref('stg_jxc__sales_orders') }} as o on o.sales_order_id = l.sales_order_id

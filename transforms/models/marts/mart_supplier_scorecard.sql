@@ -1,8 +1,11 @@
 -- Supplier scorecard (供应商评估) per supplier and month, and over the rolling 12 months ending
 -- with that month (DESIGN.md):
 --   on-time rate  = quantity accepted on or before the line's promised date ÷ quantity due, for
---                   order lines promised in the period (and already due);
---   in-full rate  = lines fully received ÷ lines due;
+--                   order lines promised in the period (and already due); a line's quantity due is
+--                   ordered − cancelled (cancelled quantity is never due) and what it counts on
+--                   time is at most that;
+--   in-full rate  = lines fully received (received ≥ ordered − cancelled) ÷ lines due; a line
+--                   cancelled entirely with nothing received is not a line due;
 --   reject rate   = rejected ÷ inspected quantity, receipts in the period (quality = 1 − it);
 --   lead time     = receipt date − order date per receipt line: mean and standard deviation;
 --   price change  = mean relative change of the net price against the same product's previous order.
@@ -18,7 +21,7 @@ lines as (
     select
         o.supplier_id,
         l.purchase_order_line_id,
-        l.quantity,
+        l.quantity - l.cancelled_qty as due_qty,
         l.received_qty,
         coalesce(l.promised_date, o.expected_date, o.order_date) as promised_date
     from {{ ref('stg_jxc__purchase_order_lines') }} as l
@@ -39,13 +42,14 @@ delivery as (
     select
         l.supplier_id,
         strftime(l.promised_date, '%Y-%m') as year_month,
-        sum(l.quantity) as qty_due,
-        sum(least(coalesce(t.accepted_on_time, 0), l.quantity)) as qty_on_time,
+        sum(l.due_qty) as qty_due,
+        sum(least(coalesce(t.accepted_on_time, 0), l.due_qty)) as qty_on_time,
         count(*) as lines_due,
-        count(*) filter (where l.received_qty >= l.quantity) as lines_in_full
+        count(*) filter (where l.received_qty >= l.due_qty) as lines_in_full
     from lines as l
     left join on_time as t on t.purchase_order_line_id = l.purchase_order_line_id
     where l.promised_date <= (select last_day from last_day)
+      and (l.due_qty > 0 or l.received_qty > 0)
     group by 1, 2
 ),
 

@@ -8,6 +8,7 @@ select
     discount_rate,
     amount,
     received_qty,
+    coalesce(cancelled_qty, 0) as cancelled_qty,
     promised_date,
     updated_at
 from {{ source('raw', 'purchase_order_line') }}

@@ -8,5 +8,6 @@ select
     discount_rate,
     amount,
     shipped_qty,
+    coalesce(cancelled_qty, 0) as cancelled_qty,
     updated_at
 from {{ source('raw', 'sales_order_line') }}

@@ -2,9 +2,10 @@
 -- closing balance), then per week the money expected in and out by source. An item expected on
 -- or before the start (overdue) falls in week 1; items after week 13 are left out.
 --
--- Sources: AR instalments still outstanding (at their due date), the unshipped value of open
--- sales orders (required date, else order date, + the customer's payment terms), AP instalments
--- still outstanding (due date), the unreceived value of open purchase orders (promised date, else
+-- Sources: AR instalments still outstanding (at their due date), the value of open sales orders
+-- still to ship — neither shipped nor cancelled — (required date, else order date, + the customer's
+-- payment terms), AP instalments still outstanding (due date), the value of open purchase orders
+-- still to receive — neither received nor cancelled — (promised date, else
 -- expected date, else order date, + the supplier's terms), and approved claims not yet paid
 -- (week 1). The AR and AP parts read fct_receivable_instalments / fct_payable_instalments; each
 -- can be switched off with the dbt vars cash_forecast_receivables / cash_forecast_payables.
@@ -34,10 +35,10 @@ items as (
     {%- endif %}
     select 'open_sales_orders' as source,
            cast(coalesce(l.required_date, l.order_date) + c.payment_terms_days as date) as expected_date,
-           {{ money('(l.quantity - l.shipped_qty) * l.unit_price * (1 - l.discount_rate)') }} as amount
+           {{ money('l.open_qty * l.unit_price * (1 - l.discount_rate)') }} as amount
     from {{ ref('fct_sales_lines') }} as l
     join {{ ref('dim_customer') }} as c on c.customer_id = l.customer_id
-    where l.status in ('confirmed', 'partial') and l.quantity > l.shipped_qty
+    where l.status in ('confirmed', 'partial') and l.open_qty > 0
     {%- if with_ap %}
     union all
     select 'ap_instalments', due_date, -outstanding_amount
@@ -47,10 +48,10 @@ items as (
     union all
     select 'open_purchase_orders',
            cast(coalesce(l.promised_date, l.expected_date, l.order_date) + s.payment_terms_days as date),
-           -{{ money('(l.quantity - l.received_qty) * l.unit_price * (1 - l.discount_rate)') }}
+           -{{ money('l.open_qty * l.unit_price * (1 - l.discount_rate)') }}
     from {{ ref('fct_purchase_lines') }} as l
     join {{ ref('dim_supplier') }} as s on s.supplier_id = l.supplier_id
-    where l.status in ('confirmed', 'partial') and l.quantity > l.received_qty
+    where l.status in ('confirmed', 'partial') and l.open_qty > 0
     union all
     select 'approved_claims', cast(null as date), -total_amount
     from {{ ref('stg_jxc__expense_claims') }}
