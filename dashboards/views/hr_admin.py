@@ -126,7 +126,7 @@ with tabs[0]:
 
     st.subheader(t("ui.hr.all_leave"))
     st.multiselect(t("ui.col.status"), list(LEAVE_STATES), key=f"{LEAVE}.statuses",
-                   format_func=lambda s: t(f"state.{s}"))
+                   format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
     if recent_leave:
         df = _num(pd.DataFrame(recent_leave), "days")
         approved = {r["leave_request_id"]: f'{r["doc_no"]} {r["employee_name"]}' for r in recent_leave
