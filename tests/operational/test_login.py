@@ -296,7 +296,8 @@ def _old_history(engine: Engine) -> None:
         for days, outcome in ((400, "failure"), (366, "success"), (364, "success")):
             s.add(LoginEvent(occurred_at=T0 - timedelta(days=days), username="alice", user_id=alice,
                              client="10.0.0.9", outcome=outcome))
-        for name, created, expires, revoked in (("a", 381, 380, None), ("b", 375, -5, 370), ("c", 11, 10, None)):
+        # Not hex digits: a real session's hash (SHA-256 hex) never starts with one of them.
+        for name, created, expires, revoked in (("x", 381, 380, None), ("y", 375, -5, 370), ("z", 11, 10, None)):
             s.add(LoginSession(token_hash=name * 64, user_id=alice, client="10.0.0.9",
                                created_at=T0 - timedelta(days=created), expires_at=T0 - timedelta(days=expires),
                                revoked_at=None if revoked is None else T0 - timedelta(days=revoked)))
@@ -319,10 +320,10 @@ def test_a_login_prunes_login_history_older_than_a_year(engine):
     auth.login("alice", PASSWORD, "10.0.0.1", engine=engine, now=T0)
     # Kept: 365 days (JXC_KEEP_LOGIN_DAYS): the event of 364 days ago, today's failure and success.
     assert _event_ages(engine) == [0, 0, 364]
-    # Sessions: "a" expired 380 days ago, "b" was revoked 370 days ago (its expiry is in the future);
-    # "c" ended 10 days ago and today's new session stays.
+    # Sessions: "x" expired 380 days ago, "y" was revoked 370 days ago (its expiry is in the future);
+    # "z" ended 10 days ago and today's new session stays.
     hashes = _session_hashes(engine)
-    assert "a" not in hashes and "b" not in hashes and "c" in hashes and len(hashes) == 2
+    assert "x" not in hashes and "y" not in hashes and "z" in hashes and len(hashes) == 2
 
 
 def test_jxc_keep_login_days_and_the_prune_service(engine, monkeypatch):
@@ -331,7 +332,7 @@ def test_jxc_keep_login_days_and_the_prune_service(engine, monkeypatch):
     with unit_of_work(engine) as s:
         report = auth.prune_login_history(s, now=T0)
     assert (report.cutoff, report.events, report.sessions) == (T0 - timedelta(days=30), 3, 2)
-    assert _event_ages(engine) == [] and _session_hashes(engine) == ["c"]
+    assert _event_ages(engine) == [] and _session_hashes(engine) == ["z"]
     # Never less than the failures the lockout counts: "0" means the minimum of 1 day.
     monkeypatch.setenv("JXC_KEEP_LOGIN_DAYS", "0")
     assert auth.login_history_cutoff(now=T0) == T0 - timedelta(days=1)
