@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from dashboards.components.error_report import run_page
 from dashboards.components.safe_text import message
@@ -20,7 +21,17 @@ from dashboards.session import current_user, resume_from_cookie, sign_out, write
 
 # A local file: an icon name (":material/...:") makes the browser fetch the icon from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
-st.set_page_config(page_title="JXC", page_icon=str(FAVICON), layout="wide")
+# Streamlit's own menu ("Get help", "Report a bug", "About", "Print", ...) is English and cannot be
+# translated: with client.toolbarMode = "minimal" (.streamlit/config.toml) and no menu items it is
+# not shown at all, and neither is the Deploy button (docs/dashboards.md, "Streamlit's own words").
+st.set_page_config(page_title="JXC", page_icon=str(FAVICON), layout="wide",
+                   menu_items={"Get help": None, "Report a bug": None, "About": None})
+
+
+def _run(page: StreamlitPage) -> None:
+    """The browser tab says which page this is, in the UI language ("经营概览 · JXC 进销存")."""
+    st.set_page_config(page_title=t("ui.edges_rest.tab_title", page=page.title))
+    run_page(page.run)  # an unexpected error: short message + id, details in the log
 
 
 def _only(path: str, key: str, title: str, icon: str) -> None:
@@ -28,7 +39,7 @@ def _only(path: str, key: str, title: str, icon: str) -> None:
     first = st.Page(path, title=title, icon=icon, url_path=key, default=True)
     placeholders = [st.Page(path, title=title, url_path=spec.key, visibility="hidden") for spec in PAGES
                     if spec.key != key]
-    run_page(st.navigation([first, *placeholders], position="hidden").run)
+    _run(st.navigation([first, *placeholders], position="hidden"))
 
 
 def main() -> None:
@@ -51,7 +62,7 @@ def main() -> None:
         page = st.Page(spec.path, title=t(f"ui.page.{spec.key}"), icon=spec.icon, url_path=spec.key)
         by_section.setdefault(spec.section, []).append(page)
     navigation = {t(f"ui.section.{s}"): by_section[s] for s in SECTIONS if s in by_section}
-    run_page(st.navigation(navigation).run)  # an unexpected error: short message + id, details in the log
+    _run(st.navigation(navigation))
 
 
 main()

@@ -667,7 +667,10 @@ class Publish:
 class PipelineStatus:
     publish: Publish | None
     checks: pd.DataFrame
-    last_dates: dict[str, date | None]  # newest sales / purchases order date and movement date published
+    # Newest dates published, from data that counts (DESIGN: never drafts or cancelled documents):
+    # "sales" / "purchases" the newest confirmed (partial, completed, closed) order date, "posted" the
+    # last posted date (the last day of dim_date: stock movements, posted invoices and bills, cash).
+    last_dates: dict[str, date | None]
 
 
 def pipeline_status() -> PipelineStatus:
@@ -677,15 +680,15 @@ def pipeline_status() -> PipelineStatus:
         query("SELECT check_name, asset_key, passed, severity, description, metadata_json, checked_at "
               "FROM meta_checks ORDER BY passed, check_name"),
         query("SELECT (SELECT max(date_day) FROM mart_sales_daily), (SELECT max(date_day) FROM mart_purchases_daily), "
-              "(SELECT max(movement_date) FROM fct_stock_movements)", as_rows=True),
+              "(SELECT max(date_day) FROM dim_date)", as_rows=True),
     )
     publish = None
     if publishes:
         published_at, run_id, job_name, watermark, counts = publishes[0]
         publish = Publish(published_at=published_at, run_id=str(run_id or ""), job_name=str(job_name or ""),
                           store_watermark=str(watermark or ""), table_row_counts=_as_dict(counts))
-    sales, purchases, movements = dates[0] if dates else (None, None, None)
-    return PipelineStatus(publish, checks, {"sales": sales, "purchases": purchases, "movements": movements})
+    sales, purchases, posted = dates[0] if dates else (None, None, None)
+    return PipelineStatus(publish, checks, {"sales": sales, "purchases": purchases, "posted": posted})
 
 
 def _as_dict(value: Any) -> dict[str, int]:

@@ -101,6 +101,8 @@ class LoginSettings:
     # JXC_TRUSTED_PROXIES: reverse proxies in front of Streamlit; the client is then the address the
     # nearest proxy appended to X-Forwarded-For (0: the connection's own address; the header is ignored).
     trusted_proxies: int = 0
+    # JXC_KEEP_LOGIN_DAYS: login events (and sessions that ended) older than this many days are deleted.
+    keep_login_days: int = 365
 
 
 def _env_int(name: str, default: int, minimum: int = 0) -> int:
@@ -121,4 +123,5 @@ def get_login_settings() -> LoginSettings:
         min_password_length=_env_int("JXC_PASSWORD_MIN_LENGTH", 8, 8),
         demo_mode_allowed=os.environ.get("JXC_DEMO_MODE", "1").strip().lower() not in {"0", "false", "no", "off"},
         trusted_proxies=_env_int("JXC_TRUSTED_PROXIES", 0, 0),
+        keep_login_days=_env_int("JXC_KEEP_LOGIN_DAYS", 365, 1),
     )

@@ -226,7 +226,8 @@ def user_reset(
 def prune(
     keep: Annotated[int | None, typer.Option(min=1, help="Runs to keep (default: JXC_KEEP_RUNS, 20).")] = None,
 ) -> None:
-    """Delete the history, logs and dbt artifacts of all but the last runs (done after every run too)."""
+    """Delete the history, logs and dbt artifacts of all but the last runs (done after every run too),
+    and the store's login history older than JXC_KEEP_LOGIN_DAYS (done at every login too)."""
     from orchestration.home import ensure_dagster_home
     from orchestration.retention import prune as prune_runs
     from orchestration.status_report import human_bytes
@@ -240,6 +241,26 @@ def prune(
     console.print(f"deleted {len(report.deleted_runs)} runs and {len(report.deleted_paths)} files or folders, "
                   f"freed {human_bytes(report.freed_bytes)}; kept the last {keep or settings.keep_runs} runs",
                   highlight=False)
+    _prune_login_history(settings)
+
+
+def _prune_login_history(settings: Any) -> None:  # noqa: ANN401 - operational.settings.Settings
+    """The store's part of ``jxc prune``; a SQLite store that was never created is left uncreated."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return
+    from operational.db import get_engine, unit_of_work
+    from operational.services import auth
+    from operational.settings import get_login_settings
+
+    with unit_of_work(get_engine()) as session:
+        pruned = auth.prune_login_history(session)
+    console.print(f"deleted {pruned.events} login events and {pruned.sessions} ended sessions older than "
+                  f"{get_login_settings().keep_login_days} days", highlight=False)
 
 if __name__ == "__main__":
     app()

@@ -12,12 +12,22 @@ from pathlib import Path
 
 from operational.settings import ensure_private_dir, get_settings
 
+# What the services of `jxc serve` print (orchestration.serve passes it to each child) and the level
+# every run logs at, whichever job and however launched (see python_logs below).
+SERVICE_LOG_LEVEL = "warning"
+
 # One run at a time: every step of a run opens warehouse.duckdb, and DuckDB lets only one process
 # hold the file, so a second concurrent run would fail on the lock instead of waiting.
-DAGSTER_YAML = """\
+DAGSTER_YAML = f"""\
 # Written by orchestration.home.ensure_dagster_home(); edits are overwritten.
 telemetry:
   enabled: false
+# A run launched without logger configuration (the UI's "Materialize" of __ASSET_JOB, a sensor's or
+# the schedule's run) gets Dagster's console logger at this level instead of DEBUG, which printed
+# every event of every run to the `jxc serve` console. Dagster events (materializations, checks,
+# failures) are stored whatever the level; log messages below it are not kept.
+python_logs:
+  python_log_level: {SERVICE_LOG_LEVEL.upper()}
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator

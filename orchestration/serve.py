@@ -24,13 +24,15 @@ from pathlib import Path
 
 from operational.settings import PROJECT_ROOT
 from orchestration.errors import JxcError
+from orchestration.home import SERVICE_LOG_LEVEL
 
 STOP_GRACE_SECONDS = 20.0
 LOOPBACK = "127.0.0.1"
 HOST_ENV = "JXC_SERVE_HOST"
 # What the services print: warnings and errors, not every request or event (`jxc serve` ran for 54
-# minutes into a 33,676-line log). One level for every child, passed on each one's own flag.
-LOG_LEVEL = "warning"
+# minutes into a 33,676-line log). One level for every child, passed on each one's own flag, and for
+# the runs Dagster launches (python_logs in the dagster.yaml orchestration.home writes).
+LOG_LEVEL = SERVICE_LOG_LEVEL
 # `dagster dev` tells on itself on every start ("Function `dev_command` is superseded ... Use 'dg
 # dev'"); `dg` is not part of this install, so the notice is only noise a newcomer reads as trouble.
 _QUIET_WARNINGS = "ignore:Function `dev_command` is superseded"

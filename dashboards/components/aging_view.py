@@ -81,7 +81,8 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
     # Keyed by the bounds: a bucket number picked under other bounds means another bucket (or none).
     chosen = cols[3].multiselect(t("ui.aging.only_buckets"), [*range(len(labels)), open_items.UNAPPLIED_ORDER],
                                  key=f"{key}.buckets.{'-'.join(map(str, bounds))}",
-                                 format_func=lambda o: bucket_text(open_items.UNAPPLIED if o < 0 else labels[o]))
+                                 format_func=lambda o: bucket_text(open_items.UNAPPLIED if o < 0 else labels[o]),
+                                 placeholder=t("ui.edges_rest.all"))
     data = soi.aging(side, as_of, bounds, partner_id=partner_id, bucket_orders=tuple(chosen) or None)
     if data.by_partner.empty:
         st.info(t(texts.empty))

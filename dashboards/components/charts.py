@@ -1,10 +1,19 @@
 """Plotly figures for the pages, drawn in the UI language: axis titles from the catalog, month and
 day names from Plotly's zh-CN locale (sent inline with the chart, so it works offline), and value
 axes with thousands separators instead of SI suffixes (150k reads as "150 thousand" to nobody here;
-150,000 does)."""
+150,000 does).
+
+Every chart goes through ``plot``, which also fits the legend: more entries than fit beside a
+320-px chart, or names too long for it, go below the plot in rows (the figure grows by those rows),
+and a long name is shortened with "…" in the legend while the hover box keeps it whole. Beside the
+plot, ten expense categories were cut off after the sixth with a scroll bar, and long names squeezed
+the plot of a half-width chart to a sliver. Month axes ("2026-03") are categories, not dates, so
+the ticks name the months the bars stand for."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -71,15 +80,100 @@ def _value_axes(fig: go.Figure) -> set[str]:
     return axes or {"y"}
 
 
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _is_months(values: Any) -> bool:
+    return values is not None and len(values) > 0 and all(isinstance(v, str) and _MONTH.match(v) for v in values)
+
+
 def localize(fig: go.Figure) -> go.Figure:
     """Value axes with separators and no SI suffix, unless the page set its own format (a rate
-    axis shown in %, say)."""
-    for axis in _value_axes(fig):
+    axis shown in %, say); an axis of "YYYY-MM" months is a category axis (Plotly reads the strings
+    as dates and put its ticks on 1月 1, 1月 29, 2月 26 under bars that stand for whole months)."""
+    value_axes = _value_axes(fig)
+    for axis in value_axes:
         # The primary axis only (update_yaxes would reach a secondary axis with its own format).
         layout_axis = fig.layout.xaxis if axis == "x" else fig.layout.yaxis
         if not layout_axis.tickformat:
             layout_axis.update(tickformat=VALUE_TICKS, hoverformat=VALUE_HOVER)
+    for axis in {"x", "y"} - value_axes:
+        layout_axis = fig.layout.xaxis if axis == "x" else fig.layout.yaxis
+        if layout_axis.type is None and fig.data and all(_is_months(trace[axis]) for trace in fig.data
+                                                         if axis in trace and trace[axis] is not None):
+            layout_axis.update(type="category", categoryorder="category ascending")
     fig.update_layout(separators=".,")
+    return fig
+
+
+# Legend: up to this many short entries stay beside the plot (Plotly's default place).
+LEGEND_BESIDE_MAX = 5
+# Display columns of a legend entry before it is shortened with "…" (a CJK character takes two).
+LEGEND_NAME_COLUMNS = 24
+LEGEND_ROW_PX = 24
+# Rows are counted for the narrowest chart a page draws (half of a 1280-px page): a wider chart
+# needs fewer and leaves the rest of the space empty, never cuts an entry off.
+LEGEND_WIDTH_PX = 480
+_COLUMN_PX, _SYMBOL_PX = 7, 46  # 12-px legend font; the symbol and the gap after an entry
+_BELOW_AXIS_PX = 64  # tick labels and the axis title under the plot
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _shorten(text: str, columns: int = LEGEND_NAME_COLUMNS) -> str:
+    if _columns(text) <= columns:
+        return text
+    out, used = "", 0
+    for c in text:
+        used += _columns(c)
+        if used > columns - 1:
+            break
+        out += c
+    return out.rstrip() + "…"
+
+
+def _legend_rows(names: list[str], width: int = LEGEND_WIDTH_PX) -> int:
+    rows, x = 1, 0
+    for name in names:
+        item = _columns(name) * _COLUMN_PX + _SYMBOL_PX
+        if x and x + item > width:
+            rows, x = rows + 1, 0
+        x += item
+    return rows
+
+
+def fit_legend(fig: go.Figure) -> go.Figure:
+    """Legend below the plot, in rows with room made for them, when it has more than
+    ``LEGEND_BESIDE_MAX`` entries or a name longer than ``LEGEND_NAME_COLUMNS``; such a name is
+    shortened in the legend, and the hover box keeps it whole (Plotly Express writes the name into
+    each trace's hover template; a trace without one is given the full name as its hover text)."""
+    shown = [trace for trace in fig.data if trace.showlegend is not False and trace.name]
+    names = list(dict.fromkeys(trace.name for trace in shown))
+    if fig.layout.showlegend is False or len(names) < 2:
+        return fig
+    if len(names) <= LEGEND_BESIDE_MAX and all(_columns(n) <= LEGEND_NAME_COLUMNS for n in names):
+        return fig
+    for trace in shown:
+        short = _shorten(trace.name)
+        if short != trace.name:
+            if not trace.hovertemplate:
+                trace.update(hovertemplate=f"{_as_text(trace.name)}<br>%{{x}}<br>%{{y}}<extra></extra>")
+            trace.name = short
+    titled = bool(fig.layout.legend.title.text)
+    rows = _legend_rows(list(dict.fromkeys(trace.name for trace in shown))) + (1 if titled else 0)
+    legend_px = rows * LEGEND_ROW_PX
+    bottom = _BELOW_AXIS_PX + legend_px + 8
+    old_bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 80  # Plotly's default
+    # The figure grows by what the legend adds to the bottom margin: the plot keeps its height. The
+    # legend is anchored to the figure (the container), right under the axis title.
+    height = (fig.layout.height or 320) + max(0, bottom - old_bottom)
+    fig.update_layout(
+        height=height, margin={"b": bottom},
+        legend={"orientation": "h", "xref": "paper", "x": 0, "xanchor": "left", "yref": "container",
+                "y": (bottom - _BELOW_AXIS_PX) / height, "yanchor": "top", "title": {"side": "top left"}},
+    )
     return fig
 
 
@@ -109,8 +203,9 @@ def text_as_text(fig: go.Figure) -> go.Figure:
 
 
 def plot(fig: go.Figure, key: str, **kwargs: Any) -> None:
-    """st.plotly_chart in the UI language (see the module docstring), with typed names as text."""
-    st.plotly_chart(localize(text_as_text(fig)), key=key, config=plot_config(), **kwargs)
+    """st.plotly_chart in the UI language (see the module docstring), with typed names as text and
+    a legend that fits."""
+    st.plotly_chart(localize(text_as_text(fit_legend(fig))), key=key, config=plot_config(), **kwargs)
 
 
 def bars(df: pd.DataFrame, x: str, y: str, title_key: str, horizontal: bool = False) -> go.Figure:

@@ -148,7 +148,7 @@ def follow_ups() -> None:
             labels = {r["follow_up_id"]: f"{r['next_action_date'] or ''} {r['customer_name']}：{r['next_action']}"
                       for r in actions}
             picked = st.selectbox(t("ui.crm.complete_pick"), list(labels), index=None, key="fu.complete_pick",
-                                  format_func=lambda i: labels.get(i, str(i)))
+                                  format_func=lambda i: labels.get(i, str(i)), placeholder=t("ui.edges_rest.choose"))
             st.button(t("ui.crm.complete"), key="fu.complete", disabled=picked is None,
                       on_click=_complete, args=(picked,))
 

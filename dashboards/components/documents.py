@@ -52,7 +52,7 @@ def order_list(kind: OrderKind, prefix: str) -> None:
     left, right = st.columns([2, 1])
     with left:
         statuses = st.multiselect(t("ui.documents.status"), ORDER_STATES, key=f"{prefix}.statuses",
-                                  format_func=lambda s: t(f"state.{s}"))
+                                  format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
     with right:
         search = st.text_input(t("ui.documents.search"), key=f"{prefix}.search")
     with read_only() as session:

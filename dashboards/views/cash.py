@@ -123,7 +123,7 @@ with tabs["ledger"]:
                                        format_func=lambda i: account_labels.get(i, str(i)))
         picked = date_field(t("ui.filter.date_range"), value=(), key=f"{LEDGER}.dates", where=cols[1])
         kinds = cols[2].multiselect(t("field.cash_entry_kind"), CASH_ENTRY_KINDS, key=f"{LEDGER}.kinds",
-                                    format_func=lambda k: t(f"cash.entry.{k}"))
+                                    format_func=lambda k: t(f"cash.entry.{k}"), placeholder=t("ui.edges_rest.all"))
         search = cols[3].text_input(t("ui.documents.search"), key=f"{LEDGER}.search")
         start = end = None
         if isinstance(picked, tuple | list) and picked:

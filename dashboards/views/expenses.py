@@ -134,7 +134,7 @@ if "all" in tabs:
     with tabs["all"]:
         cols = st.columns([2, 2, 1, 1])
         statuses = cols[0].multiselect(t("ui.documents.status"), CLAIM_STATES, key=f"{ALL}.statuses",
-                                       format_func=lambda s: t(f"state.{s}"))
+                                       format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
         picked_dates = date_field(t("ui.filter.date_range"), value=(), key=f"{ALL}.dates", where=cols[1])
         department = cols[2].selectbox(t("ui.col.department"), [None, *departments], key=f"{ALL}.department",
                                        format_func=lambda d: t("ui.expenses.all_departments") if d is None else d)

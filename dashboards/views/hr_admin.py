@@ -4,7 +4,9 @@ KPIs proposed from the published warehouse) and training records.
 
 Widget prefixes: ``hra.emp``, ``hra.leave``, ``hra.ot``, ``hra.review``, ``hra.train``. Every save
 is one ``unit_of_work`` through ``operational.services.hr``; a ``DomainError`` is shown under the
-field it names and nothing is written.
+field it names and nothing is written. The hire, review and training forms create their record
+once per drawn form (``form_state.token``): a double click or "save" pressed again on the same form
+shows the first record instead of creating a second one.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
 from operational.models.hr import LEAVE_STATES, TRAINING_RESULTS
-from operational.services import hr, hr_queries, queries
+from operational.services import hr, hr_queries, idempotency, queries
 from operational.services.errors import DomainError
 
 EMP, LEAVE, OT, REVIEW, TRAIN = "hra.emp", "hra.leave", "hra.ot", "hra.review", "hra.train"
@@ -50,12 +52,15 @@ st.title(t("ui.page.hr_admin"))
 
 @form_state.guarded(lambda prefix, *_, **__: prefix)
 def _run(prefix: str, action: Callable[[Any, Any], Any], success: Callable[[Any], str], *,
-         reset: bool = True) -> None:
+         reset: bool = True, token: str | None = None) -> None:
+    """One unit of work as the logged-in user. With the form's ``token`` a created record is created
+    once (``idempotency.once``): the same form sent again shows the first record's message."""
     form_state.clear(prefix)
     current = current_user()
     try:
         with unit_of_work() as session:
-            result = action(session, queries.user_by_id(session, current.id) if current else None)
+            actor = queries.user_by_id(session, current.id) if current else None
+            result = idempotency.once(session, token, lambda: action(session, actor)).document
             message = success(result)
     except DomainError as err:
         form_state.record_error(prefix, err)
@@ -121,7 +126,7 @@ with tabs[0]:
 
     st.subheader(t("ui.hr.all_leave"))
     st.multiselect(t("ui.col.status"), list(LEAVE_STATES), key=f"{LEAVE}.statuses",
-                   format_func=lambda s: t(f"state.{s}"))
+                   format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
     if recent_leave:
         df = _num(pd.DataFrame(recent_leave), "days")
         approved = {r["leave_request_id"]: f'{r["doc_no"]} {r["employee_name"]}' for r in recent_leave
@@ -196,14 +201,15 @@ with tabs[2]:
                           format_func=lambda i: t("ui.none") if i is None else all_choices.get(i, str(i)))
         form_state.other_errors(HIRE, ("code", "name", "department", "position", "email", "phone", "hire_date"))
 
-        def _hire() -> None:
+        def _hire(token: str) -> None:
             _run(HIRE, lambda s, actor: hr.hire_employee(
                 s, actor, _value(f"{HIRE}.code"), _value(f"{HIRE}.name"), hire_date=_value(f"{HIRE}.hire_date"),
                 department=_value(f"{HIRE}.department"), position=_value(f"{HIRE}.position"),
                 manager_id=_value(f"{HIRE}.manager"), email=_value(f"{HIRE}.email"), phone=_value(f"{HIRE}.phone")),
-                lambda e: t("ui.hr.employee_hired", code=e.code))
+                lambda e: t("ui.hr.employee_hired", code=e.code), token=token)
 
-        st.button(t("ui.hr.hire"), key=f"{HIRE}.save", type="primary", on_click=_hire)
+        st.button(t("ui.hr.hire"), key=f"{HIRE}.save", type="primary", on_click=_hire,
+                  args=(form_state.token(HIRE),))
 
     st.subheader(t("ui.hr.edit_employee"))
     form_state.flash(EMP)
@@ -286,7 +292,7 @@ with tabs[3]:
     st.text_area(t("ui.hr.comments"), key=f"{REVIEW}.comments")
     form_state.other_errors(REVIEW, ("period", "score"))
 
-    def _save_review() -> None:
+    def _save_review(token: str) -> None:
         lines = []
         for line in range(1, KPI_LINES + 1):
             values = [str(_value(f"{REVIEW}.kpi.{line}.{f}") or "").strip() for f in ("name", "target", "actual",
@@ -298,9 +304,11 @@ with tabs[3]:
         _run(REVIEW, lambda s, actor: hr.create_review(s, actor, employee_id, period, lines,
                                                        score=None if lines else score,
                                                        comments=_value(f"{REVIEW}.comments")),
-             lambda r: t("ui.hr.review_saved", period=r.period, score=f"{r.score:.2f}", rating=r.rating))
+             lambda r: t("ui.hr.review_saved", period=r.period, score=f"{r.score:.2f}", rating=r.rating),
+             token=token)
 
-    st.button(t("ui.hr.save"), key=f"{REVIEW}.save", type="primary", on_click=_save_review)
+    st.button(t("ui.hr.save"), key=f"{REVIEW}.save", type="primary", on_click=_save_review,
+              args=(form_state.token(REVIEW),))
 
     st.subheader(t("ui.hr.reviews"))
     if review_rows:
@@ -344,14 +352,16 @@ with tabs[4]:
     cols[1].text_input(t("ui.col.certificate"), key=f"{TRAIN}.certificate")
     form_state.other_errors(TRAIN, ("course", "end_date", "hours"))
 
-    def _save_training() -> None:
+    def _save_training(token: str) -> None:
         _run(TRAIN, lambda s, actor: hr.record_training(
             s, actor, _value(f"{TRAIN}.employee"), _value(f"{TRAIN}.course"), _value(f"{TRAIN}.start"),
             _value(f"{TRAIN}.end"), _value(f"{TRAIN}.hours"), provider=_value(f"{TRAIN}.provider"),
             result=_value(f"{TRAIN}.result"), certificate=_value(f"{TRAIN}.certificate")),
-            lambda r: t("ui.hr.training_saved", course=r.course, hours=f"{Decimal(r.hours).normalize():f}"))
+            lambda r: t("ui.hr.training_saved", course=r.course, hours=f"{Decimal(r.hours).normalize():f}"),
+            token=token)
 
-    st.button(t("ui.hr.save"), key=f"{TRAIN}.save", type="primary", on_click=_save_training)
+    st.button(t("ui.hr.save"), key=f"{TRAIN}.save", type="primary", on_click=_save_training,
+              args=(form_state.token(TRAIN),))
     if training_rows:
         df = _num(pd.DataFrame(training_rows), "hours")
         df["result"] = translate_values(df["result"], "ui.hr.result")

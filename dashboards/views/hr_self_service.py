@@ -3,6 +3,8 @@ cancel my leave, record my overtime. Every logged-in user whose login is linked 
 uses it; the services refuse anything not about that employee.
 
 Widget prefixes: ``hrs.clock``, ``hrs.leave`` (new request), ``hrs.cancel``, ``hrs.ot`` (overtime).
+The leave request and the overtime record are created once per drawn form (``form_state.token``):
+a double click or "submit" pressed again on the same form returns the first record.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dashboards.components.safe_text import message
 from dashboards.i18n import t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
-from operational.services import hr, hr_queries, queries
+from operational.services import hr, hr_queries, idempotency, queries
 from operational.services.errors import DomainError
 
 CLOCK, LEAVE, CANCEL, OVERTIME = "hrs.clock", "hrs.leave", "hrs.cancel", "hrs.ot"
@@ -42,13 +44,16 @@ st.caption(message("ui.hr.me", name=me.name, code=me.code, department=me.departm
 
 
 @form_state.guarded(lambda prefix, *_, **__: prefix)
-def _run(prefix: str, action, success) -> None:  # type: ignore[no-untyped-def]
-    """One unit of work as the logged-in user; a DomainError is shown by the form, nothing written."""
+def _run(prefix: str, action, success, token: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """One unit of work as the logged-in user; a DomainError is shown by the form, nothing written.
+    With the form's ``token`` the record is created once (``idempotency.once``): the same form sent
+    again shows the first record's message."""
     form_state.clear(prefix)
     current = current_user()
     try:
         with unit_of_work() as session:
-            result = action(session, queries.user_by_id(session, current.id) if current else None)
+            actor = queries.user_by_id(session, current.id) if current else None
+            result = idempotency.once(session, token, lambda: action(session, actor)).document
             message = success(result)
     except DomainError as err:
         form_state.record_error(prefix, err)
@@ -66,12 +71,13 @@ def _clock(kind: str) -> None:
              lambda row: t("ui.hr.clocked_out", time=row.clock_out.strftime("%H:%M")))
 
 
-def _submit_leave() -> None:
+def _submit_leave(token: str | None = None) -> None:
     state = st.session_state
     _run(LEAVE, lambda s, actor: hr.create_leave_request(
         s, actor, me.id, state.get(f"{LEAVE}.type"), state.get(f"{LEAVE}.start"), state.get(f"{LEAVE}.end"),
         half_day=bool(state.get(f"{LEAVE}.half_day")), reason=state.get(f"{LEAVE}.reason")),
-        lambda request: t("ui.hr.leave_submitted", doc_no=request.doc_no, days=f"{request.days.normalize():f}"))
+        lambda request: t("ui.hr.leave_submitted", doc_no=request.doc_no, days=f"{request.days.normalize():f}"),
+        token)
 
 
 def _cancel_leave() -> None:
@@ -80,11 +86,11 @@ def _cancel_leave() -> None:
          lambda request: t("ui.hr.leave_cancelled", doc_no=request.doc_no))
 
 
-def _record_overtime() -> None:
+def _record_overtime(token: str | None = None) -> None:
     state = st.session_state
     _run(OVERTIME, lambda s, actor: hr.record_overtime(s, actor, me.id, state.get(f"{OVERTIME}.date"),
                                                         state.get(f"{OVERTIME}.hours"), state.get(f"{OVERTIME}.reason")),
-         lambda record: t("ui.hr.overtime_recorded", hours=f"{record.hours.normalize():f}"))
+         lambda record: t("ui.hr.overtime_recorded", hours=f"{record.hours.normalize():f}"), token)
 
 
 
@@ -138,7 +144,8 @@ with cols[2]:
 st.text_input(t("ui.hr.reason"), key=f"{LEAVE}.reason")
 form_state.field_error(LEAVE, "days")
 form_state.other_errors(LEAVE, LEAVE_FIELDS)
-st.button(t("ui.hr.submit_leave"), key=f"{LEAVE}.submit", type="primary", on_click=_submit_leave)
+st.button(t("ui.hr.submit_leave"), key=f"{LEAVE}.submit", type="primary", on_click=_submit_leave,
+          args=(form_state.token(LEAVE),))
 
 st.subheader(t("ui.hr.my_leave"))
 form_state.flash(CANCEL)
@@ -171,7 +178,8 @@ with cols[1]:
 with cols[2]:
     st.text_input(t("ui.hr.reason"), key=f"{OVERTIME}.reason")
 form_state.other_errors(OVERTIME, ("work_date", "hours"))
-st.button(t("ui.hr.record_overtime"), key=f"{OVERTIME}.submit", on_click=_record_overtime)
+st.button(t("ui.hr.record_overtime"), key=f"{OVERTIME}.submit", on_click=_record_overtime,
+          args=(form_state.token(OVERTIME),))
 if my_overtime:
     df = pd.DataFrame(my_overtime).astype({"hours": float})
     df["status"] = translate_values(df["status"], "state")

@@ -95,7 +95,7 @@ def _documents() -> None:
     start = date_field(t("field.start_date"), value=None, key=f"{DOCS}.start", where=cols[1])
     end = date_field(t("field.end_date"), value=None, key=f"{DOCS}.end", where=cols[2])
     statuses = cols[3].multiselect(t("ui.documents.status"), INVOICE_STATES, key=f"{DOCS}.status",
-                                   format_func=lambda s: t(f"state.{s}"))
+                                   format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
     with read_only() as session:
         rows = receivables_queries.invoices(session, customer_id=customer_id, start=start, end=end,
                                             statuses=tuple(statuses) or None)

@@ -60,7 +60,7 @@ totals = data.totals
 
 # Two rows: five amounts of eight digits do not fit one row of metrics.
 cols = st.columns(3)
-cols[0].metric(t("ui.col.revenue"), money(totals.revenue), help=t("ui.marts_truth.revenue_basis_shipped"))
+cols[0].metric(t("ui.edges_rest.revenue_shipped"), money(totals.revenue), help=t("ui.marts_truth.revenue_basis_shipped"))
 cols[1].metric(t("ui.col.cogs"), money(totals.cogs))
 cols[2].metric(t("ui.col.gross_margin"), money(totals.gross_margin))
 cols = st.columns(3)

@@ -189,7 +189,7 @@ def _all() -> None:
     supplier_id = cols[0].selectbox(t("field.supplier"), [None, *suppliers], key=f"{ALL}.supplier",
                                     format_func=lambda i: t("ui.ap.all_suppliers") if i is None else suppliers[i])
     statuses = cols[1].multiselect(t("ui.documents.status"), BILL_STATES, key=f"{ALL}.statuses",
-                                   format_func=lambda s: t(f"state.{s}"))
+                                   format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
     picked = date_field(t("ui.filter.date_range"), value=(), key=f"{ALL}.dates", where=cols[2])
     search = cols[3].text_input(t("ui.documents.search"), key=f"{ALL}.search")
     start = end = None

@@ -172,7 +172,7 @@ def _approvals() -> None:
 
 def _all() -> None:
     statuses = st.multiselect(t("ui.documents.status"), PAYMENT_STATES, key=f"{ALL}.statuses",
-                              format_func=lambda s: t(f"state.{s}"))
+                              format_func=lambda s: t(f"state.{s}"), placeholder=t("ui.edges_rest.all"))
     with read_only() as session:
         rows = payables_queries.payment_rows(session, statuses=tuple(statuses) or None)
     ap_table(rows, (*PAYMENT_COLUMNS, "reversed_on", "reversal_reason"), "supplier_payments", ALL)

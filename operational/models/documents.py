@@ -18,6 +18,9 @@ DRAFT, CONFIRMED, PARTIAL, COMPLETED, CANCELLED = "draft", "confirmed", "partial
 # the order is then completed (see ``operational.services.orders.cancel_open_quantity``).
 CLOSED = "closed"
 ORDER_STATES = (DRAFT, CONFIRMED, PARTIAL, COMPLETED, CLOSED, CANCELLED)
+# Orders that count in the figures (ordered sales and purchases, the latest document date): neither
+# a draft nor cancelled. The marts mart_sales_daily / mart_purchases_daily filter on the same states.
+COUNTED_ORDER_STATES = (CONFIRMED, PARTIAL, COMPLETED, CLOSED)
 # Posting documents (receipts, shipments) are posted when saved; cancelling posts reversals.
 POSTED = "posted"
 

@@ -13,6 +13,10 @@
   browser's cookie: a random id and its expiry, signed with HMAC-SHA256 by a secret kept in the
   data dir (mode 0600). Logout, a password change and a reset revoke sessions in the store, so an
   old cookie stops working even before it expires.
+- The login history is kept for ``JXC_KEEP_LOGIN_DAYS`` days (default 365): ``prune_login_history``
+  deletes older ``login_event`` rows and sessions that ended before then. It runs with every
+  successful login (so the table stays bounded without anyone remembering to prune) and in
+  ``jxc prune``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from operational.db import read_only, unit_of_work
@@ -286,6 +290,7 @@ def login(username: str, password: str, client: str = LOCAL_CLIENT, *, engine: E
             elif user.must_change_password:
                 detail = "must_change_password"
             _record(s, "success", name, client, user.id, detail, now)
+            prune_login_history(s, now=now, policy=policy)
             return _open_session(s, user, client, policy, now)
     raise error
 
@@ -433,6 +438,39 @@ def login_events(session: Session, actor: AppUser | None, *, limit: int = 200) -
     require_role(actor)
     return list(session.execute(select(LoginEvent).order_by(LoginEvent.occurred_at.desc(), LoginEvent.id.desc())
                                 .limit(limit)).scalars())
+
+
+@dataclass(frozen=True)
+class LoginPruneReport:
+    cutoff: datetime
+    events: int  # login_event rows deleted
+    sessions: int  # login_session rows deleted
+
+
+def login_history_cutoff(policy: LoginSettings | None = None, now: datetime | None = None) -> datetime:
+    """The oldest moment whose login history is kept: ``keep_login_days`` ago, and never later than
+    the failures the lockout still counts (a window plus a lockout ago)."""
+    policy = policy or get_login_settings()
+    now = now or utcnow()
+    counted = timedelta(minutes=policy.window_minutes + policy.lockout_minutes)
+    return now - max(timedelta(days=policy.keep_login_days), counted)
+
+
+def prune_login_history(session: Session, *, now: datetime | None = None,
+                        policy: LoginSettings | None = None) -> LoginPruneReport:
+    """Delete login events older than the cutoff (``login_history_cutoff``) and the sessions that
+    expired or were revoked before it; a session still valid is kept whatever its age.
+    The audit trail therefore covers the last ``JXC_KEEP_LOGIN_DAYS`` days, and a user's "last
+    login" on the users page is empty once it is older than that."""
+    cutoff = login_history_cutoff(policy, now)
+    events = session.execute(delete(LoginEvent).where(LoginEvent.occurred_at < cutoff)
+                             .execution_options(synchronize_session=False)).rowcount
+    sessions = session.execute(
+        delete(LoginSession).where(or_(LoginSession.expires_at < cutoff, LoginSession.revoked_at < cutoff))
+        .execution_options(synchronize_session=False)).rowcount
+    if events or sessions:
+        log.info("login history before %s pruned: %s events, %s sessions", cutoff.isoformat(), events, sessions)
+    return LoginPruneReport(cutoff, events or 0, sessions or 0)
 
 
 # ---------------------------------------------------------------------------------------------

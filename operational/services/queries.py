@@ -22,13 +22,11 @@ from operational.models import (
     POSTED,
     AppUser,
     Customer,
-    GoodsReceipt,
     OrderLineCancellation,
     Product,
     ProductCategory,
     PurchaseOrder,
     SalesOrder,
-    Shipment,
     StockBatch,
     StockLedger,
     Stocktake,
@@ -37,6 +35,10 @@ from operational.models import (
     SupplierPrice,
     Warehouse,
 )
+from operational.models.cash import CashLedger
+from operational.models.documents import COUNTED_ORDER_STATES
+from operational.models.payables import SupplierBill
+from operational.models.receivables import SalesInvoice
 from operational.services.orders import OrderKind
 from operational.services.returns import ReturnKind
 
@@ -195,12 +197,24 @@ def recent_fulfilments(session: Session, kind: OrderKind, *, limit: int = 100) -
 
 
 def latest_document_date(session: Session) -> date | None:
-    """The newest document date in the store (to compare with what the pipeline has published)."""
-    dates = [
-        session.execute(select(func.max(column))).scalar()
-        for column in (PurchaseOrder.order_date, SalesOrder.order_date, GoodsReceipt.receipt_date,
-                       Shipment.ship_date)
+    """The newest date of data that counts in the store, to compare with what the pipeline has
+    published (``dashboards.serving.pipeline_status``, by the same rule): the order date of a
+    confirmed, partial, completed or closed order, and the last posted date (a stock-ledger row, a
+    posted sales invoice or supplier bill, a cash entry: the warehouse's int_posting_dates). Drafts
+    and cancelled orders never count: a draft dated 2036 is no newer document."""
+    reversal = aliased(StockLedger)
+    queries = [
+        select(func.max(PurchaseOrder.order_date)).where(PurchaseOrder.status.in_(COUNTED_ORDER_STATES)),
+        select(func.max(SalesOrder.order_date)).where(SalesOrder.status.in_(COUNTED_ORDER_STATES)),
+        # A cancelled (作废) document's rows and their reversals never count, as in int_posting_dates.
+        select(func.max(StockLedger.movement_date)).where(
+            StockLedger.reverses_ledger_id.is_(None),
+            ~select(reversal.id).where(reversal.reverses_ledger_id == StockLedger.id).exists()),
+        select(func.max(SalesInvoice.invoice_date)).where(SalesInvoice.status == POSTED),
+        select(func.max(SupplierBill.bill_date)).where(SupplierBill.status == POSTED),
+        select(func.max(CashLedger.entry_date)),
     ]
+    dates = [session.execute(q).scalar() for q in queries]
     return max((d for d in dates if d is not None), default=None)
 
 

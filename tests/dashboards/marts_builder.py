@@ -198,12 +198,14 @@ MARTS_SQL: dict[str, str] = {
         SELECT o.order_date, o.warehouse_id, p.category_id, count(DISTINCT o.id), count(*), sum(l.quantity),
                sum(l.amount)
         FROM raw.sales_order_line l JOIN raw.sales_order o ON o.id = l.order_id
-        JOIN raw.product p ON p.id = l.product_id WHERE o.status <> 'cancelled' GROUP BY ALL""",
+        JOIN raw.product p ON p.id = l.product_id
+        WHERE o.status IN ('confirmed', 'partial', 'completed', 'closed') GROUP BY ALL""",
     "mart_purchases_daily": """
         SELECT o.order_date, o.warehouse_id, p.category_id, count(DISTINCT o.id), count(*), sum(l.quantity),
                sum(l.amount)
         FROM raw.purchase_order_line l JOIN raw.purchase_order o ON o.id = l.order_id
-        JOIN raw.product p ON p.id = l.product_id WHERE o.status <> 'cancelled' GROUP BY ALL""",
+        JOIN raw.product p ON p.id = l.product_id
+        WHERE o.status IN ('confirmed', 'partial', 'completed', 'closed') GROUP BY ALL""",
 }
 
 # The newer marts are hand-made rows over the test company's master data (looked up by code), so

@@ -92,7 +92,7 @@ def test_sales_margin_totals_groups_and_drill_down(app_for, published):
     at = app_for("sales", page="views/sales_margin.py")
     assert not at.exception
     metrics = _metrics(at)
-    assert metrics["销售收入"] == "¥112.00"
+    assert metrics["销售收入（发货口径）"] == "¥112.00"
     assert metrics["销售成本"] == "¥66.00"
     assert metrics["毛利"] == "¥46.00"
     assert metrics["毛利率"] == "41.1%"
@@ -130,7 +130,7 @@ def test_sales_margin_returns_by_reason_and_disposition(app_for, published, comp
     assert list(lines["原发货单号"]) == ["SH-T-001"]
     # A warehouse without shipments in the period: zero, not an error.
     at.selectbox(key="sm.warehouse").set_value(company.wh2).run()
-    assert _metrics(at)["销售收入"] == "¥25.00"
+    assert _metrics(at)["销售收入（发货口径）"] == "¥25.00"
     assert _metrics(at)["销售退货冲减收入"] == "¥0.00"
 
 

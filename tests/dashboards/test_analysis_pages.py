@@ -26,7 +26,7 @@ def test_overview_shows_kpis_from_the_serving_file(app_for, published):
     at = app_for("manager", page="views/overview.py")
     assert not at.exception
     assert _metrics(at) == {
-        "销售额": "¥75.00",  # SO 30 × 2.50
+        "销售额（下单口径）": "¥75.00",  # SO 30 × 2.50
         "采购额": "¥150.00",  # PO 100 × 1.50
         "库存金额": "¥120.00",  # water 70 × 1.50 + chips 5 × 3.00
         "库存数量": "75",
@@ -38,10 +38,10 @@ def test_overview_shows_kpis_from_the_serving_file(app_for, published):
 def test_overview_warehouse_filter(app_for, published, company):
     at = app_for("manager", page="views/overview.py")
     at.selectbox(key="overview.warehouse").set_value(company.wh2).run()
-    assert _metrics(at)["销售额"] == "¥0.00"
+    assert _metrics(at)["销售额（下单口径）"] == "¥0.00"
     assert _metrics(at)["库存预警"] == "0"
     at.selectbox(key="overview.warehouse").set_value(company.wh1).run()
-    assert _metrics(at)["销售额"] == "¥75.00"
+    assert _metrics(at)["销售额（下单口径）"] == "¥75.00"
 
 
 def test_new_publish_shows_without_restart(app_for, published, company):

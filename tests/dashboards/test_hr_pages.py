@@ -1,5 +1,6 @@
 """HR pages through Streamlit AppTest: self-service clocking and leave, approval by HR changing the
-balance the employee sees, a performance review entered with KPI lines, and who sees which page."""
+balance the employee sees, a performance review entered with KPI lines, who sees which page, and
+each HR entry form saving one record per drawn form (double click, "save" again after success)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from decimal import Decimal
 
 import pytest
 from dashboard_support import Company, post_history, table, texts
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboards.navigation import visible_pages
 from operational.db import unit_of_work
 from operational.i18n import translate
-from operational.models import AppUser, Attendance, Employee, LeaveRequest
+from operational.models import (
+    AppUser,
+    Attendance,
+    Employee,
+    LeaveRequest,
+    OvertimeRecord,
+    PerformanceReview,
+    TrainingRecord,
+)
 from operational.services import hr, sales
 from operational.services import masterdata as md
 from operational.services.orders import OrderLineInput
@@ -219,3 +228,90 @@ def test_hr_hires_an_employee_through_the_form_with_a_pro_rated_entitlement(app_
         assert (hired.department, hired.manager_id, hired.hire_date) == ("仓储部", people["clerk"], date(2026, 7, 1))
         # Annual leave 5 days a year, employed 184 of 365 days in 2026 → 2.52, rounded down to half days.
         assert hr.leave_balance(s, hired.id, people["annual"], date(2026, 12, 31)) == Decimal("2.5")
+
+
+# ------------------------------------------------------------------ one record per drawn form
+
+
+def _count(engine, model) -> int:  # noqa: ANN001
+    with unit_of_work(engine) as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def _fill_leave(at, people) -> None:  # noqa: ANN001
+    monday = _first_monday_of_march(hr.local_now().date().year)
+    at.selectbox(key="hrs.leave.type").set_value(people["annual"])
+    at.date_input(key="hrs.leave.start").set_value(monday)
+    at.date_input(key="hrs.leave.end").set_value(monday + timedelta(days=1))
+
+
+def _fill_overtime(at, people) -> None:  # noqa: ANN001
+    at.date_input(key="hrs.ot.date").set_value(hr.local_now().date() - timedelta(days=1))
+    at.text_input(key="hrs.ot.hours").set_value("2.5")
+
+
+def _fill_hire(at, people) -> None:  # noqa: ANN001
+    at.text_input(key="hra.hire.code").set_value("E101")
+    at.text_input(key="hra.hire.name").set_value("周新人")
+    at.date_input(key="hra.hire.hire_date").set_value(date(2026, 7, 1))
+
+
+def _fill_review(at, people) -> None:  # noqa: ANN001
+    at.selectbox(key="hra.review.employee").set_value(people["clerk"])
+    at.text_input(key="hra.review.period").set_value("2026-Q3")
+    at.text_input(key="hra.review.score").set_value("88")
+
+
+def _fill_training(at, people) -> None:  # noqa: ANN001
+    at.selectbox(key="hra.train.employee").set_value(people["clerk"])
+    at.text_input(key="hra.train.course").set_value("叉车安全")
+    at.date_input(key="hra.train.start").set_value(date(2026, 5, 6))
+    at.date_input(key="hra.train.end").set_value(date(2026, 5, 6))
+    at.text_input(key="hra.train.hours").set_value("4")
+
+
+# (login, page, form prefix, save button, fill, what is created, its success message, the error
+# of the same form pressed again once cleared)
+_HR_FORMS = {
+    "leave": ("staff", "views/hr_self_service.py", "hrs.leave", "hrs.leave.submit", _fill_leave, LeaveRequest,
+              "已提交请假单 LV-{year}-000001，共 2 天", "假期类型不能为空"),
+    "overtime": ("staff", "views/hr_self_service.py", "hrs.ot", "hrs.ot.submit", _fill_overtime, OvertimeRecord,
+                 "已提交加班 2.5 小时", "E001：日期不能为空"),
+    "hire": ("hr", "views/hr_admin.py", "hra.hire", "hra.hire.save", _fill_hire, Employee,
+             "已为E101办理入职", "入职日期不能为空"),
+    "review": ("hr", "views/hr_admin.py", "hra.review", "hra.review.save", _fill_review, PerformanceReview,
+               "已保存 2026-Q3 考核：88.00 分，等级 B", "员工不能为空"),
+    "training": ("hr", "views/hr_admin.py", "hra.train", "hra.train.save", _fill_training, TrainingRecord,
+                 "已登记培训：叉车安全，4 小时", "员工不能为空"),
+}
+
+
+@pytest.mark.parametrize("form", list(_HR_FORMS))
+def test_hr_form_double_click_and_save_again_create_one_record(app_for, people, company, form):
+    role, page, prefix, save, fill, model, done, empty_error = _HR_FORMS[form]
+    done = done.format(year=hr.local_now().date().year)
+    before = _count(company.engine, model)  # the two employees of ``people`` for the hire form
+    at = app_for(role, page)
+    fill(at, people)
+    token_key = f"{prefix}._token"
+    token = at.session_state[token_key] if token_key in at.session_state else None
+    at.button(key=save).click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [done]
+
+    # "Save" pressed again on the cleared form: nothing to save, no second record.
+    at.button(key=save).click().run()
+    assert empty_error in [e.value for e in at.error]
+    assert _count(company.engine, model) == before + 1
+
+    # The second click of a double click: the first form's values and token, sent from the page as
+    # it was before the redraw. The first record is shown again; nothing new is created.
+    fill(at, people)
+    if token is not None:
+        at.session_state[token_key] = token
+    at.run()
+    at.button(key=save).click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [done]
+    assert _count(company.engine, model) == before + 1
+    assert token is not None and at.session_state[token_key] != token  # the cleared form is a new form

@@ -114,8 +114,8 @@ def test_each_role_sees_only_its_pages(app_for):
 
 def test_english_switch_changes_labels(app_for, published):
     at = app_for("manager", page="views/overview.py")
-    assert at.metric[0].label == "销售额"
+    assert at.metric[0].label == "销售额（下单口径）"
     at.selectbox(key="language_select").set_value("en").run()
     assert at.title[0].value == "Overview"
-    assert at.metric[0].label == "Sales"
+    assert at.metric[0].label == "Sales (ordered)"
     assert at.button(key="logout").label == "Log out"

@@ -286,3 +286,73 @@ def test_login_records_stay_out_of_the_warehouse():
     tables = set(raw_table_specs())
     assert "app_user" in tables
     assert not {"login_event", "login_session", "store_setting"} & tables
+
+
+def _old_history(engine: Engine) -> None:
+    """Events 400, 366 and 364 days before T0, a session that expired 380 days before, one revoked
+    370 days before and one that ended 10 days before."""
+    alice = _user_id(engine, "alice")
+    with unit_of_work(engine) as s:
+        for days, outcome in ((400, "failure"), (366, "success"), (364, "success")):
+            s.add(LoginEvent(occurred_at=T0 - timedelta(days=days), username="alice", user_id=alice,
+                             client="10.0.0.9", outcome=outcome))
+        # Not hex digits: a real session's hash (SHA-256 hex) never starts with one of them.
+        for name, created, expires, revoked in (("x", 381, 380, None), ("y", 375, -5, 370), ("z", 11, 10, None)):
+            s.add(LoginSession(token_hash=name * 64, user_id=alice, client="10.0.0.9",
+                               created_at=T0 - timedelta(days=created), expires_at=T0 - timedelta(days=expires),
+                               revoked_at=None if revoked is None else T0 - timedelta(days=revoked)))
+
+
+def _event_ages(engine: Engine) -> list[int]:
+    with read_only(engine) as s:
+        return sorted((T0 - e.occurred_at).days for e in s.execute(select(LoginEvent)).scalars())
+
+
+def _session_hashes(engine: Engine) -> list[str]:
+    with read_only(engine) as s:
+        return sorted(h[0] for h in s.execute(select(LoginSession.token_hash)).scalars())
+
+
+def test_a_login_prunes_login_history_older_than_a_year(engine):
+    _old_history(engine)
+    _fail(engine, "alice", T0)  # a failure prunes nothing: a flood of guesses deletes no history
+    assert _event_ages(engine) == [0, 364, 366, 400]
+    auth.login("alice", PASSWORD, "10.0.0.1", engine=engine, now=T0)
+    # Kept: 365 days (JXC_KEEP_LOGIN_DAYS): the event of 364 days ago, today's failure and success.
+    assert _event_ages(engine) == [0, 0, 364]
+    # Sessions: "x" expired 380 days ago, "y" was revoked 370 days ago (its expiry is in the future);
+    # "z" ended 10 days ago and today's new session stays.
+    hashes = _session_hashes(engine)
+    assert "x" not in hashes and "y" not in hashes and "z" in hashes and len(hashes) == 2
+
+
+def test_jxc_keep_login_days_and_the_prune_service(engine, monkeypatch):
+    _old_history(engine)
+    monkeypatch.setenv("JXC_KEEP_LOGIN_DAYS", "30")
+    with unit_of_work(engine) as s:
+        report = auth.prune_login_history(s, now=T0)
+    assert (report.cutoff, report.events, report.sessions) == (T0 - timedelta(days=30), 3, 2)
+    assert _event_ages(engine) == [] and _session_hashes(engine) == ["z"]
+    # Never less than the failures the lockout counts: "0" means the minimum of 1 day.
+    monkeypatch.setenv("JXC_KEEP_LOGIN_DAYS", "0")
+    assert auth.login_history_cutoff(now=T0) == T0 - timedelta(days=1)
+
+
+def test_jxc_prune_prunes_the_login_history(store_engine, dagster_home, monkeypatch):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    with unit_of_work(store_engine) as s:
+        auth.create_user(s, "alice", PASSWORD, "sales", "爱丽丝", iterations=1000)
+    now = utcnow()
+    with unit_of_work(store_engine) as s:
+        for days in (500, 200, 1):
+            s.add(LoginEvent(occurred_at=now - timedelta(days=days), username="alice", client="10.0.0.9",
+                             outcome="failure"))
+    monkeypatch.setenv("JXC_KEEP_LOGIN_DAYS", "100")
+    result = CliRunner().invoke(app, ["prune"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "deleted 2 login events and 0 ended sessions older than 100 days" in result.output
+    with read_only(store_engine) as s:
+        assert [round((now - e.occurred_at).days) for e in s.execute(select(LoginEvent)).scalars()] == [1]

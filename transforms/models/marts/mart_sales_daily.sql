@@ -8,5 +8,7 @@ select
     {{ money('sum(f.amount)') }} as amount
 from {{ ref('fct_sales_lines') }} as f
 join {{ ref('dim_product') }} as p on p.product_id = f.product_id
-where f.status <> 'cancelled'
+-- Orders that count: confirmed, partly or fully fulfilled, or closed. A draft is not an order yet and
+-- a cancelled one never was (operational.models.documents.COUNTED_ORDER_STATES).
+where f.status in ('confirmed', 'partial', 'completed', 'closed')
 group by f.order_date, f.warehouse_id, p.category_id
