@@ -149,14 +149,14 @@ def _cancel_open(kind: OrderKind, prefix: str, actions: OrderActions, order_id: 
     state[f"{prefix}.shown"] = order_id  # keep its history in view, even once completed
     if status in (CONFIRMED, PARTIAL):
         state[f"{prefix}.order"] = order_id  # still open: stay on it
-    form_state.record_success(prefix, t("ui.cancel.done", doc_no=doc_no, quantity=quantity(cancelled),
+    form_state.record_success(prefix, t("ui.cancel_lines.done", doc_no=doc_no, quantity=quantity(cancelled),
                                          status=t(f"state.{status}")))
 
 
 def cancel_open_form(kind: OrderKind, prefix: str, actions: OrderActions) -> None:
     """Cancel open quantity of a confirmed or partly fulfilled order: a quantity per line, or
     everything open at once, with a reason and a date; the order's cancellation history below."""
-    st.subheader(t("ui.cancel.title"))
+    st.subheader(t("ui.cancel_lines.title"))
     st.caption(t("ui.cancel.help"))
     form_state.flash(prefix)
     with read_only() as session:

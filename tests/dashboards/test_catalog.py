@@ -23,6 +23,19 @@ def test_ui_catalogs_have_the_same_keys():
     assert all(value.strip() for value in [*zh.values(), *en.values()])
 
 
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_no_key_has_two_texts_in_two_catalog_files(language):
+    """The files of a language are merged in name order, so a key written twice with different texts
+    silently takes the later file's text on every page (an order's "cancel open quantity" message
+    once read as a document's "已作废")."""
+    texts: dict[str, dict[str, str]] = {}
+    for path in sorted((CATALOG_DIR / language).glob("*.json")):
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            texts.setdefault(key, {})[path.name] = value
+    clashes = {key: files for key, files in texts.items() if len(set(files.values())) > 1}
+    assert clashes == {}
+
+
 def _visible_strings(at) -> list[str]:  # noqa: ANN001
     out = []
     for node in [*flat(at.main), *flat(at.sidebar)]:
