@@ -29,6 +29,13 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
         report.longrepr = f"skipped under JXC_STRICT_SKIPS=1 (CI must run every test): {report.longrepr}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One folder per test process (per pytest-xdist worker) where tests/transforms/conftest.py's
+    ``dbt`` keeps dbt's parse between runs."""
+    os.environ["JXC_TEST_DBT_HOME"] = str(tmp_path_factory.mktemp("dbt"))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty JXC_DATA_DIR for this test."""
