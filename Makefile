@@ -20,10 +20,16 @@ run: env
 	$(VENV_BIN)/jxc pipeline run --full
 	$(VENV_BIN)/jxc serve
 
+# `make test` runs the tests in parallel processes (pytest-xdist), one per CPU up to 4; a test
+# module stays on one process, so its module-wide fixtures (a company built by dbt) run once.
+# PYTEST_WORKERS=0 runs everything in this one process; `pytest tests/x.py` is never parallel.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
+PYTEST_XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+
 test: env
 	@bash scripts/test-prereqs.sh
 	$(VENV_BIN)/ruff check .
-	$(VENV_BIN)/pytest $(PYTEST_ARGS)
+	$(VENV_BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 bench: env
 	$(VENV_BIN)/python -m bench.run $(BENCH_ARGS)

@@ -106,7 +106,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets(run)]
         lines.append("")
         lines += _step_table(run.get("dagster_steps"))
-    analysis = Path(__file__).with_name("analysis.md")
-    if analysis.exists():
-        lines.append(analysis.read_text(encoding="utf-8"))
+    # Written by hand: how to read the figures, and what the test suite costs (not measured by bench).
+    for name in ("analysis.md", "test_suite.md"):
+        text = Path(__file__).with_name(name)
+        if text.exists():
+            lines.append(text.read_text(encoding="utf-8"))
     return "\n".join(lines)

@@ -29,6 +29,27 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
         report.longrepr = f"skipped under JXC_STRICT_SKIPS=1 (CI must run every test): {report.longrepr}"
 
 
+# Under pytest-xdist (`make test`) the folders whose modules take minutes (Dagster runs, dbt builds)
+# are handed out first and the many short tests fill in at the end; otherwise one process may get
+# a long module last while the other has nothing left to do. Order within a folder is kept.
+_LONG_FIRST = ("tests/e2e/", "tests/orchestration/", "tests/cli/", "tests/transforms/", "tests/browser/",
+               "tests/dashboards/", "tests/demo/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not getattr(config.option, "numprocesses", None):
+        return
+    rank = {prefix: i for i, prefix in enumerate(_LONG_FIRST)}
+    items.sort(key=lambda item: next((r for p, r in rank.items() if item.nodeid.startswith(p)), len(rank)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One folder per test process (per pytest-xdist worker) where tests/transforms/conftest.py's
+    ``dbt`` keeps dbt's parse between runs."""
+    os.environ["JXC_TEST_DBT_HOME"] = str(tmp_path_factory.mktemp("dbt"))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty JXC_DATA_DIR for this test."""

@@ -16,8 +16,11 @@ C@WH2 min 5, no max (never stocked: below_min, order 5), A@WH2 1–100 (20: no a
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -100,17 +103,60 @@ def build_company(engine: Engine) -> Company:
                                  "a": a, "b": b, "c": c, "d": dd, "so1": so1, "so3": so3})
 
 
+def dbt_process(warehouse: Path, work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run dbt on ``warehouse`` (logs under ``work``) and return the finished process, failed or not.
+
+    dbt re-parses the whole project (about 10 CPU-seconds) whenever the profile differs from the
+    last parse, and the profile contains the warehouse path. So the file is moved to one fixed
+    path per test process for the run and moved back afterwards, and the target folder (with
+    dbt's ``partial_parse.msgpack``) is kept per set of ``--vars``: every run after the first
+    re-uses the parse. dbt still builds and tests the real file.
+    """
+    home = _dbt_home()
+    fixed = home / "warehouse.duckdb"
+    vars_given = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--vars"), "")
+    target = home / f"target-{hashlib.sha1(vars_given.encode()).hexdigest()[:8]}"
+    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(fixed), DBT_SEND_ANONYMOUS_USAGE_STATS="False")
+    _move_warehouse(warehouse, fixed)
+    try:
+        return subprocess.run(
+            [str(DBT), *args, "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
+             "--target-path", str(target), "--log-path", str(work / "logs")],
+            env=env, capture_output=True, text=True, check=False,
+        )
+    finally:
+        _move_warehouse(fixed, warehouse)
+
+
 def dbt(warehouse: Path, work: Path, *args: str) -> str:
-    """Run dbt on ``warehouse`` (target and logs under ``work``); fails the test with dbt's output."""
-    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="False")
-    done = subprocess.run(
-        [str(DBT), *args, "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env=env, capture_output=True, text=True, check=False,
-    )
+    """Run dbt on ``warehouse`` (logs under ``work``); fails the test with dbt's output."""
+    done = dbt_process(warehouse, work, *args)
     if done.returncode != 0:
         pytest.fail(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
     return done.stdout
+
+
+def _dbt_home() -> Path:
+    """This test process's own folder for dbt runs (one per pytest-xdist worker): from the session
+    fixture in tests/conftest.py, else a temporary folder (a helper imported outside pytest)."""
+    global _DBT_HOME
+    if _DBT_HOME is None:
+        _DBT_HOME = Path(os.environ.get("JXC_TEST_DBT_HOME") or tempfile.mkdtemp(prefix="jxc-dbt-"))
+        _DBT_HOME.mkdir(parents=True, exist_ok=True)
+    return _DBT_HOME
+
+
+_DBT_HOME: Path | None = None
+
+
+def _move_warehouse(source: Path, destination: Path) -> None:
+    """Move a DuckDB file with its write-ahead log (left only by a crashed writer)."""
+    for suffix in ("", ".wal"):
+        src, dst = Path(f"{source}{suffix}"), Path(f"{destination}{suffix}")
+        if src.exists():
+            shutil.move(src, dst)
+        elif dst.exists():
+            dst.unlink()  # no stale file (or log) at the destination
 
 
 class Warehouse:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from datetime import date
 from decimal import Decimal as D
 
@@ -13,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from operational.models import StockBalance
-from tests.transforms.conftest import DBT, TRANSFORMS
+from tests.transforms.conftest import dbt_process
 
 pytestmark = pytest.mark.slow
 
@@ -215,11 +213,8 @@ def test_publish_blocking_tests_catch_unsourced_returns_and_over_receipts(built,
                     f" quantity, doc_type, doc_id, doc_no, source_ledger_id) values (9001, date '2026-03-06', now(),"
                     f" {ids['a']}, {ids['wh1']}, 'sales_return', 1, 'sales_return', 1, 'SR-HAND', null)")
         con.execute("update raw.goods_receipt_line set quantity = quantity + 1 where id = (select min(id) from raw.goods_receipt_line)")
-    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(copy))
-    done = subprocess.run([str(DBT), "test", "-s", "assert_returns_reference_their_source", "assert_receipts_within_tolerance",
-                           "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
-                           "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-                          env=env, capture_output=True, text=True, check=False)
+    done = dbt_process(copy, tmp_path, "test", "-s", "assert_returns_reference_their_source",
+                       "assert_receipts_within_tolerance")
     assert done.returncode != 0
     assert "FAIL 1 assert_returns_reference_their_source" in done.stdout
     assert "FAIL 1 assert_receipts_within_tolerance" in done.stdout

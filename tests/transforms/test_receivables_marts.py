@@ -24,9 +24,7 @@ Mar (2,500 − 1,700) ÷ (2,500 − 1,700) = 100.0.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -48,7 +46,7 @@ from orchestration.checks.open_items_reconciliation import (
     warehouse_side,
 )
 from orchestration.resources import WarehouseResource
-from tests.transforms.conftest import DBT, TRANSFORMS, Warehouse, dbt
+from tests.transforms.conftest import Warehouse, dbt, dbt_process
 
 D = Decimal
 REPORT_DATES = [date(2026, 1, 31), date(2026, 2, 15), date(2026, 2, 28), date(2026, 3, 5)]
@@ -181,11 +179,7 @@ def test_the_blocking_aging_test_catches_buckets_that_do_not_add_up(wh, tmp_path
             "order by all limit 1").fetchone()
         con.execute("update marts.mart_ar_aging set outstanding_amount = outstanding_amount + 0.01 "
                     "where report_date = ? and customer_id = ? and bucket_order = ?", [day, customer, bucket])
-    done = subprocess.run([str(DBT), "test", "-s", "assert_ar_aging_buckets_sum_to_outstanding",
-                           "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
-                           "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-                          env=dict(os.environ, JXC_WAREHOUSE_PATH=str(copy)), capture_output=True, text=True,
-                          check=False)
+    done = dbt_process(copy, tmp_path, "test", "-s", "assert_ar_aging_buckets_sum_to_outstanding")
     assert done.returncode != 0
     assert "FAIL 1 assert_ar_aging_buckets_sum_to_outstanding" in done.stdout
 
