@@ -37,7 +37,8 @@ _LONG_FIRST = ("tests/e2e/", "tests/orchestration/", "tests/cli/", "tests/transf
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not getattr(config.option, "numprocesses", None):
+    # xdist clears numprocesses in its workers, where the collection that gets scheduled happens
+    if not (getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput")):
         return
     rank = {prefix: i for i, prefix in enumerate(_LONG_FIRST)}
     items.sort(key=lambda item: next((r for p, r in rank.items() if item.nodeid.startswith(p)), len(rank)))
