@@ -20,7 +20,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from test_run_config_locked import LOCATIONS, _free_port, _graphql
+from test_run_config_locked import LOCATIONS, _free_port, _graphql, stop_process_group
 
 from operational.settings import PROJECT_ROOT
 from orchestration.assets.raw import raw_asset_key
@@ -103,8 +103,7 @@ def dagster_dev(dagster_home: Path, data_dir: Path) -> Iterator[tuple[str, dict[
                                     "repositoryName": loaded["repositories"][0]["name"]}
             yield url, selector, log_path
         finally:
-            os.killpg(process.pid, 15)
-            process.wait(timeout=60)
+            stop_process_group(process)
 
 
 @pytest.mark.slow
