@@ -11,6 +11,7 @@ config error before any run exists or any step starts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -154,38 +155,45 @@ def stop_process_group(process: subprocess.Popen, grace: float = 60) -> None:
         pass
 
 
+@contextlib.contextmanager
+def dagster_server(argv: list[str], port: int, env: dict[str, str],
+                   log_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """Start a Dagster server (``argv``, listening on ``port``) in its own process group, wait until
+    it has loaded the code location, yield its URL and the repository selector; stop it afterwards."""
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            deadline = time.monotonic() + 420  # the code server parses the dbt project; slow on a busy machine
+            selector = None
+            while selector is None:
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, f"{argv[0]} did not load the code location in time"
+                time.sleep(2)
+                try:
+                    entries = _graphql(url, LOCATIONS)["workspaceOrError"]["locationEntries"]
+                except (urllib.error.URLError, ConnectionError):
+                    continue
+                for entry in entries:
+                    loaded = entry["locationOrLoadError"]
+                    if entry["loadStatus"] == "LOADED" and loaded:
+                        assert loaded["__typename"] == "RepositoryLocation", loaded
+                        selector = {"repositoryLocationName": entry["name"],
+                                    "repositoryName": loaded["repositories"][0]["name"]}
+            yield url, selector
+        finally:
+            stop_process_group(process)
+
+
 @pytest.fixture
 def webserver(dagster_home: Path, data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`dagster-webserver -m orchestration.definitions` on 127.0.0.1; yields its URL and the repository."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (data_dir / "webserver.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-webserver"), "-m", "orchestration.definitions",
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 420  # the code server parses the dbt project; slow on a busy machine
-        selector = None
-        while selector is None:
-            assert process.poll() is None, (data_dir / "webserver.log").read_text()
-            assert time.monotonic() < deadline, "webserver did not load the code location in time"
-            time.sleep(2)
-            try:
-                entries = _graphql(url, LOCATIONS)["workspaceOrError"]["locationEntries"]
-            except (urllib.error.URLError, ConnectionError):
-                continue
-            for entry in entries:
-                loaded = entry["locationOrLoadError"]
-                if entry["loadStatus"] == "LOADED" and loaded:
-                    assert loaded["__typename"] == "RepositoryLocation", loaded
-                    selector = {"repositoryLocationName": entry["name"],
-                                "repositoryName": loaded["repositories"][0]["name"]}
-        yield url, selector
-    finally:
-        stop_process_group(process)
-        log.close()
+    argv = [str(Path(sys.executable).parent / "dagster-webserver"), "-m", "orchestration.definitions",
+            "-h", "127.0.0.1", "-p", str(port)]
+    with dagster_server(argv, port, dict(os.environ), data_dir / "webserver.log") as server:
+        yield server
 
 
 @pytest.mark.slow

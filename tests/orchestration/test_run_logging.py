@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
-import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
-from test_run_config_locked import LOCATIONS, _free_port, _graphql, stop_process_group
+from test_run_config_locked import _free_port, _graphql, dagster_server
 
-from operational.settings import PROJECT_ROOT
 from orchestration.assets.raw import raw_asset_key
 from orchestration.serve import LOG_LEVEL, dagster_service
 
@@ -77,33 +74,10 @@ query($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { status 
 def dagster_dev(dagster_home: Path, data_dir: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
     """`dagster dev` with the arguments `jxc serve` gives it; yields its URL, the repository and its log."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = data_dir / "dagster_dev.log"
     service = dagster_service(port)
-    env = {**os.environ, **dict(service.env)}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(list(service.argv), cwd=PROJECT_ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 420  # the code server parses the dbt project; slow on a busy machine
-            selector = None
-            while selector is None:
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "dagster dev did not load the code location in time"
-                time.sleep(2)
-                try:
-                    entries = _graphql(url, LOCATIONS)["workspaceOrError"]["locationEntries"]
-                except (urllib.error.URLError, ConnectionError):
-                    continue
-                for entry in entries:
-                    loaded = entry["locationOrLoadError"]
-                    if entry["loadStatus"] == "LOADED" and loaded:
-                        assert loaded["__typename"] == "RepositoryLocation", loaded
-                        selector = {"repositoryLocationName": entry["name"],
-                                    "repositoryName": loaded["repositories"][0]["name"]}
-            yield url, selector, log_path
-        finally:
-            stop_process_group(process)
+    log_path = data_dir / "dagster_dev.log"
+    with dagster_server(list(service.argv), port, {**os.environ, **dict(service.env)}, log_path) as (url, repo):
+        yield url, repo, log_path
 
 
 @pytest.mark.slow
