@@ -169,6 +169,19 @@ def _wait_listening(process: subprocess.Popen[bytes], ports: list[int], log: Pat
         time.sleep(1)
 
 
+def _dagster_state(instance: object) -> str:
+    """What the daemon did so far (sensor ticks, runs): the message of a test that waited in vain."""
+    import dagster as dg
+
+    assert isinstance(instance, dg.DagsterInstance)
+    lines = [f"run {run.run_id[:8]} {run.job_name} {run.status.value}" for run in instance.get_runs(limit=5)]
+    for state in instance.all_instigator_state():
+        for tick in instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=3):
+            lines.append(f"tick {state.instigator_name} {tick.status.value} {tick.skip_reason or ''} "
+                         f"{tick.error.message if tick.error else ''}".rstrip())
+    return "\n".join(lines) or "no sensor tick and no run recorded"
+
+
 def _wait_for_a_step(home: Path, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     import dagster as dg
 
@@ -176,7 +189,8 @@ def _wait_for_a_step(home: Path, process: subprocess.Popen[bytes], log: Path, se
     with dg.DagsterInstance.from_config(str(home)) as instance:
         while True:
             assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "no run step finished in time:\n" + log.read_text(errors="replace")
+            assert time.monotonic() < deadline, ("no run step finished in time:\n" + _dagster_state(instance)
+                                                 + "\n" + log.read_text(errors="replace"))
             runs = instance.get_runs(limit=1)
             if runs and instance.get_records_for_run(
                     runs[0].run_id, of_type=dg.DagsterEventType.STEP_SUCCESS, limit=1).records:
@@ -198,8 +212,9 @@ def test_jxc_serve_listens_on_loopback_only_and_logs_no_debug(serve_env: dict[st
         _wait_listening(process, [web, ui], log, seconds=480)
         assert listeners(web) == {"127.0.0.1"} and listeners(ui) == {"127.0.0.1"}
         # The change sensor starts a run for the new store: wait until its first step has finished
-        # (before, the run's console printed every event at DEBUG into this log).
-        _wait_for_a_step(data_dir / "dagster_home", process, log, seconds=420)
+        # (before, the run's console printed every event at DEBUG into this log). 78 s on a quiet
+        # machine; a CI machine running the other tests beside it took over 420 s.
+        _wait_for_a_step(data_dir / "dagster_home", process, log, seconds=900)
         assert process.poll() is None, log.read_text(errors="replace")
     output = log.read_text(errors="replace")
     assert f"Streamlit  http://127.0.0.1:{web}" in output and "warning" not in output.lower()
