@@ -227,7 +227,8 @@ def prune(
     keep: Annotated[int | None, typer.Option(min=1, help="Runs to keep (default: JXC_KEEP_RUNS, 20).")] = None,
 ) -> None:
     """Delete the history, logs and dbt artifacts of all but the last runs (done after every run too),
-    and the store's login history older than JXC_KEEP_LOGIN_DAYS (done at every login too)."""
+    the store's login history older than JXC_KEEP_LOGIN_DAYS and the form submission records older
+    than 30 days (both done at every login too)."""
     from orchestration.home import ensure_dagster_home
     from orchestration.retention import prune as prune_runs
     from orchestration.status_report import human_bytes
@@ -254,13 +255,15 @@ def _prune_login_history(settings: Any) -> None:  # noqa: ANN401 - operational.s
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
         return
     from operational.db import get_engine, unit_of_work
-    from operational.services import auth
+    from operational.services import auth, idempotency
     from operational.settings import get_login_settings
 
     with unit_of_work(get_engine()) as session:
         pruned = auth.prune_login_history(session)
+        submissions = idempotency.prune_submissions(session)
     console.print(f"deleted {pruned.events} login events and {pruned.sessions} ended sessions older than "
-                  f"{get_login_settings().keep_login_days} days", highlight=False)
+                  f"{get_login_settings().keep_login_days} days, and {submissions} form submission records "
+                  f"older than {idempotency.KEEP_SUBMISSION_DAYS} days", highlight=False)
 
 if __name__ == "__main__":
     app()

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from operational.db import read_only, unit_of_work
 from operational.models import ROLES, AppUser, LoginEvent, LoginSession, StoreSetting, utcnow
+from operational.services import idempotency
 from operational.services.errors import AuthError, NotFoundError, ValidationError
 from operational.services.validation import choice, required_text
 from operational.settings import LoginSettings, get_login_settings, get_settings
@@ -291,6 +292,7 @@ def login(username: str, password: str, client: str = LOCAL_CLIENT, *, engine: E
                 detail = "must_change_password"
             _record(s, "success", name, client, user.id, detail, now)
             prune_login_history(s, now=now, policy=policy)
+            idempotency.prune_submissions(s, now=now)
             return _open_session(s, user, client, policy, now)
     raise error
 

@@ -13,13 +13,19 @@ form runs its create function through ``once`` with that token, in the caller's 
 
 So a double click, a resent request or "save" pressed again on the same form returns the first
 document instead of a second identical one.
+
+A token only matters while its form can still be submitted again, so ``prune_submissions`` deletes
+rows older than ``KEEP_SUBMISSION_DAYS`` (at every login and in ``jxc prune``); without it the table
+would gain a row per document forever.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from operational.db import insert_if_absent
@@ -27,6 +33,8 @@ from operational.models import Base, FormSubmission, utcnow
 
 T = TypeVar("T")
 MAX_TOKEN = 64
+# A form page left open for a month and then saved again is the longest case worth guarding.
+KEEP_SUBMISSION_DAYS = 30
 
 
 class Outcome(NamedTuple):
@@ -57,3 +65,11 @@ def once(session: Session, token: str | None, create: Callable[[], T]) -> Outcom
     row.entity, row.document_id = type(document).__name__, document.id
     session.flush()
     return Outcome(document, True)
+
+
+def prune_submissions(session: Session, *, now: datetime | None = None) -> int:
+    """Delete the submission records older than ``KEEP_SUBMISSION_DAYS``; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=KEEP_SUBMISSION_DAYS)
+    result = session.execute(delete(FormSubmission).where(FormSubmission.created_at < cutoff)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -52,6 +52,23 @@ def test_a_failed_submission_keeps_the_token_usable(tiny):
     with unit_of_work(t.engine) as s:
         assert idempotency.once(s, "tok-bad", _create(s, t, "1")).created
     assert _count(t.engine) == 1
+
+
+def test_old_submission_records_are_pruned_and_recent_ones_kept(tiny):
+    t = tiny
+    now = datetime(2026, 6, 1, 12, 0)
+    with unit_of_work(t.engine) as s:
+        idempotency.once(s, "tok-old", _create(s, t))
+        idempotency.once(s, "tok-new", _create(s, t))
+        s.get(FormSubmission, "tok-old").created_at = now - timedelta(days=idempotency.KEEP_SUBMISSION_DAYS, seconds=1)
+        s.get(FormSubmission, "tok-new").created_at = now - timedelta(days=idempotency.KEEP_SUBMISSION_DAYS - 1)
+    with unit_of_work(t.engine) as s:
+        assert idempotency.prune_submissions(s, now=now) == 1
+    with unit_of_work(t.engine) as s:
+        assert [row.token for row in s.scalars(select(FormSubmission))] == ["tok-new"]
+        # The kept token still finds its document: a late double click creates nothing.
+        assert not idempotency.once(s, "tok-new", _create(s, t)).created
+    assert _count(t.engine) == 2  # pruning records never deletes documents
 
 
 def _race(t, token: str) -> tuple[list[tuple[bool, str]], list[BaseException]]:  # noqa: ANN001
