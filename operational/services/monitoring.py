@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from operational.models import (
     POSTED,
@@ -27,6 +27,7 @@ from operational.models import (
     StockBalance,
     StockLedger,
 )
+from operational.services.stock_cancellation import ledger_row_is_void
 from operational.services.valuation import ProductValuation, final_closings, value_ledger
 
 # A cancellation also adds ledger rows. A landed cost entered (or cancelled) after its receipts
@@ -78,13 +79,7 @@ def valuations(session: Session, *, up_to_id: int | None = None,
     when given), valued by the engine the warehouse runs, with the same void flags."""
     methods = {pid: (method, cost) for pid, method, cost in session.execute(
         select(Product.id, Product.valuation_method, Product.standard_cost))}
-    # A row is void (valued as never posted) when it reverses another or another reverses it; only
-    # reversals up to ``up_to_id`` count, as the warehouse saw the ledger.
-    reversal = aliased(StockLedger)
-    on = reversal.reverses_ledger_id == StockLedger.id
-    if up_to_id is not None:
-        on = and_(on, reversal.id <= up_to_id)
-    void = or_(StockLedger.reverses_ledger_id.is_not(None), reversal.id.is_not(None))
+    void = ledger_row_is_void(up_to_id=up_to_id)  # only reversals the warehouse saw count
     # Landed cost entered after the receipt: the posted allocations per receipt row, as in the
     # warehouse's int_landed_cost_added.
     added = (select(LandedCostAllocation.stock_ledger_id.label("ledger_id"),
@@ -95,7 +90,7 @@ def valuations(session: Session, *, up_to_id: int | None = None,
     stmt = (select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
                    StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
                    StockLedger.source_ledger_id, added.c.added_cost, void)
-            .outerjoin(reversal, on).outerjoin(added, added.c.ledger_id == StockLedger.id)
+            .outerjoin(added, added.c.ledger_id == StockLedger.id)
             .order_by(StockLedger.product_id))
     if up_to_id is not None:
         stmt = stmt.where(StockLedger.id <= up_to_id)

@@ -41,6 +41,7 @@ from operational.models.payables import SupplierBill
 from operational.models.receivables import SalesInvoice
 from operational.services.orders import OrderKind
 from operational.services.returns import ReturnKind
+from operational.services.stock_cancellation import ledger_row_is_void
 
 OPEN_STATES = (CONFIRMED, PARTIAL)
 
@@ -202,14 +203,11 @@ def latest_document_date(session: Session) -> date | None:
     confirmed, partial, completed or closed order, and the last posted date (a stock-ledger row, a
     posted sales invoice or supplier bill, a cash entry: the warehouse's int_posting_dates). Drafts
     and cancelled orders never count: a draft dated 2036 is no newer document."""
-    reversal = aliased(StockLedger)
     queries = [
         select(func.max(PurchaseOrder.order_date)).where(PurchaseOrder.status.in_(COUNTED_ORDER_STATES)),
         select(func.max(SalesOrder.order_date)).where(SalesOrder.status.in_(COUNTED_ORDER_STATES)),
         # A cancelled (作废) document's rows and their reversals never count, as in int_posting_dates.
-        select(func.max(StockLedger.movement_date)).where(
-            StockLedger.reverses_ledger_id.is_(None),
-            ~select(reversal.id).where(reversal.reverses_ledger_id == StockLedger.id).exists()),
+        select(func.max(StockLedger.movement_date)).where(~ledger_row_is_void()),
         select(func.max(SalesInvoice.invoice_date)).where(SalesInvoice.status == POSTED),
         select(func.max(SupplierBill.bill_date)).where(SupplierBill.status == POSTED),
         select(func.max(CashLedger.entry_date)),

@@ -43,8 +43,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from operational.models import (
     CANCELLED,
@@ -87,6 +87,18 @@ from operational.services.validation import get_or_fail, required_text
 # A bill in one of these states no longer stands on the receipt.
 _BILL_GONE = ("rejected", "cancelled", "reversed")
 
+
+
+def ledger_row_is_void(*, up_to_id: int | None = None) -> ColumnElement[bool]:
+    """SQL: this ``stock_ledger`` row is void (valued and dated as never posted): it reverses another
+    row or another row reverses it. With ``up_to_id`` only reversals up to that ledger id count (the
+    ledger as the pipeline extracted it). The warehouse applies the same rule in int_movement_valuation
+    and int_posting_dates."""
+    reversal = aliased(StockLedger)
+    reversed_by = select(reversal.id).where(reversal.reverses_ledger_id == StockLedger.id)
+    if up_to_id is not None:
+        reversed_by = reversed_by.where(reversal.id <= up_to_id)
+    return or_(StockLedger.reverses_ledger_id.is_not(None), reversed_by.exists())
 
 @dataclass(frozen=True)
 class Dependent:
