@@ -187,10 +187,22 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+# Plotly Express writes each group's value into the hover template ("客户=<value><br>金额=%{y}"):
+# the value is a user's text, the <br> between the pairs is Plotly's markup.
+_HOVER_PAIR = re.compile(r"(?P<label>(?:^|<br>)[^=<]*=)(?P<value>.*?)(?=<br>|<extra>|$)")
+
+
+def _hover_as_text(template: str) -> str:
+    return _HOVER_PAIR.sub(
+        lambda m: m["label"] + (m["value"] if "%{" in m["value"] else _as_text(m["value"])), template)
+
+
 def text_as_text(fig: go.Figure) -> go.Figure:
     """Names users typed (customers, suppliers, categories) stay text in a chart: Plotly would draw
     a name holding ``<a href=...>`` as a live link in the axis, legend or hover box."""
     for trace in fig.data:
+        if isinstance(trace["hovertemplate"] if "hovertemplate" in trace else None, str):
+            trace["hovertemplate"] = _hover_as_text(trace["hovertemplate"])
         for attr in _DRAWN_TEXT:
             if attr not in trace:
                 continue

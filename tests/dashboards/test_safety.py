@@ -280,3 +280,10 @@ def test_a_typed_name_in_a_chart_is_text_not_a_link() -> None:
     shown = fig.to_json()
     assert "<a href" not in shown and "&lt;a href=" in shown
     assert list(fig.data[1].x) == ["A&amp;B 贸易"] and fig.data[0].name.startswith("&lt;a")
+    # The hover box: Plotly Express wrote the raw name into each trace's template (to_json hides
+    # it as \u003c, so the template itself is read); its own <br> markup stays.
+    df["month"] = ["2026-11", "2026-11"]
+    fig = text_as_text(px.bar(df, x="month", y="amount", color="customer"))
+    assert fig.data[0].hovertemplate == ('customer=&lt;a href="http://evil.example"&gt;点我&lt;/a&gt;'
+                                         '<br>month=%{x}<br>amount=%{y}<extra></extra>')
+    assert fig.data[1].hovertemplate == "customer=A&amp;B 贸易<br>month=%{x}<br>amount=%{y}<extra></extra>"
