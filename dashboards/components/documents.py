@@ -21,7 +21,7 @@ from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import CONFIRMED, DRAFT, PARTIAL
 from operational.models.documents import ORDER_STATES
-from operational.services import auth, idempotency, queries
+from operational.services import auth, idempotency, orders, queries
 from operational.services.errors import DomainError, ValidationError
 from operational.services.orders import CancelLineInput, OrderKind
 
@@ -143,7 +143,9 @@ def _cancel_open(kind: OrderKind, prefix: str, actions: OrderActions, order_id: 
         auth.require_role(queries.user_by_id(session, user.id) if user else None, *actions.roles)
         first = idempotency.once(session, token, create).document
         order = session.get(kind.order_model, order_id)
-        cancelled = sum((row.quantity for row in made), first.quantity * 0) if made else first.quantity
+        # A repeated submission created nothing: it reports what the first one cancelled, all lines.
+        rows = made or orders.cancelled_together(session, first)
+        cancelled = sum((row.quantity for row in rows), first.quantity * 0)
         doc_no, status = order.doc_no, order.status
     form_state.reset_inputs(prefix)
     state[f"{prefix}.shown"] = order_id  # keep its history in view, even once completed

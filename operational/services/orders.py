@@ -34,6 +34,7 @@ from operational.models import (
     OrderLineCancellation,
     Product,
     Warehouse,
+    utcnow,
 )
 from operational.models.order_cancellations import REASON_MAX
 from operational.services import batches
@@ -291,16 +292,26 @@ def cancel_open_quantity(session: Session, kind: OrderKind, order_id: int, *, re
         if not wanted:
             raise ValidationError("no_lines", record=order.doc_no, field="lines")
     rows = []
+    entered = utcnow()  # one stamp for the rows of one call: ``cancelled_together`` finds them by it
     for line, qty in wanted:
         line.cancelled_qty = (line.cancelled_qty or Decimal(0)) + qty
         row = OrderLineCancellation(order_kind=kind.order_entity, line_no=line.line_no, quantity=qty, reason=text,
-                                    cancel_date=when, cancelled_by=user_id,
+                                    cancel_date=when, cancelled_by=user_id, created_at=entered,
                                     **{f"{kind.order_entity}_id": order.id, f"{kind.order_entity}_line_id": line.id})
         session.add(row)
         rows.append(row)
     _refresh_status(order, kind)
     session.flush()
     return rows
+
+
+def cancelled_together(session: Session, first: OrderLineCancellation) -> list[OrderLineCancellation]:
+    """The history rows one ``cancel_open_quantity`` call wrote, given its first row (what a repeated
+    form submission finds again): same order, same entry stamp."""
+    order_column = getattr(OrderLineCancellation, f"{first.order_kind}_id")
+    return list(session.scalars(select(OrderLineCancellation).where(
+        order_column == getattr(first, f"{first.order_kind}_id"),
+        OrderLineCancellation.created_at == first.created_at).order_by(OrderLineCancellation.id)))
 
 
 def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, lines: list[FulfilLineInput],

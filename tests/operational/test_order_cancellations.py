@@ -17,7 +17,7 @@ from operational.models import (
     SalesOrder,
     SalesOrderLine,
 )
-from operational.services import credit, masterdata, purchasing, sales
+from operational.services import credit, masterdata, orders, purchasing, sales
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import post_opening_balance
 from operational.services.orders import CancelLineInput as C
@@ -84,6 +84,19 @@ def test_cancel_every_open_line_with_nothing_fulfilled_cancels_the_order(tiny_sq
         assert s.get(SalesOrder, so_id).status == "cancelled"
         assert (_line(s, SalesOrderLine, l1).cancelled_qty, _line(s, SalesOrderLine, l2).cancelled_qty) == (
             Decimal("30"), Decimal("5"))
+
+
+def test_a_repeated_submission_finds_every_row_of_the_first_and_no_other(tiny):
+    po_id, (l1, l2) = _po(tiny, [L(tiny.water, 100, "1.20"), L(tiny.tea, 50, "2.00")])
+    with unit_of_work(tiny.engine) as s:
+        first = purchasing.cancel_purchase_lines(s, po_id, reason="缺货", on="2026-03-03",
+                                                 lines=[C(l1, "10"), C(l2, "5")])
+        first_id = first[0].id
+    with unit_of_work(tiny.engine) as s:  # a later cancel with the same reason and date is another call
+        purchasing.cancel_purchase_lines(s, po_id, reason="缺货", on="2026-03-03", lines=[C(l1, "1")])
+    with unit_of_work(tiny.engine) as s:
+        together = orders.cancelled_together(s, s.get(OrderLineCancellation, first_id))
+        assert [(r.line_no, r.quantity) for r in together] == [(1, Decimal("10")), (2, Decimal("5"))]
 
 
 def test_sales_cancel_after_a_partial_shipment_and_the_credit_exposure_drops(tiny_sqlite):
