@@ -1,5 +1,11 @@
 """Shared fixtures: a fresh store per test (SQLite in tmp_path, or a throwaway PostgreSQL database).
 
+Migrating a store takes 1–4 s, and several hundred tests start from one. Each test process
+migrates one template per backend the first time it is needed and every test gets a copy of it
+(SQLite's backup API; PostgreSQL's CREATE DATABASE … TEMPLATE), which is the same schema and rows
+``upgrade`` would have produced. tests/operational/test_auth_and_migrations.py still runs the
+migrations themselves.
+
 Skips are errors in CI: with JXC_STRICT_SKIPS=1 (set by .ci/run) a test that skips because
 PostgreSQL or Chromium is missing is reported as failed, so a green CI means they really ran.
 """
@@ -7,8 +13,10 @@ PostgreSQL or Chromium is missing is reported as failed, so a green CI means the
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,13 +69,26 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite store, made once per test process."""
+    path = tmp_path_factory.mktemp("store_template") / "jxc.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closing folds the WAL into the file
+    return path
+
+
 @pytest.fixture
-def store_engine(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+def store_engine(data_dir: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_template: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite store in the test's data dir (also set as JXC_DATABASE_URL)."""
-    url = f"sqlite:///{data_dir / 'jxc.sqlite'}"
+    path = data_dir / "jxc.sqlite"
+    url = f"sqlite:///{path}"
     monkeypatch.setenv("JXC_DATABASE_URL", url)
     engine = make_engine(url)
-    upgrade(engine)
+    with closing(sqlite3.connect(_sqlite_template)) as template, closing(sqlite3.connect(path)) as copy:
+        template.backup(copy)
+    path.chmod(0o600)  # as the store makes it
     yield engine
     engine.dispose()
 
@@ -94,29 +115,44 @@ def _pg_admin() -> Engine:
     return engine
 
 
-@pytest.fixture
-def pg_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """URL of a throwaway PostgreSQL database, dropped after the test."""
-    admin = _pg_admin()
+@contextmanager
+def _pg_database(admin: Engine, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given), dropped afterwards; its URL."""
     name = f"jxc_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
-        yield url
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
             ), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str]:
+    """A migrated PostgreSQL database, made once per test process: the name to copy from."""
+    admin = _pg_admin()
+    try:
+        with _pg_database(admin) as url:
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()  # CREATE DATABASE … TEMPLATE needs the template without connections
+            yield url.rsplit("/", 1)[1]
+    finally:
         admin.dispose()
 
 
 @pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    """A freshly migrated PostgreSQL store."""
-    engine = make_engine(pg_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def pg_engine(_pg_template: str) -> Iterator[Engine]:
+    """A freshly migrated PostgreSQL store (a copy of this process's migrated template)."""
+    admin = _pg_admin()
+    try:
+        with _pg_database(admin, template=_pg_template) as url:
+            engine = make_engine(url)
+            yield engine
+            engine.dispose()
+    finally:
+        admin.dispose()
