@@ -208,6 +208,8 @@ def main() -> None:
     if args.keep_other_scales and previous:
         measured = {r["scale"] for r in runs}
         kept = [r for r in previous["runs"] if r["scale"] not in measured]
+        for r in kept:  # the header's date becomes today's: a kept run says when it was measured
+            r.setdefault("measured_at", previous.get("measured_at"))
         runs = sorted(kept + runs, key=lambda r: r["scale"])
     results = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
