@@ -68,9 +68,15 @@ def current_stock(session: Session, *, warehouse_id: int | None = None, search: 
                   limit: int = 1000) -> list[StockRow]:
     """On hand now per product × warehouse (every pair that ever moved), largest quantity first,
     with the pair's min/max and the date of its latest movement."""
+    # The latest movement date per pair: a seek to the end of the ledger's (product, warehouse, date)
+    # index for each row, not a GROUP BY over the whole ledger (1M rows at scale 20).
+    last_moved = (select(func.max(StockLedger.movement_date))
+                  .where(StockLedger.product_id == StockBalance.product_id,
+                         StockLedger.warehouse_id == StockBalance.warehouse_id)
+                  .correlate(StockBalance).scalar_subquery())
     query = (select(StockBalance.product_id, StockBalance.warehouse_id, Product.sku, Product.name, Product.barcode,
                     ProductCategory.name, Warehouse.name, StockBalance.quantity, Product.unit,
-                    StockLimit.min_qty, StockLimit.max_qty)
+                    StockLimit.min_qty, StockLimit.max_qty, last_moved)
              .join(Product, Product.id == StockBalance.product_id)
              .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
              .outerjoin(ProductCategory, ProductCategory.id == Product.category_id)
@@ -82,24 +88,7 @@ def current_stock(session: Session, *, warehouse_id: int | None = None, search: 
         query = query.where(StockBalance.warehouse_id == warehouse_id)
     if search.strip():
         query = query.where(_matches(search))
-    rows = session.execute(query).all()
-    moved = _last_movements(session, {(r[0], r[1]) for r in rows}, warehouse_id)
-    return [StockRow(*r[:11], last_movement_date=moved.get((r[0], r[1]))) for r in rows]
-
-
-def _last_movements(session: Session, pairs: set[tuple[int, int]],
-                    warehouse_id: int | None) -> dict[tuple[int, int], date]:
-    """Latest movement date per product × warehouse (the ledger's (product, warehouse, date) index
-    answers it without reading the rows)."""
-    if not pairs:
-        return {}
-    query = select(StockLedger.product_id, StockLedger.warehouse_id, func.max(StockLedger.movement_date))
-    if warehouse_id is not None:
-        query = query.where(StockLedger.warehouse_id == warehouse_id)
-    if len(pairs) <= 500:
-        query = query.where(StockLedger.product_id.in_({p for p, _ in pairs}))
-    found = session.execute(query.group_by(StockLedger.product_id, StockLedger.warehouse_id)).all()
-    return {(p, w): d for p, w, d in found if (p, w) in pairs}
+    return [StockRow(*r) for r in session.execute(query)]
 
 
 def stock_alerts(session: Session, *, warehouse_id: int | None = None) -> list[StockAlert]:
