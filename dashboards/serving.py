@@ -370,7 +370,8 @@ def _turnover_query(filters: AnalysisFilters, level: str) -> Query:
 
 
 def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAnalysis:
-    """Stock value trend (company-wide; category filter applies), turnover by category or product,
+    """Stock value trend (company-wide; category filter applies; from the category × day pre-aggregate,
+    not the product × day mart), turnover by category or product,
     ageing buckets (company-wide now) and stocktake variance lines in the period."""
     val_where, val_params = filters.clause("date_day", warehouse=False)
     age_cat = "TRUE" if filters.category_id is None else "category_id = $category_id"
@@ -381,7 +382,7 @@ def stock_analysis(filters: AnalysisFilters, level: str = "category") -> StockAn
             SELECT date_day, sum(closing_quantity)::DOUBLE AS closing_quantity,
                    sum(closing_value)::DOUBLE AS closing_value, sum(received_value)::DOUBLE AS received_value,
                    sum(cogs)::DOUBLE AS cogs, sum(adjustment_value)::DOUBLE AS adjustment_value
-            FROM mart_inventory_valuation WHERE {val_where} GROUP BY 1 ORDER BY 1
+            FROM mart_inventory_valuation_by_category WHERE {val_where} GROUP BY 1 ORDER BY 1
             """, **val_params),
         _turnover_query(filters, level if level in TURNOVER_LEVELS else "category"),
         _turnover_query(filters, "all"),
@@ -528,16 +529,51 @@ class SalesMargin:
     by_group: pd.DataFrame
     returns_by_reason: pd.DataFrame  # return_reason, quantity, revenue_reversed, cost_returned
     returns_by_disposition: pd.DataFrame  # disposition, quantity, revenue_reversed, cost_returned
-    return_lines: pd.DataFrame
+    return_lines: pd.DataFrame  # the newest RETURN_LINE_LIMIT return lines of the period
+    return_count: int = 0  # all return lines of the period
+    returned_qty: float = 0.0  # their quantity
+
+
+# The returns tab lists this many return lines (newest first); its sums cover all of them. At
+# scale 20 a whole year has ~14,000 return lines: fetching, naming and caching them all cost more
+# than the rest of the call.
+RETURN_LINE_LIMIT = 1000
+_RETURN_SUMS = ("sum(r.quantity)::DOUBLE AS quantity, sum(r.revenue_reversed)::DOUBLE AS revenue_reversed, "
+                "sum(r.cost_returned)::DOUBLE AS cost_returned")
+
+
+def _return_lines_query(filters: AnalysisFilters, reason: str | None, limit: int) -> Query:
+    where, params = filters.clause("return_date", "r.")
+    if reason is not None:
+        where, params = f"{where} AND r.return_reason = $reason", params | {"reason": reason}
+    return query(f"""
+        SELECT r.doc_no, r.return_date, c.customer_name, r.shipment_doc_no, p.sku, p.product_name,
+               w.warehouse_name, r.disposition, r.return_reason, r.quantity::DOUBLE AS quantity,
+               r.revenue_reversed::DOUBLE AS revenue_reversed, r.cost_returned::DOUBLE AS cost_returned
+        FROM (SELECT * FROM fct_sales_return_lines r WHERE {where}
+              ORDER BY r.return_date DESC, r.doc_no, r.product_id LIMIT $limit) r
+        LEFT JOIN dim_customer c ON c.customer_id = r.customer_id
+        LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = r.product_id
+        LEFT JOIN dim_warehouse w ON w.warehouse_id = r.warehouse_id
+        ORDER BY r.return_date DESC, r.doc_no, p.sku
+        """, **params, limit=limit)
+
+
+def return_lines(filters: AnalysisFilters, reason: str | None = None,
+                 limit: int = RETURN_LINE_LIMIT) -> pd.DataFrame:
+    """Drill-down: the newest ``limit`` customer return lines of the period, of one reason or all."""
+    (rows,) = fetch(_return_lines_query(filters, reason, limit))
+    return rows
 
 
 def sales_margin(filters: AnalysisFilters, group: str = "product") -> SalesMargin:
     """Revenue, COGS and gross margin of the shipments in the period (by ship date), grouped; and
-    the customer returns in the period (by return date)."""
+    the customer returns in the period (by return date): summed by reason and by disposition over
+    all of them, and the newest ``RETURN_LINE_LIMIT`` lines."""
     key, label, join = MARGIN_GROUPS.get(group, MARGIN_GROUPS["product"])
     where, params = filters.clause("date_day", "s.")
     ret_where, ret_params = filters.clause("return_date", "r.")
-    totals, by_group, returns = fetch(
+    totals, by_group, returns, by_reason, by_disposition, counts = fetch(
         query(f"""
             SELECT coalesce(sum(shipped_qty), 0)::DOUBLE, coalesce(sum(revenue), 0)::DOUBLE,
                    coalesce(sum(cogs), 0)::DOUBLE, coalesce(sum(gross_margin), 0)::DOUBLE,
@@ -556,28 +592,18 @@ def sales_margin(filters: AnalysisFilters, group: str = "product") -> SalesMargi
                   FROM mart_sales_summary s WHERE {where} GROUP BY 1) s {join}
             ORDER BY {"1" if group == "day" else "revenue DESC, 2"}
             """, **params),
-        query(f"""
-            SELECT r.doc_no, r.return_date, c.customer_name, r.shipment_doc_no, p.sku, p.product_name,
-                   w.warehouse_name, r.disposition, r.return_reason, r.quantity::DOUBLE AS quantity,
-                   r.revenue_reversed::DOUBLE AS revenue_reversed, r.cost_returned::DOUBLE AS cost_returned
-            FROM fct_sales_return_lines r
-            LEFT JOIN dim_customer c ON c.customer_id = r.customer_id
-            LEFT JOIN ({_PRODUCT_NAMES}) p ON p.product_id = r.product_id
-            LEFT JOIN dim_warehouse w ON w.warehouse_id = r.warehouse_id
-            WHERE {ret_where} ORDER BY r.return_date DESC, r.doc_no, p.sku
-            """, **ret_params),
+        _return_lines_query(filters, None, RETURN_LINE_LIMIT),
+        query(f"SELECT r.return_reason, {_RETURN_SUMS} FROM fct_sales_return_lines r WHERE {ret_where} "
+              f"GROUP BY 1 ORDER BY revenue_reversed DESC, 1", **ret_params),
+        query(f"SELECT r.disposition, {_RETURN_SUMS} FROM fct_sales_return_lines r WHERE {ret_where} "
+              f"GROUP BY 1 ORDER BY revenue_reversed DESC, 1", **ret_params),
+        query(f"SELECT count(*), coalesce(sum(r.quantity), 0)::DOUBLE FROM fct_sales_return_lines r "
+              f"WHERE {ret_where}", as_rows=True, **ret_params),
     )
     values = totals[0] if totals else (0, 0, 0, 0, 0)
-    measures = ["quantity", "revenue_reversed", "cost_returned"]
-
-    def summed(column: str) -> pd.DataFrame:
-        if returns.empty:
-            return pd.DataFrame(columns=[column, *measures])
-        return (returns.groupby(column, dropna=False, as_index=False)[measures].sum()
-                .sort_values("revenue_reversed", ascending=False).reset_index(drop=True))
-
-    return SalesMargin(MarginTotals(*(float(v or 0) for v in values)), by_group,
-                       summed("return_reason"), summed("disposition"), returns)
+    count, returned = counts[0] if counts else (0, 0.0)
+    return SalesMargin(MarginTotals(*(float(v or 0) for v in values)), by_group, by_reason, by_disposition,
+                       returns, int(count), float(returned or 0))
 
 
 def shipment_lines(filters: AnalysisFilters, group: str, group_key: Any) -> pd.DataFrame:

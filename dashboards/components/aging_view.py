@@ -21,6 +21,7 @@ from dashboards.components import charts
 from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import money, show_table
+from dashboards.components.freshness import published_caption
 from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
 from operational.services import open_items
@@ -84,6 +85,7 @@ def aging_section(side: soi.AgingSide, key: str, texts: AgingTexts, drill: Calla
                                  format_func=lambda o: bucket_text(open_items.UNAPPLIED if o < 0 else labels[o]),
                                  placeholder=t("ui.edges_rest.all"))
     data = soi.aging(side, as_of, bounds, partner_id=partner_id, bucket_orders=tuple(chosen) or None)
+    published_caption()  # the aging is an analysis: as of the last publish, not live
     if data.by_partner.empty:
         st.info(t(texts.empty))
         return

@@ -17,7 +17,7 @@ from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, batches, bins, idempotency, queries
+from operational.services import auth, batches, bins, idempotency, queries, stock_queries
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -136,6 +136,10 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         choices, lines = _load(session, spec)
         warehouse_id = queries.order_warehouse(session, spec.kind, st.session_state.get(spec.key("order")))
         picking = {} if spec.inspection or not lines else _picking(session, lines, warehouse_id)
+        # Shipping out: what the warehouse holds now, live from the store (a receipt posted a moment
+        # ago counts).
+        on_hand = ({} if spec.inspection or warehouse_id is None else
+                   stock_queries.on_hand_by_product(session, warehouse_id, {line.product_id for line in lines}))
 
     if not choices:
         st.info(t("ui.fulfil.no_open_orders", doc=t(f"entity.{kind.order_entity}")))
@@ -166,6 +170,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         cols = st.columns(widths, vertical_alignment="center")
         cols[0].write(str(line.line_no))
         cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
+        if line.product_id in on_hand:
+            cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
         cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
         cols[3].write(quantity(line.done_quantity))
         cols[4].write(quantity(line.open_quantity))

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.date_field import date_field
-from dashboards.components.format import money
+from dashboards.components.format import money, quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import Employee
-from operational.services import auth, idempotency, masterdata, queries
+from operational.services import auth, idempotency, masterdata, queries, stock_queries
 from operational.services.errors import DomainError, ValidationError
 from operational.services.orders import OrderKind, OrderLineInput, line_amount
 
@@ -207,7 +207,12 @@ def _line_amount(spec: OrderFormSpec, row_id: int) -> Decimal | None:
 _WIDTHS = [2, 4, 1.4, 1.4, 1.2, 1.6, 0.6]
 
 
-def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[int, queries.ProductChoice]) -> None:
+def _picked_products(spec: OrderFormSpec) -> set[int]:
+    return {pid for r in _rows(spec) if (pid := st.session_state.get(spec.line_key(r, "product"))) is not None}
+
+
+def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[int, queries.ProductChoice],
+               on_hand: dict[int, Decimal]) -> None:
     cols = st.columns(_WIDTHS, vertical_alignment="center")
 
     def label(name: str) -> str:
@@ -217,6 +222,9 @@ def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[in
     cols[1].selectbox(label("product"), list(products), key=spec.line_key(row_id, "product"), index=None,
                       format_func=lambda pid: products[pid].label, label_visibility="collapsed",
                       placeholder=t("ui.order.choose_product"), on_change=_on_product, args=(spec, row_id, products))
+    picked = st.session_state.get(spec.line_key(row_id, "product"))
+    if picked in on_hand:  # live from the store: what the chosen warehouse holds now
+        cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[picked])))
     for col, name in zip(cols[2:5], ("quantity", "unit_price", "discount_rate"), strict=True):
         col.text_input(label(name), key=spec.line_key(row_id, name), label_visibility="collapsed",
                        placeholder="0" if name == "discount_rate" else "")
@@ -240,6 +248,9 @@ def order_form(spec: OrderFormSpec) -> None:
         warehouses = dict(masterdata.order_warehouse_options(session))
         products = {p.id: p for p in queries.product_choices(session)}
         salespeople = dict(masterdata.options(session, Employee)) if spec.with_salesperson else {}
+        warehouse_id = st.session_state.get(spec.key("warehouse"), next(iter(warehouses), None))
+        on_hand = (stock_queries.on_hand_by_product(session, warehouse_id, _picked_products(spec))
+                   if warehouse_id is not None else {})
 
     header = st.columns(4)
     partner_field, due_field = spec.kind.partner_field, spec.due_field
@@ -269,7 +280,7 @@ def order_form(spec: OrderFormSpec) -> None:
         col.caption(t(f"ui.order.col.{name}"))
     rows = _rows(spec)
     for line_no, row_id in enumerate(rows, start=1):
-        _draw_line(spec, line_no, row_id, products)
+        _draw_line(spec, line_no, row_id, products, on_hand)
     form_state.field_error(prefix, "lines")
     total = sum((a for a in (_line_amount(spec, r) for r in rows) if a is not None), Decimal(0))
     st.markdown(t("ui.order.total", total=money(total)))

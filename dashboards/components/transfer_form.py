@@ -19,7 +19,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import StockTransfer
-from operational.services import auth, idempotency, masterdata, queries, transfers
+from operational.services import auth, idempotency, masterdata, queries, stock_queries, transfers
 from operational.services.errors import DomainError, ValidationError
 from operational.services.transfers import TransferLineInput
 
@@ -133,6 +133,10 @@ def ship_form() -> None:
     with read_only() as session:
         warehouses = dict(queries.stock_warehouses(session))
         products = {p.id: p for p in queries.product_choices(session)}
+        from_id = st.session_state.get(_key(SHIP, "from"))
+        picked = {pid for r in _rows() if (pid := st.session_state.get(_line_key(r, "product"))) is not None}
+        # live from the store: what the source warehouse holds now
+        on_hand = stock_queries.on_hand_by_product(session, from_id, picked) if from_id is not None else {}
 
     header = st.columns(3)
     for col, name, field in zip(header, ("from", "to"), ("from_warehouse_id", "to_warehouse_id"), strict=False):
@@ -161,6 +165,8 @@ def ship_form() -> None:
         cols[1].selectbox(label("product"), list(products), key=_line_key(row_id, "product"), index=None,
                           format_func=lambda pid: products[pid].label if pid in products else str(pid),
                           label_visibility="collapsed", placeholder=t("ui.order.choose_product"))
+        if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
+            cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
         cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
         cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
                        help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))

@@ -12,9 +12,12 @@ from dashboards import serving, serving_open_items, serving_payables
 from dashboards.components import charts
 from dashboards.components.aging_view import AgingTexts, aging_section
 from dashboards.components.filters import no_data_message
+from dashboards.components.freshness import live_caption, published_caption
 from dashboards.components.payables_view import ap_table, bill_detail, pick
 from dashboards.i18n import t
 from dashboards.session import require_page
+from operational.db import read_only
+from operational.services import payables_queries
 
 KEY = "ap.an"
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320}
@@ -30,15 +33,19 @@ TEXTS = AgingTexts(partner="field.supplier", all_partners="ui.ap.all_suppliers",
 
 
 def _supplier_detail(supplier_id: int) -> None:
-    """Drill-down from the aging: the supplier's open instalments as published, then one bill's
-    lines with the match variances and receipts (from the store)."""
-    st.caption(t("ui.ap.drill_note"))
-    instalments = serving_payables.open_instalments(supplier_id)
+    """Drill-down from the aging: the supplier's open instalments now (live, from the store), the
+    money not yet applied as published, then one bill's lines with the match variances and receipts
+    (from the store)."""
+    with read_only() as session:
+        live = payables_queries.open_instalments(session, supplier_id=supplier_id)
+    instalments = pd.DataFrame(live).rename(columns={"doc_no": "bill_no", "open_amount": "outstanding_amount"})
+    live_caption()
     ap_table(instalments, ("bill_no", "supplier_invoice_no", "bill_date", "seq", "due_date", "amount",
                            "settled_amount", "outstanding_amount"), "ap_open_instalments", f"{KEY}.inst")
     credits = serving_payables.unapplied_documents(supplier_id)
     if not credits.empty:
         st.markdown(f"**{t('ui.aging.unapplied')}**")
+        published_caption()
         ap_table(credits, ("source_type", "source_no", "source_date", "amount", "applied_amount", "reversed_amount",
                            "unapplied_amount"), "ap_unapplied", f"{KEY}.unapplied")
     if not instalments.empty:

@@ -1,7 +1,8 @@
 """Receivables analysis (应收分析): aging as of any date with any buckets, bucket and customer filters,
 outstanding by customer with drill-down to its open instalments, invoices and what settled them,
 DSO and collection-effectiveness trends (company or one customer), and the invoice list; every
-table exports to CSV and Excel. Reads the published marts; invoice drill-down reads the store."""
+table exports to CSV and Excel. Reads the published marts; a customer's open instalments and the
+invoice drill-down read the store live."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dashboards.components import charts
 from dashboards.components.aging_view import AgingTexts, aging_section
 from dashboards.components.date_field import date_field
 from dashboards.components.filters import no_data_message
+from dashboards.components.freshness import live_caption, published_caption
 from dashboards.components.receivables_view import ar_table, invoice_detail, pick
 from dashboards.i18n import t
 from dashboards.session import require_page
@@ -34,15 +36,20 @@ TEXTS = AgingTexts(partner="field.customer_id", all_partners="ui.ar.all_customer
 
 
 def _customer_detail(customer_id: int) -> None:
-    """Drill-down from the aging: the customer's open instalments as published, its invoices in
-    the store and, for the invoice picked, its lines, instalments and allocations."""
+    """Drill-down from the aging: the customer's open instalments now (live, from the store), its
+    money not yet applied as published, its invoices in the store and, for the invoice picked, its
+    lines, instalments and allocations."""
     st.subheader(t("ui.ar.open_instalments"))
-    ar_table(serving_receivables.open_instalments(customer_id),
+    live_caption()
+    with read_only() as session:
+        open_now = receivables_queries.open_instalments(session, customer_id)
+    ar_table([{**r, "invoice_no": r["doc_no"], "outstanding_amount": r["open_amount"]} for r in open_now],
              ("invoice_no", "invoice_date", "seq", "due_date", "amount", "settled_amount", "outstanding_amount"),
              "ar_open_instalments", f"{AGING}.inst")
     credits = serving_receivables.unapplied_documents(customer_id)
     if not credits.empty:
         st.subheader(t("ui.aging.unapplied"))
+        published_caption()
         ar_table(credits.rename(columns={"source_type": "kind"}),
                  ("kind", "source_no", "source_date", "amount", "applied_amount", "reversed_amount",
                   "unapplied_amount"), "ar_unapplied", f"{AGING}.unapplied")

@@ -1,6 +1,7 @@
 """Sales margin (销售毛利): revenue, COGS, gross margin and margin % of the shipments in the period,
 grouped by day, customer, product, category, salesperson or region, also net of the returns in the
-period (from ``mart_sales_summary``); drill-down from a group to its shipment lines; customer returns by reason and disposition with their return lines."""
+period (from ``mart_sales_summary``); drill-down from a group to its shipment lines; customer returns by reason and
+disposition (summed in SQL over all of them) with their newest return lines (``serving.RETURN_LINE_LIMIT``)."""
 
 from __future__ import annotations
 
@@ -96,11 +97,10 @@ with margin_tab:
             export_buttons(shown_lines, "shipment_lines", "sm.lines_export")
 
 with returns_tab:
-    returns = data.return_lines
-    if returns.empty:
+    if data.return_count == 0:
         st.caption(t("ui.chart.empty"))
     else:
-        st.metric(t("ui.sales_margin.returned_qty"), quantity(returns["quantity"].sum()))
+        st.metric(t("ui.sales_margin.returned_qty"), quantity(data.returned_qty))
         left, right = st.columns(2)
         with left:
             st.subheader(t("ui.sales_margin.by_reason"))
@@ -121,7 +121,10 @@ with returns_tab:
         reason = st.selectbox(t("ui.drill.pick", what=t("ui.col.return_reason")),
                               list(data.returns_by_reason["return_reason"]), index=None, key="sm.drill.reason",
                               placeholder=t("ui.drill.placeholder"))
-        detail = returns if reason is None else returns[returns["return_reason"] == reason]
+        # The sums above cover every return line; the list shows the newest ones (a reason narrows it).
+        detail = data.return_lines if reason is None else serving.return_lines(filters, reason)
+        if len(detail) >= serving.RETURN_LINE_LIMIT:
+            st.caption(t("ui.margin_perf.lines_limited", n=serving.RETURN_LINE_LIMIT, total=data.return_count))
         detail = detail.assign(disposition=translate_values(detail["disposition"], "ui.disposition"))
         shown = with_headers(detail, RETURN_COLUMNS)
         show_table(shown, money=MONEY)

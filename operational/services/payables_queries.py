@@ -227,7 +227,7 @@ def open_instalments(session: Session, *, supplier_id: int | None = None, due_by
         query = query.where(SupplierBill.supplier_id == supplier_id)
     if due_by is not None:
         query = query.where(ApInstalment.due_date <= due_by)
-    return [{"instalment_id": i.id, "due_date": i.due_date, "days_overdue": max((today - i.due_date).days, 0),
+    return [{"instalment_id": i.id, "bill_id": i.bill_id, "due_date": i.due_date, "days_overdue": max((today - i.due_date).days, 0),
              "supplier_id": sid, "supplier_name": name, "doc_no": no, "supplier_invoice_no": inv,
              "bill_date": bill_date, "seq": i.seq, "amount": i.amount, "settled_amount": i.settled_amount,
              "open_amount": i.amount - i.settled_amount}

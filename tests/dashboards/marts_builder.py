@@ -107,6 +107,10 @@ CONTRACT: dict[str, list[tuple[str, str]]] = {
                                  ("closing_value", "DECIMAL(18,2)"), ("unit_cost", "DECIMAL(18,4)"),
                                  ("received_value", "DECIMAL(18,2)"), ("cogs", "DECIMAL(18,2)"),
                                  ("adjustment_value", "DECIMAL(18,2)")],
+    "mart_inventory_valuation_by_category": [("date_day", "DATE"), ("category_id", "INTEGER"),
+                                             ("closing_quantity", "DECIMAL(18,4)"), ("closing_value", "DECIMAL(18,2)"),
+                                             ("received_value", "DECIMAL(18,2)"), ("cogs", "DECIMAL(18,2)"),
+                                             ("adjustment_value", "DECIMAL(18,2)"), ("product_count", "BIGINT")],
     "mart_inventory_turnover": [("year_month", "VARCHAR"), ("month_start", "DATE"), ("product_id", "INTEGER"),
                                 ("category_id", "INTEGER"), ("warehouse_id", "INTEGER"), ("days_in_period", "INTEGER"),
                                 ("cogs", "DECIMAL(18,2)"), ("average_inventory", "DECIMAL(18,2)"),
@@ -252,6 +256,11 @@ HAND_MADE_SQL: dict[str, str] = {
                CASE WHEN d.date_day = DATE '2026-03-03' THEN 150.00 ELSE 0 END,
                CASE WHEN d.date_day = DATE '2026-03-06' THEN 45.00 ELSE 0 END, 0
         FROM out.dim_date d WHERE d.date_day >= DATE '2026-03-03'""".format(**_ID),
+    # The dbt model's sums over the product × day mart just built.
+    "mart_inventory_valuation_by_category": """
+        SELECT date_day, category_id, sum(closing_quantity), sum(closing_value), sum(received_value), sum(cogs),
+               sum(adjustment_value), count(*)
+        FROM out.mart_inventory_valuation GROUP BY date_day, category_id""",
     # Water: 45 / 100 (WH1) and 15 / 20 (WH2) → 60 / 120 = 0.5 turns, not the mean 0.6; 12 days.
     "mart_inventory_turnover": _values("""
         ('2026-03', DATE '2026-03-01', {water}, {drink}, {wh1}, 6, 45.00, 100.00, 0.45, 13.3),
