@@ -277,6 +277,9 @@ def _day(session: Session, state: _State, day: date, seed: int, shipments: dict[
     for item in state.open.values():
         if item.pay_on is not None and item.pay_on <= day and item.open > 0:
             paying[item.customer_id].append(item)
+    # A customer's credits and receipt touch only its own instalments, so the credits are applied
+    # first and the day's receipts then posted as one batch (the day's bank statement).
+    requests: list[tuple[int, list[_Open], Decimal, ar.ReceiptRequest]] = []
     for cid, items in sorted(paying.items()):
         code, how = state.customers[cid]
         rng = random.Random(f"{seed}|receivables|receipt|{code}|{day.isoformat()}")
@@ -296,14 +299,16 @@ def _day(session: Session, state: _State, day: date, seed: int, shipments: dict[
                 paid += 100
         account = state.accounts["B02"] if rng.random() < 0.2 else state.accounts["B01"]
         allocation = None if how.monthly_payer else [(i.id, i.open) for i in items]
-        receipt = ar.receive_payment(session, cid, paid, account, day, allocation=allocation,
-                                     method="transfer", reference=f"网银{rng.randrange(10**8):08d}", user=finance)
-        if allocation is None:  # oldest first may have settled other instalments than these
+        requests.append((cid, items, amount, ar.ReceiptRequest(cid, paid, account, allocation, method="transfer",
+                                                               reference=f"网银{rng.randrange(10**8):08d}")))
+    receipts = ar.receive_payments(session, day, [req for *_, req in requests], user=finance) if requests else []
+    for (cid, items, amount, req), receipt in zip(requests, receipts, strict=True):
+        if req.allocation is None:  # oldest first may have settled other instalments than these
             _refresh_customer(session, state, cid)
         else:
             for i in items:
                 i.open = Decimal(0)
-        if paid > amount or receipt.unallocated_amount > 0:
+        if req.amount > amount or receipt.unallocated_amount > 0:
             state.has_credit.add(cid)
     # 4. collection calls with promises; 5. write-offs of bad debt
     for item in sorted(state.open.values(), key=lambda i: i.id):

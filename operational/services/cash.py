@@ -11,11 +11,14 @@ much that is), so no day's balance in the ledger is ever below zero.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from operational.models import AppUser
@@ -23,7 +26,14 @@ from operational.models.base import utcnow
 from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
 from operational.services import auth, numbering
 from operational.services.errors import NotFoundError, StateError, ValidationError
-from operational.services.validation import choice, document_date, non_negative, positive, required_text
+from operational.services.validation import (
+    check_column_limits,
+    choice,
+    document_date,
+    non_negative,
+    positive,
+    required_text,
+)
 
 CENT = Decimal("0.01")
 TRANSFER_ROLES = ("finance",)
@@ -101,6 +111,55 @@ def post(session: Session, account_id: int, entry_date: date, amount: Decimal, k
     session.flush()
     session.expire(account, ["balance", "updated_at"])
     return row
+
+
+@dataclass(frozen=True)
+class MoneyIn:
+    """One incoming entry of ``post_many_in``: ``amount`` (> 0) into ``account_id`` for a document."""
+
+    account_id: int
+    amount: Decimal
+    doc_id: int | None = None
+    doc_no: str | None = None
+    counterparty: str | None = None
+    memo: str | None = None
+
+
+def post_many_in(session: Session, entry_date: date, kind: str, entries: Sequence[MoneyIn], *,
+                 doc_type: str | None = None, user: AppUser | None = None) -> None:
+    """Record many incoming amounts of one day at once (a day's customer receipts, say): the rows
+    and balances ``post`` would write for each, with one UPDATE per account and one INSERT.
+
+    Only money in: it never needs the balance (money out is checked row by row by ``post``).
+    Every entry is checked before anything is written (account found and active, amount > 0)."""
+    if not entries:
+        return
+    choice(kind, CASH_ENTRY_KINDS, "cash_entry_kind")
+    ids = sorted({e.account_id for e in entries})
+    accounts = {a.id: a for a in session.execute(select(CashAccount).where(CashAccount.id.in_(ids))).scalars()}
+    rows, totals = [], defaultdict(Decimal)
+    for e in entries:
+        account = accounts.get(e.account_id)
+        if account is None:
+            raise NotFoundError("not_found", field="account_id", record=e.doc_no, entity="entity.cash_account",
+                                key=e.account_id)
+        if not account.is_active:
+            raise StateError("inactive", field="account_id", record=e.doc_no, entity="entity.cash_account",
+                             key=account.name)
+        amount = Decimal(e.amount).quantize(CENT)
+        if amount <= 0:
+            raise ValidationError("must_be_positive", field="amount", record=e.doc_no, field_label="field.amount")
+        totals[e.account_id] += amount
+        rows.append({"account_id": e.account_id, "entry_date": entry_date, "amount": amount, "kind": kind,
+                     "doc_type": doc_type, "doc_id": e.doc_id, "doc_no": e.doc_no, "counterparty": e.counterparty,
+                     "memo": e.memo, "created_by": user.id if user else None})
+    for row in rows:  # the limits every flush checks (text lengths, number sizes)
+        check_column_limits(CashLedger(**row))
+    now = utcnow()
+    session.connection().execute(_ADD, [{"a": a, "d": d, "now": now} for a, d in sorted(totals.items())])
+    session.execute(insert(CashLedger), [{**row, "created_at": now} for row in rows])
+    for account in accounts.values():
+        session.expire(account, ["balance", "updated_at"])
 
 
 def _short_on_or_after(session: Session, account_id: int, on: date, need: Decimal) -> Decimal | None:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import String, func, inspect, select
 from sqlalchemy.orm import Session
 
-from operational.models import CashLedger, StockLedger
+from operational.models import CashAccount, CashLedger, StockLedger
 from operational.services.errors import NotFoundError, ValidationError
 from operational.settings import get_settings
 from operational.types import ScaledDecimal
@@ -232,10 +232,15 @@ def opening_date(session: Session) -> date | None:
     """The company's opening date (启用日期): the date of its earliest opening balance, stock or
     cash. A company starts using JXC by entering what it holds on that day; nothing it does in JXC
     can happen earlier. None while no opening balance has been entered."""
-    stock = session.execute(select(func.min(StockLedger.movement_date))
-                            .where(StockLedger.movement_type == "opening")).scalar_one_or_none()
-    cash = session.execute(select(func.min(CashLedger.entry_date))
-                           .where(CashLedger.kind == "opening")).scalar_one_or_none()
+    # Asked for every document date, so it must not read the whole ledger: the first opening row
+    # in date order walks the date index (openings come first, so it stops at once), and per cash
+    # account the (account, date) index; a plain min() over the kind scanned every row.
+    stock = session.execute(select(StockLedger.movement_date).where(StockLedger.movement_type == "opening")
+                            .order_by(StockLedger.movement_date).limit(1)).scalar_one_or_none()
+    first_cash = (select(CashLedger.entry_date)
+                  .where(CashLedger.account_id == CashAccount.id, CashLedger.kind == "opening")
+                  .order_by(CashLedger.entry_date).limit(1).correlate(CashAccount).scalar_subquery())
+    cash = session.execute(select(func.min(first_cash)).select_from(CashAccount)).scalar_one_or_none()
     dates = [d for d in (stock, cash) if d is not None]
     return min(dates) if dates else None
 
