@@ -223,9 +223,18 @@ def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
     done = invoiced_quantity(session, all_ids) if all_ids else {}
     taken: dict[int, Decimal] = defaultdict(Decimal)  # by earlier requests of this batch
     parsed: list[_Parsed] = []
+    # One read for the batch's customers (get_or_fail then finds them in the session) and one
+    # check per distinct date (a month-end batch has hundreds of invoices of one date).
+    wanted_customers = {r.customer_id for r in requests if isinstance(r.customer_id, int)}
+    if wanted_customers:
+        session.execute(select(Customer).where(Customer.id.in_(wanted_customers))).scalars().all()
+    dates: dict[Any, date] = {}
     for req in requests:
         customer = get_or_fail(session, Customer, req.customer_id, "customer", field="customer_id")
-        on = document_date(req.invoice_date, "invoice_date", session=session)
+        key = req.invoice_date if isinstance(req.invoice_date, (date, str)) else id(req.invoice_date)
+        if key not in dates:
+            dates[key] = document_date(req.invoice_date, "invoice_date", session=session)
+        on = dates[key]
         if not req.lines:
             raise ValidationError("no_lines", field="lines")
         ids = [ln.shipment_line_id for ln in req.lines]
@@ -307,10 +316,12 @@ def _count_invoiced(session: Session, lines: Sequence[tuple[Any, Decimal]]) -> N
         # against the shipped quantity above). ON CONFLICT: another invoice created the row first
         # (PostgreSQL waits for it); those lines go through the conditional UPDATE below.
         dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = (dialect_insert(InvoicedShipmentLine).values(new)
+        # Parameters as a list (executemany), not .values(new): a statement with the rows inlined
+        # is compiled afresh for every batch.
+        stmt = (dialect_insert(InvoicedShipmentLine)
                 .on_conflict_do_nothing(index_elements=["shipment_line_id"])
                 .returning(InvoicedShipmentLine.shipment_line_id))
-        created = set(session.execute(stmt).scalars())
+        created = set(session.execute(stmt, new).scalars())
         lines = [(row, qty) for row, qty in lines if row.id not in created]
         if not lines:
             return

@@ -228,6 +228,22 @@ def simulated_today(day: date) -> Iterator[None]:
         _TODAY.reset(token)
 
 
+_KNOWN_OPENING: ContextVar[tuple[date | None] | None] = ContextVar("jxc_known_opening", default=None)
+
+
+@contextmanager
+def known_opening_date(opening: date | None) -> Iterator[None]:
+    """Within the block, ``document_date`` checks against ``opening`` (read once by the caller
+    with ``opening_date``) instead of reading it for every document. For a batch process that
+    posts thousands of documents and no opening balance dated earlier than the company's (the
+    demo's back-office passes): the rule is the same, only the look-up is shared."""
+    token = _KNOWN_OPENING.set((opening,))
+    try:
+        yield
+    finally:
+        _KNOWN_OPENING.reset(token)
+
+
 def opening_date(session: Session) -> date | None:
     """The company's opening date (启用日期): the date of its earliest opening balance, stock or
     cash. A company starts using JXC by entering what it holds on that day; nothing it does in JXC
@@ -266,7 +282,8 @@ def document_date(value: Any, field: str, *, session: Session | None, record: st
         raise ValidationError("date_in_future", days=settings.max_future_days, latest=latest.isoformat(), **where)
     if day < settings.earliest_date:
         raise ValidationError("date_too_early", earliest=settings.earliest_date.isoformat(), **where)
-    opening = opening_date(session) if session is not None else None
+    known = _KNOWN_OPENING.get()
+    opening = None if session is None else known[0] if known is not None else opening_date(session)
     if opening is not None and day < opening:
         raise ValidationError("date_before_opening", opening=opening.isoformat(), **where)
     return when
