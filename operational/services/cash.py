@@ -51,7 +51,8 @@ _TAKE = _ADD.where(_ACC.c.balance >= bindparam("need", type_=_ACC.c.balance.type
 
 # Day totals per account, for a batch process that asks ``available`` thousands of times (the
 # demo's back office): read once per transaction, kept up to date by ``post`` / ``post_many_in``
-# (the only writers of the ledger) and dropped when the transaction ends. Opt-in
+# (the only writers of the ledger) and dropped when the transaction ends or a savepoint rolls back
+# (a payment posts inside a savepoint: released, its rows stay and so do the totals). Opt-in
 # (``day_totals_cached``): a clerk's single payment reads the ledger afresh, as before.
 _CACHED: ContextVar[bool] = ContextVar("jxc_cash_day_totals", default=False)
 _DAY_TOTALS = "jxc_cash_day_totals"
@@ -69,8 +70,14 @@ def day_totals_cached() -> Iterator[None]:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _drop_day_totals(session: Session, _transaction: Any) -> None:
-    session.info.pop(_DAY_TOTALS, None)  # other transactions may write once this one has ended
+def _drop_day_totals(session: Session, transaction: Any) -> None:
+    if not transaction.nested:  # the transaction ended: others may write from now on
+        session.info.pop(_DAY_TOTALS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_day_totals_on_rollback(session: Session, _previous: Any) -> None:
+    session.info.pop(_DAY_TOTALS, None)  # a savepoint rolled back: what it posted is gone again
 
 
 def _day_totals(session: Session, account_id: int) -> dict[date, Decimal] | None:

@@ -41,7 +41,13 @@ def test_cached_day_totals_follow_the_ledger(store_engine):
             with pytest.raises(StateError) as err:  # would leave 03-05 below zero
                 cash.post(s, bank, date(2026, 3, 2), D("-400.51"), "other_expense")
             assert err.value.code == "insufficient_funds"
-            cash.post(s, bank, date(2026, 3, 6), D("-400.50"), "other_expense")
+            with pytest.raises(RuntimeError), s.begin_nested():  # rolled back: the totals forget it
+                cash.post(s, bank, date(2026, 3, 4), D("-100"), "other_expense")
+                raise RuntimeError("the document failed after its payment")
+            assert cash.available(s, bank, date(2026, 3, 4)) == D("400.50")
+            with s.begin_nested():  # released: the totals keep it
+                cash.post(s, bank, date(2026, 3, 6), D("-400.50"), "other_expense")
+            assert cash.available(s, bank, date(2026, 3, 1)) == D("0.00")
         plain, cached = _both(s, bank)
         assert plain == cached == [D("0.00")] * 6
         assert _both(s, box) == ([D("0.00"), D("200.00"), D("200.00"), D("200.00"), D("200.00"), D("200.00")],) * 2
