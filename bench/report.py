@@ -186,7 +186,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += _step_table(run.get("dagster_steps"), {k: run[k] for k in ("full_pipeline", "incremental_pipeline")
                                                         if k in run})
     # Written by hand: how to read the figures, and what the test suite costs (not measured by bench).
-    for name in ("analysis.md", "floor.md", "test_suite.md"):
+    for name in ("analysis.md", "floor.md", "generate.md", "test_suite.md"):
         text = Path(__file__).with_name(name)
         if text.exists():
             lines.append(text.read_text(encoding="utf-8"))

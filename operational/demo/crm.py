@@ -74,6 +74,8 @@ CHANNEL_WEIGHTS = {"visit": 2, "call": 4, "wechat": 5, "email": 1}
 TICKETS_PER_CUSTOMER_DAY = 1 / 300
 FOLLOW_UPS_PER_REP_DAY = 1.0
 OPPORTUNITIES_PER_REP_DAY = 0.05
+DONE_LATE_DAYS = (0, 0, 0, 1, 2, 3)  # a next action is done on its day or up to 3 days late
+MAX_DONE_LATE = max(DONE_LATE_DAYS)
 # Customers who ordered more in this many days before a day are followed up more that day.
 ACTIVITY_WINDOW = 90
 
@@ -102,9 +104,11 @@ def run_crm_pass(engine: Engine, days: Sequence[date], seed: int) -> None:
     with unit_of_work(engine) as session:
         world = _load(session, days)
         _add_missing_contacts(session, world, seed)
-    for day in days:
+        contacts = _contacts(session)  # the pass adds none after this: read once, not every day
+    for n, day in enumerate(days):
         with unit_of_work(engine) as session:
-            _day(session, world, day, seed)
+            # after a day the run covered, only what fell due lately can be done today
+            _day(session, world, day, seed, contacts, first=n == 0 or days[n - 1] != day - timedelta(days=1))
 
 
 def _load(session: Session, days: Sequence[date]) -> _World:
@@ -147,15 +151,15 @@ def _count(rng: random.Random, rate: float) -> int:
     return whole + (1 if rng.random() < rate - whole else 0)
 
 
-def _day(session: Session, world: _World, day: date, seed: int) -> None:
+def _day(session: Session, world: _World, day: date, seed: int, contacts: dict[int, list[int]], *,
+         first: bool = True) -> None:
     rng = random.Random(f"{seed}|crm|{day.isoformat()}")
     end = datetime.combine(day + timedelta(days=1), time())
-    _complete_follow_ups(session, day, seed)
+    _complete_follow_ups(session, day, seed, recent_only=not first)
     _advance_opportunities(session, day, seed)
     _work_tickets(session, end, seed)
     if day.weekday() == 6:  # Sunday: no sales calls, no new tickets
         return
-    contacts = _contacts(session)
     for rep, customers in world.by_rep.items():
         weights = world.weights(customers, day)
         for _ in range(_count(rng, FOLLOW_UPS_PER_REP_DAY)):
@@ -192,16 +196,22 @@ def _contacts(session: Session) -> dict[int, list[int]]:
     return out
 
 
-def _complete_follow_ups(session: Session, day: date, seed: int) -> None:
-    """Next actions due by ``day`` are done on a day drawn from the follow-up's id (or never)."""
-    due = session.execute(select(CrmFollowUp).where(CrmFollowUp.done.is_(False),
-                                                    CrmFollowUp.next_action_date <= day)
-                          .order_by(CrmFollowUp.id)).scalars().all()
+def _complete_follow_ups(session: Session, day: date, seed: int, *, recent_only: bool = False) -> None:
+    """Next actions due by ``day`` are done on a day drawn from the follow-up's id (or never).
+
+    ``recent_only`` (a day right after one the run covered): only those due in the last
+    ``MAX_DONE_LATE`` days. An older one was looked at on an earlier day of the run, by the end of
+    which it was due to be done, so it is either done or forgotten for good (the draw is the same
+    every day); re-reading the growing list of forgotten ones every day made the pass quadratic."""
+    query = select(CrmFollowUp).where(CrmFollowUp.done.is_(False), CrmFollowUp.next_action_date <= day)
+    if recent_only:
+        query = query.where(CrmFollowUp.next_action_date >= day - timedelta(days=MAX_DONE_LATE))
+    due = session.execute(query.order_by(CrmFollowUp.id)).scalars().all()
     for follow_up in due:
         rng = random.Random(f"{seed}|crm|follow_up|{follow_up.id}")
         if rng.random() >= 0.85:
             continue  # forgotten: stays on the open list, overdue
-        done_on = follow_up.next_action_date + timedelta(days=rng.choice((0, 0, 0, 1, 2, 3)))
+        done_on = follow_up.next_action_date + timedelta(days=rng.choice(DONE_LATE_DAYS))
         if done_on <= day:  # a day the run did not cover is caught up
             crm.complete_follow_up(session, follow_up.id, done_on)
 

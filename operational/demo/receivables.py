@@ -274,15 +274,20 @@ def _day(session: Session, state: _State, day: date, seed: int, shipments: dict[
             state.has_credit.add(note.customer_id)
     # 3. payments: what each customer planned to pay by today, one receipt per customer
     paying: dict[int, list[_Open]] = defaultdict(list)
+    by_customer: dict[int, list[int]] = defaultdict(list)  # open instalment ids (a scan per customer was quadratic)
     for item in state.open.values():
+        by_customer[item.customer_id].append(item.id)
         if item.pay_on is not None and item.pay_on <= day and item.open > 0:
             paying[item.customer_id].append(item)
+    # A customer's credits and receipt touch only its own instalments, so the credits are applied
+    # first and the day's receipts then posted as one batch (the day's bank statement).
+    requests: list[tuple[int, list[_Open], Decimal, ar.ReceiptRequest]] = []
     for cid, items in sorted(paying.items()):
         code, how = state.customers[cid]
         rng = random.Random(f"{seed}|receivables|receipt|{code}|{day.isoformat()}")
         if cid in state.has_credit:
             ar.apply_open_credits(session, cid, day, user=finance)
-            _refresh_customer(session, state, cid)
+            _refresh_customer(session, state, by_customer[cid])
             if cid not in ar.unapplied_credits(session, cid):
                 state.has_credit.discard(cid)
         items = [i for i in items if i.open > 0]
@@ -296,14 +301,16 @@ def _day(session: Session, state: _State, day: date, seed: int, shipments: dict[
                 paid += 100
         account = state.accounts["B02"] if rng.random() < 0.2 else state.accounts["B01"]
         allocation = None if how.monthly_payer else [(i.id, i.open) for i in items]
-        receipt = ar.receive_payment(session, cid, paid, account, day, allocation=allocation,
-                                     method="transfer", reference=f"网银{rng.randrange(10**8):08d}", user=finance)
-        if allocation is None:  # oldest first may have settled other instalments than these
-            _refresh_customer(session, state, cid)
+        requests.append((cid, items, amount, ar.ReceiptRequest(cid, paid, account, allocation, method="transfer",
+                                                               reference=f"网银{rng.randrange(10**8):08d}")))
+    receipts = ar.receive_payments(session, day, [req for *_, req in requests], user=finance) if requests else []
+    for (cid, items, amount, req), receipt in zip(requests, receipts, strict=True):
+        if req.allocation is None:  # oldest first may have settled other instalments than these
+            _refresh_customer(session, state, by_customer[cid])
         else:
             for i in items:
                 i.open = Decimal(0)
-        if paid > amount or receipt.unallocated_amount > 0:
+        if req.amount > amount or receipt.unallocated_amount > 0:
             state.has_credit.add(cid)
     # 4. collection calls with promises; 5. write-offs of bad debt
     for item in sorted(state.open.values(), key=lambda i: i.id):
@@ -343,8 +350,8 @@ def _call(session: Session, state: _State, item: _Open, day: date, seed: int, fi
                                 user=finance)
 
 
-def _refresh_customer(session: Session, state: _State, customer_id: int) -> None:
-    ids = [i.id for i in state.open.values() if i.customer_id == customer_id]
+def _refresh_customer(session: Session, state: _State, ids: list[int]) -> None:
+    """Re-read what is open on a customer's tracked instalments (``ids``)."""
     for iid, amount, settled in session.execute(select(ArInstalment.id, ArInstalment.amount,
                                                        ArInstalment.settled_amount)
                                                 .where(ArInstalment.id.in_(ids))):

@@ -11,11 +11,16 @@ much that is), so no day's balance in the ledger is ever below zero.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from operational.models import AppUser
@@ -23,7 +28,14 @@ from operational.models.base import utcnow
 from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
 from operational.services import auth, numbering
 from operational.services.errors import NotFoundError, StateError, ValidationError
-from operational.services.validation import choice, document_date, non_negative, positive, required_text
+from operational.services.validation import (
+    check_column_limits,
+    choice,
+    document_date,
+    non_negative,
+    positive,
+    required_text,
+)
 
 CENT = Decimal("0.01")
 TRANSFER_ROLES = ("finance",)
@@ -35,6 +47,54 @@ _ADD = (
     .values(balance=_ACC.c.balance + bindparam("d", type_=_ACC.c.balance.type), updated_at=bindparam("now"))
 )
 _TAKE = _ADD.where(_ACC.c.balance >= bindparam("need", type_=_ACC.c.balance.type))
+
+
+# Day totals per account, for a batch process that asks ``available`` thousands of times (the
+# demo's back office): read once per transaction, kept up to date by ``post`` / ``post_many_in``
+# (the only writers of the ledger) and dropped when the transaction ends or a savepoint rolls back
+# (a payment posts inside a savepoint: released, its rows stay and so do the totals). Opt-in
+# (``day_totals_cached``): a clerk's single payment reads the ledger afresh, as before.
+_CACHED: ContextVar[bool] = ContextVar("jxc_cash_day_totals", default=False)
+_DAY_TOTALS = "jxc_cash_day_totals"
+
+
+@contextmanager
+def day_totals_cached() -> Iterator[None]:
+    """Within the block, ``available`` works from each account's day totals, read once per
+    transaction instead of summing the account's ledger on every call (same result)."""
+    token = _CACHED.set(True)
+    try:
+        yield
+    finally:
+        _CACHED.reset(token)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_day_totals(session: Session, transaction: Any) -> None:
+    if not transaction.nested:  # the transaction ended: others may write from now on
+        session.info.pop(_DAY_TOTALS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_day_totals_on_rollback(session: Session, _previous: Any) -> None:
+    session.info.pop(_DAY_TOTALS, None)  # a savepoint rolled back: what it posted is gone again
+
+
+def _day_totals(session: Session, account_id: int) -> dict[date, Decimal] | None:
+    if not _CACHED.get():
+        return None
+    accounts = session.info.setdefault(_DAY_TOTALS, {})
+    if account_id not in accounts:
+        accounts[account_id] = {d: Decimal(a) for d, a in session.execute(
+            select(CashLedger.entry_date, func.sum(CashLedger.amount)).where(CashLedger.account_id == account_id)
+            .group_by(CashLedger.entry_date))}
+    return accounts[account_id]
+
+
+def _count_in_day_totals(session: Session, account_id: int, on: date, amount: Decimal) -> None:
+    totals = session.info.get(_DAY_TOTALS, {}).get(account_id)
+    if totals is not None:
+        totals[on] = totals.get(on, Decimal(0)) + amount
 
 
 def create_account(session: Session, code: str, name: str, *, kind: str = "bank", bank_name: str | None = None,
@@ -99,15 +159,71 @@ def post(session: Session, account_id: int, entry_date: date, amount: Decimal, k
                      created_by=user.id if user else None)
     session.add(row)
     session.flush()
+    _count_in_day_totals(session, account_id, entry_date, amount)
     session.expire(account, ["balance", "updated_at"])
     return row
+
+
+@dataclass(frozen=True)
+class MoneyIn:
+    """One incoming entry of ``post_many_in``: ``amount`` (> 0) into ``account_id`` for a document."""
+
+    account_id: int
+    amount: Decimal
+    doc_id: int | None = None
+    doc_no: str | None = None
+    counterparty: str | None = None
+    memo: str | None = None
+
+
+def post_many_in(session: Session, entry_date: date, kind: str, entries: Sequence[MoneyIn], *,
+                 doc_type: str | None = None, user: AppUser | None = None) -> None:
+    """Record many incoming amounts of one day at once (a day's customer receipts, say): the rows
+    and balances ``post`` would write for each, with one UPDATE per account and one INSERT.
+
+    Only money in: it never needs the balance (money out is checked row by row by ``post``).
+    Every entry is checked before anything is written (account found and active, amount > 0)."""
+    if not entries:
+        return
+    choice(kind, CASH_ENTRY_KINDS, "cash_entry_kind")
+    ids = sorted({e.account_id for e in entries})
+    accounts = {a.id: a for a in session.execute(select(CashAccount).where(CashAccount.id.in_(ids))).scalars()}
+    rows, totals = [], defaultdict(Decimal)
+    for e in entries:
+        account = accounts.get(e.account_id)
+        if account is None:
+            raise NotFoundError("not_found", field="account_id", record=e.doc_no, entity="entity.cash_account",
+                                key=e.account_id)
+        if not account.is_active:
+            raise StateError("inactive", field="account_id", record=e.doc_no, entity="entity.cash_account",
+                             key=account.name)
+        amount = Decimal(e.amount).quantize(CENT)
+        if amount <= 0:
+            raise ValidationError("must_be_positive", field="amount", record=e.doc_no, field_label="field.amount")
+        totals[e.account_id] += amount
+        rows.append({"account_id": e.account_id, "entry_date": entry_date, "amount": amount, "kind": kind,
+                     "doc_type": doc_type, "doc_id": e.doc_id, "doc_no": e.doc_no, "counterparty": e.counterparty,
+                     "memo": e.memo, "created_by": user.id if user else None})
+    for row in rows:  # the limits every flush checks (text lengths, number sizes)
+        check_column_limits(CashLedger(**row))
+    now = utcnow()
+    session.connection().execute(_ADD, [{"a": a, "d": d, "now": now} for a, d in sorted(totals.items())])
+    session.execute(insert(CashLedger), [{**row, "created_at": now} for row in rows])
+    for row in rows:
+        _count_in_day_totals(session, row["account_id"], entry_date, row["amount"])
+    for account in accounts.values():
+        session.expire(account, ["balance", "updated_at"])
 
 
 def _short_on_or_after(session: Session, account_id: int, on: date, need: Decimal) -> Decimal | None:
     """What the account can give on ``on`` when that is less than ``need`` and entries dated after
     ``on`` exist (a payment dated after every entry is left to the conditional UPDATE alone)."""
-    later = session.execute(select(CashLedger.id).where(CashLedger.account_id == account_id,
-                                                        CashLedger.entry_date > on).limit(1)).first()
+    totals = _day_totals(session, account_id)
+    if totals is not None:
+        later = any(d > on for d in totals) or None
+    else:
+        later = session.execute(select(CashLedger.id).where(CashLedger.account_id == account_id,
+                                                            CashLedger.entry_date > on).limit(1)).first()
     if later is None:
         return None
     can = available(session, account_id, on)
@@ -150,6 +266,13 @@ def available(session: Session, account_id: int, on: date) -> Decimal:
 
     It is never more than the account's current balance, so a payment of at most this much is
     never refused by ``post`` either. Negative when the ledger is already short on some day."""
+    totals = _day_totals(session, account_id)
+    if totals is not None:
+        lowest = running = sum((a for d, a in totals.items() if d <= on), Decimal(0))
+        for day in sorted(d for d in totals if d > on):
+            running += totals[day]
+            lowest = min(lowest, running)
+        return lowest.quantize(CENT)
     lowest = running = balance(session, account_id, as_of=on)
     later = session.execute(
         select(func.sum(CashLedger.amount)).where(CashLedger.account_id == account_id, CashLedger.entry_date > on)

@@ -342,6 +342,75 @@ def allocate_chosen(session: Session, side: OpenItemSide, partner_id: int,
     return _write(session, side, rows)
 
 
+@dataclass(frozen=True)
+class ChosenAllocation:
+    """One source's own allocation in ``allocate_chosen_many``: ``(instalment_id, amount)`` pairs."""
+
+    partner_id: int
+    allocations: Sequence[tuple[int, Any]]
+    source: Source
+    on: date
+
+
+def allocate_chosen_many(session: Session, side: OpenItemSide, items: Sequence[ChosenAllocation]) -> list[Decimal]:
+    """``allocate_chosen`` for many sources at once (a day's receipts, each naming what it pays):
+    the same rules per source, with one read of the instalments, the conditional UPDATEs as one
+    batch and one INSERT. Everything is checked before anything is written, including two
+    sources of the batch taking the same instalment beyond what it has open. Returns the amount
+    allocated per item."""
+    parsed: list[list[tuple[int, int, Decimal]]] = []
+    for item in items:
+        mine: list[tuple[int, int, Decimal]] = []
+        for n, (instalment_id, value) in enumerate(item.allocations, start=1):
+            amount = Decimal(str(value)).quantize(CENT)
+            if amount < 0:
+                raise ValidationError("must_be_positive", field=f"allocations.{n}.amount", record=item.source.record,
+                                      line_no=n, field_label="field.amount")
+            if amount:
+                mine.append((n, int(instalment_id), amount))
+        ids = [i for _, i, _ in mine]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("duplicate_instalment", field="allocations", record=item.source.record)
+        parsed.append(mine)
+    all_ids = sorted({i for mine in parsed for _, i, _ in mine})
+    found = {r.id: r for r in _open_rows(session, side, instalment_ids=all_ids)} if all_ids else {}
+    left = {i: Decimal(r.amount) - Decimal(r.settled_amount) for i, r in found.items()}
+    rows, params, used = [], [], []
+    now = utcnow()
+    for item, mine in zip(items, parsed, strict=True):
+        total = Decimal(0)
+        for n, instalment_id, amount in mine:
+            inst = found.get(instalment_id)
+            if inst is None or inst.partner_id != item.partner_id:
+                raise ValidationError("instalment_not_open", field=f"allocations.{n}.instalment_id",
+                                      record=item.source.record, line_no=n, key=instalment_id)
+            if amount > left[instalment_id]:
+                raise StateError("over_allocation", field=f"allocations.{n}.amount", record=item.source.record,
+                                 line_no=n, document=inst.doc_no, seq=inst.seq, open=left[instalment_id],
+                                 amount=amount)
+            left[instalment_id] -= amount
+            params.append({"i": instalment_id, "x": amount, "now": now})
+            rows.append(_row(instalment_id, amount, item.source, max(item.on, inst.document_date)))
+            total += amount
+        used.append(total)
+    if not params:
+        return used
+    conn = session.connection()
+    if len(params) > 1 and conn.dialect.supports_sane_multi_rowcount:
+        settled = conn.execute(_settle_stmt(side), params).rowcount
+    else:
+        settled = sum(conn.execute(_settle_stmt(side), p).rowcount for p in params)
+    if settled != len(params):  # another transaction settled one of them meanwhile: keep nothing
+        first = params[0]["i"]
+        raise StateError("over_allocation", field="allocations", record=items[0].source.record,
+                         document=found[first].doc_no, seq=found[first].seq,
+                         open=_open_now(session, side, first), amount=params[0]["x"])
+    session.execute(insert(side.allocation_model), rows)
+    for instalment_id in all_ids:
+        _expire_instalment(session, side, instalment_id)
+    return used
+
+
 def reverse(session: Session, side: OpenItemSide, allocations: Iterable[Any], *, on: date,
             user_id: int | None = None) -> list[Any]:
     """Undo allocations with negative rows (the journal stays append-only) and un-settle."""

@@ -49,10 +49,11 @@ from operational.models import (
 from operational.models.base import utcnow
 from operational.models.receivables import RECEIPT_METHODS
 from operational.services import auth, cash, numbering, open_items, stock_cancellation
-from operational.services.errors import StateError, ValidationError
+from operational.services.errors import NotFoundError, StateError, ValidationError
 from operational.services.open_items import DEFAULT_BUCKETS, MoneySource, OpenItemSide, Source
 from operational.services.orders import line_amount
 from operational.services.validation import (
+    check_column_limits,
     choice,
     document_date,
     get_or_fail,
@@ -222,9 +223,18 @@ def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
     done = invoiced_quantity(session, all_ids) if all_ids else {}
     taken: dict[int, Decimal] = defaultdict(Decimal)  # by earlier requests of this batch
     parsed: list[_Parsed] = []
+    # One read for the batch's customers (get_or_fail then finds them in the session) and one
+    # check per distinct date (a month-end batch has hundreds of invoices of one date).
+    wanted_customers = {r.customer_id for r in requests if isinstance(r.customer_id, int)}
+    if wanted_customers:
+        session.execute(select(Customer).where(Customer.id.in_(wanted_customers))).scalars().all()
+    dates: dict[Any, date] = {}
     for req in requests:
         customer = get_or_fail(session, Customer, req.customer_id, "customer", field="customer_id")
-        on = document_date(req.invoice_date, "invoice_date", session=session)
+        key = req.invoice_date if isinstance(req.invoice_date, (date, str)) else id(req.invoice_date)
+        if key not in dates:
+            dates[key] = document_date(req.invoice_date, "invoice_date", session=session)
+        on = dates[key]
         if not req.lines:
             raise ValidationError("no_lines", field="lines")
         ids = [ln.shipment_line_id for ln in req.lines]
@@ -306,10 +316,12 @@ def _count_invoiced(session: Session, lines: Sequence[tuple[Any, Decimal]]) -> N
         # against the shipped quantity above). ON CONFLICT: another invoice created the row first
         # (PostgreSQL waits for it); those lines go through the conditional UPDATE below.
         dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = (dialect_insert(InvoicedShipmentLine).values(new)
+        # Parameters as a list (executemany), not .values(new): a statement with the rows inlined
+        # is compiled afresh for every batch.
+        stmt = (dialect_insert(InvoicedShipmentLine)
                 .on_conflict_do_nothing(index_elements=["shipment_line_id"])
                 .returning(InvoicedShipmentLine.shipment_line_id))
-        created = set(session.execute(stmt).scalars())
+        created = set(session.execute(stmt, new).scalars())
         lines = [(row, qty) for row, qty in lines if row.id not in created]
         if not lines:
             return
@@ -404,6 +416,88 @@ def receive_payment(session: Session, customer_id: int | None, amount: Any, cash
     _apply(session, receipt, CustomerReceipt, "receipt", allocation, on, user, invoice_ids=invoice_ids,
            available=value)
     return receipt
+
+
+@dataclass
+class ReceiptRequest:
+    """One receipt of ``receive_payments``; ``allocation`` as in ``receive_payment``."""
+
+    customer_id: int | None
+    amount: Any
+    cash_account_id: int | None
+    allocation: Allocation | None = None
+    method: str = "transfer"
+    reference: str | None = None
+    note: str | None = None
+
+
+def receive_payments(session: Session, receipt_date: Any, requests: Sequence[ReceiptRequest], *,
+                     user: AppUser | None = None) -> list[CustomerReceipt]:
+    """Many customers' receipts of one day at once (a day's bank statement, 银行流水): for each,
+    what ``receive_payment`` records, by the same rules (numbered in the order given, one cash row
+    each, the chosen allocations checked against what is open). Receipts naming their instalments
+    are settled as one batch (``open_items.allocate_chosen_many``); the others oldest first, one
+    by one. Everything named is validated before anything is written; one unit of work."""
+    if not requests:
+        return []
+    on = document_date(receipt_date, "received_date", session=session)
+    customer_ids = sorted({r.customer_id for r in requests if r.customer_id is not None})
+    customers = {c.id: c for c in session.execute(select(Customer).where(Customer.id.in_(customer_ids))).scalars()}
+    account_ids = sorted({r.cash_account_id for r in requests if r.cash_account_id is not None})
+    accounts = set(session.execute(select(CashAccount.id).where(CashAccount.id.in_(account_ids))).scalars())
+    headers, values = [], []
+    for req in requests:
+        if req.customer_id in (None, ""):
+            raise ValidationError("required", field="customer_id", field_label="field.customer")
+        if req.customer_id not in customers:
+            raise NotFoundError("not_found", field="customer_id", entity="entity.customer", key=req.customer_id)
+        value = positive(req.amount, "amount").quantize(CENT)
+        method = choice(req.method, RECEIPT_METHODS, "method")
+        if req.cash_account_id in (None, ""):
+            raise ValidationError("required", field="cash_account_id", field_label="field.cash_account")
+        if req.cash_account_id not in accounts:
+            raise NotFoundError("not_found", field="cash_account_id", entity="entity.cash_account",
+                                key=req.cash_account_id)
+        if req.allocation is not None:
+            wanted = sum((Decimal(str(a)) for _, a in req.allocation), Decimal(0)).quantize(CENT)
+            if wanted > value:
+                raise ValidationError("allocation_exceeds_source", field="allocations", available=value,
+                                      amount=wanted)
+        headers.append({"customer_id": req.customer_id, "receipt_date": on, "amount": value,
+                        "cash_account_id": req.cash_account_id, "method": method,
+                        "reference": (req.reference or "").strip() or None, "unallocated_amount": value,
+                        "note": (req.note or "").strip() or None, "created_by": _uid(user), "status": POSTED})
+        values.append(value)
+    for header in headers:
+        header["doc_no"] = numbering.next_doc_no(session, "customer_receipt", on)
+        check_column_limits(CustomerReceipt(**header))  # what every flush checks
+    receipt_ids = list(session.execute(insert(CustomerReceipt).returning(CustomerReceipt.id,
+                                                                         sort_by_parameter_order=True),
+                                       headers).scalars())
+    cash.post_many_in(session, on, "customer_receipt", [
+        cash.MoneyIn(h["cash_account_id"], v, rid, h["doc_no"], customers[h["customer_id"]].name)
+        for rid, h, v in zip(receipt_ids, headers, values, strict=True)], doc_type="customer_receipt", user=user)
+    chosen = [(n, open_items.ChosenAllocation(req.customer_id, req.allocation,
+                                              Source("receipt", rid, h["doc_no"], _uid(user)), on))
+              for n, (rid, h, req) in enumerate(zip(receipt_ids, headers, requests, strict=True))
+              if req.allocation is not None]
+    used = open_items.allocate_chosen_many(session, AR, [item for _, item in chosen])
+    taken = [{"i": receipt_ids[n], "x": amount, "now": utcnow()} for (n, _), amount in zip(chosen, used, strict=True)
+             if amount]
+    if taken:  # fresh receipts: what they allocated always fits
+        session.connection().execute(_TAKE_RECEIPT, taken)
+    receipts = {r.id: r for r in session.execute(select(CustomerReceipt).where(CustomerReceipt.id.in_(receipt_ids)))
+                .scalars()}
+    for rid, req, value in zip(receipt_ids, requests, values, strict=True):
+        if req.allocation is None:  # oldest first, as receive_payment does
+            _apply(session, receipts[rid], CustomerReceipt, "receipt", None, on, user, available=value)
+    return [receipts[rid] for rid in receipt_ids]
+
+
+_CR = CustomerReceipt.__table__
+_TAKE_RECEIPT = (update(_CR).where(_CR.c.id == bindparam("i"))
+                 .values(unallocated_amount=_CR.c.unallocated_amount - bindparam("x", type_=_CR.c.unallocated_amount.type),
+                         updated_at=bindparam("now")))
 
 
 REVERSE_RECEIPT_ROLES = ("finance", "manager")

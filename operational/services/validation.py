@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import String, func, inspect, select
 from sqlalchemy.orm import Session
 
-from operational.models import CashLedger, StockLedger
+from operational.models import CashAccount, CashLedger, StockLedger
 from operational.services.errors import NotFoundError, ValidationError
 from operational.settings import get_settings
 from operational.types import ScaledDecimal
@@ -228,14 +228,35 @@ def simulated_today(day: date) -> Iterator[None]:
         _TODAY.reset(token)
 
 
+_KNOWN_OPENING: ContextVar[tuple[date | None] | None] = ContextVar("jxc_known_opening", default=None)
+
+
+@contextmanager
+def known_opening_date(opening: date | None) -> Iterator[None]:
+    """Within the block, ``document_date`` checks against ``opening`` (read once by the caller
+    with ``opening_date``) instead of reading it for every document. For a batch process that
+    posts thousands of documents and no opening balance dated earlier than the company's (the
+    demo's back-office passes): the rule is the same, only the look-up is shared."""
+    token = _KNOWN_OPENING.set((opening,))
+    try:
+        yield
+    finally:
+        _KNOWN_OPENING.reset(token)
+
+
 def opening_date(session: Session) -> date | None:
     """The company's opening date (启用日期): the date of its earliest opening balance, stock or
     cash. A company starts using JXC by entering what it holds on that day; nothing it does in JXC
     can happen earlier. None while no opening balance has been entered."""
-    stock = session.execute(select(func.min(StockLedger.movement_date))
-                            .where(StockLedger.movement_type == "opening")).scalar_one_or_none()
-    cash = session.execute(select(func.min(CashLedger.entry_date))
-                           .where(CashLedger.kind == "opening")).scalar_one_or_none()
+    # Asked for every document date, so it must not read the whole ledger: the first opening row
+    # in date order walks the date index (openings come first, so it stops at once), and per cash
+    # account the (account, date) index; a plain min() over the kind scanned every row.
+    stock = session.execute(select(StockLedger.movement_date).where(StockLedger.movement_type == "opening")
+                            .order_by(StockLedger.movement_date).limit(1)).scalar_one_or_none()
+    first_cash = (select(CashLedger.entry_date)
+                  .where(CashLedger.account_id == CashAccount.id, CashLedger.kind == "opening")
+                  .order_by(CashLedger.entry_date).limit(1).correlate(CashAccount).scalar_subquery())
+    cash = session.execute(select(func.min(first_cash)).select_from(CashAccount)).scalar_one_or_none()
     dates = [d for d in (stock, cash) if d is not None]
     return min(dates) if dates else None
 
@@ -261,7 +282,8 @@ def document_date(value: Any, field: str, *, session: Session | None, record: st
         raise ValidationError("date_in_future", days=settings.max_future_days, latest=latest.isoformat(), **where)
     if day < settings.earliest_date:
         raise ValidationError("date_too_early", earliest=settings.earliest_date.isoformat(), **where)
-    opening = opening_date(session) if session is not None else None
+    known = _KNOWN_OPENING.get()
+    opening = None if session is None else known[0] if known is not None else opening_date(session)
     if opening is not None and day < opening:
         raise ValidationError("date_before_opening", opening=opening.isoformat(), **where)
     return when
