@@ -10,9 +10,9 @@ and all arithmetic runs in a private Decimal context, whatever context the calle
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import (
