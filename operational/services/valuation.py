@@ -537,7 +537,7 @@ def _split(day: date, rows: list[int], wh_qty: dict[int, Decimal], company_qty: 
     return [Closing(wh, day, wh_qty.get(wh, _ZERO), shares.get(wh, _NO_VALUE)) for wh in rows]
 
 
-def daily_closings(valued: Sequence[ValuedMovement]) -> list[Closing]:
+def daily_closings(valued: Sequence[ValuedMovement], opening: Sequence[Closing] = ()) -> list[Closing]:
     """Closing quantity and value per warehouse for each day with a movement, sorted by
     (closing_date, warehouse_id).
 
@@ -549,13 +549,18 @@ def daily_closings(valued: Sequence[ValuedMovement]) -> list[Closing]:
     round_half_up(company value × its quantity ÷ company quantity, 2); the row with the largest
     absolute quantity (lowest warehouse id on ties) gets the rest, or the whole value when the
     company quantity is 0. Raises ValueError if the movements are not in date order.
+
+    ``opening``: to continue from a day already closed, that day's closings (all its rows); then
+    ``valued`` holds only the later movements, and the result is the later days' closings.
     """
     closings: list[Closing] = []
     with localcontext(_CTX):
-        wh_qty: dict[int, Decimal] = {}
-        company_qty = _ZERO
-        company_value = _NO_VALUE
-        previous: date | None = None
+        # A day's rows are every warehouse holding stock plus the zero ones that moved, and they add
+        # up to the company value: exactly the position the next day starts from.
+        wh_qty: dict[int, Decimal] = {c.warehouse_id: c.quantity for c in opening if c.quantity}
+        company_qty = sum((c.quantity for c in opening), _ZERO)
+        company_value = sum((c.value for c in opening), _NO_VALUE)
+        previous: date | None = max((c.closing_date for c in opening), default=None)
         # Void rows (a cancelled document and its reversal) are left out: as if never posted.
         for day, group in groupby((v for v in valued if not v.void), key=lambda v: v.movement_date):
             if previous is not None and day <= previous:
@@ -612,7 +617,10 @@ def _added(row: tuple) -> Decimal:
 
 
 def value_ledger(rows: Iterable[tuple],
-                 products: Mapping[int, tuple[str, Decimal]]) -> Iterator[tuple[int, ProductValuation]]:
+                 products: Mapping[int, tuple[str, Decimal]], *,
+                 starts: Mapping[int, BookState] | None = None,
+                 prior_shipments: Mapping[int, Mapping[int, ValuedMovement]] | None = None,
+                 checkpoints: bool = False) -> Iterator[tuple[int, ProductValuation]]:
     """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id
     [, added_cost [, void]]) already sorted by product_id (then any order); products: product_id -> (method,
     fallback_cost). ``added_cost`` (index 8, optional; None or missing = 0) is the later landed cost
@@ -623,7 +631,13 @@ def value_ledger(rows: Iterable[tuple],
     A product missing from ``products`` is valued by moving average with fallback cost 0. Raises
     ValueError when a product's rows are not consecutive, since valuing each run on its own would
     silently give wrong figures.
+
+    ``starts`` (product_id -> saved state), ``prior_shipments`` (product_id -> its shipments before that
+    state) and ``checkpoints`` are passed to ``value_product`` per product: a product with a start
+    gets only its rows after the state (see ``value_product``).
     """
+    starts = starts or {}
+    prior_shipments = prior_shipments or {}
     seen: set[int] = set()
     for product_id, group in groupby(rows, key=lambda row: row[0]):
         if product_id in seen:
@@ -635,4 +649,6 @@ def value_ledger(rows: Iterable[tuple],
                            _added(r), len(r) > 9 and bool(r[9]))
             for r in group
         ]
-        yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO)
+        yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO,
+                                        start=starts.get(product_id), prior_shipments=prior_shipments.get(product_id),
+                                        checkpoints=checkpoints)
