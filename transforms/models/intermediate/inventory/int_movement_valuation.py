@@ -158,11 +158,15 @@ def _plan(session, this: str) -> _Resume:  # noqa: ANN001 - DuckDB connection
            or (feed.movement_date = s.k_date and feed.stock_ledger_id > s.k_id)
     """)
     resume = _Resume()
+    resume.first_after = dict(session.execute(
+        "select product_id, min(movement_date) from _feed group by 1").fetchall())
     wanted: set[int] = set()
     for product_id, k_id, text in session.execute("select product_id, k_id, book_state from _starts").fetchall():
         state = BookState.from_json(text)
         resume.starts[product_id] = state
-        wanted.add(k_id)
+        first = resume.first_after[product_id]
+        if (first.year, first.month) == (state.as_of[0].year, state.as_of[0].month):
+            wanted.add(k_id)  # no longer its month's last row: rewritten without its state
         wanted.update(m.ledger_id for m, *_ in state.deficits)
         wanted.update(layer[3] for layer in state.layers)
     if wanted:
@@ -187,8 +191,6 @@ def _plan(session, this: str) -> _Resume:  # noqa: ANN001 - DuckDB connection
     """).fetchall():
         resume.prior_shipments.setdefault(product_id, {})[ledger_id] = ValuedMovement(
             ledger_id, day, wh, "shipment", qty, cost, value, False)
-    resume.first_after = dict(session.execute(
-        "select product_id, min(movement_date) from _feed group by 1").fetchall())
     return resume
 
 
