@@ -4,7 +4,7 @@ For each scale, in a fresh data directory under ``data/bench/``: generate the de
 (scale 1 through the services, larger scales through the bulk path), run the full pipeline, simulate
 one more day through the services, run the incremental pipeline, then time each dashboard data call
 on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it),
-then the valuation: the whole ledger revalued, and a back-dated receipt on the busiest product
+then the valuation: the whole ledger revalued, one more day, and a back-dated receipt on the busiest product
 (``bench/valuation.py``), a late landed cost on the busiest product (``bench/corrections_landed.py``)
 and the cancellation (作废) of such a receipt (``bench/corrections_cancel.py``). First of all,
 ``make run``'s own demo step: ``jxc demo --scale 1``
@@ -163,6 +163,7 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["dagster_steps"] = step_durations(data_dir / "dagster_home")
     # Last: the back-dated receipt changes the store (the published data above is not affected).
     result["valuation_full"] = _step("valuation, whole ledger", [py, "-m", "bench.valuation", "full"], env)
+    result["valuation_append"] = _step("valuation, one more day", [py, "-m", "bench.valuation", "append"], env)
     result["valuation_backdated"] = _step("valuation, back-dated receipt", [py, "-m", "bench.valuation", "backdated"],
                                           env)
     result["landed_cost_late"] = _step("valuation, late landed cost", [py, "-m", "bench.corrections_landed"], env)

@@ -162,16 +162,17 @@ def _plan(session, this: str) -> _Resume:  # noqa: ANN001 - DuckDB connection
         "select product_id, min(movement_date) from _feed group by 1").fetchall())
     wanted: set[int] = set()
     for product_id, k_id, text in session.execute("select product_id, k_id, book_state from _starts").fetchall():
+        first = resume.first_after.get(product_id)
+        if first is None:  # the affected row is after the state, so it is in _feed
+            raise RuntimeError(f"product {product_id}: a saved state but no row after it to value")
         state = BookState.from_json(text)
         resume.starts[product_id] = state
-        first = resume.first_after[product_id]
         if (first.year, first.month) == (state.as_of[0].year, state.as_of[0].month):
             wanted.add(k_id)  # no longer its month's last row: rewritten without its state
         wanted.update(m.ledger_id for m, *_ in state.deficits)
         wanted.update(layer[3] for layer in state.layers)
     if wanted:
-        session.execute("create or replace temp table _wanted (stock_ledger_id bigint)")
-        session.executemany("insert into _wanted values (?)", [(i,) for i in wanted])
+        session.register("_wanted", pa.table({"stock_ledger_id": pa.array(sorted(wanted), pa.int64())}))
         for row in session.execute(f"select {_KEPT_COLUMNS} from {this} semi join _wanted using (stock_ledger_id)"
                                    ).fetchall():
             resume.kept.setdefault(row[1], {})[row[0]] = row
