@@ -18,6 +18,7 @@ from operational.services.valuation import (
     LedgerMovement,
     ProductValuation,
     ValuedMovement,
+    daily_closings,
     value_product,
 )
 
@@ -184,3 +185,22 @@ def test_continuing_from_every_state_equals_the_whole_history(method, seed):
                              prior_shipments=shipments_before(full, state))
         assert len(part.movements) == len(later) + len(state.deficits)
         assert_tail_equal(full, part)
+
+
+def test_daily_closings_continue_from_the_day_before():
+    # 03-01 receive 10 @ 10.00 in WH1 and 5 @ 10.00 in WH2; 03-02 WH1 ships 4; 03-03 WH2 ships 5
+    # (WH2 at zero keeps a row that day), WH1 receives 2 @ 16.00.
+    moves = [mv(1, date(2026, 3, 1), "receipt", 10, "10.00"), mv(2, date(2026, 3, 1), "receipt", 5, "10.00", wh=2),
+             mv(3, date(2026, 3, 2), "shipment", -4), mv(4, date(2026, 3, 3), "shipment", -5, wh=2),
+             mv(5, date(2026, 3, 3), "receipt", 2, "16.00")]
+    valued = value_product(moves, MA).movements
+    whole = daily_closings(valued)
+    opening = [c for c in whole if c.closing_date == date(2026, 3, 2)]
+    # 03-02: 11 worth 110.00: WH1 6 → 60.00, WH2 5 → 50.00
+    assert [(c.warehouse_id, c.quantity, c.value) for c in opening] == [(1, D(6), D("60.00")), (2, D(5), D("50.00"))]
+    later = daily_closings([v for v in valued if v.movement_date > date(2026, 3, 2)], opening)
+    # 03-03: 110.00 − 50.00 + 32.00 = 92.00 for 8 in WH1; WH2 0 → 0.00
+    assert [(c.warehouse_id, c.quantity, c.value) for c in later] == [(1, D(8), D("92.00")), (2, D(0), D("0.00"))]
+    assert later == [c for c in whole if c.closing_date > date(2026, 3, 2)]
+    with pytest.raises(ValueError, match="date order"):
+        daily_closings([v for v in valued if v.movement_date == date(2026, 3, 2)], opening)
