@@ -172,7 +172,9 @@ def _plan(session, this: str) -> _Resume:  # noqa: ANN001 - DuckDB connection
         wanted.update(m.ledger_id for m, *_ in state.deficits)
         wanted.update(layer[3] for layer in state.layers)
     if wanted:
-        session.register("_wanted", pa.table({"stock_ledger_id": pa.array(sorted(wanted), pa.int64())}))
+        # A list parameter, not a registered Arrow table (registering imports pandas: seconds).
+        session.execute("create or replace temp table _wanted as select unnest(?::bigint[]) as stock_ledger_id",
+                        [sorted(wanted)])
         for row in session.execute(f"select {_KEPT_COLUMNS} from {this} semi join _wanted using (stock_ledger_id)"
                                    ).fetchall():
             resume.kept.setdefault(row[1], {})[row[0]] = row
