@@ -6,7 +6,7 @@ the same key figures by hand from its raw tables (``bench/floor.py``, checked eq
 the floor the pipeline's time is read against), simulate
 one more day through the services, run the incremental pipeline, then time each dashboard data call
 on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it),
-then the valuation: the whole ledger revalued, and a back-dated receipt on the busiest product
+then the valuation: the whole ledger revalued, one more day, and a back-dated receipt on the busiest product
 (``bench/valuation.py``), a late landed cost on the busiest product (``bench/corrections_landed.py``)
 and the cancellation (作废) of such a receipt (``bench/corrections_cancel.py``). First of all,
 ``make run``'s own demo step: ``jxc demo --scale 1``
@@ -174,6 +174,7 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
         job: (result[job]["started_at"], result[job]["ended_at"]) for job in ("full_pipeline", "incremental_pipeline")})
     # Last: the back-dated receipt changes the store (the published data above is not affected).
     result["valuation_full"] = _step("valuation, whole ledger", [py, "-m", "bench.valuation", "full"], env)
+    result["valuation_append"] = _step("valuation, one more day", [py, "-m", "bench.valuation", "append"], env)
     result["valuation_backdated"] = _step("valuation, back-dated receipt", [py, "-m", "bench.valuation", "backdated"],
                                           env)
     result["landed_cost_late"] = _step("valuation, late landed cost", [py, "-m", "bench.corrections_landed"], env)

@@ -4,9 +4,12 @@ pipeline has built:
 - ``full``: revalue the whole ledger: ``dbt run --full-refresh`` of the valuation chain
   (int_movement_valuation → int_valuation_closings → mart_inventory_daily); also the engine alone
   on the warehouse's ledger, in-process, to separate its cost from dbt's.
+- ``append``: simulate one more day through the services (``operational.demo.simulate_days``),
+  extract, and time the incremental dbt run of the chain: each product continues from its saved
+  state, so only the new rows (and the few earlier rows whose figures they move) are written.
 - ``backdated``: post a receipt dated 60 days back for the busiest product (most ledger rows)
   through the services, extract, and time the incremental dbt run of the same chain, which
-  revalues only that product from that date.
+  revalues only that product, from its last month end before that date.
 
 Each prints a ``SUMMARY`` line the harness records.
 """
@@ -55,6 +58,28 @@ def full() -> str:
     return f"movements={len(rows)} products={products} engine_seconds={engine_s:.1f} dbt_chain_seconds={dbt_s:.1f}"
 
 
+def _latest_batch() -> tuple[int, int, int]:
+    """Products and rows written by the latest valuation batch, and all rows."""
+    with duckdb.connect(str(_warehouse()), read_only=True) as con:
+        return con.execute("select count(distinct product_id) filter (where valued_at = m), "
+                           "count(*) filter (where valued_at = m), count(*) from intermediate.int_movement_valuation, "
+                           "(select max(valued_at) as m from intermediate.int_movement_valuation)").fetchone()
+
+
+def append() -> str:
+    from ingestion.extract import extract_to_raw
+    from operational.db import get_engine
+    from operational.demo import simulate_days
+
+    engine = get_engine()
+    summary = simulate_days(engine, days=1)
+    written = extract_to_raw(engine.url.render_as_string(hide_password=False), _warehouse())
+    seconds = _dbt()
+    products, rows, total = _latest_batch()
+    return (f"day={summary.last_day} new_ledger_rows={written.get('stock_ledger', 0)} revalued_products={products} "
+            f"revalued_rows={rows} of_rows={total} dbt_chain_seconds={seconds:.1f}")
+
+
 def backdated() -> str:
     from ingestion.extract import extract_to_raw
     from operational.db import get_engine, unit_of_work
@@ -77,19 +102,16 @@ def backdated() -> str:
         purchasing.receive_all(s, po.id, on)
     extract_to_raw(engine.url.render_as_string(hide_password=False), _warehouse())
     seconds = _dbt()
-    with duckdb.connect(str(_warehouse()), read_only=True) as con:
-        revalued = con.execute("select count(distinct product_id), count(*) from intermediate.int_movement_valuation "
-                               "where valued_at = (select max(valued_at) from intermediate.int_movement_valuation)"
-                               ).fetchone()
+    products, rows, _ = _latest_batch()
     return (f"product={product_id} product_movements={movements} backdated_to={on} "
-            f"revalued_products={revalued[0]} revalued_rows={revalued[1]} dbt_chain_seconds={seconds:.1f}")
+            f"revalued_products={products} revalued_rows={rows} dbt_chain_seconds={seconds:.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["full", "backdated"])
+    parser.add_argument("what", choices=["full", "append", "backdated"])
     args = parser.parse_args()
-    print("SUMMARY " + (full() if args.what == "full" else backdated()), flush=True)
+    print("SUMMARY " + {"full": full, "append": append, "backdated": backdated}[args.what](), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ and all arithmetic runs in a private Decimal context, whatever context the calle
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import (
     ROUND_HALF_EVEN,
@@ -121,6 +122,66 @@ class ProductValuation:
     layers: list[Layer]  # on hand at the end, oldest first
     quantity: Decimal  # company-wide at the end
     value: Decimal  # company-wide at the end, 2 places
+    # With checkpoints=True: the book after the last movement of each calendar month and after the
+    # last movement, in processing order (see BookState).
+    states: list[BookState] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BookState:
+    """Where one product's valuation stands after a movement (``as_of``: its (movement_date,
+    ledger_id)): everything the rules need to continue over the later movements and produce exactly
+    the figures a whole-history valuation would.
+
+    ``layers``: (received_on, quantity, unrounded unit cost, source ledger id, value in cents, whether
+    a purchase return can find it by its receipt's ledger id). ``deficits``: the outbound movements
+    whose part beyond the stock on hand is not settled yet — (the movement as valued so far, open
+    quantity, provisional cost, value taken from stock, value settled so far); a later inbound
+    rewrites them. Numbers are kept unrounded (the moving average has up to 34 digits), and
+    ``to_json`` / ``from_json`` carry them as decimal strings, so a saved state continues exactly.
+    """
+
+    method: str
+    fallback: Decimal
+    as_of: tuple[date, int]
+    quantity: Decimal
+    value: Decimal
+    average: Decimal | None
+    latest_cost: Decimal | None
+    layers: tuple[tuple[date, Decimal, Decimal, int, Decimal, bool], ...]
+    deficits: tuple[tuple[ValuedMovement, Decimal, Decimal, Decimal, Decimal], ...]
+
+    def to_json(self) -> str:
+        def dec(x: Decimal | None) -> str | None:
+            return None if x is None else str(x)
+
+        return json.dumps({
+            "method": self.method, "fallback": dec(self.fallback),
+            "as_of": [self.as_of[0].isoformat(), self.as_of[1]],
+            "quantity": dec(self.quantity), "value": dec(self.value),
+            "average": dec(self.average), "latest_cost": dec(self.latest_cost),
+            "layers": [[d.isoformat(), dec(q), dec(c), src, dec(v), reg] for d, q, c, src, v, reg in self.layers],
+            "deficits": [[[m.ledger_id, m.movement_date.isoformat(), m.warehouse_id, m.movement_type, dec(m.quantity),
+                           dec(m.unit_cost), dec(m.value), m.provisional], dec(o), dec(c), dec(st), dec(se)]
+                         for m, o, c, st, se in self.deficits],
+        }, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> BookState:
+        j = json.loads(text)
+
+        def dec(x: str | None) -> Decimal | None:
+            return None if x is None else Decimal(x)
+
+        return cls(
+            j["method"], Decimal(j["fallback"]), (date.fromisoformat(j["as_of"][0]), j["as_of"][1]),
+            Decimal(j["quantity"]), Decimal(j["value"]), dec(j["average"]), dec(j["latest_cost"]),
+            tuple((date.fromisoformat(d), Decimal(q), Decimal(c), src, Decimal(v), reg)
+                  for d, q, c, src, v, reg in j["layers"]),
+            tuple((ValuedMovement(m[0], date.fromisoformat(m[1]), m[2], m[3], Decimal(m[4]), Decimal(m[5]),
+                                  Decimal(m[6]), m[7]), Decimal(o), Decimal(c), Decimal(st), Decimal(se))
+                  for m, o, c, st, se in j["deficits"]),
+        )
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -147,7 +208,7 @@ class _Book:
     """
 
     __slots__ = ("fifo", "fallback", "qty", "value", "average", "latest_cost", "layers",
-                 "receipt_layers", "deficits", "out", "shipments")
+                 "receipt_layers", "deficits", "out", "shipments", "prior_shipments")
 
     def __init__(self, fifo: bool, fallback: Decimal) -> None:
         self.fifo = fifo
@@ -161,6 +222,32 @@ class _Book:
         self.deficits: deque[list] = deque()
         self.out: list[ValuedMovement] = []
         self.shipments: dict[int, int] = {}  # ledger id -> index in out, for customer returns
+        # Shipments valued before a saved state this run continues from (their final values).
+        self.prior_shipments: Mapping[int, ValuedMovement] = {}
+
+    def restore(self, state: BookState) -> None:
+        """Continue from a saved state: its open deficits' movements become the first output rows
+        (a later inbound may rewrite them), everything else as it stood."""
+        self.qty, self.value = state.quantity, state.value
+        self.average, self.latest_cost = state.average, state.latest_cost
+        for d, q, c, src, v, reg in state.layers:
+            layer = [d, q, c, src, v]
+            self.layers.append(layer)
+            if reg:
+                self.receipt_layers[src] = layer
+        for m, open_qty, cost, stock, settled in state.deficits:
+            self.deficits.append([len(self.out), open_qty, cost, stock, settled])
+            if m.movement_type == "shipment":
+                self.shipments[m.ledger_id] = len(self.out)
+            self.out.append(m)
+
+    def snapshot(self, method: str, as_of: tuple[date, int]) -> BookState:
+        registered = {id(layer) for layer in self.receipt_layers.values()}
+        return BookState(
+            method, self.fallback, as_of, self.qty, self.value, self.average, self.latest_cost,
+            tuple((lay[_L_DATE], lay[_L_QTY], lay[_L_COST], lay[_L_SOURCE], lay[_L_VALUE], id(lay) in registered)
+                  for lay in self.layers if lay[_L_QTY]),
+            tuple((self.out[e[_D_INDEX]], e[_D_OPEN], e[_D_COST], e[_D_STOCK], e[_D_SETTLED]) for e in self.deficits))
 
     def current_cost(self) -> Decimal:
         cost = self.latest_cost if self.fifo else self.average
@@ -221,9 +308,11 @@ class _Book:
             self._put(m, qty, _cents(qty * cost), cost)
 
     def _returned_shipment(self, source_ledger_id: int | None) -> ValuedMovement | None:
-        index = self.shipments.get(source_ledger_id) if source_ledger_id is not None else None
+        if source_ledger_id is None:
+            return None
+        index = self.shipments.get(source_ledger_id)
         # The shipment's value as settled so far: a later settlement does not reach back to its returns.
-        return None if index is None else self.out[index]
+        return self.prior_shipments.get(source_ledger_id) if index is None else self.out[index]
 
     def _take(self, m: LedgerMovement, qty: Decimal, source: list | None) -> None:
         on_hand = self.qty if self.qty > 0 else _ZERO
@@ -357,7 +446,9 @@ def _processing_order(m: LedgerMovement) -> tuple[date, int]:
 
 
 def value_product(movements: Iterable[LedgerMovement], method: str,
-                  fallback_cost: Decimal = Decimal(0)) -> ProductValuation:
+                  fallback_cost: Decimal = Decimal(0), *, start: BookState | None = None,
+                  prior_shipments: Mapping[int, ValuedMovement] | None = None,
+                  checkpoints: bool = False) -> ProductValuation:
     """Value one product's movements (all warehouses) by ``method``, in (movement_date, ledger_id)
     order whatever the order given.
 
@@ -390,15 +481,42 @@ def value_product(movements: Iterable[LedgerMovement], method: str,
     change neither quantity, average, layers nor deficits: the product is valued as if the
     cancelled document had never been posted, from its date on. Raises ValueError for an unknown method or movement type, or a quantity whose
     sign contradicts its movement type.
+
+    Continuing (docs/valuation.md "Incremental valuation"): with ``start`` (a state saved by an earlier
+    run with ``checkpoints=True``) only the movements after ``start.as_of`` are given, and the result
+    is exactly the tail of a whole-history valuation: ``movements`` are the open deficits' outbound
+    movements of the state (re-valued if an inbound settles them) followed by the given movements;
+    ``layers``, ``quantity`` and ``value`` are those at the end. ``prior_shipments`` holds the
+    product's shipments valued before the state (ledger id -> its valued row; non-void, non-zero),
+    for customer returns of them. Raises ValueError if ``start`` was saved under another method or
+    fallback cost (that needs a valuation from the start) or a movement is not after ``start.as_of``.
+    ``checkpoints=True`` fills ``states`` with the state after the last movement of every month and
+    after the last movement.
     """
     if method not in METHODS:
         raise ValueError(f"unknown valuation method {method!r}; expected one of {METHODS}")
     ordered = sorted(movements, key=_processing_order)
     with localcontext(_CTX):
         book = _Book(method == "fifo", fallback_cost)
-        for m in ordered:
+        if start is not None:
+            if (start.method, start.fallback) != (method, fallback_cost):
+                raise ValueError(f"state saved under {start.method} / {start.fallback}, asked for "
+                                 f"{method} / {fallback_cost}: value from the start")
+            if ordered and _processing_order(ordered[0]) <= start.as_of:
+                raise ValueError(f"movement {ordered[0].ledger_id} is not after the state's {start.as_of}")
+            book.restore(start)
+        if prior_shipments:
+            book.prior_shipments = prior_shipments
+        states: list[BookState] = []
+        last = len(ordered) - 1
+        for i, m in enumerate(ordered):
             book.post(m)
-        return book.result()
+            if checkpoints and (i == last or (ordered[i + 1].movement_date.year, ordered[i + 1].movement_date.month)
+                                != (m.movement_date.year, m.movement_date.month)):
+                states.append(book.snapshot(method, _processing_order(m)))
+        result = book.result()
+        result.states = states
+        return result
 
 
 def _split(day: date, rows: list[int], wh_qty: dict[int, Decimal], company_qty: Decimal,
@@ -419,7 +537,7 @@ def _split(day: date, rows: list[int], wh_qty: dict[int, Decimal], company_qty: 
     return [Closing(wh, day, wh_qty.get(wh, _ZERO), shares.get(wh, _NO_VALUE)) for wh in rows]
 
 
-def daily_closings(valued: Sequence[ValuedMovement]) -> list[Closing]:
+def daily_closings(valued: Sequence[ValuedMovement], opening: Sequence[Closing] = ()) -> list[Closing]:
     """Closing quantity and value per warehouse for each day with a movement, sorted by
     (closing_date, warehouse_id).
 
@@ -431,13 +549,18 @@ def daily_closings(valued: Sequence[ValuedMovement]) -> list[Closing]:
     round_half_up(company value × its quantity ÷ company quantity, 2); the row with the largest
     absolute quantity (lowest warehouse id on ties) gets the rest, or the whole value when the
     company quantity is 0. Raises ValueError if the movements are not in date order.
+
+    ``opening``: to continue from a day already closed, that day's closings (all its rows); then
+    ``valued`` holds only the later movements, and the result is the later days' closings.
     """
     closings: list[Closing] = []
     with localcontext(_CTX):
-        wh_qty: dict[int, Decimal] = {}
-        company_qty = _ZERO
-        company_value = _NO_VALUE
-        previous: date | None = None
+        # A day's rows are every warehouse holding stock plus the zero ones that moved, and they add
+        # up to the company value: exactly the position the next day starts from.
+        wh_qty: dict[int, Decimal] = {c.warehouse_id: c.quantity for c in opening if c.quantity}
+        company_qty = sum((c.quantity for c in opening), _ZERO)
+        company_value = sum((c.value for c in opening), _NO_VALUE)
+        previous: date | None = max((c.closing_date for c in opening), default=None)
         # Void rows (a cancelled document and its reversal) are left out: as if never posted.
         for day, group in groupby((v for v in valued if not v.void), key=lambda v: v.movement_date):
             if previous is not None and day <= previous:
@@ -494,7 +617,10 @@ def _added(row: tuple) -> Decimal:
 
 
 def value_ledger(rows: Iterable[tuple],
-                 products: Mapping[int, tuple[str, Decimal]]) -> Iterator[tuple[int, ProductValuation]]:
+                 products: Mapping[int, tuple[str, Decimal]], *,
+                 starts: Mapping[int, BookState] | None = None,
+                 prior_shipments: Mapping[int, Mapping[int, ValuedMovement]] | None = None,
+                 checkpoints: bool = False) -> Iterator[tuple[int, ProductValuation]]:
     """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id
     [, added_cost [, void]]) already sorted by product_id (then any order); products: product_id -> (method,
     fallback_cost). ``added_cost`` (index 8, optional; None or missing = 0) is the later landed cost
@@ -505,7 +631,13 @@ def value_ledger(rows: Iterable[tuple],
     A product missing from ``products`` is valued by moving average with fallback cost 0. Raises
     ValueError when a product's rows are not consecutive, since valuing each run on its own would
     silently give wrong figures.
+
+    ``starts`` (product_id -> saved state), ``prior_shipments`` (product_id -> its shipments before that
+    state) and ``checkpoints`` are passed to ``value_product`` per product: a product with a start
+    gets only its rows after the state (see ``value_product``).
     """
+    starts = starts or {}
+    prior_shipments = prior_shipments or {}
     seen: set[int] = set()
     for product_id, group in groupby(rows, key=lambda row: row[0]):
         if product_id in seen:
@@ -517,4 +649,6 @@ def value_ledger(rows: Iterable[tuple],
                            _added(r), len(r) > 9 and bool(r[9]))
             for r in group
         ]
-        yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO)
+        yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO,
+                                        start=starts.get(product_id), prior_shipments=prior_shipments.get(product_id),
+                                        checkpoints=checkpoints)

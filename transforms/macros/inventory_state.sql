@@ -28,17 +28,20 @@
 {%- endmacro %}
 
 {#- After an incremental int_valuation_closings: the products revalued in the latest valuation batch
-    were rewritten whole; their rows of an older batch are closings that no longer exist (a day whose
-    only movements were a cancelled document and its reversal). -#}
+    were rewritten from their revalued_from day; their rows of an older batch from that day on are
+    closings that no longer exist (a day whose only movements were a cancelled document and its
+    reversal). -#}
 {% macro drop_stale_closings() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where valued_at < (select max(valued_at) from {{ ref('int_movement_valuation') }})
-        and product_id in (
-            select product_id from {{ ref('int_movement_valuation') }}
-            where revalued_from is not null
-                and valued_at = (select max(valued_at) from {{ ref('int_movement_valuation') }})
-        )
+    delete from {{ this }} as c
+    using (
+        select product_id, min(revalued_from) as from_day from {{ ref('int_movement_valuation') }}
+        where revalued_from is not null
+            and valued_at = (select max(valued_at) from {{ ref('int_movement_valuation') }})
+        group by product_id
+    ) as r
+    where c.product_id = r.product_id and c.closing_date >= r.from_day
+        and c.valued_at < (select max(valued_at) from {{ ref('int_movement_valuation') }})
     {%- else -%}
     select 1
     {%- endif -%}

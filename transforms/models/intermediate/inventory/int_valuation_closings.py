@@ -6,9 +6,10 @@ rounding remainder, so the warehouses always add up to the product's value). Bet
 days nothing changes; ``mart_inventory_daily`` carries each row forward to the next one.
 
 Incremental: only the products revalued in the latest batch of ``int_movement_valuation`` are
-recomputed, from that model's rows (the engine does not run twice). A closing day can disappear (a
-cancelled (作废) document was that day's only movement): the post-hook in the model's YAML
-(``drop_stale_closings``) drops the revalued products' rows of earlier batches.
+recomputed, from that model's rows (the engine does not run twice), and each only from its
+``revalued_from`` day: the closings of the day before are where it stands then. A closing day can
+disappear (a cancelled (作废) document was that day's only movement): the post-hook in the model's
+YAML (``drop_stale_closings``) drops the revalued products' rows of earlier batches from that day on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from itertools import groupby
 
 import pyarrow as pa
 
-from operational.services.valuation import ValuedMovement, daily_closings
+from operational.services.valuation import Closing, ValuedMovement, daily_closings
 
 SCHEMA = pa.schema([
     ("product_id", pa.int64()),
@@ -38,17 +39,47 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
         on_schema_change="sync_all_columns",
     )
     dbt.ref("int_movement_valuation").create_view("_valued", replace=True)
-    scope = "where revalued_from is not null"
     if dbt.is_incremental:
-        scope += " and valued_at = (select max(valued_at) from _valued)"
-    cursor = session.execute(f"""
-        select product_id, stock_ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost,
-               movement_value, provisional, revalued_from, valued_at, void
-        from _valued
-        where product_id in (select product_id from _valued {scope})
-        order by product_id, movement_date, stock_ledger_id
+        # The products of the latest batch, from the earliest day it changed.
+        session.execute("""
+            create or replace temp table _revalued as
+            select product_id, min(revalued_from) as revalued_from, max(valued_at) as valued_at, min(revalued_from) as from_day
+            from _valued where valued_at = (select max(valued_at) from _valued) and revalued_from is not null
+            group by product_id
+        """)
+        openings = _openings(session, str(dbt.this))
+    else:
+        # Every product, from its first day, stamped with the batch that last revalued it.
+        session.execute("""
+            create or replace temp table _revalued as
+            select product_id, arg_max(revalued_from, valued_at) as revalued_from, max(valued_at) as valued_at,
+                   null::date as from_day
+            from _valued group by product_id having count(revalued_from) > 0
+        """)
+        openings = {}
+    cursor = session.execute("""
+        select v.product_id, v.stock_ledger_id, v.movement_date, v.warehouse_id, v.movement_type, v.quantity,
+               v.unit_cost, v.movement_value, v.provisional, r.revalued_from, r.valued_at, v.void
+        from _valued as v join _revalued as r on r.product_id = v.product_id
+        where r.from_day is null or v.movement_date >= r.from_day
+        order by v.product_id, v.movement_date, v.stock_ledger_id
     """)
-    return pa.Table.from_batches(list(_record_batches(cursor)), schema=SCHEMA)
+    return pa.Table.from_batches(list(_record_batches(cursor, openings)), schema=SCHEMA)
+
+
+def _openings(session, this: str) -> dict[int, list[Closing]]:  # noqa: ANN001 - DuckDB connection
+    """Per revalued product, its closings on the last day before it changed (none: from the start)."""
+    openings: dict[int, list[Closing]] = {}
+    for product_id, wh, day, qty, value in session.execute(f"""
+        select c.product_id, c.warehouse_id, c.closing_date, c.closing_quantity, c.closing_value
+        from {this} as c
+        join (select c.product_id, max(c.closing_date) as day from {this} as c
+              join _revalued as r on r.product_id = c.product_id
+              where c.closing_date < r.from_day group by c.product_id) as o
+            on o.product_id = c.product_id and o.day = c.closing_date
+    """).fetchall():
+        openings.setdefault(product_id, []).append(Closing(wh, day, qty, value))
+    return openings
 
 
 def _rows(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
@@ -56,7 +87,7 @@ def _rows(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
         yield from chunk
 
 
-def _record_batches(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
+def _record_batches(cursor, openings: dict[int, list[Closing]], size: int = 50_000):  # noqa: ANN001, ANN202
     cols: dict[str, list] = {name: [] for name in SCHEMA.names}
     for product_id, group in groupby(_rows(cursor), key=lambda r: r[0]):
         group = list(group)
@@ -64,7 +95,7 @@ def _record_batches(cursor, size: int = 50_000):  # noqa: ANN001, ANN202
         valued = [ValuedMovement(ledger_id=r[1], movement_date=r[2], warehouse_id=r[3], movement_type=r[4],
                                  quantity=r[5], unit_cost=r[6], value=r[7], provisional=r[8], void=bool(r[11]))
                   for r in group]
-        for c in daily_closings(valued):
+        for c in daily_closings(valued, openings.get(product_id, ())):
             cols["product_id"].append(product_id)
             cols["warehouse_id"].append(c.warehouse_id)
             cols["closing_date"].append(c.closing_date)

@@ -44,7 +44,10 @@ revalued as (
 ),
 
 starts as (
-    select p.product_id, p.warehouse_id, coalesce(r.from_day, (select last_day + 1 from {{ state }})) as from_day
+    -- A product revalued only from after the old last day (an appended day) still needs the days
+    -- between: from whichever comes first.
+    select p.product_id, p.warehouse_id,
+           least(coalesce(r.from_day, (select last_day + 1 from {{ state }})), (select last_day + 1 from {{ state }})) as from_day
     from pairs as p
     left join revalued as r on r.product_id = p.product_id
 ),
