@@ -126,7 +126,7 @@ def pipeline_run(
 
     Without --full only what changed in the store since the last publish runs (nothing at all when
     nothing changed); the first run of a day builds everything."""
-    from orchestration.runner import StepEvent, plan_incremental, run_pipeline
+    from orchestration.current_plan import plan_incremental
     from orchestration.store_info import existing_store
 
     existing_store(get_settings())
@@ -139,6 +139,7 @@ def pipeline_run(
                          highlight=False, soft_wrap=True)
             return
         screen.print(f"plan: {plan.reason}", highlight=False, soft_wrap=True)
+    from orchestration.runner import StepEvent, run_pipeline  # Dagster: seconds to import
     symbols = {"STEP_SUCCESS": "[green]✓[/]", "STEP_FAILURE": "[red]✗[/]", "STEP_SKIPPED": "[yellow]–[/]"}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=screen) as progress:
@@ -157,9 +158,9 @@ def pipeline_run(
         outcome = run_pipeline(full=full, on_event=on_event, on_start=on_start, plan=plan)
     passed = sum(c.passed for c in outcome.checks)
     if outcome.success:
-        scope = "all assets" if outcome.selected is None else f"{outcome.selected} assets"
-        screen.print(f"[green]published[/] (run {outcome.run_id[:8]}, {outcome.job_name}, {scope}); "
-                      f"{passed}/{len(outcome.checks)} checks passed", highlight=False)
+        scope = "" if outcome.selected is None else f"; {outcome.selected} assets rebuilt, the rest kept"
+        screen.print(f"[green]published[/] (run {outcome.run_id[:8]}, {outcome.job_name}); "
+                      f"{passed}/{len(outcome.checks)} checks passed{scope}", highlight=False)
         return
     for check in outcome.failed_checks:
         detail = f" — {check.description}" if check.description else ""

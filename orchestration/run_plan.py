@@ -111,7 +111,7 @@ def selected_keys(plan: RunPlan, assets: Iterable[dg.AssetsDefinition] | Any) ->
         return None
     if not plan.tables:
         return []
-    selection = dg.AssetSelection.keys(*(raw_key(t) for t in plan.tables)).downstream()
+    selection = dg.AssetSelection.assets(*(raw_key(t) for t in plan.tables)).downstream()
     return sorted(selection.resolve(assets), key=lambda k: k.to_user_string())
 
 

@@ -4,9 +4,9 @@ The run is recorded in DAGSTER_HOME like any daemon-launched run, so it shows in
 Execution stays in the main thread (Ctrl-C interrupts it cleanly); a watcher thread reads the
 run's events from the instance to report progress.
 
-An incremental run is planned first (``plan_incremental``, ``orchestration.run_plan``) without
-importing Dagster: with nothing new in the store there is no run at all; otherwise only the changed
-raw tables and what is downstream of them run.
+An incremental run is planned first (``orchestration.current_plan``) without importing Dagster:
+with nothing new in the store there is no run at all; otherwise only the changed raw tables and
+what is downstream of them run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -28,9 +28,8 @@ from orchestration.dead_runs import ACTIVE_STATUSES, fail_dead_runs, this_proces
 from orchestration.errors import JxcError
 from orchestration.home import ensure_dagster_home
 from orchestration.retention import prune_quietly
-from orchestration.run_plan import RunPlan, pipeline_today, plan_from_state, selected_keys
+from orchestration.run_plan import RunPlan, selected_keys
 from orchestration.run_record import record_run
-from orchestration.state import read_state
 
 # Step events worth showing while a run is in progress.
 _PROGRESS_EVENTS = {
@@ -125,19 +124,6 @@ def cli_run_config(full: bool) -> dict[str, object]:
 
 def step_count(job: dg.JobDefinition) -> int:
     return len(job.graph.nodes)
-
-
-def plan_incremental(today: date | None = None) -> RunPlan:
-    """What an incremental run would do now: the store's markers against the last publish's.
-    Reads the store and pipeline_state.json only (no Dagster import: answers in a second or two)."""
-    from operational.db import engine_for, session_factory
-    from operational.services import monitoring
-
-    settings = get_settings()
-    with session_factory(engine_for(settings.database_url))() as session:
-        markers = monitoring.table_markers(session)
-        session.rollback()
-    return plan_from_state(markers, read_state(settings.state_path), today or pipeline_today())
 
 
 def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = None,
