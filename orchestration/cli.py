@@ -160,7 +160,7 @@ def pipeline_run(
     if outcome.success:
         scope = "" if outcome.selected is None else f"; {outcome.selected} assets rebuilt, the rest kept"
         screen.print(f"[green]published[/] (run {outcome.run_id[:8]}, {outcome.job_name}); "
-                      f"{passed}/{len(outcome.checks)} checks passed{scope}", highlight=False)
+                      f"{passed}/{len(outcome.checks)} checks passed{scope}", highlight=False, soft_wrap=True)
         return
     for check in outcome.failed_checks:
         detail = f" — {check.description}" if check.description else ""
