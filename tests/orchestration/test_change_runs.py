@@ -103,8 +103,8 @@ def test_runs_follow_the_change(store_engine: Engine, tiny_store: dict[str, int]
         run = instance.get_run_by_id(run_id)
         assert run is not None and run.job_name == "incremental_pipeline"
         assert {k.to_user_string() for k in run.asset_selection or ()} == requested
-        materialized = {e.asset_key.to_user_string() for e in instance.all_logs(
-            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION) if e.asset_key}
+        materialized = {e.dagster_event.asset_key.to_user_string() for e in instance.all_logs(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION) if e.dagster_event and e.dagster_event.asset_key}
         assert {f"marts/{m}" for m in STOCK_MARTS} <= materialized
         assert not {f"marts/{m}" for m in HR_MARTS} & materialized  # dbt built only the selection
         assert "raw/employee" not in materialized
