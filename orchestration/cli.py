@@ -122,13 +122,24 @@ def demo(
 def pipeline_run(
     full: Annotated[bool, typer.Option("--full", help="Reload every raw table instead of extracting changes.")] = False,
 ) -> None:
-    """Run the pipeline now, in this process (the run also shows in the Dagster UI)."""
-    from orchestration.runner import StepEvent, run_pipeline
+    """Run the pipeline now, in this process (the run also shows in the Dagster UI).
+
+    Without --full only what changed in the store since the last publish runs (nothing at all when
+    nothing changed); the first run of a day builds everything."""
+    from orchestration.current_plan import plan_incremental
     from orchestration.store_info import existing_store
 
     existing_store(get_settings())
     # Bound to the stdout of this command: the run itself redirects sys.stdout to its log file.
     screen = Console(file=sys.stdout)
+    plan = None if full else plan_incremental()
+    if plan is not None:
+        if plan.nothing_to_do:
+            screen.print(f"nothing to do: {plan.reason}; no run started (--full rebuilds everything)",
+                         highlight=False, soft_wrap=True)
+            return
+        screen.print(f"plan: {plan.reason}", highlight=False, soft_wrap=True)
+    from orchestration.runner import StepEvent, run_pipeline  # Dagster: seconds to import
     symbols = {"STEP_SUCCESS": "[green]✓[/]", "STEP_FAILURE": "[red]✗[/]", "STEP_SKIPPED": "[yellow]–[/]"}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=screen) as progress:
@@ -144,11 +155,12 @@ def pipeline_run(
             progress.advance(task)
             progress.console.print(f"{symbols.get(event.kind, ' ')} {event.step}", highlight=False)
 
-        outcome = run_pipeline(full=full, on_event=on_event, on_start=on_start)
+        outcome = run_pipeline(full=full, on_event=on_event, on_start=on_start, plan=plan)
     passed = sum(c.passed for c in outcome.checks)
     if outcome.success:
+        scope = "" if outcome.selected is None else f"; {outcome.selected} assets rebuilt, the rest kept"
         screen.print(f"[green]published[/] (run {outcome.run_id[:8]}, {outcome.job_name}); "
-                      f"{passed}/{len(outcome.checks)} checks passed", highlight=False)
+                      f"{passed}/{len(outcome.checks)} checks passed{scope}", highlight=False, soft_wrap=True)
         return
     for check in outcome.failed_checks:
         detail = f" — {check.description}" if check.description else ""

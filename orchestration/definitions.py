@@ -16,17 +16,14 @@ logging.getLogger("dagster.builtin").propagate = False
 
 import dagster as dg  # noqa: E402  (telemetry must be off before dagster/dbt load)
 
-from orchestration.assets.dbt import jxc_dbt_assets  # noqa: E402
-from orchestration.assets.publish import serving  # noqa: E402
-from orchestration.assets.raw import raw_extract  # noqa: E402
 from orchestration.checks.catalog import all_checks  # noqa: E402
-from orchestration.jobs import PIPELINE_JOBS  # noqa: E402
+from orchestration.jobs import PIPELINE_ASSETS, PIPELINE_JOBS  # noqa: E402
 from orchestration.resources import default_resources  # noqa: E402
 from orchestration.schedules import hourly_incremental  # noqa: E402
 from orchestration.sensors import SENSORS  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_extract, jxc_dbt_assets, serving],
+    assets=PIPELINE_ASSETS,
     asset_checks=all_checks(),
     jobs=PIPELINE_JOBS,
     schedules=[hourly_incremental],

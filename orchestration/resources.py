@@ -63,6 +63,11 @@ class StoreResource:
         with self.session() as session:
             return monitoring.change_fingerprint(session)
 
+    def markers(self, tables: list[str] | None = None) -> dict[str, str]:
+        """Per-table change markers of the extracted tables (or ``tables``), read in one transaction."""
+        with self.session() as session:
+            return monitoring.table_markers(session, tables)
+
     def stock_balances(self) -> dict[tuple[int, int], Decimal]:
         with self.session() as session:
             return monitoring.stock_balances(session)

@@ -3,6 +3,10 @@
 The run is recorded in DAGSTER_HOME like any daemon-launched run, so it shows in the Dagster UI.
 Execution stays in the main thread (Ctrl-C interrupts it cleanly); a watcher thread reads the
 run's events from the instance to report progress.
+
+An incremental run is planned first (``orchestration.current_plan``) without importing Dagster:
+with nothing new in the store there is no run at all; otherwise only the changed raw tables and
+what is downstream of them run.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from orchestration.dead_runs import ACTIVE_STATUSES, fail_dead_runs, this_proces
 from orchestration.errors import JxcError
 from orchestration.home import ensure_dagster_home
 from orchestration.retention import prune_quietly
+from orchestration.run_plan import RunPlan, selected_keys
 from orchestration.run_record import record_run
 
 # Step events worth showing while a run is in progress.
@@ -52,6 +57,7 @@ class PipelineOutcome:
     checks: list[CheckOutcome] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     log_path: Path | None = None
+    selected: int | None = None  # assets the run materialized (None: the whole job)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -121,19 +127,26 @@ def step_count(job: dg.JobDefinition) -> int:
 
 
 def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = None,
-                 on_start: Callable[[str, int], None] | None = None) -> PipelineOutcome:
-    """Execute ``full_pipeline`` or ``incremental_pipeline`` and record the outcome in pipeline_state.json."""
+                 on_start: Callable[[str, int], None] | None = None,
+                 plan: RunPlan | None = None) -> PipelineOutcome:
+    """Execute ``full_pipeline``, or ``incremental_pipeline`` restricted to ``plan`` (None: the whole
+    job), and record the outcome in pipeline_state.json."""
     ensure_dagster_home()
     from orchestration.definitions import defs  # slow import (dagster-dbt, the manifest): only here
+    from orchestration.jobs import PIPELINE_ASSETS
 
     job = defs.resolve_job_def(job_name_for(full))
+    keys = None if full or plan is None else selected_keys(plan, PIPELINE_ASSETS)
+    if keys == []:
+        raise JxcError("nothing to run: " + (plan.reason if plan else ""))
+    shown_job = job.get_subset(asset_selection=set(keys)) if keys else job
     run_id = str(uuid.uuid4())
     settings = get_settings()
     log_path = settings.dagster_home / "logs" / f"{run_id}.log"
     with dg.DagsterInstance.get() as instance:
         ensure_no_active_run(instance, settings.state_path)
         if on_start:
-            on_start(run_id, step_count(job))
+            on_start(run_id, step_count(shown_job))
         done = threading.Event()
         watcher = None
         if on_event:
@@ -143,7 +156,7 @@ def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = N
         try:
             with _quiet_output(log_path):
                 result = job.execute_in_process(
-                    instance=instance, run_id=run_id, raise_on_error=False,
+                    instance=instance, run_id=run_id, raise_on_error=False, asset_selection=keys,
                     run_config=cli_run_config(full),
                     # The pid lets a later run or `jxc status` see that this run died if it is killed.
                     tags={"jxc/launched_by": "cli", **this_process_tags()},
@@ -157,7 +170,7 @@ def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = N
             run_id=run_id, job_name=job.name, success=result.success,
             checks=outcomes_for_run(instance, run_id),
             failed_steps=[e.step_key for e in result.get_step_failure_events() if e.step_key],
-            log_path=log_path,
+            log_path=log_path, selected=len(keys) if keys else None,
         )
         # After the outcome is read: pruning deletes only older runs and their files.
         prune_quietly(instance, settings)

@@ -1,11 +1,13 @@
 """Sensors: run the incremental pipeline when the store changes; record how every run ended;
 mark runs whose process died as failed.
 
-The change sensor polls ``monitoring.change_fingerprint`` (cheap: a few MAX() queries) and compares
-it with the fingerprint of the latest extraction (the metadata of the last ``raw/stock_ledger``
-materialization, whoever ran it: the daemon or ``jxc pipeline run``). The cursor is the last
-fingerprint a run was requested for, and the run key the new one, so one change gives one run
-even if the daemon re-evaluates a tick or the requested run has not extracted yet.
+The change sensor reads the store's per-table markers (``monitoring.table_markers``: a count and a
+MAX() or two per table) and plans a run with ``orchestration.run_plan`` against the markers of the
+last publish (whoever ran it: the daemon or ``jxc pipeline run``): nothing changed → skip; some
+tables changed → a run of only those raw assets and what is downstream of them; a new day → all.
+The cursor is the last request's key and the run key the new one (the markers' fingerprint, plus
+the day for a run of everything), so one change gives one run even if the daemon re-evaluates a
+tick or the requested run has not published yet. The hourly schedule plans the same way.
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the real annotations of
@@ -15,34 +17,50 @@ import dagster as dg
 from dagster import RunFailureSensorContext, RunStatusSensorContext, SensorEvaluationContext
 from sqlalchemy.exc import SQLAlchemyError
 
+from operational.services.monitoring import fingerprint_of
 from operational.settings import get_settings
-from orchestration.assets.raw import extraction_fingerprint
 from orchestration.dead_runs import fail_dead_runs
-from orchestration.jobs import PIPELINE_JOBS, incremental_pipeline
+from orchestration.jobs import PIPELINE_ASSETS, PIPELINE_JOBS, incremental_pipeline
 from orchestration.resources import StoreResource
 from orchestration.retention import prune_quietly
+from orchestration.run_plan import RunPlan, pipeline_today, plan_from_state, selected_keys
 from orchestration.run_record import record_run
+from orchestration.state import read_state
+
+
+def current_plan(store: StoreResource) -> tuple[RunPlan, str]:
+    """The plan for a run now and its key (the markers' fingerprint; plus the day for everything)."""
+    today = pipeline_today()
+    markers = store.markers()
+    plan = plan_from_state(markers, read_state(get_settings().state_path), today)
+    key = fingerprint_of(markers) + (f"@{today.isoformat()}" if plan.everything else "")
+    return plan, key
+
+
+def plan_request(plan: RunPlan, key: str) -> dg.RunRequest:
+    """A run of ``incremental_pipeline`` restricted to the plan's assets (and their checks)."""
+    return dg.RunRequest(run_key=key, asset_selection=selected_keys(plan, PIPELINE_ASSETS),
+                         tags={"jxc/store_fingerprint": key, "jxc/plan": plan.reason[:200]})
 
 
 @dg.sensor(job=incremental_pipeline, minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Requests an incremental run when the store changed since the last extraction.")
+           description="Requests an incremental run of what changed in the store since the last publish.")
 def store_change_sensor(context: SensorEvaluationContext,
                         store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
     try:
-        fingerprint = store.fingerprint()
+        plan, key = current_plan(store)
     except SQLAlchemyError as exc:
         return dg.SkipReason(f"store not readable: {type(exc).__name__}")
-    if fingerprint == context.cursor:
-        return dg.SkipReason("store unchanged since the last requested run")
-    # The cursor alone is not enough: it is empty on the first tick after `jxc serve` starts and
-    # knows nothing of runs made with `jxc pipeline run`, so a run extracting 0 rows would rebuild
-    # every dbt model. The last extraction's fingerprint says what the warehouse already holds.
-    if fingerprint == extraction_fingerprint(context.instance):
-        context.update_cursor(fingerprint)
-        return dg.SkipReason("store unchanged since the last extraction")
-    context.update_cursor(fingerprint)
-    return dg.RunRequest(run_key=fingerprint, tags={"jxc/store_fingerprint": fingerprint})
+    # The last publish (not the cursor) says what the serving file holds: the cursor is empty on
+    # the first tick after `jxc serve` starts and knows nothing of runs made with `jxc pipeline run`.
+    if plan.nothing_to_do:
+        context.update_cursor(key)
+        return dg.SkipReason(plan.reason)
+    if key == context.cursor:
+        return dg.SkipReason("a run was already requested for this change")
+    context.update_cursor(key)
+    return plan_request(plan, key)
 
 
 @dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,

@@ -4,13 +4,18 @@ Dashboards hold short read-only connections to serving.duckdb and must never see
 file, so the copy goes to ``serving.duckdb.tmp-<pid>`` next to it and is ``os.replace``d onto
 the final name (atomic on one filesystem). If anything fails the temporary file is removed and
 the previous serving file stays as it was.
+
+A run that rebuilt only some marts (``orchestration.run_plan``) publishes with
+``update_serving_file``: the temporary file starts as a copy of the current serving file and only
+those marts are replaced in it, then it is swapped in the same way.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -84,13 +89,19 @@ def _previous_publishes(previous: Path) -> list[tuple[Any, ...]]:
     except duckdb.Error:
         return []  # unreadable old file: history is nice to have, the new data is what matters
     try:
+        return _publish_rows(con)
+    finally:
+        con.close()
+
+
+def _publish_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    try:
         return con.execute(
-            "SELECT published_at, run_id, job_name, store_watermark, table_row_counts FROM meta_publish"
+            "SELECT published_at, run_id, job_name, store_watermark, table_row_counts FROM meta_publish "
+            "ORDER BY published_at"
         ).fetchall()
     except duckdb.Error:
         return []
-    finally:
-        con.close()
 
 
 def write_meta(con: duckdb.DuckDBPyConnection, info: PublishInfo, counts: Mapping[str, int],
@@ -111,23 +122,71 @@ def build_serving_file(warehouse: Path, target: Path, schema: str, info: Publish
                        checks: Iterable[CheckRow]) -> dict[str, int]:
     """Copy ``schema`` of ``warehouse`` plus the meta tables into a new file and swap it onto
     ``target``; returns the row count of every copied table."""
+    history = _previous_publishes(target)
+
+    def fill(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        counts = copy_schema(con, "wh", schema)
+        if not counts:
+            raise ValueError(f"schema {schema!r} of {warehouse} has no tables to publish")
+        con.execute("DETACH wh")
+        write_meta(con, info, counts, checks, history)
+        return counts
+
+    return _swap_in(warehouse, target, fill)
+
+
+def update_serving_file(warehouse: Path, target: Path, schema: str, tables: Iterable[str], info: PublishInfo,
+                        checks: Iterable[CheckRow]) -> dict[str, int]:
+    """Replace only ``tables`` (of ``schema`` of ``warehouse``) in a copy of the current ``target``,
+    rewrite the meta tables, and swap the copy onto ``target``; returns the row count of every
+    published table (replaced or kept). Without a current serving file this is ``build_serving_file``."""
+    if not target.exists():
+        return build_serving_file(warehouse, target, schema, info, checks)
+    names = sorted(set(tables))
+
+    def fill(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        history = _publish_rows(con)
+        for name in names:
+            con.execute(f"DROP TABLE IF EXISTS main.{_quote(name)}")
+            con.execute(f"CREATE TABLE main.{_quote(name)} AS "
+                        f"SELECT * FROM wh.{_quote(schema)}.{_quote(name)}")
+        con.execute("DETACH wh")
+        con.execute("DROP TABLE IF EXISTS meta_publish")
+        con.execute("DROP TABLE IF EXISTS meta_checks")
+        counts = _row_counts(con)
+        write_meta(con, info, counts, checks, history)
+        return counts
+
+    # The copy is read from the file readers use: it is only ever replaced whole, never written.
+    return _swap_in(warehouse, target, fill, start_from=target)
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    names = [row[0] for row in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'main' ORDER BY table_name").fetchall()]
+    return {name: con.execute(f"SELECT count(*) FROM main.{_quote(name)}").fetchone()[0] for name in names}
+
+
+def _swap_in(warehouse: Path, target: Path, fill: Callable[[duckdb.DuckDBPyConnection], dict[str, int]],
+             start_from: Path | None = None) -> dict[str, int]:
+    """Write a temporary file (empty, or a copy of ``start_from``) with ``warehouse`` attached as
+    ``wh``, let ``fill`` complete it, and rename it onto ``target``; on any error the temporary file
+    is removed and ``target`` is untouched."""
     if not warehouse.exists():
         raise FileNotFoundError(f"warehouse not found: {warehouse}")
     ensure_private_dir(target.parent)  # serving.duckdb: owner only
     temp = temp_path_for(target)
     temp.unlink(missing_ok=True)
-    history = _previous_publishes(target)
     try:
+        if start_from is not None:
+            shutil.copyfile(start_from, temp)
         con = duckdb.connect(str(temp))
         try:
             # Fail early with a clear message if a run still holds the warehouse.
             duck.connect(warehouse, read_only=True).close()
             con.execute(f"ATTACH {_sql_string(str(warehouse))} AS wh (READ_ONLY)")
-            counts = copy_schema(con, "wh", schema)
-            if not counts:
-                raise ValueError(f"schema {schema!r} of {warehouse} has no tables to publish")
-            con.execute("DETACH wh")
-            write_meta(con, info, counts, checks, history)
+            counts = fill(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()

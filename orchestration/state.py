@@ -37,8 +37,12 @@ def update_state(path: Path, **parts: Any) -> dict[str, Any]:
 
 
 def record_publish(path: Path, *, run_id: str, job_name: str, published_at: datetime,
-                   row_counts: dict[str, int], store_watermark: str) -> None:
+                   row_counts: dict[str, int], store_watermark: str,
+                   store_markers: dict[str, str] | None = None, published_tables: list[str] | None = None) -> None:
+    """``store_markers``: the store table markers the published data reflects, which the next run's
+    plan compares with (orchestration.run_plan); ``published_tables``: the marts this publish replaced."""
     update_state(path, last_publish={
         "run_id": run_id, "job": job_name, "published_at": published_at.isoformat(),
         "store_watermark": store_watermark, "table_row_counts": row_counts,
+        "store_markers": store_markers or {}, "published_tables": published_tables or [],
     })

@@ -1,46 +1,66 @@
 """Read-only figures about the store that the pipeline compares itself against.
 
-The sensor asks for ``change_fingerprint`` (has anything been posted since last time?), the
-reconciliation checks ask for ``stock_balances``; keeping the SQL here means the orchestration
-never queries the store on its own.
+The pipeline asks for ``table_markers`` (which extracted tables changed since the last publish?)
+and ``change_fingerprint`` (has anything changed at all?), the reconciliation checks ask for
+``stock_balances``; keeping the SQL here means the orchestration never queries the store on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from ingestion.schema import raw_table_specs
 from operational.models import (
     POSTED,
     Base,
-    GoodsReceipt,
     LandedCost,
     LandedCostAllocation,
     Product,
-    PurchaseOrder,
-    SalesOrder,
-    Shipment,
     StockBalance,
     StockLedger,
 )
 from operational.services.stock_cancellation import ledger_row_is_void
 from operational.services.valuation import ProductValuation, final_closings, value_ledger
 
-# A cancellation also adds ledger rows. A landed cost entered (or cancelled) after its receipts
-# moves no stock: its updated_at is what tells the sensor that values changed.
-_DOCUMENT_TABLES = (PurchaseOrder, GoodsReceipt, SalesOrder, Shipment, LandedCost)
+
+def table_markers(session: Session, tables: Iterable[str] | None = None) -> dict[str, str]:
+    """A marker per store table the pipeline extracts (or per name in ``tables``) that changes
+    whenever a row of it is inserted, updated or deleted: ``<rows>|<max id>|<max updated_at>``.
+
+    The row count catches deletions; ``updated_at`` (set on every update) catches edits in place;
+    ``id`` catches appends to the append-only tables, which have no ``updated_at``. A table with
+    neither (``doc_sequence``: a few rows, its counter updated in place) is marked by a digest of
+    its rows. Every part is an aggregate an index or the table's size answers cheaply.
+    """
+    names = list(tables) if tables is not None else list(raw_table_specs())
+    return {name: _table_marker(session, Base.metadata.tables[name]) for name in names}
+
+
+def _table_marker(session: Session, table: Table) -> str:
+    columns = [func.count()]
+    columns += [func.max(table.c[name]) for name in ("id", "updated_at") if name in table.c]
+    if len(columns) == 1:  # neither an id nor updated_at: small bookkeeping, hash the rows
+        rows = sorted(tuple(str(v) for v in row) for row in session.execute(select(table)))
+        return f"{len(rows)}|#{hashlib.sha256(repr(rows).encode()).hexdigest()[:16]}"
+    values = session.execute(select(*columns).select_from(table)).one()
+    return "|".join("" if v is None else str(v) for v in values)
+
+
+def fingerprint_of(markers: Mapping[str, str]) -> str:
+    """One string for a set of table markers: equal iff every marker is equal."""
+    text = "\n".join(f"{name}={markers[name]}" for name in sorted(markers))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def change_fingerprint(session: Session) -> str:
-    """A string that changes whenever a document is created or changes state or stock moves."""
-    parts = [str(session.execute(select(func.max(StockLedger.id))).scalar() or 0)]
-    for model in _DOCUMENT_TABLES:
-        parts.append(str(session.execute(select(func.max(model.updated_at))).scalar() or ""))
-    return "|".join(parts)
+    """A string that changes whenever any extracted table changes (derived from ``table_markers``)."""
+    return fingerprint_of(table_markers(session))
 
 
 def stock_balances(session: Session) -> dict[tuple[int, int], Decimal]:

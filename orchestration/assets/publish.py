@@ -3,6 +3,11 @@
 Blocking checks already stop this step from starting when they fail; the asset also reads the
 check results of its own run and refuses if any ERROR-severity check failed (a dbt test, say,
 that is not blocking), so a bad run can never replace the last good data.
+
+A run that rebuilt only the marts downstream of what changed (``orchestration.run_plan``) replaces
+only those marts in a copy of the current serving file; a run of every asset, or one that rebuilt
+every mart or none, writes the whole file afresh. The publish records the store markers the
+published data reflects, which the next run's plan compares with.
 """
 
 # No `from __future__ import annotations` here: Dagster inspects the real annotations of
@@ -13,14 +18,16 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from ingestion.extract import raw_tables
+from operational.services.monitoring import fingerprint_of
 from operational.settings import get_settings
-from orchestration.assets.dbt import MANIFEST_PATH, mart_keys
-from orchestration.assets.raw import extraction_fingerprint
+from orchestration.assets.dbt import MANIFEST_PATH, mart_keys, model_key
 from orchestration.check_outcomes import CheckOutcome, blocking_failures, outcomes_for_run
-from orchestration.dbt_project import load_manifest, marts_schema
+from orchestration.dbt_project import load_manifest, mart_nodes, marts_schema
 from orchestration.resources import WarehouseResource
-from orchestration.serving_file import CheckRow, PublishInfo, build_serving_file
-from orchestration.state import record_publish
+from orchestration.run_plan import PUBLISHED_MARKERS_KEY, RAW_MARKER_KEY, updated_markers
+from orchestration.serving_file import CheckRow, PublishInfo, build_serving_file, update_serving_file
+from orchestration.state import read_state, record_publish
 
 SERVING_KEY = dg.AssetKey("serving")
 
@@ -31,6 +38,18 @@ def _check_row(outcome: CheckOutcome) -> CheckRow:
         severity=outcome.severity, description=outcome.description, metadata=outcome.metadata,
         checked_at=outcome.checked_at.astimezone(UTC).replace(tzinfo=None),
     )
+
+
+def _materialized_in_run(instance: dg.DagsterInstance, run_id: str) -> dict[dg.AssetKey, dg.AssetMaterialization]:
+    events = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return {e.dagster_event.asset_key: e.dagster_event.step_materialization_data.materialization
+            for e in events if e.dagster_event is not None and e.dagster_event.asset_key is not None}
+
+
+def _mart_tables() -> dict[dg.AssetKey, str]:
+    """Mart asset key → its table in the marts schema (the model's alias)."""
+    return {model_key(node["name"]): node.get("alias") or node["name"]
+            for node in mart_nodes(load_manifest(MANIFEST_PATH))}
 
 
 @dg.asset(key=SERVING_KEY, deps=mart_keys(), group_name="serving", kinds={"duckdb"},
@@ -44,14 +63,32 @@ def serving(context: AssetExecutionContext, warehouse: dg.ResourceParam[Warehous
             description="not publishing: checks failed: " + ", ".join(o.label for o in failed),
             metadata={"failed_checks": dg.MetadataValue.json([o.label for o in failed])},
         )
+    materialized = _materialized_in_run(context.instance, run_id)
+    extracted = {key.path[-1]: str(m.metadata[RAW_MARKER_KEY].value) for key, m in materialized.items()
+                 if key.path[0] == "raw" and RAW_MARKER_KEY in m.metadata}
+    state_path = get_settings().state_path
+    previous = (read_state(state_path).get("last_publish") or {}).get(PUBLISHED_MARKERS_KEY)
+    markers = updated_markers(previous if isinstance(previous, dict) else None, extracted, raw_tables())
+    marts = _mart_tables()
+    rebuilt = sorted(table for key, table in marts.items() if key in materialized)
+    # A run of the whole job rewrites the file; so does one that rebuilt every mart or none (someone
+    # asked for a publish alone, from the Dagster UI).
+    whole = context.run.asset_selection is None or not rebuilt or len(rebuilt) == len(marts)
     now = datetime.now(UTC).replace(tzinfo=None)
-    info = PublishInfo(published_at=now, run_id=run_id, job_name=job_name,
-                       store_watermark=extraction_fingerprint(context.instance) or "")
-    counts = build_serving_file(warehouse.path, warehouse.serving, marts_schema(load_manifest(MANIFEST_PATH)),
-                                info, [_check_row(o) for o in outcomes])
-    record_publish(get_settings().state_path, run_id=run_id, job_name=job_name,
-                   published_at=now, row_counts=counts, store_watermark=info.store_watermark)
+    info = PublishInfo(published_at=now, run_id=run_id, job_name=job_name, store_watermark=fingerprint_of(markers))
+    schema = marts_schema(load_manifest(MANIFEST_PATH))
+    checks = [_check_row(o) for o in outcomes]
+    if whole:
+        counts = build_serving_file(warehouse.path, warehouse.serving, schema, info, checks)
+    else:
+        counts = update_serving_file(warehouse.path, warehouse.serving, schema, rebuilt, info, checks)
+    published = sorted(counts) if whole else rebuilt
+    context.log.info(f"published {len(published)} of {len(counts)} tables to {warehouse.serving}")
+    record_publish(state_path, run_id=run_id, job_name=job_name, published_at=now, row_counts=counts,
+                   store_watermark=info.store_watermark, store_markers=markers, published_tables=published)
     return dg.MaterializeResult(metadata={
+        "published_tables": dg.MetadataValue.json(published),
+        "whole_file": dg.MetadataValue.bool(whole),
         "path": dg.MetadataValue.path(str(warehouse.serving)),
         "tables": dg.MetadataValue.int(len(counts)),
         "table_row_counts": dg.MetadataValue.json(counts),

@@ -13,7 +13,9 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from ingestion.extract import extract_to_raw, raw_tables
+from operational.services.monitoring import fingerprint_of
 from orchestration.resources import StoreResource, WarehouseResource
+from orchestration.run_plan import RAW_MARKER_KEY
 
 RAW_GROUP = "raw"
 # Reconciliation compares against the fingerprint taken when this table was extracted.
@@ -42,8 +44,10 @@ def raw_extract(context: AssetExecutionContext, config: RawExtractConfig,
                 store: dg.ResourceParam[StoreResource],
                 warehouse: dg.ResourceParam[WarehouseResource]) -> Iterator[dg.MaterializeResult]:
     tables = [key.path[-1] for key in sorted(context.selected_asset_keys, key=lambda k: k.path)]
-    # Taken before extracting: the extracted data is at least this fresh.
-    fingerprint = store.fingerprint()
+    # Taken before extracting: the extracted data is at least this fresh. The table's marker is
+    # what the next run's plan compares with (through the publish, orchestration.run_plan).
+    markers = store.markers()
+    fingerprint = fingerprint_of(markers)
     warehouse.path.parent.mkdir(parents=True, exist_ok=True)
     written = extract_to_raw(store.url, warehouse.path, full=config.full, tables=tables)
     context.log.info(f"extracted {sum(written.values())} rows from {len(tables)} tables (full={config.full})")
@@ -54,6 +58,7 @@ def raw_extract(context: AssetExecutionContext, config: RawExtractConfig,
                 "rows_written": dg.MetadataValue.int(int(written.get(table, 0))),
                 "full": dg.MetadataValue.bool(config.full),
                 FINGERPRINT_KEY: dg.MetadataValue.text(fingerprint),
+                RAW_MARKER_KEY: dg.MetadataValue.text(markers[table]),
             },
         )
 

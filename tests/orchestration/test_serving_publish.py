@@ -11,7 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.serving_file import CheckRow, PublishInfo, build_serving_file, temp_path_for
+from orchestration.serving_file import (
+    CheckRow,
+    PublishInfo,
+    build_serving_file,
+    temp_path_for,
+    update_serving_file,
+)
 
 
 def make_warehouse(path: Path, quantity: int = 5) -> None:
@@ -95,3 +101,43 @@ def test_failure_keeps_the_previous_file_and_leaves_no_temp(tmp_path: Path) -> N
 def test_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="warehouse not found"):
         build_serving_file(tmp_path / "nope.duckdb", tmp_path / "serving.duckdb", "marts", info("r"), [])
+
+
+def test_update_replaces_only_the_named_tables_and_keeps_the_rest(tmp_path: Path) -> None:
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
+    make_warehouse(warehouse, quantity=5)
+    build_serving_file(warehouse, serving, "marts", info("run-1"), [CHECK])
+    reader = duckdb.connect(str(serving), read_only=True)  # a dashboard holding the file open
+    con = duckdb.connect(str(warehouse))
+    con.execute("UPDATE marts.mart_stock_current SET on_hand_quantity = 9 WHERE product_id = 1")
+    con.execute("UPDATE marts.dim_warehouse SET warehouse_name = '新仓'")  # changed, but not named
+    con.close()
+    counts = update_serving_file(warehouse, serving, "marts", ["mart_stock_current"], info("run-2"), [])
+    assert reader.execute("SELECT max(on_hand_quantity) FROM mart_stock_current").fetchone()[0] == 5
+    reader.close()
+    published = tables(serving)
+    assert published["mart_stock_current"] == [(1, 1, Decimal("9")), (2, 1, Decimal("0.5"))]
+    assert published["dim_warehouse"] == [(1, "主仓")]  # kept from the previous publish
+    assert counts == {"dim_warehouse": 1, "mart_stock_current": 2, "v_positive": 1}
+    assert [r[1] for r in published["meta_publish"]] == ["run-1", "run-2"]
+    assert json.loads(published["meta_publish"][1][4]) == counts
+    assert published["meta_checks"] == []
+    assert list(tmp_path.glob("serving.duckdb.tmp-*")) == []
+
+
+def test_a_failed_update_keeps_the_previous_file(tmp_path: Path) -> None:
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
+    make_warehouse(warehouse)
+    build_serving_file(warehouse, serving, "marts", info("run-1"), [CHECK])
+    before = serving.read_bytes()
+    with pytest.raises(duckdb.CatalogException):
+        update_serving_file(warehouse, serving, "marts", ["no_such_mart"], info("run-2"), [])
+    assert serving.read_bytes() == before
+    assert list(tmp_path.glob("serving.duckdb.tmp-*")) == []
+
+
+def test_update_without_a_serving_file_builds_it(tmp_path: Path) -> None:
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
+    make_warehouse(warehouse)
+    counts = update_serving_file(warehouse, serving, "marts", ["mart_stock_current"], info("run-1"), [])
+    assert set(counts) == {"dim_warehouse", "mart_stock_current", "v_positive"}

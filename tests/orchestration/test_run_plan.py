@@ -1,0 +1,91 @@
+"""The run plan (orchestration.run_plan): nothing / the changed tables and their downstream / everything."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+
+from orchestration.run_plan import (
+    RunPlan,
+    pipeline_today,
+    plan_from_state,
+    plan_run,
+    publish_day,
+    selected_keys,
+    updated_markers,
+)
+
+TODAY = date(2026, 3, 9)
+MARKERS = {"product": "3|3|2026-03-02 10:00:00", "stock_ledger": "7|7|", "employee": "2|2|2026-03-01 08:00:00"}
+
+
+def test_nothing_changed_same_day_is_nothing_to_do() -> None:
+    plan = plan_run(MARKERS, dict(MARKERS), TODAY, TODAY)
+    assert plan.nothing_to_do and not plan.everything and plan.tables == ()
+
+
+def test_changed_and_new_tables_are_extracted_in_store_order() -> None:
+    current = {**MARKERS, "stock_ledger": "9|9|", "goods_receipt": "1|1|2026-03-09 09:00:00"}
+    plan = plan_run(current, MARKERS, TODAY, TODAY)
+    assert not plan.everything and plan.tables == ("stock_ledger", "goods_receipt")
+    assert "2 store tables changed: stock_ledger, goods_receipt" == plan.reason
+
+
+def test_a_deletion_changes_the_count_part_of_the_marker() -> None:
+    plan = plan_run({**MARKERS, "employee": "1|2|2026-03-01 08:00:00"}, MARKERS, TODAY, TODAY)
+    assert plan.tables == ("employee",)
+
+
+def test_a_new_day_or_no_publish_is_everything() -> None:
+    rolled = plan_run(dict(MARKERS), MARKERS, date(2026, 3, 8), TODAY)
+    assert rolled.everything and rolled.tables == tuple(MARKERS) and "first run of 2026-03-09" in rolled.reason
+    assert plan_run(MARKERS, None, None, TODAY).everything
+    assert plan_run(MARKERS, MARKERS, None, TODAY).everything
+
+
+def test_plan_from_state_reads_the_last_publish() -> None:
+    state = {"last_publish": {"published_at": "2026-03-09T01:30:00", "store_markers": MARKERS}}
+    assert plan_from_state(MARKERS, state, TODAY).nothing_to_do
+    # 2026-03-08 17:30 UTC is already 2026-03-09 01:30 in Shanghai: the same pipeline day
+    assert plan_from_state(MARKERS, {"last_publish": {**state["last_publish"],
+                                                      "published_at": "2026-03-08T17:30:00"}}, TODAY).nothing_to_do
+    assert plan_from_state(MARKERS, {"last_publish": {**state["last_publish"],
+                                                      "published_at": "2026-03-08T15:30:00"}}, TODAY).everything
+    # a publish recorded before markers existed, or no state at all: everything
+    assert plan_from_state(MARKERS, {"last_publish": {"published_at": "2026-03-09T01:30:00"}}, TODAY).everything
+    assert plan_from_state(MARKERS, {}, TODAY).everything
+
+
+def test_days_are_pipeline_days() -> None:
+    assert publish_day("2026-03-08T16:00:00") == date(2026, 3, 9)
+    assert publish_day(None) is None
+    assert pipeline_today(datetime(2026, 3, 8, 15, 59, tzinfo=UTC)) == date(2026, 3, 8)
+
+
+def test_updated_markers_keep_what_was_not_extracted() -> None:
+    assert updated_markers(MARKERS, {"stock_ledger": "9|9|"}, MARKERS) == {**MARKERS, "stock_ledger": "9|9|"}
+    assert updated_markers(MARKERS, {"stock_ledger": "9|9|"}, ["stock_ledger"]) == {"stock_ledger": "9|9|"}
+    assert updated_markers(None, {"product": "x"}, MARKERS) == {"product": "x"}
+
+
+def test_selected_keys_are_the_changed_raw_assets_and_their_downstream() -> None:
+    @dg.multi_asset(specs=[dg.AssetSpec(["raw", t]) for t in ("product", "stock_ledger", "employee")],
+                    can_subset=True)
+    def raw():  # noqa: ANN202
+        return None
+
+    @dg.asset(key=["marts", "stock"], deps=[["raw", "product"], ["raw", "stock_ledger"]])
+    def stock() -> None: ...
+
+    @dg.asset(key=["marts", "hr"], deps=[["raw", "employee"]])
+    def hr() -> None: ...
+
+    @dg.asset(key="serving", deps=[stock, hr])
+    def serving() -> None: ...
+
+    assets = [raw, stock, hr, serving]
+    keys = selected_keys(RunPlan(False, ("stock_ledger",), "r"), assets)
+    assert keys == [dg.AssetKey(["marts", "stock"]), dg.AssetKey(["raw", "stock_ledger"]), dg.AssetKey("serving")]
+    assert selected_keys(RunPlan(True, ("product",), "r"), assets) is None
+    assert selected_keys(RunPlan(False, (), "r"), assets) == []
