@@ -20,7 +20,7 @@ Decorated functions take them as ``dg.ResourceParam[StoreResource]`` etc.: the c
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -72,9 +72,12 @@ class StoreResource:
         with self.session() as session:
             return monitoring.stock_balances(session)
 
-    def stock_snapshot(self, up_to_ledger_id: int | None, *, with_values: bool = False) -> monitoring.StockSnapshot:
+    def stock_snapshot(self, up_to_ledger_id: int | None, *, with_values: bool = False,
+                       values_moved_after: int | None = None,
+                       values_also: Collection[int] = ()) -> monitoring.StockSnapshot:
         with self.session() as session:
-            return monitoring.stock_snapshot(session, up_to_ledger_id=up_to_ledger_id, with_values=with_values)
+            return monitoring.stock_snapshot(session, up_to_ledger_id=up_to_ledger_id, with_values=with_values,
+                                             values_moved_after=values_moved_after, values_also=values_also)
 
 
 class WarehouseResource:

@@ -8,7 +8,7 @@ and ``change_fingerprint`` (has anything changed at all?), the reconciliation ch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -81,16 +81,29 @@ def ledger_totals(session: Session, *, up_to_id: int | None = None) -> dict[tupl
     return {(p, w): q for p, w, q in rows}
 
 
-def stock_values(session: Session, *, up_to_id: int | None = None) -> dict[tuple[int, int], Decimal]:
+def stock_values(session: Session, *, up_to_id: int | None = None,
+                 product_ids: Collection[int] | None = None) -> dict[tuple[int, int], Decimal]:
     """Value on hand per (product_id, warehouse_id) by each product's valuation method, computed from
-    the store's own ledger (up to ``up_to_id``) by the same engine the warehouse runs. Landed costs
-    entered after their receipts (posted landed-cost documents) are added to their receipt rows,
-    as in the warehouse's int_movement_valuation."""
+    the store's own ledger (up to ``up_to_id``; only ``product_ids`` when given) by the same engine
+    the warehouse runs. Landed costs entered after their receipts (posted landed-cost documents) are
+    added to their receipt rows, as in the warehouse's int_movement_valuation."""
     values: dict[tuple[int, int], Decimal] = {}
-    for product_id, valuation in valuations(session, up_to_id=up_to_id):
+    if product_ids is not None and not product_ids:
+        return values
+    for product_id, valuation in valuations(session, up_to_id=up_to_id,
+                                            product_ids=sorted(product_ids) if product_ids is not None else None):
         for closing in final_closings(valuation.movements):
             values[(product_id, closing.warehouse_id)] = closing.value
     return values
+
+
+def products_moved(session: Session, *, after_id: int, up_to_id: int | None = None) -> set[int]:
+    """The products with ledger rows whose id is above ``after_id`` (and at most ``up_to_id``): what
+    moved since a given point of the ledger. The ledger's primary key makes this a range read."""
+    stmt = select(StockLedger.product_id).where(StockLedger.id > after_id).distinct()
+    if up_to_id is not None:
+        stmt = stmt.where(StockLedger.id <= up_to_id)
+    return {int(pid) for pid in session.execute(stmt).scalars()}
 
 
 def valuations(session: Session, *, up_to_id: int | None = None,
@@ -128,11 +141,21 @@ class StockSnapshot:
     ledger_as_of: dict[tuple[int, int], Decimal]  # sum of ledger rows up to the extracted id
     fingerprint: str
     values_as_of: dict[tuple[int, int], Decimal] | None = None  # valuation up to the extracted id
+    value_products: frozenset[int] | None = None  # the products valued (None: every product)
 
 
-def stock_snapshot(session: Session, *, up_to_ledger_id: int | None, with_values: bool = False) -> StockSnapshot:
+def stock_snapshot(session: Session, *, up_to_ledger_id: int | None, with_values: bool = False,
+                   values_moved_after: int | None = None, values_also: Collection[int] = ()) -> StockSnapshot:
     """Balances, ledger sums (now and as of ``up_to_ledger_id``) and the change fingerprint, read
-    together; with ``with_values`` also the value on hand as of ``up_to_ledger_id``."""
+    together; with ``with_values`` also the value on hand as of ``up_to_ledger_id``.
+
+    Valuing the whole ledger is the expensive part: with ``values_moved_after`` only the products
+    with ledger rows after that id (up to ``up_to_ledger_id``), plus ``values_also``, are valued,
+    read in the same transaction."""
+    value_products: set[int] | None = None
+    if with_values and values_moved_after is not None:
+        value_products = products_moved(session, after_id=values_moved_after, up_to_id=up_to_ledger_id)
+        value_products |= set(values_also)
     ledger_now = ledger_totals(session)
     last_id = session.execute(select(func.max(StockLedger.id))).scalar() or 0
     # Summing a million-row ledger twice costs seconds; nothing posted since the extract is the usual case.
@@ -140,7 +163,9 @@ def stock_snapshot(session: Session, *, up_to_ledger_id: int | None, with_values
         session, up_to_id=up_to_ledger_id)
     return StockSnapshot(balances=stock_balances(session), ledger_now=ledger_now, ledger_as_of=as_of,
                          fingerprint=change_fingerprint(session),
-                         values_as_of=stock_values(session, up_to_id=up_to_ledger_id) if with_values else None)
+                         values_as_of=stock_values(session, up_to_id=up_to_ledger_id, product_ids=value_products)
+                         if with_values else None,
+                         value_products=frozenset(value_products) if value_products is not None else None)
 
 
 def table_counts(session: Session) -> dict[str, int]:

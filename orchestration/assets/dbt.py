@@ -21,6 +21,7 @@ from orchestration.dbt_project import (
     mart_nodes,
 )
 from orchestration.dbt_results import build_errors
+from orchestration.dbt_test_scope import begin_test_scope, end_test_scope
 from orchestration.resources import WarehouseResource
 
 MANIFEST_PATH = ensure_manifest()
@@ -62,9 +63,12 @@ def jxc_dbt_assets(context: AssetExecutionContext, dbt: dg.ResourceParam[DbtCliR
     # Failing tests are not a step failure: they arrive as failed asset checks, the remaining
     # checks still run (so a run reports every problem at once) and `serving` refuses to publish.
     # A model or test that cannot run at all (an SQL error) does fail the step.
+    # Incremental runs test the run's rows of the big models (orchestration/dbt_test_scope.py).
+    test_scope = begin_test_scope(warehouse.path, context.run.run_id, context.run.tags)
     with _dbt_output_to_run_log(context.run_id):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         yield from invocation.stream()
+    end_test_scope(warehouse.path, test_scope, invocation.get_artifact("run_results.json"))
     errors = build_errors(invocation.get_artifact("run_results.json"))
     if errors:
         raise dg.Failure(description="dbt build failed: " + "; ".join(errors))

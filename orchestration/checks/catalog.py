@@ -88,6 +88,7 @@ def _reconciliation_specs(models: Mapping[str, Mapping[str, Any]]) -> list[Recon
             f"SELECT product_id, warehouse_id, on_hand_quantity, stock_value "
             f"FROM {_relation(models, 'mart_stock_current')}",
             with_values=True,
+            valued_relation=_relation(models, "int_movement_valuation") if "int_movement_valuation" in models else None,
         ))
     if "mart_inventory_daily" in models:
         relation = _relation(models, "mart_inventory_daily")
