@@ -49,6 +49,16 @@ class RunPlan:
         return not self.everything and not self.tables
 
 
+# A run that rebuilds everything (the day's first) also checks everything: the reconciliation and the
+# big models' dbt tests are otherwise scoped to what changed (orchestration.checks.coverage).
+CHECKS_TAG = "jxc/checks"
+
+
+def plan_tags(plan: RunPlan | None) -> dict[str, str]:
+    """Run tags that follow from the plan."""
+    return {CHECKS_TAG: "complete"} if plan is not None and plan.everything else {}
+
+
 def pipeline_today(now: datetime | None = None) -> date:
     """Today in the pipeline's time zone."""
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(PIPELINE_TIMEZONE)).date()

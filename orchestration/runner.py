@@ -28,7 +28,7 @@ from orchestration.dead_runs import ACTIVE_STATUSES, fail_dead_runs, this_proces
 from orchestration.errors import JxcError
 from orchestration.home import ensure_dagster_home
 from orchestration.retention import prune_quietly
-from orchestration.run_plan import RunPlan, selected_keys
+from orchestration.run_plan import RunPlan, plan_tags, selected_keys
 from orchestration.run_record import record_run
 
 # Step events worth showing while a run is in progress.
@@ -159,7 +159,7 @@ def run_pipeline(*, full: bool, on_event: Callable[[StepEvent], None] | None = N
                     instance=instance, run_id=run_id, raise_on_error=False, asset_selection=keys,
                     run_config=cli_run_config(full),
                     # The pid lets a later run or `jxc status` see that this run died if it is killed.
-                    tags={"jxc/launched_by": "cli", **this_process_tags()},
+                    tags={"jxc/launched_by": "cli", **this_process_tags(), **plan_tags(None if full else plan)},
                 )
         finally:
             done.set()

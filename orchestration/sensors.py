@@ -23,7 +23,7 @@ from orchestration.dead_runs import fail_dead_runs
 from orchestration.jobs import PIPELINE_ASSETS, PIPELINE_JOBS, incremental_pipeline
 from orchestration.resources import StoreResource
 from orchestration.retention import prune_quietly
-from orchestration.run_plan import RunPlan, pipeline_today, plan_from_state, selected_keys
+from orchestration.run_plan import RunPlan, pipeline_today, plan_from_state, plan_tags, selected_keys
 from orchestration.run_record import record_run
 from orchestration.state import read_state
 
@@ -40,7 +40,7 @@ def current_plan(store: StoreResource) -> tuple[RunPlan, str]:
 def plan_request(plan: RunPlan, key: str) -> dg.RunRequest:
     """A run of ``incremental_pipeline`` restricted to the plan's assets (and their checks)."""
     return dg.RunRequest(run_key=key, asset_selection=selected_keys(plan, PIPELINE_ASSETS),
-                         tags={"jxc/store_fingerprint": key, "jxc/plan": plan.reason[:200]})
+                         tags={"jxc/store_fingerprint": key, "jxc/plan": plan.reason[:200], **plan_tags(plan)})
 
 
 @dg.sensor(job=incremental_pipeline, minimum_interval_seconds=30,

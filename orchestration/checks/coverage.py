@@ -15,10 +15,13 @@ row; a failing one leaves the previous coverage, so the next run compares its pr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+
+from orchestration.run_plan import CHECKS_TAG
 
 COVERAGE_TABLE = "meta.reconciliation_coverage"
 PIPELINE_TAG = "jxc/pipeline"  # set by orchestration.jobs: "full" or "incremental"
@@ -32,10 +35,11 @@ class Coverage:
     valued_at: datetime | None
 
 
-def is_incremental(tags: dict[str, str]) -> bool:
-    """Only a run tagged incremental is scoped; a full run or an untagged one (a direct
-    materialization, a test) compares everything."""
-    return tags.get(PIPELINE_TAG) == "incremental"
+def is_incremental(tags: Mapping[str, str]) -> bool:
+    """Only a run tagged incremental is scoped; a full run, the day's first run (planned to rebuild
+    everything, tagged ``jxc/checks: complete``) or an untagged one (a direct materialization, a
+    test) compares everything."""
+    return tags.get(PIPELINE_TAG) == "incremental" and tags.get(CHECKS_TAG) != "complete"
 
 
 def last_coverage(con: duckdb.DuckDBPyConnection, check_key: str) -> Coverage | None:

@@ -89,3 +89,16 @@ def test_selected_keys_are_the_changed_raw_assets_and_their_downstream() -> None
     assert keys == [dg.AssetKey(["marts", "stock"]), dg.AssetKey(["raw", "stock_ledger"]), dg.AssetKey("serving")]
     assert selected_keys(RunPlan(True, ("product",), "r"), assets) is None
     assert selected_keys(RunPlan(False, (), "r"), assets) == []
+
+
+def test_the_days_first_run_checks_everything_and_a_change_run_is_scoped() -> None:
+    from orchestration.checks.coverage import is_incremental
+    from orchestration.run_plan import plan_tags
+
+    everything = plan_run(MARKERS, dict(MARKERS), date(2026, 3, 8), TODAY)
+    changed = plan_run({**MARKERS, "stock_ledger": "9|9|"}, MARKERS, TODAY, TODAY)
+    incremental = {"jxc/pipeline": "incremental"}
+    assert not is_incremental({**incremental, **plan_tags(everything)})
+    assert is_incremental({**incremental, **plan_tags(changed)})
+    assert not is_incremental({"jxc/pipeline": "full", **plan_tags(changed)})
+    assert not is_incremental({})  # a direct materialization compares everything
