@@ -217,9 +217,11 @@ class Worker:
             self.exits[run_id] = (pid, code)
             while len(self.exits) > _KEEP_EXITS:
                 self.exits.popitem(last=False)
-            if code != 0:
-                log.warning("run %s: child process %s ended with %s", run_id, pid,
-                            f"signal {-code}" if code < 0 else f"exit code {code}")
+            # 0 and 1: the run reported its success or failure itself (the Dagster UI shows it);
+            # a signal or another code means the run may not have, so say so on the console.
+            level = logging.INFO if code in (0, 1) else logging.WARNING
+            log.log(level, "run %s: child process %s ended with %s", run_id, pid,
+                    f"signal {-code}" if code < 0 else f"exit code {code}")
 
     def stop_children(self, grace: float = _STOP_GRACE_SECONDS) -> None:
         """Interrupt the runs still executing (they report it) and wait for them a while."""
