@@ -253,7 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Bound first: a launch made while warming up waits in the socket's backlog for the answer.
         worker.bind()
-        worker.warm_seconds = warm_up()
+        try:
+            worker.warm_seconds = warm_up()
+        except Exception:  # noqa: BLE001 - broken code must not stop the dashboards of `jxc serve`
+            # The code location fails to load (the Dagster UI shows why): stay up without a
+            # socket, so launches start cold and report the same error, and `jxc serve` goes on.
+            log.exception("the run worker could not load the code location; runs start cold")
+            worker.close()
+            while True:
+                signal.pause()
         print(f"run worker ready (pid {os.getpid()}, warmed up in {worker.warm_seconds['total']:.1f} s)",
               file=sys.stderr, flush=True)
         worker.serve()

@@ -80,3 +80,35 @@ def test_the_instance_uses_the_warm_launcher_without_config_and_serve_starts_the
     assert "module: orchestration.warm_launcher\n  class: WarmRunLauncher\n# " in DAGSTER_YAML
     service = run_worker_service()
     assert service.port is None and service.argv[1:3] == ("-m", "orchestration.warm_worker")
+
+
+def test_a_worker_that_cannot_load_the_code_stays_up_without_a_socket(dagster_home: Path) -> None:
+    """Broken code must not stop `jxc serve` (its supervisor stops everything when a child exits):
+    the worker logs the error, removes its socket (runs start cold) and waits to be stopped."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from operational.settings import PROJECT_ROOT
+
+    broken = ("import sys, orchestration.warm_worker as w\n"
+              "def fail(): raise ImportError('broken definitions')\n"
+              "w.warm_up = fail\nsys.exit(w.main())\n")
+    sock, log = dagster_home / "run_worker.sock", dagster_home / "worker.err"
+    with log.open("w") as err:
+        process = subprocess.Popen([sys.executable, "-c", broken], cwd=PROJECT_ROOT, env=dict(os.environ),
+                                   stderr=err)
+    try:
+        deadline = time.monotonic() + 300
+        while "runs start cold" not in log.read_text() and process.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        time.sleep(0.5)  # it would have exited by now
+        assert process.poll() is None and not sock.exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    assert "broken definitions" in log.read_text()
