@@ -185,12 +185,20 @@ def serve(
 ) -> None:
     """Serve the Streamlit app and the Dagster UI (webserver + daemon) until Ctrl-C."""
     from orchestration.home import ensure_dagster_home, ensure_venv_on_path
-    from orchestration.serve import Supervisor, dagster_service, is_loopback, serve_host, streamlit_service
+    from orchestration.serve import (
+        Supervisor,
+        dagster_service,
+        is_loopback,
+        run_worker_service,
+        serve_host,
+        streamlit_service,
+    )
 
     address = serve_host(host)
     home = ensure_dagster_home()
     ensure_venv_on_path()
-    services = [streamlit_service(port, address)] + ([] if no_dagster else [dagster_service(dagster_port, address)])
+    services = [streamlit_service(port, address)] + (
+        [] if no_dagster else [run_worker_service(), dagster_service(dagster_port, address)])
     shown = "<this machine's address>" if address in ("0.0.0.0", "::", "[::]") else address
     console.print(f"Streamlit  http://{shown}:{port}", highlight=False)
     if not no_dagster:

@@ -33,9 +33,16 @@ run_coordinator:
   class: QueuedRunCoordinator
   config:
     max_concurrent_runs: 1
+# Launched runs go to the warm run worker of `jxc serve` (a forked child per run, everything already
+# imported), or to a new process when it is not running (orchestration.warm_launcher). No config:
+# the worker is found at DAGSTER_HOME/run_worker.sock and runs only this project's code location.
+run_launcher:
+  module: orchestration.warm_launcher
+  class: WarmRunLauncher
 # A run whose process died is marked failed by the dead_run_sensor within a minute (it checks the
-# run's pid: the default run launcher cannot check a worker's health). Run monitoring is the
-# backstop: a launch that never starts fails after start_timeout, and no run may take two hours.
+# run's pid) and by run monitoring (the launcher reports the run worker's health). Run monitoring
+# is also the backstop: a launch that never starts fails after start_timeout, and no run may take
+# two hours.
 run_monitoring:
   enabled: true
   start_timeout_seconds: 180

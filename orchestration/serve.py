@@ -1,4 +1,5 @@
-"""``jxc serve``: Streamlit and Dagster (webserver + daemon) as child processes, stopped together.
+"""``jxc serve``: Streamlit, Dagster (webserver + daemon) and the warm run worker as child processes,
+stopped together.
 
 Each child runs in its own session so that Ctrl-C reaches only this supervisor, which then asks
 every child to stop (SIGINT, like a Ctrl-C of their own), waits, and escalates to SIGTERM and
@@ -17,6 +18,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,6 +78,12 @@ def dagster_service(port: int = 3000, host: str = LOOPBACK) -> Service:
         "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port), "-h", host,
         "--log-level", LOG_LEVEL, "--code-server-log-level", LOG_LEVEL,
     ), port, host, env=(("PYTHONWARNINGS", _QUIET_WARNINGS),))
+
+
+def run_worker_service() -> Service:
+    # The warm run worker (orchestration.warm_worker): the runs Dagster launches fork from it
+    # instead of starting cold. It listens on a unix socket in DAGSTER_HOME, no network port.
+    return Service("run-worker", (sys.executable, "-m", "orchestration.warm_worker", "--log-level", LOG_LEVEL))
 
 
 def port_in_use(port: int, host: str = LOOPBACK) -> bool:
