@@ -167,6 +167,7 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["floor"] = _step("hand-written floor", [py, "-m", "bench.floor"], env)
     result["simulate_one_day"] = _step("simulate one more day", [py, "-m", "bench.generate", "--extend", "1"], env)
     result["incremental_pipeline"] = _step("incremental pipeline", [jxc, "pipeline", "run"], env)
+    result["nothing_new"] = _step("pipeline run with nothing new", [jxc, "pipeline", "run"], env)
     result["warehouse_mb"] = round((data_dir / "warehouse.duckdb").stat().st_size / 2**20)
     result["serving_mb"] = round((data_dir / "serving.duckdb").stat().st_size / 2**20)
     result["queries"] = _time_queries(data_dir)

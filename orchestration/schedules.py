@@ -9,12 +9,11 @@ is skipped, one after a change runs only what is downstream of it, the first of 
 
 import dagster as dg
 from dagster import ScheduleEvaluationContext
-from sqlalchemy.exc import SQLAlchemyError
 
 from orchestration.jobs import incremental_pipeline
 from orchestration.resources import StoreResource
 from orchestration.run_plan import PIPELINE_TIMEZONE
-from orchestration.sensors import current_plan, plan_request
+from orchestration.sensors import plan_request, read_plan
 
 
 @dg.schedule(name="hourly_incremental", job=incremental_pipeline, cron_schedule="0 * * * *",
@@ -22,10 +21,10 @@ from orchestration.sensors import current_plan, plan_request
              description="Every hour: an incremental run of what changed in the store since the last publish.")
 def hourly_incremental(context: ScheduleEvaluationContext,
                        store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
-    try:
-        plan, key = current_plan(store)
-    except SQLAlchemyError as exc:
-        return dg.SkipReason(f"store not readable: {type(exc).__name__}")
+    planned = read_plan(store)
+    if isinstance(planned, dg.SkipReason):
+        return planned
+    plan, key = planned
     if plan.nothing_to_do:
         return dg.SkipReason(plan.reason)
     # The key names the hour too: a failed run is retried at the next tick even if nothing changed.

@@ -37,6 +37,14 @@ def current_plan(store: StoreResource) -> tuple[RunPlan, str]:
     return plan, key
 
 
+def read_plan(store: StoreResource) -> tuple[RunPlan, str] | dg.SkipReason:
+    """``current_plan``, or a skip when the store cannot be read (a tick is never an error for it)."""
+    try:
+        return current_plan(store)
+    except SQLAlchemyError as exc:
+        return dg.SkipReason(f"store not readable: {type(exc).__name__}")
+
+
 def plan_request(plan: RunPlan, key: str) -> dg.RunRequest:
     """A run of ``incremental_pipeline`` restricted to the plan's assets (and their checks)."""
     return dg.RunRequest(run_key=key, asset_selection=selected_keys(plan, PIPELINE_ASSETS),
@@ -48,10 +56,10 @@ def plan_request(plan: RunPlan, key: str) -> dg.RunRequest:
            description="Requests an incremental run of what changed in the store since the last publish.")
 def store_change_sensor(context: SensorEvaluationContext,
                         store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
-    try:
-        plan, key = current_plan(store)
-    except SQLAlchemyError as exc:
-        return dg.SkipReason(f"store not readable: {type(exc).__name__}")
+    planned = read_plan(store)
+    if isinstance(planned, dg.SkipReason):
+        return planned
+    plan, key = planned
     # The last publish (not the cursor) says what the serving file holds: the cursor is empty on
     # the first tick after `jxc serve` starts and knows nothing of runs made with `jxc pipeline run`.
     if plan.nothing_to_do:

@@ -454,7 +454,7 @@ def receive_payments(session: Session, receipt_date: Any, requests: Sequence[Rec
         value = positive(req.amount, "amount").quantize(CENT)
         method = choice(req.method, RECEIPT_METHODS, "method")
         if req.cash_account_id in (None, ""):
-            raise ValidationError("required", field="cash_account_id", field_label="field.cash_account")
+            raise ValidationError("required", field="cash_account_id", field_label="entity.cash_account")
         if req.cash_account_id not in accounts:
             raise NotFoundError("not_found", field="cash_account_id", entity="entity.cash_account",
                                 key=req.cash_account_id)

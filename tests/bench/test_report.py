@@ -63,3 +63,19 @@ def test_step_table_shows_every_part_of_a_command_in_order() -> None:
     ]
     assert "| · dbt start-up and event handling (step − dbt elapsed) | 20.0 |" in lines
     assert "| **whole command** | 135.0 |" in lines
+
+
+def test_issue_12_targets_judge_the_incremental_and_the_idle_run() -> None:
+    from bench.report import targets
+
+    def step(seconds: float) -> dict:
+        return {"seconds": seconds, "ok": True, "peak_rss_mb": 900}
+
+    run = {"full_pipeline": step(110.0), "incremental_pipeline": step(16.0), "nothing_new": step(2.4)}
+    verdicts = {label: verdict for label, _, verdict in targets(run)}
+    assert verdicts == {"full pipeline ≤ 120 s": "met", "peak memory ≤ 2 GB (full pipeline)": "met",
+                        "incremental run after one day ≤ 30 s and ≤ 15 % of the full run": "met",
+                        "a run with nothing new ≤ 5 s (no dbt, no publish)": "met"}
+    # 15 % of a slow full run is still more than 30 s: not met.
+    slow = {**run, "full_pipeline": step(300.0), "incremental_pipeline": step(40.0), "nothing_new": step(9.0)}
+    assert [v for _, _, v in targets(slow)] == ["**not met**", "met", "**not met**", "**not met**"]

@@ -104,3 +104,26 @@ def index_of(at: AppTest, predicate) -> int:  # noqa: ANN001
         if predicate(node):
             return i
     raise AssertionError("element not found")
+
+
+RECEIVABLES_MARTS = ("mart_ar_aging", "mart_dso_monthly", "mart_collection_effectiveness",
+                     "fct_receivable_instalments", "fct_receivable_balance_periods", "fct_receivable_unapplied",
+                     "fct_receivable_unapplied_periods", "dim_customer", "dim_aging_buckets")
+
+
+def publish_receivables(engine: Engine, work: Path, data_dir: Path, as_of: date) -> None:
+    """Extract the store, build the receivables marts by dbt as of ``as_of`` and copy them into the
+    data dir's serving.duckdb, as the publish step would."""
+    import duckdb
+
+    from ingestion.extract import extract_to_raw
+    from tests.transforms.conftest import dbt
+
+    warehouse = work / "warehouse.duckdb"
+    extract_to_raw(engine.url.render_as_string(hide_password=False), warehouse)
+    dbt(warehouse, work, "build", "--select", "+path:models/marts/receivables", "+dim_customer",
+        "dim_aging_buckets", "--indirect-selection", "cautious", "--vars", f'{{"as_of_date": "{as_of}"}}')
+    with duckdb.connect(str(data_dir / "serving.duckdb")) as con:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        for mart in RECEIVABLES_MARTS:
+            con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from dashboard_support import post_history, table, texts
+from dashboard_support import post_history, publish_receivables, table, texts
 
 from operational.db import read_only, unit_of_work
 from operational.services import purchasing, receivables, sales, stock_queries
@@ -115,10 +115,7 @@ def test_the_shipment_form_shows_on_hand_now_per_line(app_for, company):
 def test_a_customers_open_instalments_show_a_new_invoice_at_once(app_for, company, data_dir, tmp_path):
     """The aging is published once (a real dbt build); an invoice posted after it shows in the
     customer's open instalments on the next rerun, while the aging total stays as published."""
-    import duckdb
 
-    from ingestion.extract import extract_to_raw
-    from tests.transforms.conftest import dbt
 
     def invoice(quantity: int, on: date) -> None:
         with unit_of_work(company.engine) as s:
@@ -129,16 +126,7 @@ def test_a_customers_open_instalments_show_a_new_invoice_at_once(app_for, compan
             receivables.invoice_shipments(s, [sales.ship_all(s, so.id, on).id], on)
 
     invoice(40, date(2026, 1, 5))  # 100.00
-    warehouse = tmp_path / "warehouse.duckdb"
-    extract_to_raw(company.engine.url.render_as_string(hide_password=False), warehouse)
-    dbt(warehouse, tmp_path, "build", "--select", "+path:models/marts/receivables", "+dim_customer",
-        "dim_aging_buckets", "--indirect-selection", "cautious", "--vars", '{"as_of_date": "2026-01-20"}')
-    with duckdb.connect(str(data_dir / "serving.duckdb")) as con:
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        for mart in ("mart_ar_aging", "mart_dso_monthly", "mart_collection_effectiveness",
-                     "fct_receivable_instalments", "fct_receivable_balance_periods", "fct_receivable_unapplied",
-                     "fct_receivable_unapplied_periods", "dim_customer", "dim_aging_buckets"):
-            con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")
+    publish_receivables(company.engine, tmp_path, data_dir, date(2026, 1, 20))
     at = app_for("finance", page="views/receivables.py")
     at.selectbox(key="ar.aging.drill").set_value(company.customer).run()
     assert not at.exception

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from dashboard_support import table, texts
+from dashboard_support import publish_receivables, table, texts
 from sqlalchemy import select
 
 from dashboards.navigation import is_allowed, page_spec
@@ -116,26 +116,13 @@ def test_analysis_page_reads_the_published_marts_and_drills_down(app_for, compan
     """Invoices of 100.00 (01-05) and 200.00 (01-06), a receipt of 150.00 on 01-20 (oldest first):
     on the latest date (01-20) 150.00 is outstanding, all of it not yet due; drill-down shows the
     customer's open instalment and the second invoice's allocation of 50.00."""
-    import duckdb
 
-    from ingestion.extract import extract_to_raw
-    from tests.transforms.conftest import dbt
 
     _, account = _invoiced(company, 40, "2.50", date(2026, 1, 5))
     second, _ = _invoiced(company, 80, "2.50", date(2026, 1, 6))
     with unit_of_work(company.engine) as s:
         receivables.receive_payment(s, company.customer, "150", account, date(2026, 1, 20))
-    warehouse = tmp_path / "warehouse.duckdb"
-    extract_to_raw(company.engine.url.render_as_string(hide_password=False), warehouse)
-    dbt(warehouse, tmp_path, "build", "--select", "+path:models/marts/receivables", "+dim_customer",
-        "dim_aging_buckets", "--indirect-selection",
-        "cautious", "--vars", '{"as_of_date": "2026-01-20"}')
-    with duckdb.connect(str(data_dir / "serving.duckdb")) as con:  # what the publish step copies
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        for mart in ("mart_ar_aging", "mart_dso_monthly", "mart_collection_effectiveness",
-                     "fct_receivable_instalments", "fct_receivable_balance_periods", "fct_receivable_unapplied",
-                     "fct_receivable_unapplied_periods", "dim_customer", "dim_aging_buckets"):
-            con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")
+    publish_receivables(company.engine, tmp_path, data_dir, date(2026, 1, 20))
     at = app_for("finance", page="views/receivables.py")
     assert not at.exception
     assert at.date_input(key="ar.aging.date").value == date(2026, 1, 20)

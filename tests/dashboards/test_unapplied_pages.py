@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
-from dashboard_support import table, texts
+from dashboard_support import publish_receivables, table, texts
 from sqlalchemy import select
 from test_receivables_pages import _invoiced
 
-from ingestion.extract import extract_to_raw
 from operational.db import unit_of_work
 from operational.models import ArInstalment
 from operational.services import receivables
-from tests.transforms.conftest import dbt
 
 
 def test_aging_page_shows_the_unapplied_column_negative_and_net_totals(app_for, company, data_dir, tmp_path):
@@ -32,16 +29,7 @@ def test_aging_page_shows_the_unapplied_column_negative_and_net_totals(app_for, 
         inst = s.execute(select(ArInstalment.id).where(ArInstalment.invoice_id == first)).scalar_one()
         receivables.receive_payment(s, company.customer, "250", account, date(2026, 1, 20),
                                     allocation=[(inst, "100")])
-    warehouse = tmp_path / "warehouse.duckdb"
-    extract_to_raw(company.engine.url.render_as_string(hide_password=False), warehouse)
-    dbt(warehouse, tmp_path, "build", "--select", "+path:models/marts/receivables", "+dim_customer",
-        "dim_aging_buckets", "--indirect-selection", "cautious", "--vars", '{"as_of_date": "2026-01-20"}')
-    with duckdb.connect(str(data_dir / "serving.duckdb")) as con:  # what the publish step copies
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        for mart in ("mart_ar_aging", "mart_dso_monthly", "mart_collection_effectiveness",
-                     "fct_receivable_instalments", "fct_receivable_balance_periods", "fct_receivable_unapplied",
-                     "fct_receivable_unapplied_periods", "dim_customer", "dim_aging_buckets"):
-            con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")
+    publish_receivables(company.engine, tmp_path, data_dir, date(2026, 1, 20))
     at = app_for("finance", page="views/receivables.py")
     assert not at.exception
     assert at.date_input(key="ar.aging.date").value == date(2026, 1, 20)

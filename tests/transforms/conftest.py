@@ -47,6 +47,36 @@ DBT = PROJECT_ROOT / ".venv" / "bin" / "dbt"
 TRANSFORMS = PROJECT_ROOT / "transforms"
 
 
+def migrated_store(folder: Path) -> tuple[Engine, str]:
+    """A new, migrated SQLite store in ``folder``: its engine and URL."""
+    url = f"sqlite:///{folder / 'jxc.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, url
+
+
+def trading_partners(s: Any) -> dict[str, int]:
+    """Warehouse WH1, supplier S1 and customer C1: the ids under wh1, s1, c1."""
+    return {"wh1": md.create_warehouse(s, "WH1", "上海主仓").id, "s1": md.create_supplier(s, "S1", "供应商一").id,
+            "c1": md.create_customer(s, "C1", "客户一").id}
+
+
+def receive(s: Any, supplier_id: int, warehouse_id: int, lines: list[tuple[int, Any, str]], on: str) -> int:
+    """A purchase order for ``lines`` (product id, quantity, unit cost), confirmed and received in
+    full on ``on``; the goods receipt's id."""
+    po = purchasing.create_purchase_order(s, supplier_id, warehouse_id, on, [L(p, q, c) for p, q, c in lines])
+    purchasing.confirm_purchase_order(s, po.id)
+    return purchasing.receive_goods(s, po.id, on, [F(line.id, line.quantity) for line in po.lines]).id
+
+
+def ship(s: Any, customer_id: int, warehouse_id: int, lines: list[tuple[int, Any]], on: str) -> int:
+    """A sales order for ``lines`` (product id, quantity) at 9.00, confirmed and shipped in full on
+    ``on``; the shipment's id."""
+    so = sales.create_sales_order(s, customer_id, warehouse_id, on, [L(p, q, "9.00") for p, q in lines])
+    sales.confirm_sales_order(s, so.id)
+    return sales.ship_all(s, so.id, on).id
+
+
 @dataclass
 class Company:
     engine: Engine

@@ -24,12 +24,10 @@ from ingestion.extract import extract_to_raw
 from operational.db import make_engine, unit_of_work
 from operational.migrate import upgrade
 from operational.services import masterdata as md
-from operational.services import monitoring, purchasing, sales, transfers
-from operational.services.orders import FulfilLineInput as F
-from operational.services.orders import OrderLineInput as L
+from operational.services import monitoring, transfers
 from operational.services.stock_cancellation import cancel_stock_document
 from operational.services.transfers import TransferLineInput as T
-from tests.transforms.conftest import Warehouse, dbt
+from tests.transforms.conftest import Warehouse, dbt, receive, ship
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +39,11 @@ BOOKKEEPING = {"valued_at", "revalued_from", "updated_at"}
 
 
 def _receipt(s, ids, lines, on):
-    po = purchasing.create_purchase_order(s, ids["s1"], ids["wh1"], on, [L(p, q, c) for p, q, c in lines])
-    purchasing.confirm_purchase_order(s, po.id)
-    return purchasing.receive_goods(s, po.id, on, [F(line.id, line.quantity) for line in po.lines]).id
+    return receive(s, ids["s1"], ids["wh1"], lines, on)
 
 
 def _shipment(s, ids, lines, on):
-    so = sales.create_sales_order(s, ids["c1"], ids["wh1"], on, [L(p, q, "9.00") for p, q in lines])
-    sales.confirm_sales_order(s, so.id)
-    return sales.ship_all(s, so.id, on).id
+    return ship(s, ids["c1"], ids["wh1"], lines, on)
 
 
 @pytest.fixture(scope="module")

@@ -25,15 +25,12 @@ import pytest
 from sqlalchemy import select
 
 from ingestion.extract import extract_to_raw
-from operational.db import make_engine, unit_of_work
-from operational.migrate import upgrade
+from operational.db import unit_of_work
 from operational.models import GoodsReceiptLine, Product
-from operational.services import auth, landed_costs, monitoring, purchasing, sales
+from operational.services import auth, landed_costs, monitoring
 from operational.services import masterdata as md
-from operational.services.orders import FulfilLineInput as F
-from operational.services.orders import OrderLineInput as L
 from operational.services.stock_cancellation import cancel_stock_document
-from tests.transforms.conftest import Warehouse, dbt
+from tests.transforms.conftest import Warehouse, dbt, migrated_store, receive, ship, trading_partners
 
 pytestmark = pytest.mark.slow
 
@@ -47,28 +44,19 @@ BOOKKEEPING = {"valued_at", "revalued_from"}
 
 
 def _receipt(s, ids, lines, on):
-    po = purchasing.create_purchase_order(s, ids["s1"], ids["wh1"], on, [L(ids[p], q, c) for p, q, c in lines])
-    purchasing.confirm_purchase_order(s, po.id)
-    return purchasing.receive_goods(s, po.id, on, [F(line.id, line.quantity) for line in po.lines]).id
+    return receive(s, ids["s1"], ids["wh1"], [(ids[p], q, c) for p, q, c in lines], on)
 
 
 def _shipment(s, ids, lines, on):
-    so = sales.create_sales_order(s, ids["c1"], ids["wh1"], on, [L(ids[p], q, "9.00") for p, q in lines])
-    sales.confirm_sales_order(s, so.id)
-    return sales.ship_all(s, so.id, on).id
+    return ship(s, ids["c1"], ids["wh1"], [(ids[p], q) for p, q in lines], on)
 
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("incremental_valuation")
-    url = f"sqlite:///{work / 'jxc.sqlite'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    ids = {}
+    engine, url = migrated_store(work)
     with unit_of_work(engine) as s:
-        ids["wh1"] = md.create_warehouse(s, "WH1", "上海主仓").id
-        ids["s1"] = md.create_supplier(s, "S1", "供应商一").id
-        ids["c1"] = md.create_customer(s, "C1", "客户一").id
+        ids = trading_partners(s)
         ids["P"] = md.create_product(s, "P", "矿泉水").id
         ids["F"] = md.create_product(s, "F", "绿茶", valuation_method="fifo").id
         ids["N"] = md.create_product(s, "N", "冰块", allow_negative=True, standard_cost="3.00").id
