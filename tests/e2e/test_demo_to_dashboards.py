@@ -32,6 +32,7 @@ from operational.settings import get_settings
 from orchestration.resources import StoreResource
 from orchestration.runner import run_pipeline
 from orchestration.sensors import store_change_sensor
+from tests.bench.floor_support import check_floor_equals_marts
 
 pytestmark = pytest.mark.slow
 END = date(2026, 6, 30)
@@ -55,7 +56,7 @@ def _tick(cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | None
     return result, context.cursor
 
 
-def test_demo_company_through_pipeline_to_dashboards(store_engine: Engine, dagster_home) -> None:
+def test_demo_company_through_pipeline_to_dashboards(store_engine: Engine, dagster_home, tmp_path) -> None:
     summary = generate(store_engine, scale=0.02, seed=7, end_date=END, days=90)
     assert summary.sales_order_lines > 200
     assert check_invariants(store_engine) == []
@@ -63,6 +64,8 @@ def test_demo_company_through_pipeline_to_dashboards(store_engine: Engine, dagst
     outcome = run_pipeline(full=True)
     assert outcome.success, [c.label for c in outcome.failed_checks]
     assert outcome.checks and all(c.passed for c in outcome.checks)
+    # The hand-written floor of `make bench` computes the key figures from the raw tables: equal.
+    check_floor_equals_marts(tmp_path, END)
 
     # Stock: every product × warehouse in the published marts equals the store's balance, exactly.
     with read_only(store_engine) as s:

@@ -1,5 +1,6 @@
-"""The hand-written floor (bench/floor.py) equals the marts, figure by figure, on a small demo company
-run through the real full pipeline; and a one-cent or one-unit change in the raw data shows up."""
+"""The hand-written floor (bench/floor.py) equals the marts, figure by figure, and a one-cent or
+one-unit change in the raw data shows up. Called by the end-to-end test right after its full
+pipeline run on the demo company (one demo and one run serve both)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
-from sqlalchemy import Engine
 
 from bench import floor
-from operational.demo import generate
 from operational.settings import get_settings
-from orchestration.runner import run_pipeline
-
-pytestmark = pytest.mark.slow
 
 
 def _warehouse_copy(tmp_path: Path, name: str, sql: str) -> Path:
@@ -28,18 +23,15 @@ def _warehouse_copy(tmp_path: Path, name: str, sql: str) -> Path:
     return copy
 
 
-def test_floor_equals_every_mart_figure(store_engine: Engine, dagster_home: Path, tmp_path: Path) -> None:
-    generate(store_engine, scale=0.02, seed=7, end_date=date(2026, 6, 30), days=90)
-    outcome = run_pipeline(full=True)
-    assert outcome.success, [c.label for c in outcome.failed_checks]
-
+def check_floor_equals_marts(tmp_path: Path, last_day: date) -> None:
+    """After a full run on a company whose last day is ``last_day``."""
     result, con = floor.run(get_settings().warehouse_path)
     details = {name: floor.differences(con, name) for name, n in result.mismatches.items() if n}
     assert result.mismatches == dict.fromkeys(floor.MART_SQL, 0), details
     assert result.ar_buckets_sum_to_outstanding
     # Every figure has data, so "equal" is not "both empty".
     assert all(n > 0 for n in result.rows.values()), result.rows
-    assert result.last_day == date(2026, 6, 30)
+    assert result.last_day == last_day
     # AR: the latest report date has open invoices in more than one bucket.
     assert con.execute("select count(distinct bucket_order) from f_ar_aging").fetchone()[0] >= 2
     con.close()
