@@ -104,3 +104,23 @@ def test_unreadable_store_is_skipped_not_crashed(data_dir: Path, instance: dg.Da
     )
     result = store_change_sensor(context)
     assert isinstance(result, dg.SkipReason) and "not readable" in (result.skip_message or "")
+
+
+def test_the_hourly_schedule_plans_like_the_sensor(store_engine: Engine, tiny_store: dict[str, int],
+                                                   instance: dg.DagsterInstance, data_dir: Path) -> None:
+    from orchestration.schedules import hourly_incremental
+
+    def tick(store: StoreResource) -> dg.RunRequest | dg.SkipReason:
+        context = dg.build_schedule_context(instance=instance, resources={"store": store},
+                                            scheduled_execution_time=datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+        return hourly_incremental(context)
+
+    _publish()
+    idle = tick(StoreResource())
+    assert isinstance(idle, dg.SkipReason) and "nothing changed" in (idle.skip_message or "")
+    add_shipped_sale(store_engine, tiny_store, on=date(2026, 3, 9), quantity="4")
+    request = tick(StoreResource())
+    assert isinstance(request, dg.RunRequest) and request.asset_selection
+    assert request.run_key.endswith("@2026-03-10T09:00:00+00:00")  # a failed run is retried next hour
+    missing = tick(StoreResource(database_url=f"sqlite:///{data_dir}/missing/x.sqlite"))
+    assert isinstance(missing, dg.SkipReason) and "not readable" in (missing.skip_message or "")
