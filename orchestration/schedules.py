@@ -13,7 +13,7 @@ from dagster import ScheduleEvaluationContext
 from orchestration.jobs import incremental_pipeline
 from orchestration.resources import StoreResource
 from orchestration.run_plan import PIPELINE_TIMEZONE
-from orchestration.sensors import plan_request, read_plan
+from orchestration.sensors import planned_request
 
 
 @dg.schedule(name="hourly_incremental", job=incremental_pipeline, cron_schedule="0 * * * *",
@@ -21,12 +21,6 @@ from orchestration.sensors import plan_request, read_plan
              description="Every hour: an incremental run of what changed in the store since the last publish.")
 def hourly_incremental(context: ScheduleEvaluationContext,
                        store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
-    planned = read_plan(store)
-    if isinstance(planned, dg.SkipReason):
-        return planned
-    plan, key = planned
-    if plan.nothing_to_do:
-        return dg.SkipReason(plan.reason)
     # The key names the hour too: a failed run is retried at the next tick even if nothing changed.
     hour = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else ""
-    return plan_request(plan, f"{key}@{hour}")
+    return planned_request(store, key_suffix=f"@{hour}")[0]

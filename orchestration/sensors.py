@@ -37,18 +37,28 @@ def current_plan(store: StoreResource) -> tuple[RunPlan, str]:
     return plan, key
 
 
-def read_plan(store: StoreResource) -> tuple[RunPlan, str] | dg.SkipReason:
-    """``current_plan``, or a skip when the store cannot be read (a tick is never an error for it)."""
-    try:
-        return current_plan(store)
-    except SQLAlchemyError as exc:
-        return dg.SkipReason(f"store not readable: {type(exc).__name__}")
-
-
 def plan_request(plan: RunPlan, key: str) -> dg.RunRequest:
     """A run of ``incremental_pipeline`` restricted to the plan's assets (and their checks)."""
     return dg.RunRequest(run_key=key, asset_selection=selected_keys(plan, PIPELINE_ASSETS),
                          tags={"jxc/store_fingerprint": key, "jxc/plan": plan.reason[:200], **plan_tags(plan)})
+
+
+def planned_request(store: StoreResource, *, cursor: str | None = None,
+                    key_suffix: str = "") -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
+    """What a tick (sensor or schedule) does now, and the plan's key to remember (None: store unreadable).
+
+    The last publish (not a cursor) says what the serving file holds: the sensor's cursor is empty on
+    the first tick after `jxc serve` starts and knows nothing of runs made with `jxc pipeline run`; it
+    only stops a second request for a change already requested."""
+    try:
+        plan, key = current_plan(store)
+    except SQLAlchemyError as exc:
+        return dg.SkipReason(f"store not readable: {type(exc).__name__}"), None
+    if plan.nothing_to_do:
+        return dg.SkipReason(plan.reason), key
+    if key == cursor:
+        return dg.SkipReason("a run was already requested for this change"), key
+    return plan_request(plan, key + key_suffix), key
 
 
 @dg.sensor(job=incremental_pipeline, minimum_interval_seconds=30,
@@ -56,19 +66,10 @@ def plan_request(plan: RunPlan, key: str) -> dg.RunRequest:
            description="Requests an incremental run of what changed in the store since the last publish.")
 def store_change_sensor(context: SensorEvaluationContext,
                         store: dg.ResourceParam[StoreResource]) -> dg.RunRequest | dg.SkipReason:
-    planned = read_plan(store)
-    if isinstance(planned, dg.SkipReason):
-        return planned
-    plan, key = planned
-    # The last publish (not the cursor) says what the serving file holds: the cursor is empty on
-    # the first tick after `jxc serve` starts and knows nothing of runs made with `jxc pipeline run`.
-    if plan.nothing_to_do:
+    result, key = planned_request(store, cursor=context.cursor)
+    if key is not None:
         context.update_cursor(key)
-        return dg.SkipReason(plan.reason)
-    if key == context.cursor:
-        return dg.SkipReason("a run was already requested for this change")
-    context.update_cursor(key)
-    return plan_request(plan, key)
+    return result
 
 
 @dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,

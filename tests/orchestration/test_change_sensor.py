@@ -111,9 +111,10 @@ def test_the_hourly_schedule_plans_like_the_sensor(store_engine: Engine, tiny_st
     from orchestration.schedules import hourly_incremental
 
     def tick(store: StoreResource) -> dg.RunRequest | dg.SkipReason:
-        context = dg.build_schedule_context(instance=instance, resources={"store": store},
-                                            scheduled_execution_time=datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
-        return hourly_incremental(context)
+        # As a context manager: its resources and instance reference are released after the tick.
+        with dg.build_schedule_context(instance=instance, resources={"store": store},
+                                       scheduled_execution_time=datetime(2026, 3, 10, 9, 0, tzinfo=UTC)) as context:
+            return hourly_incremental(context)
 
     _publish()
     idle = tick(StoreResource())
