@@ -120,6 +120,16 @@ def create_account(session: Session, code: str, name: str, *, kind: str = "bank"
     return account
 
 
+def _usable_account(account: CashAccount | None, account_id: int, doc_no: str | None) -> CashAccount:
+    """The account an entry names: it must exist and be active (``doc_no`` names the record)."""
+    if account is None:
+        raise NotFoundError("not_found", field="account_id", record=doc_no, entity="entity.cash_account",
+                            key=account_id)
+    if not account.is_active:
+        raise StateError("inactive", field="account_id", record=doc_no, entity="entity.cash_account", key=account.name)
+    return account
+
+
 def post(session: Session, account_id: int, entry_date: date, amount: Decimal, kind: str, *,
          doc_type: str | None = None, doc_id: int | None = None, doc_no: str | None = None,
          counterparty: str | None = None, memo: str | None = None, user: AppUser | None = None,
@@ -130,12 +140,7 @@ def post(session: Session, account_id: int, entry_date: date, amount: Decimal, k
     date and on every later day already in the ledger (see ``available``); otherwise
     ``insufficient_funds`` names the account and what it can give, and nothing is written.
     """
-    account = session.get(CashAccount, account_id)
-    if account is None:
-        raise NotFoundError("not_found", field="account_id", record=doc_no, entity="entity.cash_account",
-                            key=account_id)
-    if not account.is_active:
-        raise StateError("inactive", field="account_id", record=doc_no, entity="entity.cash_account", key=account.name)
+    account = _usable_account(session.get(CashAccount, account_id), account_id, doc_no)
     choice(kind, CASH_ENTRY_KINDS, "cash_entry_kind", record=doc_no)
     amount = Decimal(amount).quantize(CENT)
     if amount == 0:
@@ -190,13 +195,7 @@ def post_many_in(session: Session, entry_date: date, kind: str, entries: Sequenc
     accounts = {a.id: a for a in session.execute(select(CashAccount).where(CashAccount.id.in_(ids))).scalars()}
     rows, totals = [], defaultdict(Decimal)
     for e in entries:
-        account = accounts.get(e.account_id)
-        if account is None:
-            raise NotFoundError("not_found", field="account_id", record=e.doc_no, entity="entity.cash_account",
-                                key=e.account_id)
-        if not account.is_active:
-            raise StateError("inactive", field="account_id", record=e.doc_no, entity="entity.cash_account",
-                             key=account.name)
+        _usable_account(accounts.get(e.account_id), e.account_id, e.doc_no)
         amount = Decimal(e.amount).quantize(CENT)
         if amount <= 0:
             raise ValidationError("must_be_positive", field="amount", record=e.doc_no, field_label="field.amount")
