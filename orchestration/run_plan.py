@@ -104,12 +104,6 @@ def plan_from_state(current: Mapping[str, str], state: Mapping[str, Any], today:
                     publish_day(last.get("published_at")), today)
 
 
-def raw_key(table: str) -> dg.AssetKey:
-    import dagster as dg
-
-    return dg.AssetKey(["raw", table])
-
-
 def selected_keys(plan: RunPlan, assets: Iterable[dg.AssetsDefinition] | Any) -> list[dg.AssetKey] | None:  # noqa: ANN401
     """The assets a run of ``plan`` materializes: None for everything (the job's own selection),
     else the changed raw assets and everything downstream of them, resolved on ``assets`` (the
@@ -121,7 +115,9 @@ def selected_keys(plan: RunPlan, assets: Iterable[dg.AssetsDefinition] | Any) ->
         return None
     if not plan.tables:
         return []
-    selection = dg.AssetSelection.assets(*(raw_key(t) for t in plan.tables)).downstream()
+    from orchestration.assets.raw import raw_asset_key
+
+    selection = dg.AssetSelection.assets(*(raw_asset_key(t) for t in plan.tables)).downstream()
     return sorted(selection.resolve(assets), key=lambda k: k.to_user_string())
 
 
