@@ -65,16 +65,19 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def copy_schema(con: duckdb.DuckDBPyConnection, source_catalog: str, schema: str) -> dict[str, int]:
-    """Copy every table and view of ``source_catalog.schema`` into ``main`` as tables; row counts."""
-    names = [row[0] for row in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
-        "ORDER BY table_name",
-        [source_catalog, schema],
-    ).fetchall()]
+def copy_schema(con: duckdb.DuckDBPyConnection, source_catalog: str, schema: str,
+                names: Iterable[str] | None = None) -> dict[str, int]:
+    """Copy every table and view of ``source_catalog.schema`` (or only ``names``) into ``main`` as
+    tables, replacing a table of the same name; their row counts."""
+    if names is None:
+        names = [row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+            "ORDER BY table_name",
+            [source_catalog, schema],
+        ).fetchall()]
     counts = {}
     for name in names:
-        con.execute(f"CREATE TABLE main.{_quote(name)} AS "
+        con.execute(f"CREATE OR REPLACE TABLE main.{_quote(name)} AS "
                     f"SELECT * FROM {_quote(source_catalog)}.{_quote(schema)}.{_quote(name)}")
         counts[name] = con.execute(f"SELECT count(*) FROM main.{_quote(name)}").fetchone()[0]
     return counts
@@ -146,10 +149,7 @@ def update_serving_file(warehouse: Path, target: Path, schema: str, tables: Iter
 
     def fill(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         history = _publish_rows(con)
-        for name in names:
-            con.execute(f"DROP TABLE IF EXISTS main.{_quote(name)}")
-            con.execute(f"CREATE TABLE main.{_quote(name)} AS "
-                        f"SELECT * FROM wh.{_quote(schema)}.{_quote(name)}")
+        copy_schema(con, "wh", schema, names)
         con.execute("DETACH wh")
         con.execute("DROP TABLE IF EXISTS meta_publish")
         con.execute("DROP TABLE IF EXISTS meta_checks")
