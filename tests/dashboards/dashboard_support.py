@@ -117,6 +117,7 @@ def publish_receivables(engine: Engine, work: Path, data_dir: Path, as_of: date)
     import duckdb
 
     from ingestion.extract import extract_to_raw
+    from orchestration.serving_file import copy_schema
     from tests.transforms.conftest import dbt
 
     warehouse = work / "warehouse.duckdb"
@@ -125,5 +126,4 @@ def publish_receivables(engine: Engine, work: Path, data_dir: Path, as_of: date)
         "dim_aging_buckets", "--indirect-selection", "cautious", "--vars", f'{{"as_of_date": "{as_of}"}}')
     with duckdb.connect(str(data_dir / "serving.duckdb")) as con:
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        for mart in RECEIVABLES_MARTS:
-            con.execute(f"CREATE TABLE {mart} AS SELECT * FROM wh.marts.{mart}")
+        copy_schema(con, "wh", "marts", RECEIVABLES_MARTS)
