@@ -167,3 +167,14 @@ __all__ = [
 __all__ += ["FormSubmission"]
 __all__ += ["LANDED_COST_BASES", "LANDED_COST_STATES", "LANDED_COST_TYPES", "LandedCost", "LandedCostAllocation"]
 __all__ += ["ORDER_KINDS", "OrderLineCancellation"]
+from operational.models.planning import (  # noqa: E402
+    ABC_CLASSES,
+    ADJUSTMENT_MODES,
+    PLAN_LINK_KINDS,
+    DemandAdjustment,
+    PlanDocumentLink,
+    PlanningServiceLevel,
+)
+
+__all__ += ["ABC_CLASSES", "ADJUSTMENT_MODES", "PLAN_LINK_KINDS", "DemandAdjustment", "PlanDocumentLink",
+            "PlanningServiceLevel"]
