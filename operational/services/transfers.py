@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from operational.models import (
+    CANCELLED,
+    DRAFT,
     IN_TRANSIT,
     RECEIVED,
     Product,
@@ -53,11 +55,54 @@ def ship_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_
                   lines: list[TransferLineInput], *, note: str | None = None,
                   user_id: int | None = None) -> StockTransfer:
     """Post the shipping leg: out of the source, into in-transit. Refused if the source lacks stock."""
+    doc, bins = _new_transfer(session, from_warehouse_id, to_warehouse_id, ship_date, lines, note=note,
+                              user_id=user_id, status=IN_TRANSIT)
+    _post_shipping(session, doc, bins)
+    return doc
+
+
+def create_draft_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_id: int | None,
+                          planned_date: Any, lines: list[TransferLineInput], *, note: str | None = None,
+                          user_id: int | None = None) -> StockTransfer:
+    """A planned transfer (草稿, e.g. from the supply plan): checked like a shipment but nothing moves
+    until ``ship_draft_transfer``; ``ship_date`` holds the planned date until then."""
+    doc, _ = _new_transfer(session, from_warehouse_id, to_warehouse_id, planned_date, lines, note=note,
+                           user_id=user_id, status=DRAFT)
+    return doc
+
+
+def ship_draft_transfer(session: Session, transfer_id: int | None, ship_date: Any) -> StockTransfer:
+    """Ship a draft transfer on ``ship_date``: the same shipping leg as ``ship_transfer``."""
+    doc = get_or_fail(session, StockTransfer, transfer_id, "stock_transfer", field="transfer_id")
+    if doc.status != DRAFT:
+        raise StateError("bad_state", record=doc.doc_no, field="status", state=f"state.{doc.status}",
+                         action="action.ship")
+    doc.ship_date = document_date(ship_date, "ship_date", session=session, record=doc.doc_no)
+    doc.status = IN_TRANSIT
+    _post_shipping(session, doc, {line.id: None for line in doc.lines})
+    return doc
+
+
+def cancel_draft_transfer(session: Session, transfer_id: int | None) -> StockTransfer:
+    """Drop a draft transfer (nothing was posted, so nothing is reversed)."""
+    doc = get_or_fail(session, StockTransfer, transfer_id, "stock_transfer", field="transfer_id")
+    if doc.status != DRAFT:
+        raise StateError("bad_state", record=doc.doc_no, field="status", state=f"state.{doc.status}",
+                         action="action.cancel")
+    doc.status = CANCELLED
+    session.flush()
+    return doc
+
+
+def _new_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_id: int | None, on: Any,
+                  lines: list[TransferLineInput], *, note: str | None, user_id: int | None,
+                  status: str) -> tuple[StockTransfer, dict[int, int | None]]:
+    """The checked transfer document with its lines (flushed), and each line's source bin."""
     source = _usable_warehouse(session, from_warehouse_id, "from_warehouse_id")
     target = _usable_warehouse(session, to_warehouse_id, "to_warehouse_id")
     if source.id == target.id:
         raise ValidationError("same_warehouse", field="to_warehouse_id")
-    when = document_date(ship_date, "ship_date", session=session)
+    when = document_date(on, "ship_date", session=session)
     parsed = []
     for n, line in enumerate(lines, start=1):
         product = get_or_fail(session, Product, line.product_id, "product", field="product_id", line_no=n)
@@ -67,18 +112,22 @@ def ship_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_
     transit = transit_warehouse(session)
     doc = StockTransfer(doc_no=next_doc_no(session, "stock_transfer", when), from_warehouse_id=source.id,
                         to_warehouse_id=target.id, transit_warehouse_id=transit.id, ship_date=when,
-                        status=IN_TRANSIT, note=note, created_by=user_id)
+                        status=status, note=note, created_by=user_id)
     for n, (product, qty, _) in enumerate(parsed, start=1):
         doc.lines.append(StockTransferLine(line_no=n, product_id=product.id, quantity=qty))
     session.add(doc)
     session.flush()
+    return doc, {line.id: bin_id for line, (_, _, bin_id) in zip(doc.lines, parsed, strict=True)}
+
+
+def _post_shipping(session: Session, doc: StockTransfer, bins: dict[int, int | None]) -> None:
     outs = post_movements(session, [
-        Movement(warehouse_id=source.id, quantity=-line.quantity, movement_type="transfer_out",
-                 product_id=line.product_id, movement_date=when, doc_type="stock_transfer", doc_id=doc.id,
-                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no, bin_id=bin_id)
-        for line, (_, _, bin_id) in zip(doc.lines, parsed, strict=True)])
-    post_movements(session, [_arrival(row, transit.id) for row in outs])
-    return doc
+        Movement(warehouse_id=doc.from_warehouse_id, quantity=-line.quantity, movement_type="transfer_out",
+                 product_id=line.product_id, movement_date=doc.ship_date, doc_type="stock_transfer", doc_id=doc.id,
+                 doc_line_id=line.id, doc_no=doc.doc_no, line_no=line.line_no, bin_id=bins.get(line.id))
+        for line in doc.lines])
+    post_movements(session, [_arrival(row, doc.transit_warehouse_id) for row in outs])
+    session.flush()
 
 
 def _arrival(out: StockLedger, warehouse_id: int) -> Movement:

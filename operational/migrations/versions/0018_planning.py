@@ -48,7 +48,6 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint('service_level > 0.5 and service_level < 1', name=op.f('ck_planning_service_level_range')),
     sa.ForeignKeyConstraint(['updated_by'], ['app_user.id'], name=op.f('fk_planning_service_level_updated_by_app_user')),
     sa.PrimaryKeyConstraint('abc_class', name=op.f('pk_planning_service_level'))
     )
