@@ -22,6 +22,7 @@ from ingestion.extract import raw_tables
 from operational.services.monitoring import fingerprint_of
 from operational.settings import get_settings
 from orchestration.assets.dbt import MANIFEST_PATH, mart_keys, model_key
+from orchestration.assets.planning import PLAN_TABLES, SUPPLY_PLAN_KEY
 from orchestration.check_outcomes import CheckOutcome, blocking_failures, outcomes_for_run
 from orchestration.dbt_project import load_manifest, mart_nodes, marts_schema
 from orchestration.resources import WarehouseResource
@@ -52,7 +53,7 @@ def _mart_tables() -> dict[dg.AssetKey, str]:
             for node in mart_nodes(load_manifest(MANIFEST_PATH))}
 
 
-@dg.asset(key=SERVING_KEY, deps=mart_keys(), group_name="serving", kinds={"duckdb"},
+@dg.asset(key=SERVING_KEY, deps=[*mart_keys(), SUPPLY_PLAN_KEY], group_name="serving", kinds={"duckdb"},
           description="serving.duckdb: the marts plus meta_publish / meta_checks, swapped in atomically.")
 def serving(context: AssetExecutionContext, warehouse: dg.ResourceParam[WarehouseResource]) -> dg.MaterializeResult:
     run_id, job_name = context.run.run_id, context.run.job_name
@@ -74,6 +75,9 @@ def serving(context: AssetExecutionContext, warehouse: dg.ResourceParam[Warehous
     # A run of the whole job rewrites the file; so does one that rebuilt every mart or none (someone
     # asked for a publish alone, from the Dagster UI).
     whole = context.run.asset_selection is None or not rebuilt or len(rebuilt) == len(marts)
+    # Tables written by Python assets (the supply plan) go with their asset.
+    if SUPPLY_PLAN_KEY in materialized:
+        rebuilt = sorted({*rebuilt, *PLAN_TABLES})
     now = datetime.now(UTC).replace(tzinfo=None)
     info = PublishInfo(published_at=now, run_id=run_id, job_name=job_name, store_watermark=fingerprint_of(markers))
     schema = marts_schema(load_manifest(MANIFEST_PATH))
