@@ -206,10 +206,10 @@ def _product_suggestions(product_id: int, group: list[ItemPlan], inputs: PlanInp
             item.need -= qty
             row = _base(item, inputs) | {
                 "kind": "transfer", "from_warehouse_id": donor.warehouse_id, "supplier_id": None,
-                "suggested_qty": Decimal(int(qty)), "raw_need_qty": qty,
+                "suggested_qty": Decimal(int(qty)), "raw_need_qty": qty, "source_excess": donor.excess + qty,
             }
             row["suggestion_key"] = f"transfer:{product_id}:{item.warehouse_id}:{donor.warehouse_id}"
-            row["reason"] = reason_text(row, language, excess=donor.excess + qty)
+            row["reason"] = reason_text(row, language)
             out.append(row)
         terms = inputs.terms.get(product_id)
         if item.need <= 0 or ("purchase", product_id, item.warehouse_id) in inputs.open_links:

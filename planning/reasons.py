@@ -13,7 +13,8 @@ def _n(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def reason_text(row: Mapping[str, Any], language: str = "zh_CN", *, excess: float | None = None) -> str:
+def reason_text(row: Mapping[str, Any], language: str = "zh_CN") -> str:
+    """The reason from a suggestion row's own columns (so a page can show it in another language)."""
     parts = []
     if row.get("runout_week"):
         parts.append(translate("ui.planning.reason.runout", language, week=row["runout_week"]))
@@ -21,8 +22,8 @@ def reason_text(row: Mapping[str, Any], language: str = "zh_CN", *, excess: floa
         parts.append(translate("ui.planning.reason.below_rop", language, position=_n(row["inventory_position"]),
                                rop=_n(row["reorder_point"])))
     if row.get("kind") == "transfer":
-        if excess is not None:
-            parts.append(translate("ui.planning.reason.excess", language, qty=_n(excess)))
+        if row.get("source_excess") is not None:
+            parts.append(translate("ui.planning.reason.excess", language, qty=_n(row["source_excess"])))
     else:
         parts.append(translate("ui.planning.reason.lead_time", language, days=_n(row["lead_time_days"])))
     parts.append(translate("ui.planning.reason.safety", language, qty=_n(row["safety_stock"])))

@@ -45,7 +45,7 @@ SUGGESTION_COLUMNS = {
     "raw_need_qty": "DOUBLE", "unit_price": "DECIMAL(18,4)", "runout_week": "INTEGER", "runout_week_start": "DATE",
     "on_hand_qty": "DOUBLE", "inventory_position": "DOUBLE", "safety_stock": "DOUBLE", "reorder_point": "DOUBLE",
     "order_up_to": "DOUBLE", "lead_time_days": "DOUBLE", "lead_time_source": "VARCHAR", "service_level": "DOUBLE",
-    "abc_class": "VARCHAR", "xyz_class": "VARCHAR", "reason": "VARCHAR",
+    "abc_class": "VARCHAR", "xyz_class": "VARCHAR", "source_excess": "DOUBLE", "reason": "VARCHAR",
 }
 ABC_XYZ_COLUMNS = {
     "product_id": "INTEGER", "sku": "VARCHAR", "product_name": "VARCHAR", "consumption_qty": "DOUBLE",

@@ -33,16 +33,16 @@ def test_login_success_keeps_user_and_opens_the_app(app_for):
 
 def test_each_role_sees_only_its_pages(app_for):
     expected = {
-        "purchasing": {"overview", "inventory", "stock_analysis", "supplier_scorecard", "purchase_order",
+        "purchasing": {"overview", "inventory", "stock_analysis", "supplier_scorecard", "planning", "purchase_order",
                        "goods_receipt", "purchase_return", "purchase_documents", "supplier_maintenance"},
         "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_return",
                       "purchase_documents", "shipment", "sales_return", "sales_documents", "stock_transfer",
                       "stocktake", "opening_balance", "bin_maintenance"},
         "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents",
                   "crm_customers", "crm_activity"},
-        "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
+        "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard", "planning",
                     "purchase_documents", "sales_documents", "pipeline", "crm_customers", "crm_activity"},
-        "manager": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard",
+        "manager": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard", "planning",
                     "purchase_documents", "sales_documents", "pipeline", "supplier_maintenance", "crm_customers",
                     "crm_activity"},
         "finance": {"overview", "stock_analysis", "sales_margin", "supplier_scorecard", "purchase_documents",

@@ -19,7 +19,6 @@ from operational.services.inventory import post_opening_balance
 from planning.warehouse import run_plan
 
 TODAY = date(2026, 12, 7)  # a Monday: horizon week 1 starts today
-AS_OF = date(2026, 11, 30)
 WEEKS = [TODAY + timedelta(weeks=w) for w in range(12)]
 MARTS = "marts"
 
@@ -51,8 +50,10 @@ def build_plan_company(engine: Engine) -> PlanCompany:
         return PlanCompany(engine, wh1.id, wh2.id, sup.id, water.id, chips.id)
 
 
-def write_forecast(warehouse: Path, c: PlanCompany) -> None:
-    """Water WH1 50/week (error sd 10); chips WH1 20/week and WH2 10/week (no error)."""
+def write_forecast(warehouse: Path, c: PlanCompany, start: date = TODAY) -> None:
+    """Water WH1 50/week (error sd 10); chips WH1 20/week and WH2 10/week (no error); horizon week 1
+    starts on ``start`` (a Monday)."""
+    weeks = [start + timedelta(weeks=w) for w in range(12)]
     series = {(c.water, c.wh1): (50.0, 10.0), (c.chips, c.wh1): (20.0, 0.0), (c.chips, c.wh2): (10.0, 0.0)}
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS}")
@@ -65,17 +66,17 @@ def write_forecast(warehouse: Path, c: PlanCompany) -> None:
             n_weeks_history INTEGER, is_fallback BOOLEAN)""")
         for (product, warehouse_id), (qty, sd) in series.items():
             con.executemany(f"INSERT INTO {MARTS}.mart_sales_forecast VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ETS', false)",
-                            [(AS_OF, product, warehouse_id, week, h + 1, qty, qty * 0.8, qty * 1.2, qty * 0.7, qty * 1.3)
-                             for h, week in enumerate(WEEKS)])
+                            [(start - timedelta(weeks=1), product, warehouse_id, week, h + 1, qty, qty * 0.8, qty * 1.2, qty * 0.7,
+                              qty * 1.3) for h, week in enumerate(weeks)])
             con.execute(f"INSERT INTO {MARTS}.mart_forecast_accuracy VALUES (?, ?, ?, 'ETS', 0.8, 0.2, 0.0, 1.0, 0.25, "
-                        f"0.0, true, ?, 52, false)", [AS_OF, product, warehouse_id, sd])
+                        f"0.0, true, ?, 52, false)", [start - timedelta(weeks=1), product, warehouse_id, sd])
 
 
-def replan(c: PlanCompany, warehouse: Path) -> dict[str, int]:
+def replan(c: PlanCompany, warehouse: Path, today: date = TODAY) -> dict[str, int]:
     """Extract the store into raw (as the pipeline's first step does) and run the plan."""
     extract_to_raw(c.engine.url.render_as_string(hide_password=False), warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        return run_plan(con, MARTS, today=TODAY)
+        return run_plan(con, MARTS, today=today)
 
 
 def suggestions(warehouse: Path) -> list[dict]:

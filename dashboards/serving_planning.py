@@ -1,0 +1,59 @@
+"""Reads of the supply-plan marts in ``serving.duckdb`` for the planning page, through
+``dashboards.serving``'s one-connection-per-call ``fetch`` (same caching and "no data yet"
+behaviour as the other pages).
+
+Marts read: mart_replenishment_suggestions, mart_supply_plan, mart_abc_xyz (docs/planning.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboards.serving import fetch, query
+
+
+@dataclass(frozen=True)
+class PlanData:
+    suggestions: pd.DataFrame
+    runouts: pd.DataFrame  # one row per product × warehouse that runs out within the horizon
+    abc_xyz: pd.DataFrame
+    weeks: list  # horizon week starts
+
+
+def plan_data() -> PlanData | None:
+    """The published plan, or None when no plan has been published yet."""
+    suggestions, runouts, abc_xyz, weeks = fetch(
+        query("SELECT * FROM mart_replenishment_suggestions ORDER BY coalesce(runout_week, 99), kind, sku, "
+              "warehouse_name"),
+        query("SELECT product_id, warehouse_id, sku, product_name, unit, warehouse_name, runout_week, "
+              "min(week_start) FILTER (WHERE horizon_week = runout_week) AS runout_week_start, "
+              "any_value(on_hand_qty) AS on_hand_qty, any_value(safety_stock) AS safety_stock, "
+              "any_value(reorder_point) AS reorder_point, any_value(abc_class) AS abc_class, "
+              "any_value(xyz_class) AS xyz_class "
+              "FROM mart_supply_plan WHERE runout_week IS NOT NULL "
+              "GROUP BY ALL ORDER BY runout_week, sku, warehouse_name"),
+        query("SELECT * FROM mart_abc_xyz ORDER BY consumption_value DESC, sku"),
+        query("SELECT DISTINCT week_start FROM mart_supply_plan ORDER BY week_start", as_rows=True),
+    )
+    if suggestions.empty and runouts.empty and abc_xyz.empty and not weeks:
+        if "kind" not in suggestions.columns:
+            return None
+    return PlanData(suggestions, runouts, abc_xyz, [w[0] for w in weeks])
+
+
+def projection(product_id: int, warehouse_id: int) -> pd.DataFrame:
+    """Week by week: demand plan, receipts, projected stock and the item's safety stock."""
+    (df,) = fetch(query("SELECT week_start, horizon_week, forecast_qty, demand_qty, receipt_qty, projected_qty, "
+                        "safety_stock, reorder_point FROM mart_supply_plan "
+                        "WHERE product_id = $product_id AND warehouse_id = $warehouse_id ORDER BY horizon_week",
+                        product_id=product_id, warehouse_id=warehouse_id))
+    return df
+
+
+def plan_items() -> pd.DataFrame:
+    """Product × warehouse pairs of the plan (for the adjustment form and the chart)."""
+    (df,) = fetch(query("SELECT DISTINCT product_id, warehouse_id, sku, product_name, warehouse_name "
+                        "FROM mart_supply_plan ORDER BY sku, warehouse_name"))
+    return df
