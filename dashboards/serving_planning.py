@@ -57,3 +57,29 @@ def plan_items() -> pd.DataFrame:
     (df,) = fetch(query("SELECT DISTINCT product_id, warehouse_id, sku, product_name, warehouse_name "
                         "FROM mart_supply_plan ORDER BY sku, warehouse_name"))
     return df
+
+
+@dataclass(frozen=True)
+class Analyses:
+    slow_moving: pd.DataFrame
+    stockouts: pd.DataFrame
+    fill_rate: pd.DataFrame
+
+
+def analyses() -> Analyses:
+    """Slow-moving / dead stock, stock-out days with lost sales, and fill rate by customer and month."""
+    slow, stockouts, fill = fetch(
+        query("SELECT p.sku, p.product_name, w.warehouse_name, s.on_hand_quantity AS on_hand_qty, s.stock_value, s.last_sale_date, "
+              "s.days_since_last_sale, s.sold_90d, s.days_of_cover, s.movement_status "
+              "FROM mart_slow_moving_stock AS s JOIN dim_product AS p USING (product_id) "
+              "JOIN dim_warehouse AS w USING (warehouse_id) WHERE s.movement_status <> 'active' "
+              "ORDER BY s.stock_value DESC, p.sku"),
+        query("SELECT p.sku, p.product_name, w.warehouse_name, s.stockout_days, s.days_tracked, s.daily_demand, "
+              "s.lost_sales_qty, s.lost_sales_value FROM mart_stockout_days AS s "
+              "JOIN dim_product AS p USING (product_id) JOIN dim_warehouse AS w USING (warehouse_id) "
+              "WHERE s.stockout_days > 0 ORDER BY s.lost_sales_value DESC NULLS LAST, p.sku"),
+        query("SELECT f.year_month, c.customer_name, f.qty_due, f.qty_on_time_in_full, f.fill_rate, f.on_time_rate "
+              "FROM mart_customer_fill_rate AS f JOIN dim_customer AS c USING (customer_id) "
+              "ORDER BY f.year_month DESC, f.qty_due DESC"),
+    )
+    return Analyses(slow, stockouts, fill)

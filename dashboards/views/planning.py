@@ -20,13 +20,15 @@ from dashboards.components.format import quantity, show_table, with_headers
 from dashboards.i18n import current_language, t
 from dashboards.session import current_user, require_page
 from operational.db import read_only, unit_of_work
-from operational.models import ADJUSTMENT_MODES
+from operational.models import ABC_CLASSES, ADJUSTMENT_MODES
 from operational.services import replenishment
 from operational.services.errors import ValidationError
 from operational.services.validation import current_day
+from planning.policy import DEFAULT_SERVICE_LEVELS
 from planning.reasons import reason_text
 
 PICK = "plan.create"
+LEVELS = "plan.levels"
 ADJUST = "plan.adj"
 WRITERS = ("purchasing", "admin")
 COL = "ui.planning.col"
@@ -74,9 +76,9 @@ cols[0].metric(t("ui.planning.kpi.runouts"), f"{len(data.runouts):,}")
 cols[1].metric(t("ui.planning.kpi.suggestions"), f"{len(suggestions):,}")
 cols[2].metric(t("ui.planning.kpi.first_week"), str(data.weeks[0]) if data.weeks else "—")
 
-tab_suggest, tab_runout, tab_abc, tab_adjust = st.tabs(
+tab_suggest, tab_runout, tab_abc, tab_analysis, tab_adjust = st.tabs(
     [t("ui.planning.tab.suggestions"), t("ui.planning.tab.runout"), t("ui.planning.tab.abc_xyz"),
-     t("ui.planning.tab.adjust")])
+     t("ui.planning.tab.analyses"), t("ui.planning.tab.adjust")])
 
 
 @form_state.guarded(PICK)
@@ -162,6 +164,48 @@ with tab_abc:
                    quantities=("consumption_qty",), rates=("value_share",), catalog=COL)
 
 
+with tab_analysis:
+    found = serving_planning.analyses()
+    st.subheader(t("ui.planning.slow_moving"))
+    st.caption(t("ui.planning.slow_note"))
+    if found.slow_moving.empty:
+        st.info(t("ui.planning.none"))
+    else:
+        slow = found.slow_moving.assign(movement_status=found.slow_moving["movement_status"].map(
+            lambda s: t(f"ui.planning.status.{s}")))
+        show_table(with_headers(slow, ("sku", "product_name", "warehouse_name", "on_hand_qty", "stock_value",
+                                       "last_sale_date", "days_since_last_sale", "sold_90d", "days_of_cover",
+                                       "movement_status"), COL),
+                   money=("stock_value",), quantities=("on_hand_qty", "sold_90d", "days_of_cover"), catalog=COL)
+    st.subheader(t("ui.planning.stockouts"))
+    st.caption(t("ui.planning.stockout_note"))
+    if found.stockouts.empty:
+        st.info(t("ui.planning.none"))
+    else:
+        show_table(with_headers(found.stockouts, ("sku", "product_name", "warehouse_name", "stockout_days",
+                                                  "days_tracked", "daily_demand", "lost_sales_qty",
+                                                  "lost_sales_value"), COL),
+                   money=("lost_sales_value",), quantities=("daily_demand", "lost_sales_qty"), catalog=COL)
+    st.subheader(t("ui.planning.fill_rate"))
+    st.caption(t("ui.planning.fill_note"))
+    if found.fill_rate.empty:
+        st.info(t("ui.planning.none"))
+    else:
+        show_table(with_headers(found.fill_rate, ("year_month", "customer_name", "qty_due", "qty_on_time_in_full",
+                                                  "fill_rate", "on_time_rate"), COL),
+                   quantities=("qty_due", "qty_on_time_in_full"), rates=("fill_rate", "on_time_rate"), catalog=COL)
+
+
+@form_state.guarded(LEVELS)
+def _levels() -> None:
+    form_state.clear(LEVELS)
+    with unit_of_work() as session:
+        for klass in ABC_CLASSES:
+            replenishment.set_service_level(session, klass, st.session_state.get(f"{LEVELS}.{klass}"),
+                                            user_id=current_user().id)
+    form_state.record_success(LEVELS, t("ui.planning.levels_saved"))
+
+
 @form_state.guarded(ADJUST)
 def _adjust(items: dict[tuple[int, int], str]) -> None:
     form_state.clear(ADJUST)
@@ -213,3 +257,17 @@ with tab_adjust:
         st.subheader(t("ui.planning.adjustments"))
         show_table(with_headers(shown, ("item", "week_start", "mode", "adjustment_qty", "reason", "created_at"), COL),
                    quantities=("adjustment_qty",), catalog=COL)
+
+    st.subheader(t("ui.planning.levels"))
+    st.caption(t("ui.planning.levels_note"))
+    with read_only() as session:
+        levels = {k: float(v) for k, v in replenishment.service_levels(session).items()}
+    cols = st.columns(len(ABC_CLASSES))
+    for col, klass in zip(cols, ABC_CLASSES, strict=True):
+        col.text_input(t("ui.planning.level_for", klass=klass), key=f"{LEVELS}.{klass}",
+                       value=f"{levels.get(klass, DEFAULT_SERVICE_LEVELS[klass]):.4f}".rstrip("0"),
+                       disabled=not can_write)
+    if can_write:
+        form_state.flash(LEVELS)
+        form_state.other_errors(LEVELS, ())
+        st.button(t("ui.planning.save_levels"), key=f"{LEVELS}.save", on_click=_levels)

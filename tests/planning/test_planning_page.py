@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards.session import USER_KEY, CurrentUser
 from operational.db import unit_of_work
 from operational.models import DemandAdjustment, PlanDocumentLink, PurchaseOrder
-from operational.services import auth
+from operational.services import auth, replenishment
 from orchestration.serving_file import PublishInfo, build_serving_file
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -95,6 +95,13 @@ def test_a_buyer_turns_a_suggestion_into_a_draft_order_and_adjusts_demand(store_
     at.text_input(key="plan.adj.reason").set_value("").run()
     at.button(key="plan.adj.save").click().run()
     assert "调整原因不能为空" in [e.value for e in at.error][0]
+
+    # Target service levels per ABC class, for the next plan.
+    at.text_input(key="plan.levels.A").set_value("0.97").run()
+    at.button(key="plan.levels.save").click().run()
+    assert not at.exception and "已保存服务水平，下次计划生效" in _texts(at)
+    with unit_of_work(store_engine) as s:
+        assert replenishment.service_levels(s) == {"A": Decimal("0.97"), "B": Decimal("0.95"), "C": Decimal("0.95")}
 
     analyst = _app(users["analyst"])
     assert not analyst.multiselect and not [b for b in analyst.button if b.key == "plan.create.go"]  # read only
