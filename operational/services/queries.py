@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from operational.models import (
     CONFIRMED,
     COUNTING,
+    DRAFT,
     IN_TRANSIT,
     PARTIAL,
     POSTED,
@@ -335,6 +336,19 @@ def in_transit_transfers(session: Session) -> list[tuple[int, str]]:
         .join(source, source.id == StockTransfer.from_warehouse_id)
         .join(target, target.id == StockTransfer.to_warehouse_id)
         .where(StockTransfer.status == IN_TRANSIT)
+        .order_by(StockTransfer.id.desc())
+    )
+    return [(row[0], f"{row[1]} {row[2]} → {row[3]} {row[4]}") for row in rows]
+
+
+def draft_transfers(session: Session) -> list[tuple[int, str]]:
+    """(id, "doc_no from → to planned date") of draft transfers (from the supply plan), newest first."""
+    source, target = aliased(Warehouse), aliased(Warehouse)
+    rows = session.execute(
+        select(StockTransfer.id, StockTransfer.doc_no, source.name, target.name, StockTransfer.ship_date)
+        .join(source, source.id == StockTransfer.from_warehouse_id)
+        .join(target, target.id == StockTransfer.to_warehouse_id)
+        .where(StockTransfer.status == DRAFT)
         .order_by(StockTransfer.id.desc())
     )
     return [(row[0], f"{row[1]} {row[2]} → {row[3]} {row[4]}") for row in rows]

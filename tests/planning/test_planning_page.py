@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.session import USER_KEY, CurrentUser
 from operational.db import unit_of_work
-from operational.models import DemandAdjustment, PlanDocumentLink, PurchaseOrder
-from operational.services import auth, replenishment
+from operational.models import DemandAdjustment, PlanDocumentLink, PurchaseOrder, StockBalance, StockTransfer
+from operational.services import auth, replenishment, transfers
 from orchestration.serving_file import PublishInfo, build_serving_file
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -114,3 +114,27 @@ def test_a_buyer_turns_a_suggestion_into_a_draft_order_and_adjusts_demand(store_
     english.switch_page("views/planning.py").run()
     shown = next(f.value for f in english.dataframe if "Reason" in f.value.columns)
     assert list(shown["Reason"]) == ["runs out in week 1; source has 550 beyond its need; safety stock 0"]
+
+
+def test_a_draft_transfer_from_the_plan_is_shipped_on_the_transfer_page(store_engine, data_dir):
+    c = build_plan_company(store_engine)
+    with unit_of_work(store_engine) as s:
+        user = auth.create_user(s, "wh1", "secret-pw", "warehouse", display_name="仓管", iterations=1000)
+        keeper = CurrentUser(user.id, user.username, user.display_name, user.role)
+        draft = transfers.create_draft_transfer(s, c.wh2, c.wh1, date.today(), [transfers.TransferLineInput(c.chips, 100)])
+        doc_no, draft_id = draft.doc_no, draft.id
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.session_state[USER_KEY] = keeper
+    at.run()
+    at.switch_page("views/stock_transfer.py").run()
+    at.selectbox(key="trd.transfer").set_value(draft_id).run()
+    assert any("P002 薯片70g 100 袋" in str(m.value) for m in at.markdown)
+    at.button(key="trd.ship").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"调拨单{doc_no}已发出，货物在途"]
+    with unit_of_work(store_engine) as s:
+        doc = s.get(StockTransfer, draft_id)
+        assert doc.status == "in_transit"
+        balances = dict(s.execute(select(StockBalance.warehouse_id, StockBalance.quantity)
+                                  .where(StockBalance.product_id == c.chips)).all())
+        assert balances[c.wh2] == 500  # 600 − 100 left for the transit warehouse
