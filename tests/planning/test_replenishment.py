@@ -119,3 +119,25 @@ def test_service_level_bounds(store_engine):
             replenishment.set_service_level(s, "A", "1")
         with pytest.raises(ValidationError):
             replenishment.set_service_level(s, "D", "0.9")
+
+
+def test_lead_time_actuals_from_the_scorecard_win_over_the_price_list(store_engine, data_dir):
+    c = build_plan_company(store_engine)
+    warehouse = data_dir / "warehouse.duckdb"
+    write_forecast(warehouse, c)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"CREATE TABLE {MARTS}.mart_supplier_scorecard (supplier_id INTEGER, year_month VARCHAR, "
+                    "period VARCHAR, lead_time_mean DOUBLE, lead_time_stddev DOUBLE)")
+        con.execute(f"INSERT INTO {MARTS}.mart_supplier_scorecard VALUES (?, '2026-10', 'rolling_12m', 12, 1), "
+                    "(?, '2026-11', 'rolling_12m', 9, 3.5), (?, '2026-11', 'month', 30, 0)",
+                    [c.supplier, c.supplier, c.supplier])
+    replan(c, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(f"SELECT lead_time_days, safety_stock, reorder_point, order_up_to, inventory_position "
+                          f"FROM {MARTS}.mart_supply_plan WHERE sku = 'P001' AND horizon_week = 1").fetchone()
+    # Latest rolling 12 months: 9 days (1.286 weeks), spread 3.5 days (0.5 week), 50/week, σw 10, 95 %:
+    # lead demand 50 + 50 × 2/7 = 64.29; safety 1.6449 × √(1.286 × 100 + 50² × 0.5²) = 45.2 → 46;
+    # reorder point ⌈110.29⌉ = 111; order-up-to 111 + 4 × 50 = 311.
+    assert row == (9.0, 46.0, 111.0, 311.0, 120.0)
+    # 120 on hand is above 111: no purchase yet (with the price list's 14 days it was 124 → ordered).
+    assert [r["kind"] for r in suggestions(warehouse)] == ["transfer"]
