@@ -15,6 +15,8 @@ from dagster import AssetExecutionContext
 
 from operational.services.validation import current_day
 from orchestration.assets.dbt import MANIFEST_PATH, model_key, model_names
+from orchestration.checks.expectations import greater_than, in_set, not_null
+from orchestration.checks.frame_checks import FrameCheckSpec
 from orchestration.dbt_project import load_manifest, marts_schema
 from orchestration.resources import WarehouseResource
 from planning.warehouse import run_plan
@@ -47,3 +49,25 @@ def supply_plan(context: AssetExecutionContext, warehouse: dg.ResourceParam[Ware
         "row_counts": dg.MetadataValue.json(counts),
         "suggestions": dg.MetadataValue.int(counts["mart_replenishment_suggestions"]),
     })
+
+
+def plan_check_specs() -> list[FrameCheckSpec]:
+    """Blocking: every suggestion has a known kind, a positive quantity and a reason; every plan row a
+    projected stock and a non-negative demand plan (a NaN would hide a run-out)."""
+    schema = marts_schema(load_manifest(MANIFEST_PATH))
+    return [
+        FrameCheckSpec(
+            SUPPLY_PLAN_KEY, "suggestions_sane",
+            "Every suggestion is a purchase or a transfer of a positive quantity, with its reason.",
+            "SELECT kind, CAST(suggested_qty AS DOUBLE) AS suggested_qty, reason "
+            f"FROM {schema}.mart_replenishment_suggestions",
+            (in_set("kind", ("purchase", "transfer")), not_null("suggested_qty"), greater_than("suggested_qty", 0),
+             not_null("reason")),
+        ),
+        FrameCheckSpec(
+            SUPPLY_PLAN_KEY, "plan_rows_complete",
+            "Every plan row has a demand plan of zero or more and a projected stock.",
+            f"SELECT demand_qty, projected_qty FROM {schema}.mart_supply_plan",  # NaN reads as null in the frame
+            (not_null("demand_qty"), not_null("projected_qty"), greater_than("demand_qty", -1e-9)),
+        ),
+    ]

@@ -13,6 +13,7 @@ import dagster as dg
 from ingestion.extract import raw_tables
 from operational.models import MOVEMENT_TYPES
 from orchestration.assets.dbt import MANIFEST_PATH, model_key
+from orchestration.assets.planning import plan_check_specs
 from orchestration.assets.raw import raw_asset_key
 from orchestration.checks.cash_reconciliation import build_cash_reconciliation_check
 from orchestration.checks.expectations import greater_than, in_set, not_in_set, not_null
@@ -145,7 +146,7 @@ def all_checks() -> list[dg.AssetChecksDefinition]:
     models = {node["name"]: node for node in load_manifest(MANIFEST_PATH)["nodes"].values()
               if node["resource_type"] == "model"}
     return [
-        *(build_frame_check(spec) for spec in [*_raw_specs(), *_mart_specs(models)]),
+        *(build_frame_check(spec) for spec in [*_raw_specs(), *_mart_specs(models), *plan_check_specs()]),
         *(build_reconciliation_check(spec) for spec in _reconciliation_specs(models)),
         *_cash_checks(models),
         *_open_items_checks(models),

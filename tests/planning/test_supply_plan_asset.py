@@ -10,7 +10,8 @@ import duckdb
 from plan_support import MARTS, build_plan_company, write_forecast
 
 from ingestion.extract import extract_to_raw
-from orchestration.assets.planning import PLAN_TABLES, supply_plan
+from orchestration.assets.planning import PLAN_TABLES, plan_check_specs, supply_plan
+from orchestration.checks.frame_checks import build_frame_check
 from orchestration.resources import WarehouseResource
 from orchestration.serving_file import PublishInfo, build_serving_file
 
@@ -21,8 +22,11 @@ def test_the_asset_writes_the_plan_marts_and_they_are_published(store_engine, da
     write_forecast(warehouse, c)
     extract_to_raw(store_engine.url.render_as_string(hide_password=False), warehouse)
 
-    result = dg.materialize([supply_plan], resources={"warehouse": WarehouseResource(warehouse, serving)})
+    checks = [build_frame_check(spec) for spec in plan_check_specs()]
+    result = dg.materialize([supply_plan, *checks], resources={"warehouse": WarehouseResource(warehouse, serving)})
     assert result.success
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {"suggestions_sane": True, "plan_rows_complete": True}
     counts = result.asset_materializations_for_node("supply_plan")[0].metadata["row_counts"].value
     assert counts == {"mart_supply_plan": 36, "mart_replenishment_suggestions": 2, "mart_abc_xyz": 2}
 
