@@ -178,8 +178,10 @@ def _load_terms(con: duckdb.DuckDBPyConnection, raw: str, marts: str, today: dat
 
 
 def classify(con: duckdb.DuckDBPyConnection, raw: str, as_of_week: date) -> list[dict[str, Any]]:
-    """ABC × XYZ rows per product from shipments net of customer returns over the 52 weeks before
-    ``as_of_week``'s end, valued at the product's standard cost (list price when it has none)."""
+    """ABC × XYZ rows per product from shipments net of customer returns over the 52 weeks up to
+    ``as_of_week``'s end, valued at the product's standard cost (list price when it has none). A
+    product's variability counts the weeks since its first stock movement only: a product that came
+    in a month ago is not "variable" for the eleven months it did not exist."""
     start = as_of_week - timedelta(weeks=HISTORY_WEEKS - 1)
     end = as_of_week + timedelta(days=6)
     weekly: dict[int, dict[date, float]] = defaultdict(dict)
@@ -188,11 +190,15 @@ def classify(con: duckdb.DuckDBPyConnection, raw: str, as_of_week: date) -> list
             FROM {raw}.stock_ledger WHERE movement_type IN ('shipment', 'sales_return')
               AND movement_date BETWEEN ? AND ? GROUP BY 1, 2""", [start, end]):
         weekly[product][week] = float(qty)
+    first_week = dict(_rows(con, f"SELECT product_id, date_trunc('week', min(movement_date))::DATE "
+                                 f"FROM {raw}.stock_ledger GROUP BY 1"))
     products = {pid: (sku, name, float(cost or 0) or float(price or 0)) for pid, sku, name, cost, price in _rows(
         con, f"SELECT id, sku, name, standard_cost, list_price FROM {raw}.product")}
     values, out = {}, []
     for pid in products:
-        series = [max(weekly.get(pid, {}).get(start + timedelta(weeks=w), 0.0), 0.0) for w in range(HISTORY_WEEKS)]
+        since = max(start, first_week.get(pid) or end)
+        weeks = [since + timedelta(weeks=w) for w in range(max(0, (as_of_week - since).days // 7 + 1))]
+        series = [max(weekly.get(pid, {}).get(week, 0.0), 0.0) for week in weeks]
         values[pid] = (sum(series), series)
     classes = abc_classes({pid: qty * products[pid][2] for pid, (qty, _) in values.items()})
     total = sum(max(qty * products[pid][2], 0.0) for pid, (qty, _) in values.items())

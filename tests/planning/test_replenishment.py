@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from operational.db import unit_of_work
 from operational.models import PlanDocumentLink, PurchaseOrder, StockTransfer
-from operational.services import purchasing, replenishment, transfers
+from operational.services import masterdata as md
+from operational.services import purchasing, replenishment, sales, transfers
 from operational.services.errors import StateError, ValidationError
+from operational.services.orders import OrderLineInput
 from operational.services.validation import simulated_today
 
 
@@ -141,3 +143,27 @@ def test_lead_time_actuals_from_the_scorecard_win_over_the_price_list(store_engi
     assert row == (9.0, 46.0, 111.0, 311.0, 120.0)
     # 120 on hand is above 111: no purchase yet (with the price list's 14 days it was 124 → ordered).
     assert [r["kind"] for r in suggestions(warehouse)] == ["transfer"]
+
+
+def test_abc_xyz_from_shipments_net_of_returns(store_engine, data_dir):
+    c = build_plan_company(store_engine)
+    with simulated_today(TODAY), unit_of_work(store_engine) as s:
+        customer = md.create_customer(s, "C001", "苏州便利连锁").id
+        for day in ("2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"):
+            order = sales.create_sales_order(s, customer, c.wh1, day, [OrderLineInput(c.water, "30", "2.50")])
+            sales.confirm_sales_order(s, order.id)
+            sales.ship_all(s, order.id, day)
+        order = sales.create_sales_order(s, customer, c.wh2, "2026-11-02", [OrderLineInput(c.chips, "10", "6.00")])
+        sales.confirm_sales_order(s, order.id)
+        sales.ship_all(s, order.id, "2026-11-02")
+    warehouse = data_dir / "warehouse.duckdb"
+    write_forecast(warehouse, c)
+    replan(c, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"SELECT sku, consumption_qty, consumption_value, weeks_with_demand, demand_cv, abc_class, "
+                           f"xyz_class FROM {MARTS}.mart_abc_xyz ORDER BY sku").fetchall()
+    # As of week 2026-11-30; both products' first movement is the opening on 11-01 (week of 10-26):
+    # six weeks 10-26 … 11-30. Water 0, 30, 30, 30, 30, 0: mean 20, sd √200 = 14.1 → cv 0.71 (Y);
+    # value 120 × 1.20 = 144 of 174 (83 %, A). Chips 10 in one week of six: cv √5 = 2.24 (Z); 30 → B.
+    assert rows == [("P001", 120.0, pytest.approx(144.0), 4, pytest.approx(2 ** 0.5 * 10 / 20), "A", "Y"),
+                    ("P002", 10.0, pytest.approx(30.0), 1, pytest.approx(5 ** 0.5), "B", "Z")]
