@@ -32,9 +32,10 @@ LEVELS = "plan.levels"
 ADJUST = "plan.adj"
 WRITERS = ("purchasing", "admin")
 COL = "ui.planning.col"
-SUGGESTION_COLUMNS = ("kind_label", "sku", "product_name", "warehouse_name", "from_warehouse_name", "supplier_name",
-                      "suggested_qty", "unit", "runout_week_start", "lead_time_days", "safety_stock", "reorder_point",
-                      "abc_class", "reason_shown")
+# The reason right after what and how many, so a narrow screen does not scroll it out of view.
+SUGGESTION_COLUMNS = ("kind_label", "sku", "product_name", "suggested_qty", "unit", "reason_shown", "warehouse_name",
+                      "from_warehouse_name", "supplier_name", "runout_week_start", "lead_time_days", "safety_stock",
+                      "reorder_point", "abc_class")
 RUNOUT_COLUMNS = ("sku", "product_name", "warehouse_name", "runout_week", "runout_week_start", "on_hand_qty",
                   "safety_stock", "reorder_point", "abc_class", "xyz_class")
 ABC_COLUMNS = ("sku", "product_name", "abc_class", "xyz_class", "consumption_qty", "consumption_value",
@@ -127,10 +128,12 @@ with tab_runout:
         runouts["item"] = runouts["sku"] + " " + runouts["product_name"] + " · " + runouts["warehouse_name"]
         fig = go.Figure(go.Scatter(
             x=runouts["runout_week_start"], y=runouts["item"], mode="markers",
-            marker={"size": 12, "color": runouts["runout_week"], "colorscale": "Reds_r"},
+            marker={"size": 12, "color": "#c0392b"},
             hovertemplate="%{y}<br>%{x|%Y-%m-%d}<extra></extra>"))
         fig.update_layout(title=t("ui.planning.runout_chart"), xaxis_title=t("ui.planning.col.runout_week_start"),
                           height=max(260, 28 * len(runouts) + 120), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+        if data.weeks:  # the whole horizon, so "soon" looks soon
+            fig.update_xaxes(range=[data.weeks[0] - pd.Timedelta(days=3), data.weeks[-1] + pd.Timedelta(days=3)])
         charts.plot(fig, key="plan.runout_chart")
         show_table(with_headers(runouts, RUNOUT_COLUMNS, COL),
                    quantities=("on_hand_qty", "safety_stock", "reorder_point"), catalog=COL)
