@@ -37,9 +37,8 @@ def plan_data() -> PlanData | None:
         query("SELECT * FROM mart_abc_xyz ORDER BY consumption_value DESC, sku"),
         query("SELECT DISTINCT week_start FROM mart_supply_plan ORDER BY week_start", as_rows=True),
     )
-    if suggestions.empty and runouts.empty and abc_xyz.empty and not weeks:
-        if "kind" not in suggestions.columns:
-            return None
+    if "kind" not in suggestions.columns:  # no plan published yet (the reader returned an empty frame)
+        return None
     return PlanData(suggestions, runouts, abc_xyz, [w[0] for w in weeks])
 
 
