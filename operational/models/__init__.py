@@ -95,6 +95,7 @@ from operational.models.payables import (
     SupplierPayment,
     SupplierPaymentTarget,
 )
+from operational.models.printing import PAPERS, PRINTABLE_TYPES, DocumentPrint
 from operational.models.receivables import (
     ALLOCATION_SOURCES,
     COLLECTION_CHANNELS,
@@ -167,3 +168,4 @@ __all__ = [
 __all__ += ["FormSubmission"]
 __all__ += ["LANDED_COST_BASES", "LANDED_COST_STATES", "LANDED_COST_TYPES", "LandedCost", "LandedCostAllocation"]
 __all__ += ["ORDER_KINDS", "OrderLineCancellation"]
+__all__ += ["PAPERS", "PRINTABLE_TYPES", "DocumentPrint"]
