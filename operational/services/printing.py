@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -252,7 +252,7 @@ def statement_document(session: Session, customer_id: Any, start: Any, end: Any,
     lines += [{"on": ln.on, "kind": translate(f"ui.ar.kind.{ln.kind}", language), "doc_no": ln.doc_no,
                "debit": ln.debit or None, "credit": ln.credit or None, "balance": ln.balance} for ln in st.lines]
     doc = PrintDocument(
-        doc_type="statement", doc_no=f"DZ-{st.customer_code}-{st.start:%Y%m%d}-{st.end:%Y%m%d}", doc_date=st.end,
+        doc_type="statement", doc_no=statement_number(st.customer_code, st.start, st.end), doc_date=st.end,
         company=company_name(session), partner_label="field.customer", partner=f"{st.customer_code} {st.customer_name}",
         fields=[("ui.ar.statement.period", f"{st.start:%Y-%m-%d} ~ {st.end:%Y-%m-%d}"),
                 ("ui.ar.statement.opening", f"{st.opening:,.2f}")],
@@ -267,26 +267,31 @@ def statement_document(session: Session, customer_id: Any, start: Any, end: Any,
 
 def _log(session: Session, doc: PrintDocument, doc_id: int, paper: str, user_id: int | None,
          now: datetime | None) -> DocumentPrint:
-    last = session.execute(select(func.max(DocumentPrint.copy_no)).where(
-        DocumentPrint.doc_type == doc.doc_type, DocumentPrint.doc_no == doc.doc_no)).scalar()
-    row = DocumentPrint(doc_type=doc.doc_type, doc_id=doc_id, doc_no=doc.doc_no, copy_no=(last or 0) + 1,
-                        paper=paper, printed_by=user_id, printed_at=now or utcnow())
+    row = DocumentPrint(doc_type=doc.doc_type, doc_id=doc_id, doc_no=doc.doc_no,
+                        copy_no=print_count(session, doc.doc_type, doc.doc_no) + 1, paper=paper, printed_by=user_id,
+                        printed_at=now or utcnow())
     session.add(row)
     session.flush()  # the unique (doc_type, doc_no, copy_no) refuses a second original printed at once
     return row
 
 
-def _output(session: Session, doc: PrintDocument, doc_id: int, paper: Any, user_id: int | None,
-            language: str, now: datetime | None) -> PrintOut:
-    paper_key = choice(paper, PAPERS, "paper")
-    row = _log(session, doc, doc_id, paper_key, user_id, now)
+def _output(session: Session, doc: PrintDocument, paper: str, copy_no: int, user_id: int | None,
+            language: str, at: datetime) -> PrintOut:
     user = session.get(AppUser, user_id) if user_id else None
-    doc.copy_no = row.copy_no
+    doc.copy_no = copy_no
     doc.printed_by = user.display_name if user else ""
-    doc.printed_at = f"{row.printed_at + CHINA:%Y-%m-%d %H:%M}"
-    data = render(doc, LAYOUTS[paper_key], language)
-    suffix = "" if paper_key == "a4" else "-241"
-    return PrintOut(data, f"{doc.doc_no}{suffix}.pdf", doc.doc_no, row.copy_no)
+    doc.printed_at = f"{at + CHINA:%Y-%m-%d %H:%M}"
+    data = render(doc, LAYOUTS[paper], language)
+    return PrintOut(data, file_name(doc.doc_no, paper), doc.doc_no, copy_no)
+
+
+def file_name(doc_no: str, paper: str) -> str:
+    """PO-2026-000001.pdf on A4, PO-2026-000001-241.pdf on the continuous form."""
+    return f"{doc_no}{'' if paper == 'a4' else '-241'}.pdf"
+
+
+def statement_number(customer_code: str, start: date, end: date) -> str:
+    return f"DZ-{customer_code}-{start:%Y%m%d}-{end:%Y%m%d}"
 
 
 def print_document(session: Session, doc_type: Any, doc_id: Any, *, paper: Any = "a4", user_id: int | None = None,
@@ -294,8 +299,25 @@ def print_document(session: Session, doc_type: Any, doc_id: Any, *, paper: Any =
     """Print a document: log the print (copy 1 is the original, later ones are 补打) and return
     the PDF. A bad type, an unknown document or an unknown paper raise a ValidationError and
     nothing is logged."""
-    doc = document(session, doc_type, doc_id)
-    return _output(session, doc, int(doc_id), paper, user_id, language, now)
+    doc, paper_key = document(session, doc_type, doc_id), choice(paper, PAPERS, "paper")
+    row = _log(session, doc, int(doc_id), paper_key, user_id, now)
+    return _output(session, doc, paper_key, row.copy_no, user_id, language, row.printed_at)
+
+
+def preview_document(session: Session, doc_type: Any, doc_id: Any, *, paper: Any = "a4",
+                     user_id: int | None = None, language: str = "zh_CN", now: datetime | None = None) -> PrintOut:
+    """The PDF the next print of the document will be (补打 if it was printed before), logging
+    nothing: a page offers it for download and logs it with ``record_print`` when it is taken."""
+    doc, paper_key = document(session, doc_type, doc_id), choice(paper, PAPERS, "paper")
+    return _output(session, doc, paper_key, print_count(session, doc.doc_type, doc.doc_no) + 1, user_id, language,
+                   now or utcnow())
+
+
+def record_print(session: Session, doc_type: Any, doc_id: Any, *, paper: Any = "a4", user_id: int | None = None,
+                 now: datetime | None = None) -> int:
+    """Log a print of the document (its PDF came from ``preview_document``); the copy number."""
+    doc, paper_key = document(session, doc_type, doc_id), choice(paper, PAPERS, "paper")
+    return _log(session, doc, int(doc_id), paper_key, user_id, now).copy_no
 
 
 def print_statement(session: Session, customer_id: Any, start: Any, end: Any, *, paper: Any = "a4",
@@ -303,7 +325,24 @@ def print_statement(session: Session, customer_id: Any, start: Any, end: Any, *,
     """Print the customer's statement for [start, end] (logged like a document: the same customer
     and period printed again is 补打)."""
     doc, customer = statement_document(session, customer_id, start, end, language)
-    return _output(session, doc, customer, paper, user_id, language, now)
+    paper_key = choice(paper, PAPERS, "paper")
+    row = _log(session, doc, customer, paper_key, user_id, now)
+    return _output(session, doc, paper_key, row.copy_no, user_id, language, row.printed_at)
+
+
+def preview_statement(session: Session, customer_id: Any, start: Any, end: Any, *, paper: Any = "a4",
+                      user_id: int | None = None, language: str = "zh_CN", now: datetime | None = None) -> PrintOut:
+    """The statement's next print, logging nothing (see ``preview_document``)."""
+    doc, _customer = statement_document(session, customer_id, start, end, language)
+    paper_key = choice(paper, PAPERS, "paper")
+    return _output(session, doc, paper_key, print_count(session, doc.doc_type, doc.doc_no) + 1, user_id, language,
+                   now or utcnow())
+
+
+def record_statement_print(session: Session, customer_id: Any, start: Any, end: Any, *, paper: Any = "a4",
+                           user_id: int | None = None, now: datetime | None = None) -> int:
+    doc, customer = statement_document(session, customer_id, start, end)
+    return _log(session, doc, customer, choice(paper, PAPERS, "paper"), user_id, now).copy_no
 
 
 def print_count(session: Session, doc_type: str, doc_no: str) -> int:
