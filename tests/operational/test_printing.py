@@ -188,3 +188,19 @@ def test_tax_columns_appear_only_when_lines_carry_tax():
               "tax_amount": Decimal("13.00"), "gross_amount": Decimal("113.00")}]
     assert [c.key for c in with_optional_columns(base, taxed)] == ["quantity", "tax_rate", "amount", "tax_amount",
                                                                    "gross_amount"]
+
+
+def test_preview_logs_nothing_and_the_recorded_print_makes_the_next_one_a_reprint(store_engine):
+    """What the page does: offer the next print (preview), log it when the button is clicked."""
+    docs = build_documents(store_engine)
+    with unit_of_work(store_engine) as s:
+        offered = printing.preview_document(s, "stock_transfer", docs.ids["stock_transfer"], paper="cf241")
+        again = printing.preview_document(s, "stock_transfer", docs.ids["stock_transfer"], paper="cf241")
+        assert printing.print_count(s, "stock_transfer", docs.numbers["stock_transfer"]) == 0
+    assert offered.copy_no == again.copy_no == 1 and "补打" not in flat(pages(offered.pdf)[0])
+    with unit_of_work(store_engine) as s:
+        assert printing.record_print(s, "stock_transfer", docs.ids["stock_transfer"], paper="cf241",
+                                     user_id=docs.user) == 1
+    with unit_of_work(store_engine) as s:
+        nxt = printing.preview_document(s, "stock_transfer", docs.ids["stock_transfer"], paper="a4")
+    assert nxt.copy_no == 2 and "补打（第2次打印）" in flat(pages(nxt.pdf)[0])
