@@ -131,7 +131,9 @@ def test_a4_and_the_241_mm_form_and_pagination_with_totals_on_the_last_page(stor
     assert len(po_pages) == 3 and "大写：人民币叁佰贰拾叁元玖角玖分" in flat(po_pages[2])
 
 
-def test_the_second_print_is_marked_reprint_and_logged(store_engine):
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_second_print_is_marked_reprint_and_logged(backend, request):
+    store_engine = request.getfixturevalue("pg_engine" if backend == "postgresql" else "store_engine")
     docs = build_documents(store_engine)
     with unit_of_work(store_engine) as s:
         assert printing.print_count(s, "shipment", docs.numbers["shipment"]) == 0
