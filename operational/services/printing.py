@@ -40,6 +40,7 @@ from operational.models import (
 )
 from operational.models.printing import PAPERS, PRINTABLE_TYPES, DocumentPrint
 from operational.services import statements
+from operational.services.errors import NotFoundError
 from operational.services.orders import line_amount
 from operational.services.print_layout import PAPERS as LAYOUTS
 from operational.services.print_layout import Column, PrintDocument, render, with_optional_columns
@@ -234,7 +235,11 @@ BUILDERS: dict[str, Callable[[Session, Any], PrintDocument]] = {
 def document(session: Session, doc_type: Any, doc_id: Any) -> PrintDocument:
     """What the document puts on paper (nothing is logged)."""
     kind = choice(doc_type, DOCUMENT_TYPES, "doc_type")
-    doc = get_or_fail(session, MODELS[kind], doc_id, kind, field="doc_id")
+    try:
+        key = int(doc_id) if doc_id not in (None, "") else None
+    except (TypeError, ValueError):
+        raise NotFoundError("not_found", field="doc_id", entity=f"entity.{kind}", key=doc_id) from None
+    doc = get_or_fail(session, MODELS[kind], key, kind, field="doc_id")
     return BUILDERS[kind](session, doc)
 
 

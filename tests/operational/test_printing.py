@@ -161,6 +161,11 @@ def test_bad_requests_name_the_field_and_log_nothing(store_engine):
         with pytest.raises(NotFoundError) as err:
             printing.print_document(s, "shipment", 999)
         assert err.value.field == "doc_id" and "发货单不存在" in err.value.message()
+        with pytest.raises(NotFoundError):
+            printing.print_document(s, "shipment", "SH-1; drop table shipment")
+        with pytest.raises(ValidationError) as err:
+            printing.print_document(s, "shipment", None)
+        assert err.value.field == "doc_id"
         with pytest.raises(ValidationError) as err:
             printing.print_document(s, "shipment", docs.ids["shipment"], paper="letter")
         assert err.value.field == "paper"
