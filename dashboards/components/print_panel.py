@@ -55,12 +55,12 @@ def print_panel(doc_type: str, prefix: str) -> None:
     with read_only() as session:
         out = printing.preview_document(session, doc_type, chosen, paper=paper, user_id=_user_id(),
                                         language=current_language())
-    printed = out.copy_no - 1
-    st.caption(t("ui.print.panel.again", count=printed, file=out.file_name) if printed
-               else t("ui.print.panel.first", file=out.file_name))
     st.download_button(t("ui.print.panel.button"), out.pdf, file_name=out.file_name, mime="application/pdf",
                        key=f"{prefix}.print", type="primary", icon=":material/print:", on_click=_record,
                        args=(doc_type, chosen, paper))
+    printed = out.copy_no - 1  # under the button: once it names the file, the button offers that file
+    st.caption(t("ui.print.panel.again", count=printed, file=out.file_name) if printed
+               else t("ui.print.panel.first", file=out.file_name))
 
 
 def statement_print_buttons(customer_id: int, start: date, end: date, prefix: str) -> None:

@@ -73,6 +73,7 @@ def test_one_click_prints_the_delivery_note_and_the_second_is_a_reprint(browser_
     second, name = _download(page, page.get_by_role("button", name="打印 PDF").filter(visible=True))
     assert name == "SH-2026-000001.pdf"
     assert "补打（第2次打印）" in "".join(pypdf.PdfReader(io.BytesIO(second)).pages[0].extract_text().split())
+    expect(page.get_by_text("已打印 2 次").filter(visible=True)).to_be_visible()  # the click's callback ran
     with unit_of_work(seeded_store) as s:
         history = printing.print_history(s, "shipment", "SH-2026-000001")
     assert [(h["copy_no"], h["paper"], h["printed_by"]) for h in history] == [(1, "cf241", "仓管小李"),

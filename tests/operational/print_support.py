@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import Engine
 
@@ -72,7 +71,3 @@ def build_documents(engine: Engine, *, many_lines: int = 0) -> Docs:
         numbers = {"purchase_order": po.doc_no, "goods_receipt": gr.doc_no, "sales_order": so.doc_no,
                    "shipment": sh.doc_no, "stock_transfer": tr.doc_no, "stocktake": st.doc_no}
         return Docs(engine, user.id, cus.id, ids, numbers, extra)
-
-
-def total(value: str) -> Decimal:
-    return Decimal(value)
