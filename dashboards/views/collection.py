@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards.components import form_state
 from dashboards.components.date_field import date_field
 from dashboards.components.format import money
+from dashboards.components.print_panel import statement_print_buttons
 from dashboards.components.receivables_view import ar_table, pick
 from dashboards.components.safe_text import text
 from dashboards.i18n import current_language, t
@@ -142,6 +143,7 @@ def _statement(scope: set[int] | None) -> None:
     cols[1].download_button(t("ui.ar.statement.xlsx"), statements.to_excel(data, language), file_name=f"{name}.xlsx",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             key=f"{STATEMENT}.xlsx", icon=":material/table_view:")
+    statement_print_buttons(customer_id, data.start, data.end, STATEMENT)
 
 
 scope = _scope()

@@ -1,6 +1,6 @@
 """Purchase documents (采购单据): recent purchase orders with status, goods receipts, and
 confirm / cancel for orders not yet received, and cancelling open quantity (per line or the whole
-order) with its history."""
+order) with its history, and printing the orders and goods receipt notes (入库单)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboards.components.documents import OrderActions, fulfilment_list, order_actions, order_list
 from dashboards.components.landed_cost_view import receipt_history
+from dashboards.components.print_panel import print_panel
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.services import purchasing
@@ -21,6 +22,8 @@ orders_tab, receipts_tab = st.tabs([t("entity.purchase_order"), t("entity.goods_
 with orders_tab:
     order_list(purchasing.PURCHASE, "pol")
     order_actions(purchasing.PURCHASE, "pol.act", ACTIONS)
+    print_panel("purchase_order", "pol.print")
 with receipts_tab:
     fulfilment_list(purchasing.PURCHASE, "grl")
     receipt_history("grl.lc")
+    print_panel("goods_receipt", "grl.print")

@@ -1,5 +1,5 @@
 """Sales documents (销售单据): recent sales orders with status, shipments, and confirm / cancel
-for orders not yet shipped, and cancelling open quantity (per line or the whole order) with its history."""
+for orders not yet shipped, and cancelling open quantity (per line or the whole order) with its history, and printing the orders and delivery notes (送货单)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboards.components.credit_approval import credit_approvals
 from dashboards.components.documents import OrderActions, fulfilment_list, order_actions, order_list
+from dashboards.components.print_panel import print_panel
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.services import sales
@@ -21,5 +22,7 @@ with orders_tab:
     order_list(sales.SALES, "sol")
     order_actions(sales.SALES, "sol.act", ACTIONS)
     credit_approvals()
+    print_panel("sales_order", "sol.print")
 with shipments_tab:
     fulfilment_list(sales.SALES, "shl")
+    print_panel("shipment", "shl.print")

@@ -95,6 +95,7 @@ from operational.models.payables import (
     SupplierPayment,
     SupplierPaymentTarget,
 )
+from operational.models.printing import PAPERS, PRINTABLE_TYPES, DocumentPrint
 from operational.models.receivables import (
     ALLOCATION_SOURCES,
     COLLECTION_CHANNELS,
@@ -178,3 +179,4 @@ from operational.models.planning import (  # noqa: E402
 
 __all__ += ["ABC_CLASSES", "ADJUSTMENT_MODES", "PLAN_LINK_KINDS", "DemandAdjustment", "PlanDocumentLink",
             "PlanningServiceLevel"]
+__all__ += ["PAPERS", "PRINTABLE_TYPES", "DocumentPrint"]

@@ -1,7 +1,7 @@
 """Customer statements (对账单): for one customer and a period, the opening balance, every invoice,
 receipt, credit note and approved write-off in the period with a running balance, the closing
-balance, and the aging of what is open at the end; rendered to PDF (reportlab, built-in CJK font
-STSong-Light) and Excel (openpyxl).
+balance, and the aging of what is open at the end; rendered to PDF (reportlab, the CJK font of
+``operational.services.pdf``) and Excel (openpyxl).
 
 Balance = posted invoices − receipts + reversed receipts − credit notes − approved write-offs,
 each dated up to the day (a write-off from its approval date, a reversal from its reversal date).
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from operational.i18n import translate
 from operational.models import BadDebtWriteOff, CreditNote, Customer, CustomerReceipt, SalesInvoice
-from operational.services import receivables
+from operational.services import pdf, receivables
 from operational.services.errors import ValidationError
 from operational.services.open_items import DEFAULT_BUCKETS, UNAPPLIED, bucket_labels
 from operational.services.validation import get_or_fail, required_date
@@ -183,24 +183,19 @@ def to_excel(statement: Statement, language: str = "zh_CN") -> bytes:
 
 
 def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> bytes:
-    """The statement as an A4 PDF; Chinese text through reportlab's built-in CID font STSong-Light."""
-    from reportlab.lib import colors
+    """The statement as an A4 PDF; Chinese text in the CJK font of ``operational.services.pdf``."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = pdf.cjk_font()
     lb = _labels(language)
     title = ParagraphStyle("t", fontName=font, fontSize=16, leading=20)
     body = ParagraphStyle("b", fontName=font, fontSize=10, leading=14)
 
     def money(value: Decimal) -> str:
-        return f"{value:,.2f}" if value else ""
+        return pdf.money(value, blank_zero=True)
 
     story = [Paragraph(f"{company} {lb['title']}".strip(), title), Spacer(1, 4 * mm),
              Paragraph(f"{lb['customer']}：{statement.customer_code} {statement.customer_name}", body),
@@ -212,9 +207,7 @@ def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> 
               f"{ln.balance:,.2f}"] for ln in statement.lines]
     rows += [["", lb["total"], "", f"{statement.total_debit:,.2f}", f"{statement.total_credit:,.2f}", ""],
              ["", lb["closing"], "", "", "", f"{statement.closing:,.2f}"]]
-    style = TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
-                        ("ALIGN", (3, 0), (-1, -1), "RIGHT"), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7"))])
+    style = pdf.grid_style(font)
     story.append(Table(rows, colWidths=[24 * mm, 22 * mm, 40 * mm, 28 * mm, 28 * mm, 30 * mm], style=style,
                        repeatRows=1))
     story += [Spacer(1, 5 * mm), Paragraph(lb["aging"], body)]
