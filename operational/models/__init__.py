@@ -113,6 +113,15 @@ from operational.models.receivables import (
     SalesInvoice,
     SalesInvoiceLine,
 )
+from operational.models.report_subscriptions import (
+    DELIVERY_CONTENTS,
+    DELIVERY_ORIGINS,
+    DELIVERY_OUTCOMES,
+    REPORT_KINDS,
+    REPORT_LANGUAGES,
+    ReportDelivery,
+    ReportSubscription,
+)
 from operational.models.stock import (
     MOVEMENT_TYPES,
     StockBalance,
@@ -167,3 +176,5 @@ __all__ = [
 __all__ += ["FormSubmission"]
 __all__ += ["LANDED_COST_BASES", "LANDED_COST_STATES", "LANDED_COST_TYPES", "LandedCost", "LandedCostAllocation"]
 __all__ += ["ORDER_KINDS", "OrderLineCancellation"]
+__all__ += ["DELIVERY_CONTENTS", "DELIVERY_OUTCOMES", "DELIVERY_ORIGINS", "REPORT_KINDS", "REPORT_LANGUAGES",
+            "ReportDelivery", "ReportSubscription"]
