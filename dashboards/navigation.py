@@ -38,6 +38,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"sales"}) | _READERS),
     PageSpec("supplier_scorecard", "analysis", "views/supplier_scorecard.py", ":material/star_rate:",
              frozenset({"purchasing"}) | _READERS),
+    # Scheduled reports by e-mail: each report reader manages their own subscriptions, admins everyone's.
+    PageSpec("report_subscriptions", "analysis", "views/report_subscriptions.py", ":material/forward_to_inbox:",
+             _READERS),
     PageSpec("purchase_order", "purchasing", "views/purchase_order.py", ":material/add_shopping_cart:",
              frozenset({"purchasing"})),
     PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",

@@ -180,12 +180,13 @@ def set_active(session: Session, actor: AppUser | None, subscription_id: int, ac
 
 
 def due_subscriptions(session: Session, report_kind: str) -> list[ReportSubscription]:
-    """The active subscriptions of active users to ``report_kind``: who a scheduled run writes to."""
+    """The active subscriptions to ``report_kind`` of active users who may still read the reports:
+    who a scheduled run writes to."""
     kind = choice(report_kind, REPORT_KINDS, "report_kind")
     return list(session.scalars(
         select(ReportSubscription).join(AppUser, AppUser.id == ReportSubscription.user_id)
         .where(ReportSubscription.report_kind == kind, ReportSubscription.active.is_(True),
-               AppUser.is_active.is_(True))
+               AppUser.is_active.is_(True), AppUser.role.in_(("admin", *READER_ROLES)))
         .order_by(ReportSubscription.id)))
 
 
@@ -194,11 +195,13 @@ def due_subscriptions(session: Session, report_kind: str) -> list[ReportSubscrip
 def record_delivery(session: Session, subscription: ReportSubscription, *, origin: str, content: str,
                     outcome: str, requested_by: int | None = None, as_of: date | None = None,
                     publish_id: str | None = None, detail: str | None = None,
-                    attempted_at: datetime | None = None) -> ReportDelivery:
-    """Log one message tried for ``subscription`` (the address and language it had then)."""
+                    attempted_at: datetime | None = None, email: str | None = None,
+                    language: str | None = None) -> ReportDelivery:
+    """Log one message tried for ``subscription``, to ``email`` in ``language`` (default: the
+    subscription's own; a delivery keeps the address it used even if the subscription changes)."""
     row = ReportDelivery(
         subscription_id=subscription.id, user_id=subscription.user_id, report_kind=subscription.report_kind,
-        language=subscription.language, email=subscription.email,
+        language=language or subscription.language, email=email or subscription.email,
         origin=choice(origin, DELIVERY_ORIGINS, "origin"), content=choice(content, DELIVERY_CONTENTS, "content"),
         outcome=choice(outcome, DELIVERY_OUTCOMES, "outcome"), requested_by=requested_by, as_of=as_of,
         publish_id=(publish_id or None) and publish_id[:100],
@@ -275,8 +278,10 @@ def _raw_smtp(session: Session, environ: Mapping[str, str]) -> tuple[dict[str, s
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     for field in SMTP_FIELDS:
-        env = (environ.get(_env_name(field)) or "").strip()
-        store = (stored.get(_setting_key(field)) or "").strip()
+        # A password is taken as typed (spaces included); every other value trimmed.
+        trim = (lambda v: v) if field == "password" else str.strip
+        env = trim(environ.get(_env_name(field)) or "")
+        store = trim(stored.get(_setting_key(field)) or "")
         values[field], sources[field] = (env, "env") if env else ((store, "store") if store else ("", ""))
     return values, sources
 
@@ -322,39 +327,39 @@ def _put(session: Session, field: str, value: str) -> None:
         row.value = value
 
 
-def save_smtp_settings(session: Session, actor: AppUser | None, *, host: str, port: Any, security: str,
-                       sender: str, user: str = "", password: str | None = None) -> None:
-    """Store the SMTP settings (admins only). An empty host clears them (nothing will be sent).
-    ``password=None`` keeps the stored one; "" removes it."""
+def save_smtp_settings(session: Session, actor: AppUser | None, *, host: str | None = None, port: Any = None,
+                       security: str | None = None, sender: str | None = None, user: str | None = None,
+                       password: str | None = None) -> None:
+    """Store the SMTP settings (admins only). A field given as None keeps its stored value (the page
+    passes None for fields the environment sets, and for a password left blank); "" removes it.
+    Without a host nothing will be sent."""
     require_role(actor)
-    host = (host or "").strip()
     record = "SMTP"
-    if host and (len(host) > SMTP_VALUE_MAX or not _HOST.match(host)):
-        raise ValidationError("smtp_host_invalid", field="smtp_host", record=record, value=host[:60])
-    security = choice((security or "starttls").strip().lower(), SMTP_SECURITIES, "smtp_security", record=record)
-    port_text = "" if port is None else str(port).strip()
-    if port_text:
+    stored = {f: (row.value if (row := session.get(StoreSetting, _setting_key(f))) else "") for f in SMTP_FIELDS}
+    given = {"host": host, "port": port, "security": security, "sender": sender, "user": user, "password": password}
+    value = {f: stored[f] if given[f] is None else str(given[f]) for f in SMTP_FIELDS}
+    for f in SMTP_FIELDS:
+        if f != "password":
+            value[f] = value[f].strip()
+    if value["host"] and (len(value["host"]) > SMTP_VALUE_MAX or not _HOST.match(value["host"])):
+        raise ValidationError("smtp_host_invalid", field="smtp_host", record=record, value=value["host"][:60])
+    value["security"] = choice(value["security"].lower() or "starttls", SMTP_SECURITIES, "smtp_security",
+                               record=record)
+    if value["port"]:
         try:
-            port_number = int(port_text)
+            number = int(value["port"])
         except ValueError:
-            port_number = 0
-        if not 0 < port_number < 65536:
+            number = 0
+        if not 0 < number < 65536:
             raise ValidationError("smtp_port_invalid", field="smtp_port", record=record,
-                                  field_label="field.smtp_port", value=port_text[:20])
-        port_text = str(port_number)
-    sender_text = valid_email(sender, "smtp_sender", record=record) if host or (sender or "").strip() else ""
-    user = (user or "").strip()
-    if len(user) > SMTP_VALUE_MAX:
-        raise ValidationError("too_long", field="smtp_user", record=record, entity="entity.smtp",
-                              field_label="field.smtp_user", max_length=SMTP_VALUE_MAX, length=len(user))
-    if password is not None and len(password) > SMTP_VALUE_MAX:
-        raise ValidationError("too_long", field="smtp_password", record=record, entity="entity.smtp",
-                              field_label="field.smtp_password", max_length=SMTP_VALUE_MAX, length=len(password))
-    _put(session, "host", host)
-    _put(session, "port", port_text)
-    _put(session, "security", security)
-    _put(session, "sender", sender_text)
-    _put(session, "user", user)
-    if password is not None:
-        _put(session, "password", password)
+                                  field_label="field.smtp_port", value=value["port"][:20])
+        value["port"] = str(number)
+    if value["sender"] or value["host"]:
+        value["sender"] = valid_email(value["sender"], "smtp_sender", record=record)
+    for f in ("user", "password"):
+        if len(value[f]) > SMTP_VALUE_MAX:
+            raise ValidationError("too_long", field=f"smtp_{f}", record=record, entity="entity.smtp",
+                                  field_label=f"field.smtp_{f}", max_length=SMTP_VALUE_MAX, length=len(value[f]))
+    for f in SMTP_FIELDS:
+        _put(session, f, value[f])
     session.flush()
