@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"sales"}) | _READERS),
     PageSpec("supplier_scorecard", "analysis", "views/supplier_scorecard.py", ":material/star_rate:",
              frozenset({"purchasing"}) | _READERS),
+    # Managers' reports (daily, weekly, month-end): the readers generate and download them.
+    PageSpec("reports", "analysis", "views/reports.py", ":material/summarize:", _READERS),
     PageSpec("purchase_order", "purchasing", "views/purchase_order.py", ":material/add_shopping_cart:",
              frozenset({"purchasing"})),
     PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",
