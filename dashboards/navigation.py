@@ -38,6 +38,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"sales"}) | _READERS),
     PageSpec("supplier_scorecard", "analysis", "views/supplier_scorecard.py", ":material/star_rate:",
              frozenset({"purchasing"}) | _READERS),
+    # Managers' reports (daily, weekly, month-end): the readers generate and download them.
+    PageSpec("reports", "analysis", "views/reports.py", ":material/summarize:", _READERS),
     # Scheduled reports by e-mail: each report reader manages their own subscriptions, admins everyone's.
     PageSpec("report_subscriptions", "analysis", "views/report_subscriptions.py", ":material/forward_to_inbox:",
              _READERS),

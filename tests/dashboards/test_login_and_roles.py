@@ -78,6 +78,9 @@ def test_each_role_sees_only_its_pages(app_for):
     # Landed costs entered after the receipt (tests/dashboards/test_landed_cost_page.py).
     expected["purchasing"].add("landed_cost")
     expected["finance"].add("landed_cost")
+    # Managers' reports (tests/reports/test_reports_page.py): the readers generate and download them.
+    for role in ("manager", "analyst", "finance"):
+        expected[role].add("reports")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.
