@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.components import form_state
+from dashboards.components import form_state, safe_text
 from dashboards.i18n import t
 from dashboards.session import require_page
 from operational.db import read_only, unit_of_work
@@ -95,6 +95,9 @@ def _save_smtp(from_env: frozenset[str]) -> None:
         value["password"] = ""
     with unit_of_work() as session:
         subs.save_smtp_settings(session, session.get(AppUser, me.id), **value)
+    # The typed password is not kept in the form (nor sent back to the browser).
+    st.session_state[f"{SMTP}.smtp_password"] = ""
+    st.session_state[f"{SMTP}.clear_password"] = False
     form_state.record_success(SMTP, t("ui.report_subscriptions.smtp_saved"))
 
 
@@ -114,9 +117,10 @@ if smtp.settings is None:
     missing = "、".join(t(f"field.smtp_{f}") for f in smtp.missing) if smtp.missing else ""
     st.warning(t("ui.report_subscriptions.smtp_missing", missing=missing), icon=":material/mail_lock:")
 else:
-    st.caption(t("ui.report_subscriptions.smtp_ready", host=smtp.settings.host, port=smtp.settings.port,
-                 security=t(f"ui.report_subscriptions.security.{smtp.settings.security}"),
-                 sender=smtp.settings.sender))
+    # Host and sender were typed by an admin (or set in the environment): shown as text.
+    st.caption(safe_text.message("ui.report_subscriptions.smtp_ready", host=smtp.settings.host,
+                                 port=smtp.settings.port, sender=smtp.settings.sender,
+                                 security=t(f"ui.report_subscriptions.security.{smtp.settings.security}")))
 
 st.subheader(t("ui.report_subscriptions.list"))
 if rows:
