@@ -7,6 +7,15 @@ the scheduled delivery call it); ``reports.content`` decides what each report sh
 turns plotly figures into static images. See docs/reports.md.
 """
 
-from reports.render import KINDS, RenderedReport, list_reports, render_report
+import logging
+
+# Outside the Streamlit app (CLI, Dagster, delivery) the dashboards' read cache warns, when
+# dashboards.serving is imported, that it has no runtime and keeps its cache in memory: expected
+# here, so not worth a line on every run. A filter set before that import (Streamlit resets its
+# loggers' levels, not their filters).
+logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+    lambda record: "No runtime found" not in record.getMessage())
+
+from reports.render import KINDS, RenderedReport, list_reports, render_report  # noqa: E402 - after the filter
 
 __all__ = ["KINDS", "RenderedReport", "list_reports", "render_report"]

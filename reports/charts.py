@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from dashboards.components.charts import VALUE_TICKS
+
 log = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 900, 360
@@ -52,8 +54,12 @@ def chart_session() -> Iterator[None]:
 
 def to_png(figure: Any, width: int = WIDTH, height: int = HEIGHT) -> bytes:
     """The figure as PNG bytes; raises ``ChartError`` with the reason when it cannot be drawn."""
-    figure.update_layout(font={"family": FONT}, template="plotly_white",
-                         margin={"l": 60, "r": 20, "t": 40, "b": 50})
+    figure.update_layout(font={"family": FONT}, template="plotly_white", showlegend=len(figure.data) > 1,
+                         margin={"l": 60, "r": 20, "t": 30, "b": 50}, legend={"orientation": "h", "y": 1.1})
+    figure.update_yaxes(tickformat=VALUE_TICKS)
+    # Every x value of a report chart is a label ("2026-03", "06-24", a category), never a time axis:
+    # as a date axis plotly would tick "Feb 8, Feb 22" between the months the bars stand for.
+    figure.update_xaxes(type="category")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "kopts ignored when using a server"

@@ -48,7 +48,7 @@ def _f(value: Any) -> float:
     return 0.0 if value is None or _missing(value) else float(value)
 
 
-def _change(now: float, before: float) -> float | None:
+def _change(now: float, before: float | None) -> float | None:
     """now ÷ before − 1; None when there is nothing to compare with."""
     return None if not before else now / before - 1
 
@@ -104,8 +104,7 @@ def _alerts_section(prefix: str) -> Section:
                     Table(f"{prefix}.stock_alerts", "reports.table.stock_alerts", columns, rows[:50])])
 
 
-def _aging_rows(side: soi.AgingSide, as_of: date) -> tuple[list[dict[str, Any]], float]:
-    aged = soi.aging(side, as_of)
+def _aging_rows(aged: soi.Aging) -> tuple[list[dict[str, Any]], float]:
     rows = _records(aged.buckets, ["bucket_label", "outstanding_amount"])
     for row in rows:
         row["bucket_label"] = "reports.bucket.not_due" if row["bucket_label"] == "not_due" else row["bucket_label"]
@@ -121,12 +120,13 @@ _AGING_COLUMNS = (Column("bucket_label", "reports.col.bucket"), Column("outstand
 
 
 def _aging_section(side: soi.AgingSide, as_of: date, prefix: str, *, overdue_customers: bool = False) -> Section:
-    rows, overdue = _aging_rows(side, as_of)
+    aged = soi.aging(side, as_of)
+    rows, overdue = _aging_rows(aged)
     name = side.name
     blocks: list[Any] = [Figure(f"{prefix}.{name}_overdue", f"reports.fig.{name}_overdue", overdue),
                          Table(f"{prefix}.{name}_aging", f"reports.table.{name}_aging", _AGING_COLUMNS, rows)]
     if overdue_customers:
-        by_partner = soi.aging(side, as_of).by_partner
+        by_partner = aged.by_partner
         if not by_partner.empty:
             late = by_partner[by_partner["bucket_order"] >= 1]
             top = (late.groupby("partner_name", as_index=False)
@@ -169,11 +169,16 @@ def _compared(group: str, start: date, end: date, shift_prev: int, limit: int | 
     def by(s: date, e: date) -> pd.DataFrame:
         return serving.sales_margin(serving.AnalysisFilters(s, e), group=group).by_group
 
+    first = serving.filter_options().first_day
     now = by(start, end)
-    prev = by(start - timedelta(days=shift_prev), end - timedelta(days=shift_prev))
-    ly = by(start - timedelta(days=364), end - timedelta(days=364))
+    prev_start, ly_start = start - timedelta(days=shift_prev), start - timedelta(days=364)
+    # A window that starts before the published data is not compared (0 would read as "sold nothing").
+    prev = by(prev_start, end - timedelta(days=shift_prev)) if first and prev_start >= first else None
+    ly = by(ly_start, end - timedelta(days=364)) if first and ly_start >= first else None
 
-    def lookup(df: pd.DataFrame) -> dict[Any, tuple[str, float]]:
+    def lookup(df: pd.DataFrame | None) -> dict[Any, tuple[str, float]] | None:
+        if df is None:
+            return None
         if df.empty:
             return {}
         return {_key(k): (label, _f(v)) for k, label, v in zip(df["group_key"], df["group_label"], df["revenue"],
@@ -184,7 +189,8 @@ def _compared(group: str, start: date, end: date, shift_prev: int, limit: int | 
     for row in _records(now):
         key = _key(row["group_key"])
         revenue = _f(row["revenue"])
-        before, last_year = prev_by.get(key, ("", 0.0))[1], ly_by.get(key, ("", 0.0))[1]
+        before = None if prev_by is None else prev_by.get(key, ("", 0.0))[1]
+        last_year = None if ly_by is None else ly_by.get(key, ("", 0.0))[1]
         rows.append({"group_label": row["group_label"] or "reports.unassigned", "revenue": revenue,
                      "revenue_prev": before, "change_prev": _change(revenue, before), "revenue_ly": last_year,
                      "change_ly": _change(revenue, last_year), "gross_margin": _f(row["gross_margin"]),
@@ -197,7 +203,10 @@ def _key(value: Any) -> Any:
 
 
 def _sales_compare_section(start: date, end: date, prefix: str, shift_prev: int) -> Section:
+    first = serving.filter_options().first_day
     blocks: list[Any] = []
+    if first is None or start - timedelta(days=364) < first:
+        blocks.append(Note("reports.note.no_last_year", {"first": f"{first:%Y-%m-%d}" if first else "—"}))
     for group, label_key, limit in (("category", "reports.col.category", None),
                                     ("customer", "reports.col.customer", TOP),
                                     ("salesperson", "reports.col.salesperson", None)):
@@ -206,9 +215,9 @@ def _sales_compare_section(start: date, end: date, prefix: str, shift_prev: int)
         blocks.append(Table(f"{prefix}.sales_by_{group}", f"reports.table.sales_by_{group}", columns, rows))
         if group == "category" and rows:
             fig = go.Figure([go.Bar(x=[r["group_label"] for r in rows], y=[r["revenue"] for r in rows],
-                                    name="now"),
-                             go.Bar(x=[r["group_label"] for r in rows], y=[r["revenue_prev"] for r in rows],
-                                    name="prev")])
+                                    name="reports.series.this_period"),
+                             go.Bar(x=[r["group_label"] for r in rows], y=[r["revenue_prev"] or 0 for r in rows],
+                                    name="reports.series.previous_period")])
             blocks.append(Chart("reports.chart.category_compare", fig))
     return Section(f"{prefix}.sales_compare", "reports.section.sales_compare", blocks)
 
@@ -317,9 +326,10 @@ def _pnl_section(end: date, prefix: str) -> Section:
     blocks: list[Any] = [Table(f"{prefix}.pnl", "reports.table.pnl", columns, rows),
                          Note("reports.note.pnl_month_to_date")]
     if rows:
-        fig = go.Figure([go.Bar(x=[r["year_month"] for r in rows], y=[_f(r["revenue"]) for r in rows], name="revenue"),
+        fig = go.Figure([go.Bar(x=[r["year_month"] for r in rows], y=[_f(r["revenue"]) for r in rows],
+                                name="reports.col.revenue"),
                          go.Scatter(x=[r["year_month"] for r in rows], y=[_f(r["operating_profit"]) for r in rows],
-                                    name="profit", mode="lines+markers")])
+                                    name="reports.col.operating_profit", mode="lines+markers")])
         blocks.append(Chart("reports.chart.pnl", fig))
     return Section(f"{prefix}.pnl", "reports.section.pnl", blocks)
 

@@ -11,8 +11,10 @@ Every report states the data's as-of date and the publish (run id, time) it came
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
+import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +27,9 @@ from operational.services.errors import ValidationError
 from operational.settings import ensure_private_dir, get_settings
 from reports import charts, content
 from reports.document import Chart, Column, Document, Figure, Note, PublishInfo, Section, Table, cell_text
+
+log = logging.getLogger(__name__)
+MINUS = "\u2212"
 
 Kind = Literal["daily", "weekly", "monthly"]
 KINDS: tuple[str, ...] = ("daily", "weekly", "monthly")
@@ -92,7 +97,7 @@ def render_report(kind: Kind, *, as_of: date | None = None, lang: str = "zh_CN",
     ``period`` into ``out_dir`` (default data/reports/<kind>/); returns the two files' paths."""
     document = build_document(kind, as_of=as_of, period=period, lang=lang)
     with charts.chart_session():
-        images = _chart_images(document)
+        images = _chart_images(document, lang)
     folder = ensure_private_dir(out_dir or get_settings().reports_dir / kind)
     stem = (f"{kind}_{document.period_end:%Y%m%d}_{lang}" if period is None
             else f"{kind}_{document.period_start:%Y%m%d}_{document.period_end:%Y%m%d}_{lang}")
@@ -112,11 +117,14 @@ def _write(path: Path, data: bytes) -> None:
 Images = dict[int, bytes | str]  # id(chart) -> PNG bytes, or the reason it could not be drawn
 
 
-def _chart_images(document: Document) -> Images:
+def _chart_images(document: Document, lang: str) -> Images:
     images: Images = {}
     for section in document.sections:
         for block in section.blocks:
             if isinstance(block, Chart):
+                for trace in block.figure.data:  # series names are catalog keys until drawn
+                    if isinstance(trace.name, str) and trace.name.startswith("reports."):
+                        trace.name = _t(trace.name, lang)
                 try:
                     images[id(block)] = charts.to_png(block.figure)
                 except charts.ChartError as exc:
@@ -224,6 +232,38 @@ def _html_table(table: Table, lang: str) -> str:
 
 # ---------------------------------------------------------------- PDF
 
+CID_FONT = "STSong-Light"  # reportlab's built-in Adobe CID font, as the customer statement uses
+PDF_FONT = "JXC-CJK"
+# TrueType CJK fonts with Latin, digits and ¥ that reportlab can subset and embed (Noto CJK is
+# CFF-based, which reportlab cannot embed). JXC_REPORT_FONT names another .ttf/.ttc.
+FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+              Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+              Path("/usr/share/fonts/truetype/arphic/uming.ttc"))
+
+
+@functools.cache
+def pdf_font() -> tuple[str, str]:
+    """(font name, the minus sign it can draw): an embedded TrueType CJK font where the machine has
+    one, else STSong-Light, referenced by name (every PDF reader supplies it) but not embedded."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    configured = os.environ.get("JXC_REPORT_FONT")
+    for path in ([Path(configured)] if configured else []) + list(FONT_FILES):
+        if not path.is_file():
+            continue
+        try:
+            font = TTFont(PDF_FONT, str(path), subfontIndex=0)
+        except Exception as exc:  # noqa: BLE001 - an unusable file: try the next, say why
+            log.warning("PDF font %s not usable: %s", path, exc)
+            continue
+        pdfmetrics.registerFont(font)
+        # Not every CJK font has U+2212 (the app's minus sign); the hyphen-minus reads the same.
+        return PDF_FONT, MINUS if ord(MINUS) in font.face.charToGlyph else "-"
+    log.warning("no embeddable CJK font found; the PDF references %s without embedding it", CID_FONT)
+    return CID_FONT, MINUS
+
+
 def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -235,10 +275,13 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
     from reportlab.platypus import Table as PdfTable
 
     images = images or {}
-    font = "STSong-Light"  # as operational.services.statements.to_pdf
-    if font not in pdfmetrics.getRegisteredFontNames():
+    font, minus = pdf_font()
+    if font == CID_FONT and font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))
-    esc = html.escape
+
+    def esc(text: str) -> str:
+        return html.escape(text.replace(MINUS, minus))
+
     h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=20)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=12.5, leading=16, spaceBefore=8, spaceAfter=3,
                         textColor=colors.HexColor("#1f4e79"))
@@ -253,7 +296,8 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
         story.append(Paragraph(esc(_t(section.title, lang)), h2))
         figures = [b for b in section.blocks if isinstance(b, Figure)]
         if figures:
-            rows = [[Paragraph(esc(_t(f.label, lang)), cell), cell_text(f.value, f.kind)] for f in figures]
+            rows = [[Paragraph(esc(_t(f.label, lang)), cell), cell_text(f.value, f.kind).replace(MINUS, minus)]
+                    for f in figures]
             story.append(PdfTable(rows, colWidths=[60 * mm, 45 * mm], hAlign="LEFT", style=TableStyle([
                 ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)])))
@@ -274,7 +318,8 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
                     continue
                 header = [Paragraph(esc(_t(c.label, lang)), cell) for c in block.columns]
                 data = [header] + [[Paragraph(esc(_value(r.get(c.key), c, lang)), cell) if c.kind == "text"
-                                    else _value(r.get(c.key), c, lang) for c in block.columns] for r in block.rows]
+                                    else _value(r.get(c.key), c, lang).replace(MINUS, minus) for c in block.columns]
+                                   for r in block.rows]
                 text_cols = sum(1 for c in block.columns if c.kind == "text")
                 num_cols = len(block.columns) - text_cols
                 num_width = min(26 * mm, width / max(len(block.columns), 1))
