@@ -1,5 +1,5 @@
 """The report jobs and their schedules: daily at 07:00, weekly on Mondays at 07:30, monthly on the
-first working day at 08:00 (Asia/Shanghai; reports.timing has the rules).
+first working day at 08:00 (Asia/Shanghai; orchestration.report_timing has the rules).
 
 Each tick asks for one run of its report asset with the period's last day in the run config; the
 run key names the kind and the day, so a tick evaluated twice asks once. A report run waits in the
@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster import ScheduleEvaluationContext
 
+from orchestration import report_timing as timing
 from orchestration.assets.reports import REPORT_ASSET_BY_KIND, REPORT_KINDS, ReportConfig
 from orchestration.jobs import QUIET_CONSOLE
 from orchestration.run_plan import PIPELINE_TIMEZONE, pipeline_today
-from reports import timing
 
 
 def _job(kind: str) -> "dg.UnresolvedAssetJobDefinition":  # dagster does not export it at run time

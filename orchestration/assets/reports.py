@@ -18,10 +18,10 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from operational.settings import get_settings
+from orchestration import report_timing as timing
 from orchestration.assets.publish import SERVING_KEY
 from orchestration.retention import prune_reports
 from orchestration.run_plan import pipeline_today
-from reports import timing
 
 REPORTS_GROUP = "reports"
 REPORT_KINDS = ("daily", "weekly", "monthly")

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from orchestration import report_timing as timing
 from orchestration.definitions import defs
-from reports import timing
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -8,7 +8,9 @@ Times are in the pipeline's time zone (Asia/Shanghai, orchestration.run_plan.PIP
 after the first run of the day has rebuilt everything (it starts at midnight). A working day is
 Monday to Friday, the rule the HR attendance and the marts use (operational.services.hr).
 The period itself (the seven or the month's days ending on a date) is the renderer's rule
-(reports.render); here only its last day is chosen.
+(reports.render); here only its last day is chosen. It lives in orchestration, not in the
+``reports`` package, because importing that package loads the renderer (plotly, Streamlit's
+readers), which the Dagster code location must not pay for at every load.
 """
 
 from __future__ import annotations
