@@ -23,6 +23,8 @@ SMTP = "report_subscriptions.smtp"
 EDIT_FIELDS = ("user_id", "report_kind", "language", "email")
 SMTP_FIELDS = tuple(f"smtp_{f}" for f in subs.SMTP_FIELDS)
 DELIVERY_LIMIT = 100
+# The notice's reasons (reports.staleness.REASONS, and a report that could not be rendered).
+NOTICE_REASONS = ("no_publish", "checks_failed", "run_failed", "too_old", "render_failed")
 
 me = require_page("report_subscriptions")
 
@@ -37,6 +39,13 @@ def _language(code: str) -> str:
 
 def _yes_no(flag: bool) -> str:
     return t("ui.user_admin.yes") if flag else t("ui.user_admin.no")
+
+
+def _detail(content: str, detail: str | None) -> str:
+    """A notice's reason in words (the log keeps its code); a failure's server message as it came."""
+    if content == "notice" and detail in NOTICE_REASONS:
+        return t(f"ui.report_subscriptions.reason.{detail}")
+    return detail or ""
 
 
 def _suggest_email() -> None:
@@ -74,7 +83,8 @@ def _send_now() -> None:
     attempt = run.attempts[0] if run.attempts else None
     if attempt is None:
         return
-    params = {"email": attempt.recipient.email, "kind": _kind(run.kind), "detail": attempt.detail or ""}
+    reason = "render_failed" if run.render_error else run.freshness.reason
+    params = {"email": attempt.recipient.email, "kind": _kind(run.kind), "detail": _detail("notice", reason)}
     if attempt.outcome == "sent":
         form_state.record_success(SEND, t(f"ui.report_subscriptions.sent_{attempt.content}", **params))
     elif attempt.outcome == "not_configured":
@@ -182,7 +192,7 @@ if deliveries:
         t("ui.report_subscriptions.col.outcome"): t(f"ui.report_subscriptions.outcome.{d.outcome}"),
         t("ui.report_subscriptions.col.origin"): t(f"ui.report_subscriptions.origin.{d.origin}"),
         t("ui.report_subscriptions.col.as_of"): d.as_of.isoformat() if d.as_of else "",
-        t("ui.report_subscriptions.col.detail"): d.detail or "",
+        t("ui.report_subscriptions.col.detail"): _detail(d.content, d.detail),
     } for d in deliveries]), hide_index=True, width="stretch")
 else:
     st.caption(t("ui.report_subscriptions.no_deliveries"))

@@ -75,3 +75,22 @@ def test_the_page_is_for_report_readers(app_for):  # noqa: ANN001
     at = app_for("sales")
     with pytest.raises(ValueError):
         at.switch_page(PAGE)
+
+
+def test_send_now_without_a_publish_sends_the_notice_and_says_so(app_for, company, monkeypatch):  # noqa: ANN001
+    """Nothing was ever published: "Send now" renders nothing and the notice arrives instead."""
+    from tests.reports.smtp_support import point_jxc_at, smtp_server
+
+    with smtp_server() as server:
+        point_jxc_at(monkeypatch, server)
+        at = app_for("manager", page=PAGE)
+        at.text_input(key="report_subscriptions.edit.email").input("manager@jxc.example")
+        at.button(key="report_subscriptions.edit.submit").click().run()
+        at.button(key="report_subscriptions.send.submit").click().run()
+        assert not at.exception
+        assert _texts(at.success)[-1:] == ["数据不可信，没有发送经营日报，已向 manager@jxc.example 发送通知（还没有发布过数据）"]
+        [message] = server.inbox.wait_for(1)
+    assert message["Subject"] == "【JXC】经营日报暂停发送：数据不可信"
+    assert "数据管道还没有发布过任何数据。" in message.get_body(preferencelist=("plain",)).get_content()
+    table = at.dataframe[-1].value  # the delivery log
+    assert list(table.iloc[0][["内容", "结果", "来源", "说明"]]) == ["数据不可信通知", "已发送", "立即发送", "还没有发布过数据"]
