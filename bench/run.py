@@ -171,6 +171,7 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["warehouse_mb"] = round((data_dir / "warehouse.duckdb").stat().st_size / 2**20)
     result["serving_mb"] = round((data_dir / "serving.duckdb").stat().st_size / 2**20)
     result["queries"] = _time_queries(data_dir)
+    result["render_weekly_report"] = _step("weekly report (HTML + PDF)", [py, "-m", "bench.render_reports"], env)
     result["dagster_steps"] = step_durations(data_dir / "dagster_home", {
         job: (result[job]["started_at"], result[job]["ended_at"]) for job in ("full_pipeline", "incremental_pipeline")})
     # Last: the back-dated receipt changes the store (the published data above is not affected).

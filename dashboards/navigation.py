@@ -41,6 +41,11 @@ PAGES: tuple[PageSpec, ...] = (
     # Supply planning: buyers act on the plan (drafts, demand adjustments); managers and analysts read.
     PageSpec("planning", "purchasing", "views/planning.py", ":material/inventory:",
              frozenset({"purchasing", "manager", "analyst"})),
+    # Managers' reports (daily, weekly, month-end): the readers generate and download them.
+    PageSpec("reports", "analysis", "views/reports.py", ":material/summarize:", _READERS),
+    # Scheduled reports by e-mail: each report reader manages their own subscriptions, admins everyone's.
+    PageSpec("report_subscriptions", "analysis", "views/report_subscriptions.py", ":material/forward_to_inbox:",
+             _READERS),
     PageSpec("purchase_order", "purchasing", "views/purchase_order.py", ":material/add_shopping_cart:",
              frozenset({"purchasing"})),
     PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",

@@ -25,6 +25,8 @@ class Settings:
     earliest_date: date = date(2000, 1, 1)
     # Pipeline runs whose Dagster history, logs and dbt artifacts are kept (JXC_KEEP_RUNS).
     keep_runs: int = 20
+    # Rendered reports kept per kind in data/reports/<kind>/ (JXC_KEEP_REPORTS); older ones are deleted.
+    keep_reports: int = 60
 
     @property
     def warehouse_path(self) -> Path:
@@ -83,7 +85,8 @@ def get_settings() -> Settings:
     return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"),
                     max_future_days=int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
                     earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"),
-                    keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)))
+                    keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)),
+                    keep_reports=max(1, int(os.environ.get("JXC_KEEP_REPORTS") or 60)))
 
 
 @dataclass(frozen=True)

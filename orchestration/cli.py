@@ -224,6 +224,24 @@ def status() -> None:
     render_status(gather_status(get_settings()), console)
 
 
+@app.command()
+@friendly_errors
+def report(
+    kind: Annotated[str, typer.Argument(help="daily, weekly or monthly.")],
+    on: Annotated[str | None, typer.Option("--date", help="The report's date (YYYY-MM-DD); default the last "
+                                                          "published day.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh_CN or en.")] = "zh_CN",
+) -> None:
+    """Render a report (HTML and PDF) from the current publish into data/reports/ and print the paths."""
+    from operational.services.validation import required_date
+    from reports import render_report
+
+    as_of = required_date(on, "report_date") if on is not None else None
+    rendered = render_report(kind, as_of=as_of, lang=lang)  # type: ignore[arg-type] - checked inside
+    console.print(str(rendered.html_path), highlight=False, soft_wrap=True)
+    console.print(str(rendered.pdf_path), highlight=False, soft_wrap=True)
+
+
 @user_app.command("reset")
 @friendly_errors
 def user_reset(

@@ -16,17 +16,19 @@ logging.getLogger("dagster.builtin").propagate = False
 
 import dagster as dg  # noqa: E402  (telemetry must be off before dagster/dbt load)
 
+from orchestration.assets.reports import REPORT_ASSETS  # noqa: E402
 from orchestration.checks.catalog import all_checks  # noqa: E402
 from orchestration.jobs import PIPELINE_ASSETS, PIPELINE_JOBS  # noqa: E402
+from orchestration.report_schedules import REPORT_JOBS, REPORT_SCHEDULES  # noqa: E402
 from orchestration.resources import default_resources  # noqa: E402
 from orchestration.schedules import hourly_incremental  # noqa: E402
 from orchestration.sensors import SENSORS  # noqa: E402
 
 defs = dg.Definitions(
-    assets=PIPELINE_ASSETS,
+    assets=[*PIPELINE_ASSETS, *REPORT_ASSETS],
     asset_checks=all_checks(),
-    jobs=PIPELINE_JOBS,
-    schedules=[hourly_incremental],
+    jobs=[*PIPELINE_JOBS, *REPORT_JOBS.values()],
+    schedules=[hourly_incremental, *REPORT_SCHEDULES],
     sensors=SENSORS,
     resources=default_resources(),
     # Also for runs launched from the asset graph (``__ASSET_JOB``): one process, steps one after

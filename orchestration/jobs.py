@@ -13,7 +13,8 @@ from orchestration.assets.planning import supply_plan
 from orchestration.assets.publish import serving
 from orchestration.assets.raw import RawExtractConfig, raw_extract
 
-PIPELINE = dg.AssetSelection.all()
+# Everything but the report assets (group "reports"), which their own schedules run after a publish.
+PIPELINE = dg.AssetSelection.all() - dg.AssetSelection.groups("reports")
 # Every asset of the pipeline: what a plan's downstream selection is resolved on (orchestration.run_plan).
 PIPELINE_ASSETS = [raw_extract, jxc_dbt_assets, supply_plan, serving]
 # The console of a run (the terminal of `jxc serve`) shows warnings and errors only. Without a

@@ -8,7 +8,9 @@ Nothing removed them, so the disk filled run by run.
 
 ``prune`` keeps the newest ``keep`` finished runs (and every run still in progress, and the run of
 the last publish, which the status and the checks refer to) and deletes the rest with their files.
-It runs at the end of every pipeline run (CLI and daemon) and as ``jxc prune``.
+It runs at the end of every pipeline run (CLI and daemon) and as ``jxc prune``. Rendered reports
+(data/reports/<kind>/, an HTML and a PDF per report) are kept to the newest ``JXC_KEEP_REPORTS`` per
+kind by ``prune_reports``, after every scheduled report and in ``prune``.
 Schedule and sensor ticks are purged by the Dagster daemon itself (``retention`` in dagster.yaml).
 """
 
@@ -131,6 +133,26 @@ def prune_serving_temps(data_dir: Path, report: PruneReport) -> None:
             _remove(path, report)
 
 
+def prune_reports(reports_dir: Path, keep: int, report: PruneReport | None = None) -> PruneReport:
+    """Keep the newest ``keep`` reports of each kind folder under ``reports_dir``; a report is all
+    files sharing a name stem (its .html and .pdf), dated by the newest of them. Temporary files of
+    a render in progress (``.<name>.tmp-<pid>``) are left alone."""
+    report = report or PruneReport()
+    if not reports_dir.is_dir():
+        return report
+    for folder in (p for p in reports_dir.iterdir() if p.is_dir()):
+        stems: dict[str, list[Path]] = {}
+        for path in folder.iterdir():
+            if path.is_file() and not path.name.startswith("."):
+                stems.setdefault(path.stem, []).append(path)
+        newest = sorted(stems.items(), key=lambda item: (max(p.stat().st_mtime for p in item[1]), item[0]),
+                        reverse=True)
+        for _, paths in newest[keep:]:
+            for path in paths:
+                _remove(path, report)
+    return report
+
+
 def prune_quietly(instance: dg.DagsterInstance, settings: Settings) -> PruneReport | None:
     """``prune`` at the end of a run: a file that cannot be removed is logged, never fails the run."""
     try:
@@ -154,4 +176,5 @@ def prune(instance: dg.DagsterInstance, settings: Settings, *, keep: int | None 
         prune_newest([p for p in logs.glob("*.log") if p.stem not in active], keep, report)
     prune_dbt_targets(target or dbt_target_dir(), keep, active, report)
     prune_serving_temps(settings.data_dir, report)
+    prune_reports(settings.reports_dir, settings.keep_reports, report)
     return report

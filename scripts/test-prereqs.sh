@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the browser tests need (Debian's chromium and the CJK fonts) where this machine can:
+# Installs what the browser tests and the reports need (Debian's chromium and the CJK fonts) where this machine can:
 # as root with apt-get, or through passwordless sudo. Elsewhere it says what is missing and how to get
 # it, and the browser tests then skip with that reason (CI turns such a skip into a failure).
 # Called by `make test` and by .ci/run, so a newcomer and CI install the same things.
@@ -8,6 +8,8 @@ set -uo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# A TrueType CJK font reportlab can embed in the managers' PDF reports (docs/reports.md).
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

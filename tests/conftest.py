@@ -41,7 +41,7 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
 # are handed out first and the many short tests fill in at the end; otherwise one process may get
 # a long module last while the other has nothing left to do. Order within a folder is kept.
 _LONG_FIRST = ("tests/e2e/", "tests/orchestration/", "tests/cli/", "tests/transforms/", "tests/browser/",
-               "tests/dashboards/", "tests/demo/")
+               "tests/dashboards/", "tests/demo/", "tests/reports/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -114,6 +114,15 @@ from operational.models.receivables import (
     SalesInvoice,
     SalesInvoiceLine,
 )
+from operational.models.report_subscriptions import (
+    DELIVERY_CONTENTS,
+    DELIVERY_ORIGINS,
+    DELIVERY_OUTCOMES,
+    REPORT_KINDS,
+    REPORT_LANGUAGES,
+    ReportDelivery,
+    ReportSubscription,
+)
 from operational.models.stock import (
     MOVEMENT_TYPES,
     StockBalance,
@@ -180,3 +189,5 @@ from operational.models.planning import (  # noqa: E402
 __all__ += ["ABC_CLASSES", "ADJUSTMENT_MODES", "PLAN_LINK_KINDS", "DemandAdjustment", "PlanDocumentLink",
             "PlanningServiceLevel"]
 __all__ += ["PAPERS", "PRINTABLE_TYPES", "DocumentPrint"]
+__all__ += ["DELIVERY_CONTENTS", "DELIVERY_OUTCOMES", "DELIVERY_ORIGINS", "REPORT_KINDS", "REPORT_LANGUAGES",
+            "ReportDelivery", "ReportSubscription"]

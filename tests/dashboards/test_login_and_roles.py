@@ -78,6 +78,11 @@ def test_each_role_sees_only_its_pages(app_for):
     # Landed costs entered after the receipt (tests/dashboards/test_landed_cost_page.py).
     expected["purchasing"].add("landed_cost")
     expected["finance"].add("landed_cost")
+    # Managers' reports (tests/reports/test_reports_page.py): the readers generate and download them.
+    for role in ("manager", "analyst", "finance"):
+        expected[role].add("reports")
+        # Their subscriptions to the scheduled reports by e-mail (tests/reports/test_report_delivery.py).
+        expected[role].add("report_subscriptions")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.
