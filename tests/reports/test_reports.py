@@ -302,3 +302,14 @@ def test_a_report_without_charts_still_renders(published: Path, tmp_path: Path,
     text = rendered.html_path.read_text(encoding="utf-8")
     assert "图表无法生成：no browser" in text and "data:image" not in text
     assert len(PdfReader(rendered.pdf_path).pages) >= 1
+
+
+def test_a_week_that_began_before_the_first_published_day_starts_on_it(published: Path) -> None:
+    from reports.render import build_document
+
+    first = _serving(published, "SELECT min(date_day) FROM dim_date")[0][0]
+    document = build_document("weekly", as_of=first + timedelta(days=2))
+    assert (document.period_start, document.period_end) == (first, first + timedelta(days=2))
+    with pytest.raises(ValidationError) as caught:
+        build_document("weekly", period=(first - timedelta(days=1), first + timedelta(days=2)))
+    assert caught.value.field == "start_date"
