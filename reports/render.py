@@ -26,7 +26,7 @@ from operational.i18n import LANGUAGES, translate
 from operational.services.errors import ValidationError
 from operational.settings import ensure_private_dir, get_settings
 from reports import charts, content
-from reports.document import Chart, Column, Document, Figure, Note, PublishInfo, Section, Table, cell_text
+from reports.document import Chart, Column, Document, Figure, Note, PublishInfo, Table, cell_text
 
 log = logging.getLogger(__name__)
 MINUS = "\u2212"
@@ -73,8 +73,10 @@ def _check(kind: str, lang: str, as_of: date | None, period: tuple[date, date] |
         if (end - start).days >= MAX_PERIOD_DAYS:
             raise ValidationError("reports_period_too_long", field="end_date", days=MAX_PERIOD_DAYS)
     else:
-        end = as_of or last
-        start, end = content.period_for(kind, end)
+        start, end = content.period_for(kind, as_of or last)
+        # A week or month that began before the first published day starts on that day (a young
+        # company's first weekly report is not refused); the report states its period.
+        start = max(start, first) if first <= end else start
     for name, day in (("start_date", start), ("end_date", end)):
         if not first <= day <= last:
             raise ValidationError("reports_date_not_published", field=name, date=f"{day:%Y-%m-%d}",
@@ -368,4 +370,4 @@ def list_reports(root: Path | None = None) -> list[ReportFile]:
     return sorted(out, key=lambda r: (r.modified, r.name), reverse=True)
 
 
-__all__ = ["KINDS", "RenderedReport", "ReportFile", "Section", "build_document", "list_reports", "render_report"]
+__all__ = ["KINDS", "RenderedReport", "ReportFile", "build_document", "list_reports", "render_report"]

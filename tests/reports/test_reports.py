@@ -287,3 +287,29 @@ def test_reports_page_generates_and_lists(published: Path) -> None:
     assert "2026-06-15 ~ 2026-06-21" in html_file.read_text(encoding="utf-8")
     downloads = [b for b in at.get("download_button")]
     assert len(downloads) >= 2
+
+
+def test_a_report_without_charts_still_renders(published: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """No browser for the charts (or the exporter failing): each chart becomes a line saying why."""
+    from reports import charts
+
+    def broken(figure: Any, width: int = 0, height: int = 0) -> bytes:
+        raise charts.ChartError("no browser")
+
+    monkeypatch.setattr(charts, "to_png", broken)
+    rendered = render_report("daily", out_dir=tmp_path)
+    text = rendered.html_path.read_text(encoding="utf-8")
+    assert "图表无法生成：no browser" in text and "data:image" not in text
+    assert len(PdfReader(rendered.pdf_path).pages) >= 1
+
+
+def test_a_week_that_began_before_the_first_published_day_starts_on_it(published: Path) -> None:
+    from reports.render import build_document
+
+    first = _serving(published, "SELECT min(date_day) FROM dim_date")[0][0]
+    document = build_document("weekly", as_of=first + timedelta(days=2))
+    assert (document.period_start, document.period_end) == (first, first + timedelta(days=2))
+    with pytest.raises(ValidationError) as caught:
+        build_document("weekly", period=(first - timedelta(days=1), first + timedelta(days=2)))
+    assert caught.value.field == "start_date"
