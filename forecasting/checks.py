@@ -69,7 +69,7 @@ def totals_mismatch(con: duckdb.DuckDBPyConnection, schema: str, limit: int = 20
     its products, company vs the categories (a missing row on either side counts as 0)."""
     dec = f"DECIMAL(18,{PLACES})"
     levels = [
-        ("product", f"SELECT product_id AS id, horizon_week, sum(CAST(forecast_qty AS {dec})) AS parts "
+        ("product", f"SELECT product_id AS id, horizon_week, sum(TRY_CAST(forecast_qty AS {dec})) AS parts "
                     f"FROM {_q(schema, FORECAST_TABLE)} GROUP BY ALL",
          f"SELECT product_id AS id, horizon_week, forecast_qty AS total FROM {_q(schema, BY_PRODUCT_TABLE)}"),
         ("category", f"SELECT category_id AS id, horizon_week, sum(forecast_qty) AS parts "
