@@ -38,6 +38,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"sales"}) | _READERS),
     PageSpec("supplier_scorecard", "analysis", "views/supplier_scorecard.py", ":material/star_rate:",
              frozenset({"purchasing"}) | _READERS),
+    # Sales forecast: buyers plan with it, managers and analysts read it (docs/planning.md).
+    PageSpec("forecast", "analysis", "views/forecast.py", ":material/timeline:",
+             frozenset({"purchasing", "manager", "analyst"})),
     PageSpec("purchase_order", "purchasing", "views/purchase_order.py", ":material/add_shopping_cart:",
              frozenset({"purchasing"})),
     PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",
