@@ -7,7 +7,7 @@ Per series (product × warehouse, from its first week with demand to the as-of w
 2. Else regular or intermittent (average demand interval, Syntetos–Boylan) picks the candidates:
    exponential smoothing (AutoETS), ARIMA(1,1,1) and MSTL (yearly season, ETS trend) for regular
    series; Croston (optimised), TSB, ADIDA and IMAPA for intermittent ones. The baseline (seasonal
-   naive, or naive under a year of history) is always a candidate too.
+   naive, or naive without a year of history before the first origin) is always a candidate too.
 3. A rolling-origin backtest (``n_windows`` origins ``step_size`` weeks apart, ``horizon`` weeks
    each) scores every candidate by its mean absolute error; the lowest wins, the baseline on a tie.
 4. The winner is refitted on the whole history; intervals come from its backtest errors
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting import intervals, metrics
-from forecasting.baseline import baseline_forecast, baseline_name
+from forecasting.baseline import baseline_forecast, baseline_name, is_seasonal
 from forecasting.config import DEFAULT, ForecastConfig
 from forecasting.series import is_intermittent
 
@@ -112,13 +112,18 @@ def fallback(y: np.ndarray, as_of_week: date, key: tuple[int, int], config: Fore
                 "mase": None, "wape": None, "bias": None, "baseline_mase": None, "baseline_wape": None,
                 "baseline_bias": None, "beats_baseline": False, "error_sd_weekly": sd,
                 "n_weeks_history": len(y), "is_fallback": True,
-                "baseline_model": baseline_name(len(y), config.season_length), "series_kind": "short"}
+                "baseline_model": baseline_name(False), "series_kind": "short"}
     return rows, accuracy
 
 
 def _long_frame(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp]) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({"unique_id": uid, "ds": pd.date_range(starts[uid], periods=len(y), freq="7D"),
                                     "y": y}) for uid, y in series.items()], ignore_index=True)
+
+
+def _seasonal(y: np.ndarray, config: ForecastConfig) -> bool:
+    """Seasonal-naive baseline when a season of history precedes the backtest's first origin."""
+    return is_seasonal(len(y) - config.horizon - config.step_size * (config.n_windows - 1), config.season_length)
 
 
 def _backtest(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp], kind: str, config: ForecastConfig,
@@ -133,7 +138,8 @@ def _backtest(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp], ki
     baseline = np.empty(len(cv))
     for (uid, cutoff), index in cv.groupby(["unique_id", "cutoff"]).indices.items():
         origin = int((pd.Timestamp(cutoff) - starts[uid]).days // 7) + 1  # weeks of training history
-        baseline[index] = baseline_forecast(series[uid][:origin], len(index), config.season_length)
+        baseline[index] = baseline_forecast(series[uid][:origin], len(index), config.season_length,
+                                            _seasonal(series[uid], config))
     cv["baseline"] = baseline
     return cv.sort_values(["unique_id", "cutoff", "ds"], ignore_index=True)
 
@@ -154,7 +160,8 @@ def _refit(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp], chose
         uids = [uid for uid, name in chosen.items() if name == alias]
         if alias == "baseline":
             for uid in uids:
-                points[uid] = baseline_forecast(series[uid], config.horizon, config.season_length)
+                points[uid] = baseline_forecast(series[uid], config.horizon, config.season_length,
+                                                _seasonal(series[uid], config))
             continue
         model = next(m for m in CANDIDATES[kind](config) if m.alias == alias)
         frame = _long_frame({uid: series[uid] for uid in uids}, starts)
@@ -184,7 +191,7 @@ def _modelled(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp], ki
         errors = actual - predicted
         one_week = (group["ds"] - group["cutoff"]).dt.days.to_numpy() == 7
         key = _key(uid)
-        history_name = baseline_name(len(y), config.season_length)
+        history_name = baseline_name(_seasonal(y, config))
         model_name = history_name if name == "baseline" else name
         rows.append(_forecast_rows(as_of_week, key, intervals.from_errors(points[uid], errors), model_name, False))
         model_mase, base_mase = metrics.mase(actual, predicted, scale), metrics.mase(actual, base, scale)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, timedelta
 
 import numpy as np
@@ -35,12 +34,16 @@ def dense_history(demand: pd.DataFrame, as_of_week: date) -> pd.DataFrame:
     positive = frame[frame["demand_qty"] > 0]
     if positive.empty:
         return pd.DataFrame(columns=columns)
-    starts = positive.groupby(["product_id", "warehouse_id"])["week_start"].min()
-    pieces = []
-    for (product_id, warehouse_id), start in starts.items():
-        weeks = pd.date_range(start, end, freq="7D")
-        pieces.append(pd.DataFrame({"product_id": product_id, "warehouse_id": warehouse_id, "week_start": weeks}))
-    grid = pd.concat(pieces, ignore_index=True)
+    starts = positive.groupby(["product_id", "warehouse_id"], as_index=False)["week_start"].min()
+    # one row per series and week from its start to ``end``, built without a loop over the series
+    lengths = ((end - starts["week_start"]).dt.days // 7 + 1).to_numpy()
+    series_index = np.repeat(np.arange(len(starts)), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    grid = pd.DataFrame({
+        "product_id": starts["product_id"].to_numpy()[series_index],
+        "warehouse_id": starts["warehouse_id"].to_numpy()[series_index],
+        "week_start": starts["week_start"].to_numpy()[series_index] + offsets * np.timedelta64(7, "D"),
+    })
     sums = frame.groupby(["product_id", "warehouse_id", "week_start"], as_index=False)["demand_qty"].sum()
     dense = grid.merge(sums, how="left", on=["product_id", "warehouse_id", "week_start"])
     dense["demand_qty"] = dense["demand_qty"].fillna(0.0)
@@ -58,18 +61,20 @@ def is_intermittent(y: np.ndarray, threshold: float) -> bool:
     return average_demand_interval(y) > threshold
 
 
-def fingerprint(weeks: pd.Series, quantities: pd.Series) -> str:
-    """A digest of a series' weekly history: equal digests mean nothing in it changed."""
-    digest = hashlib.sha1()
-    for week, qty in zip(pd.to_datetime(weeks), quantities, strict=True):
-        digest.update(f"{week.date().isoformat()}={float(qty):.6f};".encode())
-    return digest.hexdigest()
-
-
 def fingerprints(dense: pd.DataFrame, as_of_week: date) -> dict[SeriesKey, str]:
-    """``fingerprint`` per series, salted with the as-of week (a new week changes every series)."""
-    result = {}
-    for (product_id, warehouse_id), group in dense.groupby(["product_id", "warehouse_id"], sort=True):
-        result[(int(product_id), int(warehouse_id))] = (
-            f"{as_of_week.isoformat()}:{fingerprint(group['week_start'], group['demand_qty'])}")
-    return result
+    """A digest per series of its weekly history, salted with the as-of week (a new week changes
+    every series): equal digests mean nothing in the series changed. Row hashes (week, quantity)
+    are summed per series, vectorised: thousands of series take milliseconds."""
+    if dense.empty:
+        return {}
+    rows = pd.util.hash_pandas_object(
+        pd.DataFrame({"week": pd.to_datetime(dense["week_start"]), "qty": dense["demand_qty"].astype(float).round(6)}),
+        index=False).to_numpy(dtype=np.uint64)
+    frame = pd.DataFrame({"product_id": dense["product_id"].to_numpy(), "warehouse_id": dense["warehouse_id"].to_numpy(),
+                          "h": rows, "h2": rows * np.uint64(0x9E3779B97F4A7C15)})
+    grouped = frame.groupby(["product_id", "warehouse_id"], sort=True).agg(
+        n=("h", "size"), h=("h", lambda v: int(np.bitwise_xor.reduce(v.to_numpy()))),
+        h2=("h2", lambda v: int(np.add.reduce(v.to_numpy(), dtype=np.uint64))))
+    salt = as_of_week.isoformat()
+    return {(int(p), int(w)): f"{salt}:{n}:{h:016x}:{h2:016x}"
+            for (p, w), n, h, h2 in zip(grouped.index, grouped["n"], grouped["h"], grouped["h2"], strict=True)}

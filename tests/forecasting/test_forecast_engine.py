@@ -129,6 +129,7 @@ def test_intermittency_baseline_metrics_and_interval_rules() -> None:
     history = np.arange(60, dtype=float)
     assert baseline_forecast(history, 3, 52).tolist() == [8.0, 9.0, 10.0]  # the same weeks a year earlier
     assert baseline_forecast(history[:10], 3, 52).tolist() == [9.0, 9.0, 9.0]  # naive under a year
+    assert baseline_forecast(history, 2, 52, seasonal=False).tolist() == [59.0, 59.0]  # naive by choice
     actual, forecast = np.array([10.0, 0.0, 5.0]), np.array([8.0, 1.0, 5.0])
     assert metrics.wape(actual, forecast) == pytest.approx(3 / 15)
     assert metrics.bias(actual, forecast) == pytest.approx((14 - 15) / 15)
