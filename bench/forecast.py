@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from forecasting.tables import STATE_SCHEMA
+from forecasting.tables import ACCURACY_TABLE, STATE_SCHEMA, accuracy_by_volume
 from operational.settings import get_settings
 
 
@@ -41,7 +41,12 @@ def main(argv: list[str]) -> None:
         schema = marts_schema(load_manifest(MANIFEST_PATH))
         cold = refresh_forecasts(warehouse, schema, forecast_jobs())
         warm = refresh_forecasts(warehouse, schema, forecast_jobs())
-    print(json.dumps({"warehouse": str(source), "import_seconds": round(imports, 2), "cold": cold, "warm": warm},
+        with duckdb.connect(str(copy), read_only=True) as con:
+            accuracy = accuracy_by_volume(con, schema)
+            models = dict(con.execute(f"SELECT series_kind || '/' || model, count(*) FROM {schema}.{ACCURACY_TABLE} "
+                                      "GROUP BY ALL ORDER BY 1").fetchall())
+    print(json.dumps({"warehouse": str(source), "import_seconds": round(imports, 2), "cold": cold, "warm": warm,
+                      "accuracy": accuracy, "models": models},
                      ensure_ascii=False, indent=2, default=str))
 
 

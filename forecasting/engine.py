@@ -5,8 +5,9 @@ Per series (product × warehouse, from its first week with demand to the as-of w
 1. Too short for the backtest (``ForecastConfig.min_history_weeks``) → the labelled fallback: the
    mean week of its history, normal intervals from its weekly spread; ``is_fallback`` true.
 2. Else regular or intermittent (average demand interval, Syntetos–Boylan) picks the candidates:
-   exponential smoothing (AutoETS), ARIMA(1,1,1) and MSTL (yearly season, ETS trend) for regular
-   series; Croston (optimised), TSB, ADIDA and IMAPA for intermittent ones. The baseline (seasonal
+   exponential smoothing (AutoETS) and ARIMA(1,1,1) for regular series, plus MSTL (yearly season,
+   ETS trend) when two years precede the first origin; Croston (optimised), TSB, ADIDA and IMAPA for
+   intermittent ones. The baseline (seasonal
    naive, or naive without a year of history before the first origin) is always a candidate too.
 3. A rolling-origin backtest (``n_windows`` origins ``step_size`` weeks apart, ``horizon`` weeks
    each) scores every candidate by its mean absolute error; the lowest wins, the baseline on a tie.
@@ -39,9 +40,17 @@ ACCURACY_COLUMNS = ["as_of_week", "product_id", "warehouse_id", "model", "mase",
 
 
 def _regular_models(config: ForecastConfig) -> list:
-    from statsforecast.models import ARIMA, MSTL, AutoETS
+    from statsforecast.models import ARIMA, AutoETS
 
-    return [AutoETS(season_length=1, alias="ets"), ARIMA(order=(1, 1, 1), alias="arima"),
+    return [AutoETS(season_length=1, alias="ets"), ARIMA(order=(1, 1, 1), alias="arima")]
+
+
+def _seasonal_models(config: ForecastConfig) -> list:
+    from statsforecast.models import MSTL, AutoETS
+
+    # MSTL needs two seasons to separate one; with less it is ETS on the raw series again, at twice
+    # the cost, so only series with two years before the first origin get it.
+    return [*_regular_models(config),
             MSTL(season_length=config.season_length, trend_forecaster=AutoETS(model="ZZN"), alias="mstl")]
 
 
@@ -53,7 +62,7 @@ def _intermittent_models(config: ForecastConfig) -> list:
 
 
 CANDIDATES: dict[str, Callable[[ForecastConfig], list]] = {
-    "regular": _regular_models, "intermittent": _intermittent_models}
+    "regular": _regular_models, "regular_seasonal": _seasonal_models, "intermittent": _intermittent_models}
 
 
 @dataclass(frozen=True)
@@ -121,9 +130,13 @@ def _long_frame(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp]) 
                                     "y": y}) for uid, y in series.items()], ignore_index=True)
 
 
+def _weeks_before_first_origin(y: np.ndarray, config: ForecastConfig) -> int:
+    return len(y) - config.horizon - config.step_size * (config.n_windows - 1)
+
+
 def _seasonal(y: np.ndarray, config: ForecastConfig) -> bool:
     """Seasonal-naive baseline when a season of history precedes the backtest's first origin."""
-    return is_seasonal(len(y) - config.horizon - config.step_size * (config.n_windows - 1), config.season_length)
+    return is_seasonal(_weeks_before_first_origin(y, config), config.season_length)
 
 
 def _backtest(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp], kind: str, config: ForecastConfig,
@@ -210,7 +223,7 @@ def _modelled(series: dict[str, np.ndarray], starts: dict[str, pd.Timestamp], ki
 def forecast_panel(dense: pd.DataFrame, as_of_week: date, config: ForecastConfig = DEFAULT,
                    n_jobs: int = 1) -> ForecastResult:
     """Forecasts and accuracy of every series in ``dense`` (``forecasting.series.dense_history``)."""
-    series: dict[str, dict[str, np.ndarray]] = {"regular": {}, "intermittent": {}}
+    series: dict[str, dict[str, np.ndarray]] = {kind: {} for kind in CANDIDATES}
     starts: dict[str, pd.Timestamp] = {}
     rows: list[pd.DataFrame] = []
     accuracy: list[dict] = []
@@ -224,7 +237,12 @@ def forecast_panel(dense: pd.DataFrame, as_of_week: date, config: ForecastConfig
             continue
         uid = _uid(*key)
         starts[uid] = pd.Timestamp(group["week_start"].min())
-        kind = "intermittent" if is_intermittent(y, config.intermittent_adi) else "regular"
+        if is_intermittent(y, config.intermittent_adi):
+            kind = "intermittent"
+        elif _weeks_before_first_origin(y, config) >= 2 * config.season_length:
+            kind = "regular_seasonal"
+        else:
+            kind = "regular"
         series[kind][uid] = y
     for kind, members in series.items():
         if members:

@@ -147,3 +147,23 @@ def write_totals(con: duckdb.DuckDBPyConnection, schema: str) -> None:
                CAST(sum(fallback_qty) AS {dec}) AS fallback_qty, CAST(sum(products) AS INTEGER) AS products
         FROM {_table(schema, BY_CATEGORY_TABLE)}
         GROUP BY ALL ORDER BY horizon_week""")
+
+
+def accuracy_by_volume(con: duckdb.DuckDBPyConnection, schema: str, weeks: int = 52) -> dict[str, float | int]:
+    """How much of the last ``weeks`` complete weeks' demand lies in series whose model beat the
+    baseline (the figure docs/planning.md reports for the demo company), with the series counts."""
+    row = con.execute(f"""
+        WITH volume AS (
+            SELECT product_id, warehouse_id, sum(demand_qty) AS qty FROM {_table(schema, DEMAND_TABLE)}
+            WHERE is_complete_week AND week_start > as_of_week - to_weeks(CAST(? AS INTEGER)) GROUP BY ALL)
+        SELECT count(*), count(*) FILTER (WHERE a.beats_baseline), count(*) FILTER (WHERE a.is_fallback),
+               CAST(coalesce(sum(v.qty), 0) AS DOUBLE),
+               CAST(coalesce(sum(v.qty) FILTER (WHERE a.beats_baseline), 0) AS DOUBLE),
+               CAST(coalesce(sum(v.qty) FILTER (WHERE a.is_fallback), 0) AS DOUBLE)
+        FROM {_table(schema, ACCURACY_TABLE)} AS a
+        LEFT JOIN volume AS v ON v.product_id = a.product_id AND v.warehouse_id = a.warehouse_id""",
+                      [weeks]).fetchone()
+    series, beating, fallback, volume, volume_beating, volume_fallback = row
+    return {"series": series, "series_beating": beating, "series_fallback": fallback, "volume": volume,
+            "volume_share_beating": volume_beating / volume if volume else None,
+            "volume_share_fallback": volume_fallback / volume if volume else None}

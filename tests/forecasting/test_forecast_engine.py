@@ -68,7 +68,7 @@ def test_every_series_has_twelve_weeks_and_one_accuracy_row(result: ForecastResu
 
 def test_seasonal_series_beats_the_seasonal_naive(result: ForecastResult) -> None:
     acc = _accuracy(result, SEASONAL)
-    assert acc.baseline_model == "seasonal_naive" and acc.series_kind == "regular"
+    assert acc.baseline_model == "seasonal_naive" and acc.series_kind == "regular_seasonal"
     assert acc.model != "seasonal_naive" and acc.beats_baseline
     assert acc.mase < acc.baseline_mase and acc.wape < acc.baseline_wape
     # the forecast follows the season: the sine rises from week 156 on (100 + 40·sin(2π·156/52) = 100)

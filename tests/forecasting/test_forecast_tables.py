@@ -13,7 +13,7 @@ import pytest
 
 from forecasting import checks
 from forecasting.engine import ACCURACY_COLUMNS, FORECAST_COLUMNS
-from forecasting.tables import read_previous, write_forecasts
+from forecasting.tables import accuracy_by_volume, read_previous, write_forecasts
 
 AS_OF = date(2026, 11, 23)
 SCHEMA = "marts"
@@ -31,7 +31,7 @@ def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
                          "model": "ets", "is_fallback": product_id == 2})
         accuracy.append({"as_of_week": AS_OF, "product_id": product_id, "warehouse_id": warehouse_id,
                          "model": "ets", "mase": 0.8, "wape": 0.2, "bias": 0.01, "baseline_mase": 1.0,
-                         "baseline_wape": 0.3, "baseline_bias": 0.0, "beats_baseline": True, "error_sd_weekly": 1.5,
+                         "baseline_wape": 0.3, "baseline_bias": 0.0, "beats_baseline": product_id != 3, "error_sd_weekly": 1.5,
                          "n_weeks_history": 60, "is_fallback": False, "baseline_model": "seasonal_naive",
                          "series_kind": "regular"})
     return pd.DataFrame(rows, columns=FORECAST_COLUMNS), pd.DataFrame(accuracy, columns=ACCURACY_COLUMNS)
@@ -108,3 +108,14 @@ def test_checks_fail_on_bad_rows(con: duckdb.DuckDBPyConnection, tamper: str, fa
     assert not findings[failing].passed and findings[failing].count >= 1 and findings[failing].rows
     if failing in ("intervals_not_nested", "accuracy_missing"):  # these leave the values and totals alone
         assert findings["invalid_values"].passed and findings["totals_mismatch"].passed
+
+
+def test_volume_share_beating_the_baseline(con: duckdb.DuckDBPyConnection) -> None:
+    # product 1 sold 10 + 6 in the last 52 weeks (and 100 a year and more ago), product 3 sold 48
+    con.execute("""CREATE TABLE marts.mart_demand_weekly AS SELECT * FROM (VALUES
+        (1, 1, DATE '2026-11-23', 10.0), (1, 2, DATE '2026-06-01', 6.0), (1, 1, DATE '2025-11-24', 100.0),
+        (3, 1, DATE '2026-11-16', 48.0)) AS t(product_id, warehouse_id, week_start, demand_qty),
+        (SELECT DATE '2026-11-23' AS as_of_week, TRUE AS is_complete_week)""")
+    figures = accuracy_by_volume(con, SCHEMA)
+    assert (figures["series"], figures["series_beating"], figures["volume"]) == (4, 3, 64.0)
+    assert figures["volume_share_beating"] == pytest.approx(16 / 64)  # product 3 does not beat its baseline
