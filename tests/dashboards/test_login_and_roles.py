@@ -78,6 +78,9 @@ def test_each_role_sees_only_its_pages(app_for):
     # Landed costs entered after the receipt (tests/dashboards/test_landed_cost_page.py).
     expected["purchasing"].add("landed_cost")
     expected["finance"].add("landed_cost")
+    # Sales forecast (tests/dashboards/test_forecast_page.py): buyers plan with it, managers and analysts read it.
+    for role in ("purchasing", "manager", "analyst"):
+        expected[role].add("forecast")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.
