@@ -46,6 +46,9 @@ PAGES: tuple[PageSpec, ...] = (
     # Scheduled reports by e-mail: each report reader manages their own subscriptions, admins everyone's.
     PageSpec("report_subscriptions", "analysis", "views/report_subscriptions.py", ":material/forward_to_inbox:",
              _READERS),
+    # Sales forecast: buyers plan with it, managers and analysts read it (docs/planning.md).
+    PageSpec("forecast", "analysis", "views/forecast.py", ":material/timeline:",
+             frozenset({"purchasing", "manager", "analyst"})),
     PageSpec("purchase_order", "purchasing", "views/purchase_order.py", ":material/add_shopping_cart:",
              frozenset({"purchasing"})),
     PageSpec("goods_receipt", "purchasing", "views/goods_receipt.py", ":material/move_to_inbox:",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.dbt import jxc_dbt_assets
+from orchestration.assets.forecast import sales_forecast
 from orchestration.assets.planning import supply_plan
 from orchestration.assets.publish import serving
 from orchestration.assets.raw import RawExtractConfig, raw_extract
@@ -16,7 +17,7 @@ from orchestration.assets.raw import RawExtractConfig, raw_extract
 # Everything but the report assets (group "reports"), which their own schedules run after a publish.
 PIPELINE = dg.AssetSelection.all() - dg.AssetSelection.groups("reports")
 # Every asset of the pipeline: what a plan's downstream selection is resolved on (orchestration.run_plan).
-PIPELINE_ASSETS = [raw_extract, jxc_dbt_assets, supply_plan, serving]
+PIPELINE_ASSETS = [raw_extract, jxc_dbt_assets, sales_forecast, supply_plan, serving]
 # The console of a run (the terminal of `jxc serve`) shows warnings and errors only. Without a
 # logger in the run configuration Dagster prints every event at DEBUG (a line per step start,
 # materialization and check: thousands per run); the Dagster UI's event log keeps them all anyway.

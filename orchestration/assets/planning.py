@@ -15,6 +15,7 @@ from dagster import AssetExecutionContext
 
 from operational.services.validation import current_day
 from orchestration.assets.dbt import MANIFEST_PATH, model_key, model_names
+from orchestration.assets.forecast import FORECAST_KEY
 from orchestration.checks.expectations import greater_than, in_set, not_null
 from orchestration.checks.frame_checks import FrameCheckSpec
 from orchestration.dbt_project import load_manifest, marts_schema
@@ -22,7 +23,6 @@ from orchestration.resources import WarehouseResource
 from planning.warehouse import run_plan
 
 SUPPLY_PLAN_KEY = dg.AssetKey("supply_plan")
-FORECAST_KEY = dg.AssetKey("mart_sales_forecast")
 # What the asset writes into the marts schema: the publish copies them like the dbt marts.
 PLAN_TABLES = ("mart_supply_plan", "mart_replenishment_suggestions", "mart_abc_xyz")
 RAW_INPUTS = ("stock_balance", "warehouse", "product", "supplier", "supplier_price", "purchase_order",

@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from forecasting.tables import PUBLISHED_TABLES as FORECAST_TABLES
 from ingestion.extract import raw_tables
 from operational.services.monitoring import fingerprint_of
 from operational.settings import get_settings
 from orchestration.assets.dbt import MANIFEST_PATH, mart_keys, model_key
+from orchestration.assets.forecast import FORECAST_KEY
 from orchestration.assets.planning import PLAN_TABLES, SUPPLY_PLAN_KEY
 from orchestration.check_outcomes import CheckOutcome, blocking_failures, outcomes_for_run
 from orchestration.dbt_project import load_manifest, mart_nodes, marts_schema
@@ -53,7 +55,16 @@ def _mart_tables() -> dict[dg.AssetKey, str]:
             for node in mart_nodes(load_manifest(MANIFEST_PATH))}
 
 
-@dg.asset(key=SERVING_KEY, deps=[*mart_keys(), SUPPLY_PLAN_KEY], group_name="serving", kinds={"duckdb"},
+def _published_tables() -> dict[dg.AssetKey, tuple[str, ...]]:
+    """Asset key → the tables of the marts schema it writes: one per dbt mart, several for the forecast
+    and for the supply plan."""
+    tables = {key: (table,) for key, table in _mart_tables().items()}
+    tables[FORECAST_KEY] = FORECAST_TABLES
+    tables[SUPPLY_PLAN_KEY] = PLAN_TABLES
+    return tables
+
+
+@dg.asset(key=SERVING_KEY, deps=[*mart_keys(), FORECAST_KEY, SUPPLY_PLAN_KEY], group_name="serving", kinds={"duckdb"},
           description="serving.duckdb: the marts plus meta_publish / meta_checks, swapped in atomically.")
 def serving(context: AssetExecutionContext, warehouse: dg.ResourceParam[WarehouseResource]) -> dg.MaterializeResult:
     run_id, job_name = context.run.run_id, context.run.job_name
@@ -70,14 +81,12 @@ def serving(context: AssetExecutionContext, warehouse: dg.ResourceParam[Warehous
     state_path = get_settings().state_path
     previous = (read_state(state_path).get("last_publish") or {}).get(PUBLISHED_MARKERS_KEY)
     markers = updated_markers(previous if isinstance(previous, dict) else None, extracted, raw_tables())
-    marts = _mart_tables()
-    rebuilt = sorted(table for key, table in marts.items() if key in materialized)
+    marts = _published_tables()
+    rebuilt = sorted(table for key, tables in marts.items() if key in materialized for table in tables)
     # A run of the whole job rewrites the file; so does one that rebuilt every mart or none (someone
     # asked for a publish alone, from the Dagster UI).
-    whole = context.run.asset_selection is None or not rebuilt or len(rebuilt) == len(marts)
-    # Tables written by Python assets (the supply plan) go with their asset.
-    if SUPPLY_PLAN_KEY in materialized:
-        rebuilt = sorted({*rebuilt, *PLAN_TABLES})
+    whole = (context.run.asset_selection is None or not rebuilt
+             or len(rebuilt) == sum(len(tables) for tables in marts.values()))
     now = datetime.now(UTC).replace(tzinfo=None)
     info = PublishInfo(published_at=now, run_id=run_id, job_name=job_name, store_watermark=fingerprint_of(markers))
     schema = marts_schema(load_manifest(MANIFEST_PATH))

@@ -17,6 +17,7 @@ from orchestration.assets.planning import plan_check_specs
 from orchestration.assets.raw import raw_asset_key
 from orchestration.checks.cash_reconciliation import build_cash_reconciliation_check
 from orchestration.checks.expectations import greater_than, in_set, not_in_set, not_null
+from orchestration.checks.forecast import forecast_checks
 from orchestration.checks.frame_checks import FrameCheckSpec, build_frame_check
 from orchestration.checks.open_items_reconciliation import (
     OpenItemsReconciliationSpec,
@@ -150,4 +151,5 @@ def all_checks() -> list[dg.AssetChecksDefinition]:
         *(build_reconciliation_check(spec) for spec in _reconciliation_specs(models)),
         *_cash_checks(models),
         *_open_items_checks(models),
+        *(forecast_checks() if "mart_demand_weekly" in models else []),
     ]

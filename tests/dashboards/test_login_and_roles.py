@@ -83,6 +83,9 @@ def test_each_role_sees_only_its_pages(app_for):
         expected[role].add("reports")
         # Their subscriptions to the scheduled reports by e-mail (tests/reports/test_report_delivery.py).
         expected[role].add("report_subscriptions")
+    # Sales forecast (tests/dashboards/test_forecast_page.py): buyers plan with it, managers and analysts read it.
+    for role in ("purchasing", "manager", "analyst"):
+        expected[role].add("forecast")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.
