@@ -27,6 +27,7 @@ from operational.services import pdf, receivables
 from operational.services.errors import ValidationError
 from operational.services.open_items import DEFAULT_BUCKETS, UNAPPLIED, bucket_labels
 from operational.services.validation import get_or_fail, required_date
+from operational.spreadsheet import workbook_to_xlsx
 
 ZERO = Decimal(0)
 
@@ -177,9 +178,7 @@ def to_excel(statement: Statement, language: str = "zh_CN") -> bytes:
     ws.cell(ws.max_row, 2).number_format = "#,##0.00"
     for col, width in zip("ABCDEF", (14, 12, 20, 14, 14, 14), strict=True):
         ws.column_dimensions[col].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_to_xlsx(wb)  # the customer's typed name never runs as a formula
 
 
 def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> bytes:

@@ -22,7 +22,7 @@ def _rows(frame: pd.DataFrame, key: str) -> dict:
 
 def test_export_writes_csv_with_bom_and_a_real_xlsx():
     frame = pd.DataFrame({"商品编码": ["P001"], "金额": [1.5]})
-    assert to_csv(frame).startswith("\ufeff商品编码,金额".encode())
+    assert to_csv(frame).startswith("\ufeff\"商品编码\",\"金额\"".encode())
     assert pd.read_excel(io.BytesIO(to_xlsx(frame))).equals(frame)
 
 
