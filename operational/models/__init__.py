@@ -76,6 +76,7 @@ from operational.models.master import (
     StockLimit,
     Supplier,
     SupplierPrice,
+    TaxRate,
     Warehouse,
 )
 from operational.models.order_cancellations import ORDER_KINDS, OrderLineCancellation
@@ -148,7 +149,7 @@ __all__ = [
     "DocSequence", "GoodsReceipt", "GoodsReceiptLine", "PurchaseOrder", "PurchaseOrderLine",
     "SalesOrder", "SalesOrderLine", "Shipment", "ShipmentLine", "ROLES", "VALUATION_METHODS",
     "AppUser", "Company", "Customer", "Employee", "Product", "ProductCategory", "StockLimit",
-    "Supplier", "SupplierPrice", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger", "SUPPLIER_STATUSES",
+    "Supplier", "SupplierPrice", "TaxRate", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger", "SUPPLIER_STATUSES",
     "WAREHOUSE_KINDS", "COUNTING", "IN_TRANSIT", "QUARANTINE", "RECEIVED", "RESTOCK", "RETURN_DISPOSITIONS",
     "PurchaseReturn", "PurchaseReturnLine", "SalesReturn", "SalesReturnLine", "Stocktake", "StocktakeLine",
     "StockTransfer", "StockTransferLine", "CreditApproval", "StockBatch", "StockBatchBalance",

@@ -18,6 +18,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped, utcnow
+from operational.models.tax import TaxedDocumentTotals, TaxedLine
 from operational.types import Money, Qty, Rate, UnitPrice
 
 # Bill states. held: a line is outside tolerance and waits for approval; posted: approved
@@ -48,7 +49,7 @@ class SupplierMatchTolerance(Timestamped, Base):
     price_abs_tolerance: Mapped[Decimal] = mapped_column(UnitPrice())  # per unit, for rounding
 
 
-class SupplierBill(Timestamped, Base):
+class SupplierBill(TaxedDocumentTotals, Timestamped, Base):
     """A supplier's invoice (采购发票) entered against goods receipts."""
 
     __tablename__ = "supplier_bill"
@@ -78,7 +79,7 @@ class SupplierBill(Timestamped, Base):
     )
 
 
-class SupplierBillLine(Timestamped, Base):
+class SupplierBillLine(TaxedLine, Timestamped, Base):
     """One billed receipt line with what the match found: the quantity still billable on the
     receipt line, the order's net price and the variances against them."""
 
@@ -176,7 +177,9 @@ class DebitNote(Timestamped, Base):
     purchase_return_id: Mapped[int] = mapped_column(ForeignKey("purchase_return.id"), unique=True)
     bill_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_bill.id"))  # the bill of the returned goods
     note_date: Mapped[date] = mapped_column(Date, index=True)
-    amount: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())  # gross (价税合计)
+    # The input VAT the note takes back (进项税额转出), per the returned lines' rates.
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     unallocated_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     memo: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

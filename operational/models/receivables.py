@@ -17,6 +17,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped, utcnow
+from operational.models.tax import TaxedDocumentTotals, TaxedLine
 from operational.types import Money, Qty, Rate, UnitPrice
 
 INVOICE_STATES = ("posted", "cancelled")
@@ -53,7 +54,7 @@ class PaymentTermLine(Timestamped, Base):
     term: Mapped[PaymentTerm] = relationship(back_populates="lines")
 
 
-class SalesInvoice(Timestamped, Base):
+class SalesInvoice(TaxedDocumentTotals, Timestamped, Base):
     """A sales invoice (销售发票) for shipped goods. Posted when saved; its amount never changes.
     Cancelled only while nothing has been allocated to it."""
 
@@ -77,7 +78,7 @@ class SalesInvoice(Timestamped, Base):
     )
 
 
-class SalesInvoiceLine(Timestamped, Base):
+class SalesInvoiceLine(TaxedLine, Timestamped, Base):
     """Invoiced quantity of one shipment line at the sales-order line's net unit price."""
 
     __tablename__ = "sales_invoice_line"
@@ -154,7 +155,9 @@ class CreditNote(Timestamped, Base):
     sales_return_id: Mapped[int | None] = mapped_column(ForeignKey("sales_return.id"), unique=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("sales_invoice.id"), index=True)
     note_date: Mapped[date] = mapped_column(Date, index=True)
-    amount: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())  # gross (价税合计), what the customer is owed back
+    # The output VAT the note takes back (红字), per the returned lines' rates.
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     unallocated_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     reason: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
