@@ -92,12 +92,14 @@ class SupplierBillLine(TaxedLine, Timestamped, Base):
     po_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
-    amount: Mapped[Decimal] = mapped_column(Money())
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # net of VAT (price_includes_tax: how it was typed)
+    amount: Mapped[Decimal] = mapped_column(Money())  # net of VAT
     billable_qty: Mapped[Decimal] = mapped_column(Qty())  # accepted on the receipt line − billed before
     po_price: Mapped[Decimal] = mapped_column(UnitPrice())  # order price net of discount
     qty_variance: Mapped[Decimal] = mapped_column(Qty())  # quantity − billable_qty
     price_variance: Mapped[Decimal] = mapped_column(UnitPrice())  # unit_price − po_price
+    # VAT billed − the bill line's net × the order line's rate (operational.services.payables.TAX_TOLERANCE)
+    tax_variance: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     within_tolerance: Mapped[bool] = mapped_column(Boolean)
     bill: Mapped[SupplierBill] = relationship(back_populates="lines")
 

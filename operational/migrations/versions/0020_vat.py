@@ -89,6 +89,8 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("tax_amount", _money(), server_default="0", nullable=False))
             batch_op.add_column(sa.Column("gross_amount", _money(), server_default="0", nullable=False))
         op.execute(f"UPDATE {name} SET gross_amount = amount")
+    with op.batch_alter_table("supplier_bill_line", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("tax_variance", _money(), server_default="0", nullable=False))
     for name in ORDER_TABLES:
         with op.batch_alter_table(name, schema=None) as batch_op:
             batch_op.add_column(sa.Column("tax_amount", _money(), server_default="0", nullable=False))
@@ -116,6 +118,8 @@ def downgrade() -> None:
         with op.batch_alter_table(name, schema=None) as batch_op:
             batch_op.drop_column("gross_amount")
             batch_op.drop_column("tax_amount")
+    with op.batch_alter_table("supplier_bill_line", schema=None) as batch_op:
+        batch_op.drop_column("tax_variance")
     for name in LINE_TABLES:
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column in ("gross_amount", "tax_amount", "tax_rate", "tax_rate_code", "price_includes_tax"):
