@@ -107,6 +107,7 @@ from operational.models.receivables import (
     BadDebtWriteOff,
     CollectionNote,
     CreditNote,
+    CreditNoteLine,
     CustomerReceipt,
     InvoicedShipmentLine,
     PaymentTerm,
@@ -143,7 +144,7 @@ from operational.models.submissions import FormSubmission
 
 __all__ = [
     "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
-    "ArAllocation", "ArInstalment", "BadDebtWriteOff", "CollectionNote", "CreditNote", "CustomerReceipt",
+    "ArAllocation", "ArInstalment", "BadDebtWriteOff", "CollectionNote", "CreditNote", "CreditNoteLine", "CustomerReceipt",
     "InvoicedShipmentLine", "PaymentTerm", "PaymentTermLine", "SalesInvoice", "SalesInvoiceLine",
     "Base", "utcnow", "CANCELLED", "CLOSED", "COMPLETED", "CONFIRMED", "DRAFT", "PARTIAL", "POSTED",
     "DocSequence", "GoodsReceipt", "GoodsReceiptLine", "PurchaseOrder", "PurchaseOrderLine",

@@ -190,7 +190,7 @@ class DebitNote(Timestamped, Base):
     )
 
 
-class DebitNoteLine(Timestamped, Base):
+class DebitNoteLine(TaxedLine, Timestamped, Base):
     __tablename__ = "debit_note_line"
     __table_args__ = (UniqueConstraint("debit_note_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,8 +200,8 @@ class DebitNoteLine(Timestamped, Base):
     receipt_line_id: Mapped[int] = mapped_column(ForeignKey("goods_receipt_line.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # the billed price, else the order's net price
-    amount: Mapped[Decimal] = mapped_column(Money())
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # the billed price, else the order's net price (net of VAT)
+    amount: Mapped[Decimal] = mapped_column(Money())  # net; tax_amount at the billed (else the order's) rate
     note: Mapped[DebitNote] = relationship(back_populates="lines")
 
 

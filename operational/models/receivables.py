@@ -161,6 +161,27 @@ class CreditNote(Timestamped, Base):
     unallocated_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     reason: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    lines: Mapped[list[CreditNoteLine]] = relationship(
+        back_populates="note", order_by="CreditNoteLine.line_no", cascade="all, delete-orphan"
+    )
+
+
+class CreditNoteLine(TaxedLine, Timestamped, Base):
+    """One returned line of a credit note with its VAT split (``amount`` net), so output VAT can be
+    taken back per rate (销项税额转出)."""
+
+    __tablename__ = "credit_note_line"
+    __table_args__ = (UniqueConstraint("credit_note_id", "line_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_note.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    return_line_id: Mapped[int] = mapped_column(ForeignKey("sales_return_line.id"))
+    shipment_line_id: Mapped[int] = mapped_column(ForeignKey("shipment_line.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty())
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # the order line's, as stated (with or without tax)
+    amount: Mapped[Decimal] = mapped_column(Money())  # net
+    note: Mapped[CreditNote] = relationship(back_populates="lines")
 
 
 class BadDebtWriteOff(Timestamped, Base):

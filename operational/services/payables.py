@@ -556,6 +556,8 @@ class DebitLine:
     amount: Decimal  # net
     bill_id: int | None
     tax_amount: Decimal = Decimal(0)  # the input VAT taken back, at the billed (else the order's) rate
+    tax_rate: Decimal = Decimal(0)
+    tax_rate_code: str | None = None
 
 
 def debitable_lines(session: Session, purchase_return_id: Any) -> list[DebitLine]:
@@ -577,14 +579,15 @@ def debitable_lines(session: Session, purchase_return_id: Any) -> list[DebitLine
             .where(SupplierBillLine.receipt_line_id == line.receipt_line_id, SupplierBill.status != REJECTED)
             .order_by(SupplierBill.bill_date.desc(), SupplierBill.id.desc())).scalars().first()
         if bill_line is not None:
-            price, bill_id, vat_rate = bill_line.unit_price, bill_line.bill_id, bill_line.tax_rate
+            price, bill_id, vat_rate, code = (bill_line.unit_price, bill_line.bill_id, bill_line.tax_rate,
+                                              bill_line.tax_rate_code)
         else:
             rl = session.get(GoodsReceiptLine, line.receipt_line_id)
             order_line = session.get(PurchaseOrderLine, rl.po_line_id)
-            price, bill_id, vat_rate = net_price(order_line), None, order_line.tax_rate
+            price, bill_id, vat_rate, code = net_price(order_line), None, order_line.tax_rate, order_line.tax_rate_code
         split = tax.split_line(qty, price, vat_rate, includes_tax=False)
         result.append(DebitLine(line.id, line.receipt_line_id, line.product_id, qty, price, split.net, bill_id,
-                                split.tax))
+                                split.tax, vat_rate, code))
     return result
 
 
@@ -626,7 +629,10 @@ def create_debit_note(session: Session, purchase_return_id: Any, *, user: AppUse
         for n, dl in enumerate(lines, start=1):
             note.lines.append(DebitNoteLine(line_no=n, return_line_id=dl.return_line_id,
                                             receipt_line_id=dl.receipt_line_id, product_id=dl.product_id,
-                                            quantity=dl.quantity, unit_price=dl.unit_price, amount=dl.amount))
+                                            quantity=dl.quantity, unit_price=dl.unit_price,
+                                            **tax.line_values(tax.LineTax(dl.tax_rate, dl.amount, dl.tax_amount,
+                                                                          dl.amount + dl.tax_amount),
+                                                              dl.tax_rate_code, includes_tax=False)))
         session.add(note)
         session.flush()
         source = Source("debit_note", note.id, record=note.doc_no, user_id=user.id if user else None)

@@ -33,6 +33,7 @@ from operational.models import (
     BadDebtWriteOff,
     CashAccount,
     CreditNote,
+    CreditNoteLine,
     Customer,
     CustomerReceipt,
     InvoicedShipmentLine,
@@ -585,16 +586,29 @@ def _apply(session: Session, doc: Any, model: type, kind: str, allocation: Alloc
 
 # --- credit notes --------------------------------------------------------------------------------
 
-def credit_note_split(session: Session, sales_return: SalesReturn) -> tuple[tax.Totals, list[int]]:
-    """Returned quantity at the order line's price, discount and VAT rate, split per line like
-    the invoice (``tax.resplit``); also the returned shipment lines."""
-    rows = session.execute(select(SalesReturnLine.quantity, SalesOrderLine.unit_price, SalesOrderLine.discount_rate,
-                                  SalesOrderLine.tax_rate, SalesOrderLine.price_includes_tax, ShipmentLine.id)
+def credit_note_lines(session: Session, sales_return: SalesReturn) -> list[dict[str, Any]]:
+    """The credit note's lines: each returned quantity at its order line's price, discount and VAT
+    rate, split like the invoice (``tax.resplit``)."""
+    rows = session.execute(select(SalesReturnLine.id, SalesReturnLine.quantity, SalesReturnLine.product_id,
+                                  ShipmentLine.id.label("shipment_line_id"), SalesOrderLine.unit_price,
+                                  SalesOrderLine.discount_rate, SalesOrderLine.tax_rate, SalesOrderLine.tax_rate_code,
+                                  SalesOrderLine.price_includes_tax)
                            .join(ShipmentLine, ShipmentLine.id == SalesReturnLine.shipment_line_id)
                            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.so_line_id)
-                           .where(SalesReturnLine.return_id == sales_return.id)).all()
-    sums = tax.totals(tax.split_line(q, p, r, includes_tax=bool(inc), discount_rate=d) for q, p, d, r, inc, _ in rows)
-    return sums, [sl for *_, sl in rows]
+                           .where(SalesReturnLine.return_id == sales_return.id)
+                           .order_by(SalesReturnLine.line_no)).all()
+    return [{"line_no": n, "return_line_id": r.id, "shipment_line_id": r.shipment_line_id, "product_id": r.product_id,
+             "quantity": r.quantity, "unit_price": r.unit_price,
+             **tax.line_values(tax.resplit(r, r.quantity), r.tax_rate_code, includes_tax=bool(r.price_includes_tax))}
+            for n, r in enumerate(rows, start=1)]
+
+
+def credit_note_split(session: Session, sales_return: SalesReturn) -> tuple[tax.Totals, list[int]]:
+    """The credit note's totals (sums of its lines) and the returned shipment lines."""
+    lines = credit_note_lines(session, sales_return)
+    sums = tax.totals(tax.LineTax(ln["tax_rate"], ln["amount"], ln["tax_amount"], ln["gross_amount"])
+                      for ln in lines)
+    return sums, [ln["shipment_line_id"] for ln in lines]
 
 
 def credit_note_amount(session: Session, sales_return: SalesReturn) -> tuple[Decimal, list[int]]:
@@ -612,7 +626,10 @@ def issue_credit_note(session: Session, sales_return_id: int | None, note_date: 
     if session.execute(select(CreditNote.id).where(CreditNote.sales_return_id == sales_return.id)).first():
         raise StateError("credit_note_exists", record=sales_return.doc_no)
     on = document_date(note_date, "note_date", session=session) if note_date else sales_return.return_date
-    sums, shipment_lines = credit_note_split(session, sales_return)
+    lines = credit_note_lines(session, sales_return)
+    sums = tax.totals(tax.LineTax(ln["tax_rate"], ln["amount"], ln["tax_amount"], ln["gross_amount"])
+                      for ln in lines)
+    shipment_lines = [ln["shipment_line_id"] for ln in lines]
     amount = sums.gross
     if amount <= 0:
         raise ValidationError("nothing_to_credit", record=sales_return.doc_no, field="sales_return_id")
@@ -625,6 +642,7 @@ def issue_credit_note(session: Session, sales_return_id: int | None, note_date: 
                       sales_return_id=sales_return.id, invoice_id=invoice_ids[0] if invoice_ids else None,
                       note_date=on, amount=amount, tax_amount=sums.tax, unallocated_amount=amount,
                       reason=(reason or sales_return.reason or "").strip() or None, created_by=_uid(user))
+    note.lines = [CreditNoteLine(**ln) for ln in lines]
     session.add(note)
     session.flush()
     if invoice_ids:

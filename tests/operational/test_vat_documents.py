@@ -107,3 +107,28 @@ def test_debit_note_takes_back_input_vat(tiny_sqlite):
         note = payables.create_debit_note(s, ret.id, user=user)
         # 10 × 1.00 net + 13 % = 1.30 tax: the supplier owes back 11.30
         assert (note.amount, note.tax_amount, note.lines[0].amount) == (D("11.30"), D("1.30"), D("10.00"))
+
+
+def test_note_lines_carry_the_split(tiny_sqlite):
+    """Credit and debit notes keep their VAT per line, so the VAT marts can take it back per rate."""
+    t = tiny_sqlite
+    fin, gr_id, (water_rl, tea_rl) = _setup(t)
+    with unit_of_work(t.engine) as s:
+        so = sales.create_sales_order(s, t.customer, t.wh1, "2026-03-04", [L(t.water, 2, "11.30"), L(t.tea, 2, "10.90")])
+        sales.confirm_sales_order(s, so.id)
+        shipment = sales.ship_all(s, so.id, "2026-03-05")
+        ret = returns.return_from_customer(s, shipment.id, "2026-03-07",
+                                           [ReturnLineInput(ln.id, 1) for ln in shipment.lines], reason="破损")
+        note = ar.issue_credit_note(s, ret.id)
+        assert [(ln.tax_rate, ln.amount, ln.tax_amount) for ln in note.lines] == [
+            (D("0.13"), D("10.00"), D("1.30")), (D("0.09"), D("10.00"), D("0.90"))]
+        assert (note.amount, note.tax_amount) == (D("22.20"), D("2.20"))
+        user = s.get(AppUser, fin)
+        payables.create_bill(s, t.supplier, "FP004", "2026-03-10", [B(water_rl, 100, "1.00"), B(tea_rl, 100, "2.00")],
+                             user=user)
+        pret = returns.return_to_supplier(s, gr_id, "2026-03-11",
+                                          [ReturnLineInput(water_rl, 1), ReturnLineInput(tea_rl, 1)], reason="破损")
+        debit = payables.create_debit_note(s, pret.id, user=user)
+        assert [(ln.tax_rate, ln.amount, ln.tax_amount, ln.gross_amount) for ln in debit.lines] == [
+            (D("0.13"), D("1.00"), D("0.13"), D("1.13")), (D("0.09"), D("2.00"), D("0.18"), D("2.18"))]
+        assert (debit.amount, debit.tax_amount) == (D("3.31"), D("0.31"))

@@ -27,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 LINE_TABLES = ("purchase_order_line", "goods_receipt_line", "sales_order_line", "sales_invoice_line",
-               "supplier_bill_line")
+               "supplier_bill_line", "debit_note_line")
 ORDER_TABLES = ("purchase_order", "sales_order")
 BILL_TABLES = ("sales_invoice", "supplier_bill")
 NOTE_TABLES = ("credit_note", "debit_note")
@@ -89,6 +89,38 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column("tax_amount", _money(), server_default="0", nullable=False))
             batch_op.add_column(sa.Column("gross_amount", _money(), server_default="0", nullable=False))
         op.execute(f"UPDATE {name} SET gross_amount = amount")
+    op.create_table(
+        "credit_note_line",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("credit_note_id", sa.Integer(), nullable=False),
+        sa.Column("line_no", sa.Integer(), nullable=False),
+        sa.Column("return_line_id", sa.Integer(), nullable=False),
+        sa.Column("shipment_line_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", operational.types.ScaledDecimal(scale=4, precision=18), nullable=False),
+        sa.Column("unit_price", operational.types.ScaledDecimal(scale=4, precision=18), nullable=False),
+        sa.Column("amount", _money(), nullable=False),
+        sa.Column("price_includes_tax", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("tax_rate_code", sa.String(length=20), nullable=True),
+        sa.Column("tax_rate", _rate(), server_default="0", nullable=False),
+        sa.Column("tax_amount", _money(), server_default="0", nullable=False),
+        sa.Column("gross_amount", _money(), server_default="0", nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["credit_note_id"], ["credit_note.id"],
+                                name=op.f("fk_credit_note_line_credit_note_id_credit_note")),
+        sa.ForeignKeyConstraint(["product_id"], ["product.id"], name=op.f("fk_credit_note_line_product_id_product")),
+        sa.ForeignKeyConstraint(["return_line_id"], ["sales_return_line.id"],
+                                name=op.f("fk_credit_note_line_return_line_id_sales_return_line")),
+        sa.ForeignKeyConstraint(["shipment_line_id"], ["shipment_line.id"],
+                                name=op.f("fk_credit_note_line_shipment_line_id_shipment_line")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_note_line")),
+        sa.UniqueConstraint("credit_note_id", "line_no", name=op.f("uq_credit_note_line_credit_note_id_line_no")),
+    )
+    with op.batch_alter_table("credit_note_line", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_credit_note_line_credit_note_id"), ["credit_note_id"])
+        batch_op.create_index(batch_op.f("ix_credit_note_line_updated_at"), ["updated_at"])
+    # Credit notes issued before this revision carry no VAT (their returned lines had rate 0).
     with op.batch_alter_table("supplier_bill_line", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tax_variance", _money(), server_default="0", nullable=False))
     for name in ORDER_TABLES:
@@ -120,6 +152,10 @@ def downgrade() -> None:
             batch_op.drop_column("tax_amount")
     with op.batch_alter_table("supplier_bill_line", schema=None) as batch_op:
         batch_op.drop_column("tax_variance")
+    with op.batch_alter_table("credit_note_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_note_line_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_credit_note_line_credit_note_id"))
+    op.drop_table("credit_note_line")
     for name in LINE_TABLES:
         with op.batch_alter_table(name, schema=None) as batch_op:
             for column in ("gross_amount", "tax_amount", "tax_rate", "tax_rate_code", "price_includes_tax"):
