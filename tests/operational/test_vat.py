@@ -12,7 +12,7 @@ from operational.db import unit_of_work
 from operational.models import Customer, Product, ProductCategory, StockLedger, Supplier
 from operational.services import masterdata as md
 from operational.services import purchasing, sales, tax
-from operational.services.errors import ValidationError
+from operational.services.errors import DomainError, ValidationError
 from operational.services.orders import FulfilLineInput as F
 from operational.services.orders import OrderLineInput as L
 from operational.services.valuation import LedgerMovement, value_product
@@ -199,3 +199,16 @@ def test_orders_without_rates_are_unchanged(tiny_sqlite):
         assert (line.tax_rate_code, line.amount, line.tax_amount, line.gross_amount) == (
             None, D("7.00"), D("0.00"), D("7.00"))
         assert (po.total_amount, po.tax_amount, po.gross_amount) == (D("7.00"), D("0.00"), D("7.00"))
+
+
+def test_credit_exposure_counts_the_vat(tiny_sqlite):
+    """The customer will owe the gross: an order of 100.00 net + 13.00 VAT exceeds a limit of 110.00."""
+    t = tiny_sqlite
+    _taxed(t, customer_inc=False)
+    with unit_of_work(t.engine) as s:
+        s.get(Customer, t.customer).credit_limit = D("110.00")
+        so = sales.create_sales_order(s, t.customer, t.wh1, "2026-03-02", [L(t.water, 1, "100")])
+        assert (so.total_amount, so.gross_amount) == (D("100.00"), D("113.00"))
+        with pytest.raises(DomainError) as refused:
+            sales.confirm_sales_order(s, so.id)
+        assert "113" in refused.value.message()
