@@ -212,3 +212,39 @@ def test_credit_exposure_counts_the_vat(tiny_sqlite):
         with pytest.raises(DomainError) as refused:
             sales.confirm_sales_order(s, so.id)
         assert "113" in refused.value.message()
+
+
+def test_migration_keeps_existing_amounts_as_net_without_vat(pg_engine):
+    """A store at 0017 with an order and an invoice upgrades to 0020: its prices were net and stay;
+    every line gets rate 0, tax 0 and gross = net; the invoice still owes what it did. (PostgreSQL:
+    SQLite's batch downgrade cannot drop columns of tables that other rows refer to.)"""
+    from alembic import command
+
+    from operational.migrate import alembic_config, upgrade
+    from operational.services import receivables as ar
+    from tests.operational.conftest import build_tiny
+
+    t = build_tiny(pg_engine)
+    with unit_of_work(t.engine) as s:
+        po = purchasing.create_purchase_order(s, t.supplier, t.wh1, "2026-03-02", [L(t.water, 10, "2.333")])
+        purchasing.confirm_purchase_order(s, po.id)
+        purchasing.receive_all(s, po.id, "2026-03-02")
+        so = sales.create_sales_order(s, t.customer, t.wh1, "2026-03-03", [L(t.water, 4, "5.55")])
+        sales.confirm_sales_order(s, so.id)
+        shipment = sales.ship_all(s, so.id, "2026-03-03")
+        ar.invoice_shipments(s, [shipment.id], "2026-03-04")
+    with t.engine.begin() as conn:
+        cfg = alembic_config(t.engine.url.render_as_string(hide_password=False))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017")
+    assert upgrade(t.engine) == "0020"
+    with unit_of_work(t.engine) as s:
+        po_line = s.get(purchasing.PurchaseOrder, po.id).lines[0]
+        assert (po_line.amount, po_line.tax_rate, po_line.tax_amount, po_line.gross_amount, po_line.tax_rate_code) == (
+            D("23.33"), D(0), D("0.00"), D("23.33"), None)
+        order = s.get(sales.SalesOrder, so.id)
+        assert (order.total_amount, order.tax_amount, order.gross_amount) == (D("22.20"), D("0.00"), D("22.20"))
+        invoice = s.scalars(ar.select(ar.SalesInvoice)).one()
+        assert (invoice.total_amount, invoice.net_amount, invoice.tax_amount) == (D("22.20"), D("22.20"), D("0.00"))
+        assert invoice.lines[0].gross_amount == D("22.20")
+        assert tax.rate_on(s, "standard", date(2026, 3, 4)) == D("0.13")  # the rates are seeded again
