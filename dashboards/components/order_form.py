@@ -23,10 +23,10 @@ from dashboards.components.format import money, quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.models import Employee
-from operational.services import auth, idempotency, masterdata, queries, stock_queries
+from operational.models import Employee, Product
+from operational.services import auth, idempotency, masterdata, queries, stock_queries, tax
 from operational.services.errors import DomainError, ValidationError
-from operational.services.orders import OrderKind, OrderLineInput, line_amount
+from operational.services.orders import OrderKind, OrderLineInput
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ class OrderFormSpec:
         return f"{self.prefix}.line{row_id}.{name}"
 
 
-LINE_FIELDS = ("code", "product", "quantity", "unit_price", "discount_rate")
+LINE_FIELDS = ("code", "product", "quantity", "unit_price", "discount_rate", "tax_rate_code")
+# How the prices on the form are stated: as the partner (or its price list) states them, with VAT
+# (含税价) or without (不含税价). The choice is the order's; each line may override the VAT rate.
+TAX_MODES = ("partner", "with", "without")
 
 
 # ---------------------------------------------------------------- rows (kept as a list of row ids)
@@ -165,6 +168,8 @@ def _collect(session: Session, spec: OrderFormSpec) -> tuple[OrderValues, list[O
                 quantity=state.get(spec.line_key(row_id, "quantity")),
                 unit_price=state.get(spec.line_key(row_id, "unit_price")),
                 discount_rate=state.get(spec.line_key(row_id, "discount_rate")),
+                price_includes_tax=_mode_includes(spec),
+                tax_rate_code=state.get(spec.line_key(row_id, "tax_rate_code")) or None,
             ))
     return values, lines
 
@@ -193,7 +198,15 @@ def _submit(spec: OrderFormSpec, confirm: bool, token: str | None = None) -> Non
 
 # ---------------------------------------------------------------- drawing
 
-def _line_amount(spec: OrderFormSpec, row_id: int) -> Decimal | None:
+def _mode_includes(spec: OrderFormSpec) -> bool | None:
+    """The order's choice: None (as the partner states its prices), True (with VAT), False."""
+    mode = st.session_state.get(spec.key("tax_mode"), "partner")
+    return None if mode == "partner" else mode == "with"
+
+
+def _line_split(session: Session, spec: OrderFormSpec, row_id: int) -> tax.LineTax | None:
+    """The line's net / VAT / gross as the service will compute it (operational.services.tax), or
+    None while something is missing or being typed."""
     state = st.session_state
     try:
         qty = Decimal(str(state.get(spec.line_key(row_id, "quantity")) or "").replace(",", ""))
@@ -201,10 +214,39 @@ def _line_amount(spec: OrderFormSpec, row_id: int) -> Decimal | None:
         disc = Decimal(str(state.get(spec.line_key(row_id, "discount_rate")) or "0").replace(",", ""))
     except InvalidOperation:
         return None
-    return line_amount(qty, price, disc) if qty.is_finite() and price.is_finite() else None
+    if not (qty.is_finite() and price.is_finite() and disc.is_finite()):
+        return None
+    product_id = state.get(spec.line_key(row_id, "product"))
+    product = session.get(Product, product_id) if product_id is not None else None
+    on = state.get(spec.key("order_date")) or date.today()
+    includes = _mode_includes(spec)
+    try:
+        code, rate = (tax.resolve(session, product, on, state.get(spec.line_key(row_id, "tax_rate_code")) or None)
+                      if product is not None else (None, Decimal(0)))
+        if includes is None:
+            partner_id = state.get(spec.key("partner"))
+            partner = session.get(spec.partner_model, partner_id) if partner_id is not None else None
+            includes = (tax.prices_include_tax(session, partner, product_id=product_id, on=on)
+                        if partner is not None else False)
+        return tax.split_line(qty, price, rate, includes_tax=includes, discount_rate=disc)
+    except (DomainError, ArithmeticError):
+        return None
 
 
-_WIDTHS = [2, 4, 1.4, 1.4, 1.2, 1.6, 0.6]
+_KNOWN_CODES = frozenset(code for code, *_ in tax.STANDARD_RATES)
+
+
+def _rate_label(code: str) -> str:
+    return t(f"ui.vat.rate.{code}") if code in _KNOWN_CODES else code
+
+
+def _split_text(split: tax.LineTax | None) -> str:
+    if split is None:
+        return "—"
+    return t("ui.vat.line_split", net=money(split.net), tax=money(split.tax), gross=money(split.gross))
+
+
+_WIDTHS = [2, 3.4, 1.2, 1.2, 1, 1.4, 2.4, 0.6]
 
 
 def _picked_products(spec: OrderFormSpec) -> set[int]:
@@ -212,7 +254,7 @@ def _picked_products(spec: OrderFormSpec) -> set[int]:
 
 
 def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[int, queries.ProductChoice],
-               on_hand: dict[int, Decimal]) -> None:
+               on_hand: dict[int, Decimal], rate_codes: list[str], split: tax.LineTax | None) -> None:
     cols = st.columns(_WIDTHS, vertical_alignment="center")
 
     def label(name: str) -> str:
@@ -228,9 +270,11 @@ def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[in
     for col, name in zip(cols[2:5], ("quantity", "unit_price", "discount_rate"), strict=True):
         col.text_input(label(name), key=spec.line_key(row_id, name), label_visibility="collapsed",
                        placeholder="0" if name == "discount_rate" else "")
-    amount = _line_amount(spec, row_id)
-    cols[5].write(money(amount) if amount is not None else "—")
-    cols[6].button("", key=spec.line_key(row_id, "remove"), icon=":material/delete:", help=t("ui.order.remove_line"),
+    cols[5].selectbox(label("tax_rate_code"), rate_codes, key=spec.line_key(row_id, "tax_rate_code"), index=None,
+                      format_func=_rate_label, label_visibility="collapsed",
+                      placeholder=t("ui.vat.default_rate"))
+    cols[6].write(_split_text(split))
+    cols[7].button("", key=spec.line_key(row_id, "remove"), icon=":material/delete:", help=t("ui.order.remove_line"),
                    on_click=_remove_row, args=(spec, row_id))
     form_state.line_error(spec.prefix, line_no)
 
@@ -251,6 +295,8 @@ def order_form(spec: OrderFormSpec) -> None:
         warehouse_id = st.session_state.get(spec.key("warehouse"), next(iter(warehouses), None))
         on_hand = (stock_queries.on_hand_by_product(session, warehouse_id, _picked_products(spec))
                    if warehouse_id is not None else {})
+        rate_codes = tax.rate_codes(session)
+        splits = {row_id: _line_split(session, spec, row_id) for row_id in _rows(spec)}
 
     header = st.columns(4)
     partner_field, due_field = spec.kind.partner_field, spec.due_field
@@ -272,18 +318,22 @@ def order_form(spec: OrderFormSpec) -> None:
         st.selectbox(t("ui.order.salesperson"), list(salespeople), key=spec.key("salesperson"), index=None,
                      format_func=salespeople.get, placeholder=t("ui.order.optional"))
     st.text_input(t("ui.order.note"), key=spec.key("note"))
+    st.radio(t("ui.vat.price_mode"), TAX_MODES, key=spec.key("tax_mode"), horizontal=True,
+             format_func=lambda mode: t(f"ui.vat.mode.{mode}"))
 
     st.subheader(t("ui.order.lines"))
     titles = st.columns(_WIDTHS)
-    for col, name in zip(titles, ("code", "product", "quantity", "unit_price", "discount_rate", "amount"),
-                         strict=False):
+    for col, name in zip(titles, ("code", "product", "quantity", "unit_price", "discount_rate"), strict=False):
         col.caption(t(f"ui.order.col.{name}"))
+    titles[5].caption(t("ui.vat.col.rate"))
+    titles[6].caption(t("ui.vat.col.split"))
     rows = _rows(spec)
     for line_no, row_id in enumerate(rows, start=1):
-        _draw_line(spec, line_no, row_id, products, on_hand)
+        _draw_line(spec, line_no, row_id, products, on_hand, rate_codes, splits.get(row_id))
     form_state.field_error(prefix, "lines")
-    total = sum((a for a in (_line_amount(spec, r) for r in rows) if a is not None), Decimal(0))
-    st.markdown(t("ui.order.total", total=money(total)))
+    sums = tax.totals(split for split in splits.values() if split is not None)
+    st.markdown(t("ui.order.total", total=money(sums.net)))  # net of VAT, as every order total
+    st.caption(t("ui.vat.total", net=money(sums.net), tax=money(sums.tax), gross=money(sums.gross)))
 
     form_state.other_errors(prefix, (partner_field, "warehouse_id", "order_date", due_field, "lines"))
     buttons = st.columns([1, 1, 1, 3])

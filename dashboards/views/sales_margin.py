@@ -46,6 +46,7 @@ def _python(key: object) -> object:
 
 require_page("sales_margin")
 st.title(t("ui.page.sales_margin"))
+st.caption(t("ui.vat.net_note"))  # revenue, margin and returns are net of VAT (docs/vat_and_units.md)
 
 options = serving.filter_options() if serving.is_published() else None
 filters = analysis_filters("sm", options) if options is not None else None

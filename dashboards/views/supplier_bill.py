@@ -5,6 +5,7 @@ its lines, receipts, instalments and settlements, and export."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import streamlit as st
@@ -38,14 +39,22 @@ def _line_key(line_id: int, field: str) -> str:
     return f"{NEW}.{field}.{line_id}"
 
 
+# How the invoice states its prices: as the order line was priced, with VAT (含税) or without.
+TAX_MODES = ("order", "with", "without")
+
+
 def _inputs(line_ids: list[int]) -> list[BillLineInput]:
     state = st.session_state
+    mode = state.get(f"{NEW}.tax_mode", "order")
+    includes = None if mode == "order" else mode == "with"
     lines = []
     for line_id in line_ids:
         qty = str(state.get(_line_key(line_id, "qty")) or "").strip()
         if qty in ("", "0"):
             continue
-        lines.append(BillLineInput(line_id, qty, str(state.get(_line_key(line_id, "price")) or "").strip()))
+        lines.append(BillLineInput(line_id, qty, str(state.get(_line_key(line_id, "price")) or "").strip(),
+                                   price_includes_tax=includes,
+                                   tax_amount=str(state.get(_line_key(line_id, "tax")) or "").strip() or None))
     return lines
 
 
@@ -119,13 +128,17 @@ def _entry() -> None:
     for line in lines:  # defaults: what is billable at the order's net price
         state.setdefault(_line_key(line.receipt_line_id, "qty"), f"{line.billable.normalize():f}")
         state.setdefault(_line_key(line.receipt_line_id, "price"), f"{line.po_price.normalize():f}")
-    checks = _preview(supplier_id, [line.receipt_line_id for line in lines])
+    st.radio(t("ui.vat.bill.price_mode"), TAX_MODES, key=f"{NEW}.tax_mode", horizontal=True,
+             format_func=lambda mode: t(f"ui.vat.mode.{mode}"))
+    checks = _preview(supplier_id, [line.receipt_line_id for line in lines], state.get(f"{NEW}.date"))
     if lines:
-        widths = [2.2, 3, 1.2, 1.2, 1.3, 1.3, 3]
+        widths = [2.2, 3, 1.2, 1.2, 1.3, 1.3, 1.3, 3]
         heads = st.columns(widths)
         for col, name in zip(heads, ("receipt_no", "product_name", "billable_qty", "po_price", "quantity",
-                                     "unit_price", "match"), strict=True):
+                                     "unit_price"), strict=False):
             col.caption(t(f"ui.ap.col.{name}"))
+        heads[6].caption(t("ui.vat.bill.tax_amount"))
+        heads[7].caption(t("ui.ap.col.match"))
         for n, line in enumerate(lines, start=1):
             row = st.columns(widths, vertical_alignment="center")
             row[0].write(f"{line.receipt_no} #{line.line_no}")
@@ -136,27 +149,32 @@ def _entry() -> None:
                               label_visibility="collapsed")
             row[5].text_input(t("ui.ap.col.unit_price"), key=_line_key(line.receipt_line_id, "price"),
                               label_visibility="collapsed")
-            row[6].write(checks.get(line.receipt_line_id, ""))
+            row[6].text_input(t("ui.vat.bill.tax_amount"), key=_line_key(line.receipt_line_id, "tax"),
+                              label_visibility="collapsed")
+            row[7].write(checks.get(line.receipt_line_id, ""))
             form_state.line_error(NEW, n)
-        total = sum((Decimal(v) for v in checks.get("_amounts", [])), Decimal(0))
-        st.metric(t("ui.ap.bill.total"), money(total))
+        net, vat, gross = checks.get("_totals", (Decimal(0), Decimal(0), Decimal(0)))
+        st.metric(t("ui.ap.bill.total"), money(gross))
+        st.caption(t("ui.vat.bill.total", net=money(net), tax=money(vat), gross=money(gross)))
     form_state.field_error(NEW, "lines")
     form_state.other_errors(NEW, ("supplier_id", "supplier_invoice_no", "bill_date", "lines"))
     st.button(t("ui.ap.bill.save"), key=f"{NEW}.save", type="primary", on_click=_save,
               args=(supplier_id, [line.receipt_line_id for line in lines], form_state.token(NEW)))
 
 
-def _preview(supplier_id: int, line_ids: list[int]) -> dict:
-    """Receipt line → "✓" or the variance text, plus the line amounts (``_amounts``)."""
+def _preview(supplier_id: int, line_ids: list[int], on: object = None) -> dict:
+    """Receipt line → "✓" or the variance text, plus the bill's net, VAT and gross (``_totals``)."""
     inputs = _inputs(line_ids)
     if not inputs:
         return {}
     try:
         with read_only() as session:
-            previews = payables.preview_bill(session, supplier_id, inputs)
+            previews = payables.preview_bill(session, supplier_id, inputs, on if isinstance(on, date) else None)
     except DomainError:
         return {}  # a number being typed: the save button reports it
-    result: dict = {"_amounts": [p.amount for p in previews]}
+    result: dict = {"_totals": (sum((p.amount for p in previews), Decimal(0)),
+                                sum((p.tax_amount for p in previews), Decimal(0)),
+                                sum((p.gross_amount for p in previews), Decimal(0)))}
     for p in previews:
         result[p.receipt_line_id] = ("✓ " + t("ui.ap.bill.within") if p.check.within_tolerance
                                      else "✗ " + payables.hold_reason(p, p.check, current_language()))

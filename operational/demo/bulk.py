@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 
 from operational.demo.profiles import CustomerProfile
 from operational.demo.simulator import BACKORDER_REASON, CREDIT_NOTE, CreditOverrun, OrderLines
@@ -64,10 +65,12 @@ from operational.models import (
     POSTED,
     RECEIVED,
     CreditApproval,
+    Customer,
     DocSequence,
     GoodsReceipt,
     GoodsReceiptLine,
     OrderLineCancellation,
+    Product,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseReturn,
@@ -86,11 +89,13 @@ from operational.models import (
     StockTransferLine,
     Supplier,
     SupplierPrice,
+    TaxRate,
     Warehouse,
     utcnow,
 )
+from operational.services import tax
 from operational.services.numbering import PREFIXES
-from operational.services.orders import CENT, LandedCosts, line_amount
+from operational.services.orders import CENT, LandedCosts
 from operational.types import ScaledDecimal
 
 UNIT_COST = Decimal("0.0001")
@@ -175,6 +180,17 @@ class BulkWriter:
             # created by setup (the services would create it on the first transfer)
             self.transit_id = conn.execute(select(Warehouse.id).where(Warehouse.kind == "transit")
                                            .order_by(Warehouse.id)).scalars().first()
+        # VAT as the services find it (operational.services.tax): each product's rate code, the dated
+        # rates of each code, and whether each partner states its prices with tax.
+        with Session(engine) as session:
+            self.tax_codes = {p.id: tax.default_code(session, p) for p in session.scalars(select(Product))}
+            self.rates: dict[str, list[tuple[date, Decimal]]] = {}
+            for code, valid_from, rate in session.execute(select(TaxRate.code, TaxRate.valid_from, TaxRate.rate)
+                                                          .order_by(TaxRate.valid_from)):
+                self.rates.setdefault(code, []).append((valid_from, rate))
+            self.includes = {
+                PURCHASE.order.name: dict(session.execute(select(Supplier.id, Supplier.prices_include_tax)).all()),
+                SALES.order.name: dict(session.execute(select(Customer.id, Customer.prices_include_tax)).all())}
         self.pending: dict[tuple[str, int], _Pending] = {}
         self.transfers: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         self.sheets: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
@@ -270,7 +286,8 @@ class BulkWriter:
         self.ready[SupplierPrice.__tablename__].append(self._stamp({
             "id": self._id(SupplierPrice.__table__), "supplier_id": supplier_id, "product_id": product_id,  # type: ignore[arg-type]
             "valid_from": valid_from, "price": price, "currency": "CNY", "min_order_qty": Decimal(order_multiple),
-            "order_multiple": Decimal(order_multiple), "lead_time_days": lead_time, "is_preferred": preferred}))
+            "order_multiple": Decimal(order_multiple), "lead_time_days": lead_time, "is_preferred": preferred,
+            "price_includes_tax": self.includes[PURCHASE.order.name].get(supplier_id, False)}))
         if not preferred:
             return
         # as the services do: a preferred price clears the flag on the product's other suppliers
@@ -420,20 +437,36 @@ class BulkWriter:
         self.balance_delta[k] = self.balance_delta.get(k, ZERO) + qty
         return row_id
 
+    def _tax_rate(self, product_id: int, on: date) -> tuple[str | None, Decimal]:
+        """The product's default VAT rate code and its rate on ``on`` (``tax.resolve`` without a session)."""
+        code = self.tax_codes.get(product_id)
+        if code is None:
+            return None, ZERO
+        found = [rate for valid_from, rate in self.rates.get(code, ()) if valid_from <= on]
+        if not found:
+            raise ValueError(f"VAT rate {code} is not in force on {on}")
+        return code, found[-1]
+
     def _create(self, side: _Side, doc_type: str, on: date, lines: OrderLines, header: dict[str, Any],
                 line_extra: dict[str, Any]) -> tuple[int, str, list[int]]:
         oid, doc_no = self._id(side.order), self._doc_no(doc_type, on)
         rows: dict[int, dict[str, Any]] = {}
-        total = ZERO
+        splits = []
+        partner = header["supplier_id"] if side is PURCHASE else header["customer_id"]
+        includes = self.includes[side.order.name].get(partner, False)
         for n, (pid, qty, price, disc) in enumerate(lines, start=1):
-            amount = line_amount(qty, price, disc)
-            total += amount
+            code, rate = self._tax_rate(pid, on)
+            split = tax.split_line(qty, price, rate, includes_tax=includes, discount_rate=disc)
+            splits.append(split)
             lid = self._id(side.line)
             rows[lid] = self._stamp({"id": lid, "order_id": oid, "line_no": n, "product_id": pid, "quantity": qty,
-                                     "unit_price": price, "discount_rate": disc, "amount": amount, **line_extra})
+                                     "unit_price": price, "discount_rate": disc,
+                                     **tax.line_values(split, code, includes_tax=includes), **line_extra})
+        sums = tax.totals(splits)
         self.pending[(side.order.name, oid)] = _Pending(self._stamp({
             "id": oid, "doc_no": doc_no, "order_date": on, "status": DRAFT, "currency": "CNY",
-            "total_amount": total, "note": None, **header}), rows)
+            "total_amount": sums.net, "tax_amount": sums.tax, "gross_amount": sums.gross, "note": None,
+            **header}), rows)
         return oid, doc_no, list(rows)
 
     def _fulfil(self, side: _Side, order: Order, on: date, lines: list[tuple[Line, Decimal, Delivery | None]],
@@ -461,9 +494,13 @@ class BulkWriter:
             if side is PURCHASE:
                 ol = pending.lines[line.id]
                 share = shares.get(line.id, ZERO)
-                net = ol["unit_price"] * (1 - ol["discount_rate"])
-                unit_cost = (net + share / qty if qty else net).quantize(UNIT_COST, ROUND_HALF_UP)
-                row.update(unit_cost=unit_cost, amount=line_amount(qty, ol["unit_price"], ol["discount_rate"]),
+                cost = tax.cost_unit_price(ol["unit_price"], ol["discount_rate"], ol["tax_rate"],
+                                           includes_tax=ol["price_includes_tax"], small_scale=False)
+                unit_cost = (cost + share / qty if qty else cost).quantize(UNIT_COST, ROUND_HALF_UP)
+                split = tax.split_line(qty, ol["unit_price"], ol["tax_rate"], includes_tax=ol["price_includes_tax"],
+                                       discount_rate=ol["discount_rate"])
+                row.update(unit_cost=unit_cost, **tax.line_values(split, ol["tax_rate_code"],
+                                                                  includes_tax=ol["price_includes_tax"]),
                            landed_cost=share, rejected_qty=delivery.rejected if delivery else ZERO,
                            reject_reason=delivery.reason if delivery else None)
             doc_lines.append(self._stamp(row))
@@ -558,7 +595,8 @@ def _cents(value: Any) -> Decimal:
 def _landed_shares(total: Decimal, basis: str, accepted: list[tuple[dict[str, Any], int, Decimal]]) -> dict[int, Decimal]:
     """The services' allocation (``orders._landed_costs``): by value or quantity, each share
     rounded to the cent, the last line taking the remainder."""
-    weights = [qty * ol["unit_price"] * (1 - ol["discount_rate"]) if basis == "value" else qty
+    weights = [qty * tax.net_unit_price(ol["unit_price"], ol["discount_rate"], ol["tax_rate"],
+                                        includes_tax=ol["price_includes_tax"]) if basis == "value" else qty
                for ol, _, qty in accepted]
     weight_sum = sum(weights, ZERO)
     shares, left = {}, total

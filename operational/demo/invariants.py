@@ -67,8 +67,8 @@ from operational.models import (
     Supplier,
     Warehouse,
 )
+from operational.services import tax
 from operational.services.numbering import PREFIXES
-from operational.services.orders import line_amount
 
 MAX_EXAMPLES = 10
 DOC_NO = re.compile(r"^([A-Z]{2})-(\d{4})-(\d{6})$")
@@ -210,11 +210,14 @@ def _order_states(conn: Connection, name: str, order, line, done_col) -> list[st
             wrong.append(f"{doc_no}: cancelled after fulfilment started")
         if total != line_total:
             totals.append(f"{doc_no}: total {total} ≠ lines {line_total}")
-    amounts = [f"{doc_no} line {line_no}: {amount} ≠ {line_amount(q, p, d)}"
-               for doc_no, line_no, q, p, d, amount in conn.execute(
-                   select(order.doc_no, line.line_no, line.quantity, line.unit_price, line.discount_rate, line.amount)
+    # net / VAT / gross as operational.services.tax splits the line
+    amounts = [f"{doc_no} line {line_no}: {(amount, vat, gross)} ≠ {(want.net, want.tax, want.gross)}"
+               for doc_no, line_no, q, p, d, r, inc, amount, vat, gross in conn.execute(
+                   select(order.doc_no, line.line_no, line.quantity, line.unit_price, line.discount_rate,
+                          line.tax_rate, line.price_includes_tax, line.amount, line.tax_amount, line.gross_amount)
                    .join(order, order.id == line.order_id))
-               if amount != line_amount(q, p, d)]
+               if (amount, vat, gross) != ((want := tax.split_line(q, p, r, includes_tax=bool(inc), discount_rate=d)).net,
+                                           want.tax, want.gross)]
     return (_limited(f"{name}: status disagrees with quantities", wrong)
             + _limited(f"{name}: header total differs from lines", totals)
             + _limited(f"{name}: line amount miscomputed", amounts)

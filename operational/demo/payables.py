@@ -149,25 +149,27 @@ class _Month:
                 line = lines[n]
                 if rng.random() < 0.5:
                     price = (line.unit_price * Decimal(str(1 + rng.uniform(0.03, 0.06)))).quantize(PRICE_Q)
-                    lines[n] = BillLineInput(line.receipt_line_id, line.quantity, price)
+                    lines[n] = BillLineInput(line.receipt_line_id, line.quantity, price, price_includes_tax=False)
                 else:
                     qty = (Decimal(line.quantity) * Decimal(str(1 + rng.uniform(0.05, 0.10)))).quantize(
                         Decimal(1), ROUND_HALF_UP)
                     lines[n] = BillLineInput(line.receipt_line_id, max(qty, Decimal(line.quantity) + 1),
-                                             line.unit_price)
+                                             line.unit_price, price_includes_tax=False)
             self._enter(supplier_id, self._invoice_no(supplier_id, start), day, lines)
 
     def _billable(self, receipt_lines: list[GoodsReceiptLine]) -> list[BillLineInput]:
         """Each receipt line with what is still billable on it, at the order's net price."""
         counters = payables.billing_counters(self.s, [line.id for line in receipt_lines])
         prices = {row.id: payables.net_price(row) for row in self.s.execute(
-            select(PurchaseOrderLine.id, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_rate).where(
+            select(PurchaseOrderLine.id, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_rate,
+                   PurchaseOrderLine.tax_rate, PurchaseOrderLine.price_includes_tax).where(
                 PurchaseOrderLine.id.in_({line.po_line_id for line in receipt_lines})))}
         result = []
         for line in receipt_lines:
             billable = payables.billable_quantity(line, *counters.get(line.id, (Decimal(0), Decimal(0))))
             if billable > 0:
-                result.append(BillLineInput(line.id, billable, prices[line.po_line_id]))
+                # the order's net price is net of VAT: stated without tax
+                result.append(BillLineInput(line.id, billable, prices[line.po_line_id], price_includes_tax=False))
         return result
 
     def _invoice_no(self, supplier_id: int, period_start: date, attempt: int = 0) -> str:

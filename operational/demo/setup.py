@@ -24,13 +24,14 @@ from operational.demo.profiles import supplier_categories
 from operational.models import (
     Customer,
     Product,
+    ProductCategory,
     StockBalance,
     StockLedger,
     StockLimit,
     Warehouse,
     utcnow,
 )
-from operational.services import auth, inventory, masterdata, transfers
+from operational.services import auth, inventory, masterdata, tax, transfers
 
 DEMO_PASSWORD = auth.DEMO_PASSWORD  # one definition: the login refuses it outside the demo
 # One user per role; the username is the role.
@@ -83,6 +84,7 @@ def create_company(session: Session, rng: random.Random, fake: Faker, sizes: Siz
         wh = masterdata.create_warehouse(session, code, name, address=_address(rng, fake, province, city))
         main = main or wh
     categories = [masterdata.create_category(session, c.code, c.name).id for c in catalog.CATEGORIES]
+    _set_tax_rates(session, categories)
     _create_suppliers(session, rng, fake, sizes.suppliers, company.name)
     _create_products(session, rng, sizes.products, categories)
     _create_customers(session, rng, fake, sizes.customers, reps, bulk=bulk)
@@ -92,6 +94,18 @@ def create_company(session: Session, rng: random.Random, fake: Faker, sizes: Siz
     masterdata.create_warehouse(session, QUARANTINE_CODE, QUARANTINE_NAME, address=main.address if main else None,
                                 kind="quarantine")
     transfers.transit_warehouse(session)
+
+
+# VAT: grain and edible oil are taxed at the low rate (9 %), everything else at the standard 13 %.
+LOW_RATE_CATEGORIES = frozenset({"LY"})
+
+
+def _set_tax_rates(session: Session, category_ids: list[int]) -> None:
+    """Two VAT rates by category (docs/vat_and_units.md); the products inherit them."""
+    tax.ensure_standard_rates(session)
+    for cat, cat_id in zip(catalog.CATEGORIES, category_ids, strict=True):
+        tax.set_default_code(session, session.get(ProductCategory, cat_id),
+                             "low" if cat.code in LOW_RATE_CATEGORIES else "standard")
 
 
 def _create_people(session: Session, rng: random.Random, fake: Faker, sizes: Sizes, first_day: date) -> list[int]:
@@ -131,7 +145,7 @@ def _create_suppliers(session: Session, rng: random.Random, fake: Faker, count: 
             session, code, f"{city}{fake.company_prefix()}{category.industry}有限公司",
             lead_time_days=rng.choice(LEAD_TIMES), payment_terms_days=rng.choice(PAYMENT_TERMS),
             contact=fake.name(), phone=fake.phone_number(), address=_address(rng, fake, province, city),
-            category=category.name, over_receipt_tolerance=tolerance,
+            category=category.name, over_receipt_tolerance=tolerance, prices_include_tax=True,
             email=f"sales.{code.lower()}@{terms.choice(MAIL_WORDS)}{terms.randint(1, 99)}.com.cn",
             bank_name=f"{terms.choice(BANKS)}{city}分行",
             bank_account="".join(str(terms.randrange(10)) for _ in range(19)),
@@ -184,7 +198,7 @@ def _create_customers(session: Session, rng: random.Random, fake: Faker, count: 
             "code": f"C{i + 1:04d}", "name": f"{city}{fake.company_prefix()}{rng.choice(catalog.CUSTOMER_KINDS)}",
             "credit_limit": Decimal(rng.choice(CREDIT_LIMITS)), "payment_terms_days": rng.choice(PAYMENT_TERMS),
             "contact": fake.name(), "phone": fake.phone_number(), "address": _address(rng, fake, province, city),
-            "region": names[r], "salesperson_id": rep,
+            "region": names[r], "salesperson_id": rep, "prices_include_tax": True,  # 含税价, as Chinese buyers quote
         })
     if bulk:
         now = utcnow()

@@ -76,6 +76,7 @@ from operational.models.master import (
     StockLimit,
     Supplier,
     SupplierPrice,
+    TaxRate,
     Warehouse,
 )
 from operational.models.order_cancellations import ORDER_KINDS, OrderLineCancellation
@@ -107,6 +108,7 @@ from operational.models.receivables import (
     BadDebtWriteOff,
     CollectionNote,
     CreditNote,
+    CreditNoteLine,
     CustomerReceipt,
     InvoicedShipmentLine,
     PaymentTerm,
@@ -152,13 +154,13 @@ from operational.models.submissions import FormSubmission
 
 __all__ = [
     "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
-    "ArAllocation", "ArInstalment", "BadDebtWriteOff", "CollectionNote", "CreditNote", "CustomerReceipt",
+    "ArAllocation", "ArInstalment", "BadDebtWriteOff", "CollectionNote", "CreditNote", "CreditNoteLine", "CustomerReceipt",
     "InvoicedShipmentLine", "PaymentTerm", "PaymentTermLine", "SalesInvoice", "SalesInvoiceLine",
     "Base", "utcnow", "CANCELLED", "CLOSED", "COMPLETED", "CONFIRMED", "DRAFT", "PARTIAL", "POSTED",
     "DocSequence", "GoodsReceipt", "GoodsReceiptLine", "PurchaseOrder", "PurchaseOrderLine",
     "SalesOrder", "SalesOrderLine", "Shipment", "ShipmentLine", "ROLES", "VALUATION_METHODS",
     "AppUser", "Company", "Customer", "Employee", "Product", "ProductCategory", "StockLimit",
-    "Supplier", "SupplierPrice", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger", "SUPPLIER_STATUSES",
+    "Supplier", "SupplierPrice", "TaxRate", "Warehouse", "MOVEMENT_TYPES", "StockBalance", "StockLedger", "SUPPLIER_STATUSES",
     "WAREHOUSE_KINDS", "COUNTING", "IN_TRANSIT", "QUARANTINE", "RECEIVED", "RESTOCK", "RETURN_DISPOSITIONS",
     "PurchaseReturn", "PurchaseReturnLine", "SalesReturn", "SalesReturnLine", "Stocktake", "StocktakeLine",
     "StockTransfer", "StockTransferLine", "CreditApproval", "StockBatch", "StockBatchBalance",

@@ -9,6 +9,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped
+from operational.models.tax import TaxedLine, TaxedOrderTotals
 from operational.types import Money, Qty, Rate, UnitPrice
 
 # Order states (the same machine for purchase and sales orders).
@@ -44,7 +45,7 @@ class DocSequence(Base):
     last_no: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PurchaseOrder(Timestamped, Base):
+class PurchaseOrder(TaxedOrderTotals, Timestamped, Base):
     __tablename__ = "purchase_order"
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_no: Mapped[str] = mapped_column(String(30), unique=True)
@@ -62,7 +63,7 @@ class PurchaseOrder(Timestamped, Base):
     )
 
 
-class PurchaseOrderLine(Timestamped, Base):
+class PurchaseOrderLine(TaxedLine, Timestamped, Base):
     __tablename__ = "purchase_order_line"
     __table_args__ = (UniqueConstraint("order_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +101,7 @@ class GoodsReceipt(CancelledStock, Timestamped, Base):
     )
 
 
-class GoodsReceiptLine(Timestamped, Base):
+class GoodsReceiptLine(TaxedLine, Timestamped, Base):
     __tablename__ = "goods_receipt_line"
     __table_args__ = (UniqueConstraint("receipt_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +123,7 @@ class GoodsReceiptLine(Timestamped, Base):
     receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
 
 
-class SalesOrder(Timestamped, Base):
+class SalesOrder(TaxedOrderTotals, Timestamped, Base):
     __tablename__ = "sales_order"
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_no: Mapped[str] = mapped_column(String(30), unique=True)
@@ -141,7 +142,7 @@ class SalesOrder(Timestamped, Base):
     )
 
 
-class SalesOrderLine(Timestamped, Base):
+class SalesOrderLine(TaxedLine, Timestamped, Base):
     __tablename__ = "sales_order_line"
     __table_args__ = (UniqueConstraint("order_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)

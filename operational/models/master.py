@@ -26,6 +26,8 @@ class Company(Timestamped, Base):
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     base_currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # 小规模纳税人: input VAT cannot be deducted, so it is part of the inventory cost (docs/vat_and_units.md).
+    small_scale_taxpayer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Warehouse(Timestamped, Base):
@@ -50,6 +52,8 @@ class ProductCategory(Timestamped, Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("product_category.id"))
+    # Default VAT rate code (tax_rate.code) of its products; NULL: the parent category's, else none.
+    tax_rate_code: Mapped[str | None] = mapped_column(String(20))
 
 
 class Product(Timestamped, Base):
@@ -70,6 +74,8 @@ class Product(Timestamped, Base):
     # leave first-expiry-first-out.
     tracks_batches: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    # Default VAT rate code (tax_rate.code); NULL: its category's.
+    tax_rate_code: Mapped[str | None] = mapped_column(String(20))
 
 
 class StockLimit(Timestamped, Base):
@@ -122,6 +128,8 @@ class Supplier(Timestamped, Base):
     over_receipt_tolerance: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0), server_default="0")
     # Instalments of its bills (payables); without one, payment_terms_days gives a single due date.
     payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
+    # Its prices are stated with VAT (含税价) unless a price-list row or an order line says otherwise.
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SupplierPrice(Timestamped, Base):
@@ -140,6 +148,8 @@ class SupplierPrice(Timestamped, Base):
     order_multiple: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(1))
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
     is_preferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    # price is 含税价 (VAT included) rather than 不含税价.
+    price_includes_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Customer(Timestamped, Base):
@@ -159,6 +169,22 @@ class Customer(Timestamped, Base):
     discount_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0), server_default="0")
     # Instalments of its invoices (receivables); without one, payment_terms_days gives one due date.
     payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
+    # Its prices are stated with VAT (含税价) unless an order line says otherwise.
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class TaxRate(Timestamped, Base):
+    """One VAT rate (增值税税率) of a rate code from a date on. A rate change is a new row of the same
+    code (e.g. ``standard`` 16 % → 13 % from 2019-04-01); a document takes the rate in force on its date."""
+
+    __tablename__ = "tax_rate"
+    __table_args__ = (UniqueConstraint("code", "valid_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rate: Mapped[Decimal] = mapped_column(Rate())  # 0.1300 = 13 %
+    valid_from: Mapped[date] = mapped_column(Date)
+    is_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 免税, rate 0
 
 
 class AppUser(Timestamped, Base):

@@ -18,6 +18,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped, utcnow
+from operational.models.tax import TaxedDocumentTotals, TaxedLine
 from operational.types import Money, Qty, Rate, UnitPrice
 
 # Bill states. held: a line is outside tolerance and waits for approval; posted: approved
@@ -48,7 +49,7 @@ class SupplierMatchTolerance(Timestamped, Base):
     price_abs_tolerance: Mapped[Decimal] = mapped_column(UnitPrice())  # per unit, for rounding
 
 
-class SupplierBill(Timestamped, Base):
+class SupplierBill(TaxedDocumentTotals, Timestamped, Base):
     """A supplier's invoice (采购发票) entered against goods receipts."""
 
     __tablename__ = "supplier_bill"
@@ -78,7 +79,7 @@ class SupplierBill(Timestamped, Base):
     )
 
 
-class SupplierBillLine(Timestamped, Base):
+class SupplierBillLine(TaxedLine, Timestamped, Base):
     """One billed receipt line with what the match found: the quantity still billable on the
     receipt line, the order's net price and the variances against them."""
 
@@ -91,12 +92,14 @@ class SupplierBillLine(Timestamped, Base):
     po_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())
-    amount: Mapped[Decimal] = mapped_column(Money())
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # net of VAT (price_includes_tax: how it was typed)
+    amount: Mapped[Decimal] = mapped_column(Money())  # net of VAT
     billable_qty: Mapped[Decimal] = mapped_column(Qty())  # accepted on the receipt line − billed before
     po_price: Mapped[Decimal] = mapped_column(UnitPrice())  # order price net of discount
     qty_variance: Mapped[Decimal] = mapped_column(Qty())  # quantity − billable_qty
     price_variance: Mapped[Decimal] = mapped_column(UnitPrice())  # unit_price − po_price
+    # VAT billed − the bill line's net × the order line's rate (operational.services.payables.TAX_TOLERANCE)
+    tax_variance: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     within_tolerance: Mapped[bool] = mapped_column(Boolean)
     bill: Mapped[SupplierBill] = relationship(back_populates="lines")
 
@@ -176,7 +179,9 @@ class DebitNote(Timestamped, Base):
     purchase_return_id: Mapped[int] = mapped_column(ForeignKey("purchase_return.id"), unique=True)
     bill_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_bill.id"))  # the bill of the returned goods
     note_date: Mapped[date] = mapped_column(Date, index=True)
-    amount: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())  # gross (价税合计)
+    # The input VAT the note takes back (进项税额转出), per the returned lines' rates.
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     unallocated_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     memo: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -185,7 +190,7 @@ class DebitNote(Timestamped, Base):
     )
 
 
-class DebitNoteLine(Timestamped, Base):
+class DebitNoteLine(TaxedLine, Timestamped, Base):
     __tablename__ = "debit_note_line"
     __table_args__ = (UniqueConstraint("debit_note_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,8 +200,8 @@ class DebitNoteLine(Timestamped, Base):
     receipt_line_id: Mapped[int] = mapped_column(ForeignKey("goods_receipt_line.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     quantity: Mapped[Decimal] = mapped_column(Qty())
-    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # the billed price, else the order's net price
-    amount: Mapped[Decimal] = mapped_column(Money())
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # the billed price, else the order's net price (net of VAT)
+    amount: Mapped[Decimal] = mapped_column(Money())  # net; tax_amount at the billed (else the order's) rate
     note: Mapped[DebitNote] = relationship(back_populates="lines")
 
 

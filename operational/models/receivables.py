@@ -17,6 +17,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped, utcnow
+from operational.models.tax import TaxedDocumentTotals, TaxedLine
 from operational.types import Money, Qty, Rate, UnitPrice
 
 INVOICE_STATES = ("posted", "cancelled")
@@ -53,7 +54,7 @@ class PaymentTermLine(Timestamped, Base):
     term: Mapped[PaymentTerm] = relationship(back_populates="lines")
 
 
-class SalesInvoice(Timestamped, Base):
+class SalesInvoice(TaxedDocumentTotals, Timestamped, Base):
     """A sales invoice (销售发票) for shipped goods. Posted when saved; its amount never changes.
     Cancelled only while nothing has been allocated to it."""
 
@@ -77,7 +78,7 @@ class SalesInvoice(Timestamped, Base):
     )
 
 
-class SalesInvoiceLine(Timestamped, Base):
+class SalesInvoiceLine(TaxedLine, Timestamped, Base):
     """Invoiced quantity of one shipment line at the sales-order line's net unit price."""
 
     __tablename__ = "sales_invoice_line"
@@ -154,10 +155,33 @@ class CreditNote(Timestamped, Base):
     sales_return_id: Mapped[int | None] = mapped_column(ForeignKey("sales_return.id"), unique=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("sales_invoice.id"), index=True)
     note_date: Mapped[date] = mapped_column(Date, index=True)
-    amount: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())  # gross (价税合计), what the customer is owed back
+    # The output VAT the note takes back (红字), per the returned lines' rates.
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     unallocated_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     reason: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    lines: Mapped[list[CreditNoteLine]] = relationship(
+        back_populates="note", order_by="CreditNoteLine.line_no", cascade="all, delete-orphan"
+    )
+
+
+class CreditNoteLine(TaxedLine, Timestamped, Base):
+    """One returned line of a credit note with its VAT split (``amount`` net), so output VAT can be
+    taken back per rate (销项税额转出)."""
+
+    __tablename__ = "credit_note_line"
+    __table_args__ = (UniqueConstraint("credit_note_id", "line_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_note.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    return_line_id: Mapped[int] = mapped_column(ForeignKey("sales_return_line.id"))
+    shipment_line_id: Mapped[int] = mapped_column(ForeignKey("shipment_line.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[Decimal] = mapped_column(Qty())
+    unit_price: Mapped[Decimal] = mapped_column(UnitPrice())  # the order line's, as stated (with or without tax)
+    amount: Mapped[Decimal] = mapped_column(Money())  # net
+    note: Mapped[CreditNote] = relationship(back_populates="lines")
 
 
 class BadDebtWriteOff(Timestamped, Base):

@@ -62,8 +62,9 @@ class CreditCheck:
 
 
 def unshipped_value(lines: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Decimal:
-    """(quantity, shipped + cancelled, net amount) per order line → the value still to ship, at the
-    lines' net prices, rounded once to the cent (cancelled quantity is never due)."""
+    """(quantity, shipped + cancelled, gross amount) per order line → the value still to ship, at the
+    lines' prices with VAT (what the customer will owe), rounded once to the cent (cancelled
+    quantity is never due)."""
     total = Decimal(0)
     for qty, shipped, amount in lines:
         if qty > 0 and shipped < qty:
@@ -75,7 +76,7 @@ def open_order_value(session: Session, customer_id: int, *, excluding_order_id: 
     """Value still to ship (neither shipped nor cancelled) of the customer's confirmed and partly
     shipped orders."""
     stmt = (select(SalesOrderLine.quantity, SalesOrderLine.shipped_qty + SalesOrderLine.cancelled_qty,
-                   SalesOrderLine.amount)
+                   SalesOrderLine.gross_amount)
             .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
             .where(SalesOrder.customer_id == customer_id, SalesOrder.status.in_((CONFIRMED, PARTIAL))))
     if excluding_order_id is not None:
@@ -87,7 +88,7 @@ def check_credit(session: Session, order: SalesOrder) -> CreditCheck:
     customer = session.get(Customer, order.customer_id)
     return CreditCheck(credit_limit=customer.credit_limit,
                        open_orders=open_order_value(session, order.customer_id, excluding_order_id=order.id),
-                       this_order=order.total_amount,
+                       this_order=order.gross_amount,  # like the receivables: with VAT
                        receivables=receivables.outstanding(session, order.customer_id).get(order.customer_id, ZERO),
                        unapplied_credits=receivables.unapplied(session, order.customer_id).get(
                            order.customer_id, ZERO))

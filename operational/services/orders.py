@@ -37,7 +37,7 @@ from operational.models import (
     utcnow,
 )
 from operational.models.order_cancellations import REASON_MAX
-from operational.services import batches
+from operational.services import batches, tax
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
@@ -87,6 +87,9 @@ class OrderLineInput:
     unit_price: Any
     discount_rate: Any = None  # None: the partner's default discount (customers), else 0
     promised_date: date | None = None
+    # None: as the supplier's price list / the partner states its prices (含税价 or 不含税价)
+    price_includes_tax: bool | None = None
+    tax_rate_code: str | None = None  # None: the product's (or its category's) default rate
 
 
 @dataclass
@@ -160,22 +163,26 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
                                   field_label="field.unit_price")
         disc = rate(line.discount_rate if line.discount_rate not in (None, "")
                     else getattr(partner, "discount_rate", 0), "discount_rate", line_no=n)
-        parsed.append((n, product, qty, price, disc, line.promised_date))
+        code, tax_rate = tax.resolve(session, product, order_date, line.tax_rate_code, line_no=n)
+        includes = (bool(line.price_includes_tax) if line.price_includes_tax is not None
+                    else tax.prices_include_tax(session, partner, product_id=product.id, on=order_date))
+        split = tax.split_line(qty, price, tax_rate, includes_tax=includes, discount_rate=disc)
+        # Each factor is within its bound; their product must be an amount too (1e9 × 1e10 is not).
+        within_bound(split.gross, "amount", line_no=n)
+        parsed.append((n, product, qty, price, disc, line.promised_date, split, code, includes))
 
     order = kind.order_model(
         doc_no=next_doc_no(session, kind.order_entity, order_date),
         warehouse_id=warehouse.id, order_date=order_date, status=DRAFT, note=header.note,
         created_by=user_id, **{kind.partner_field: partner.id, due_field: due}, **header.extra,
     )
-    total = Decimal(0)
-    for n, product, qty, price, disc, promised in parsed:
-        # Each factor is within its bound; their product must be an amount too (1e9 × 1e10 is not).
-        amount = within_bound(line_amount(qty, price, disc), "amount", line_no=n)
-        total += amount
+    for n, product, qty, price, disc, promised, split, code, includes in parsed:
         extra = {"promised_date": promised or due} if hasattr(kind.line_model, "promised_date") else {}
         order.lines.append(kind.line_model(line_no=n, product_id=product.id, quantity=qty, unit_price=price,
-                                           discount_rate=disc, amount=amount, **extra))
-    order.total_amount = total
+                                           discount_rate=disc, **tax.line_values(split, code, includes_tax=includes),
+                                           **extra))
+    sums = tax.totals(split for *_, split, _, _ in parsed)
+    order.total_amount, order.tax_amount, order.gross_amount = sums.net, sums.tax, sums.gross
     session.add(order)
     session.flush()
     return order
@@ -341,15 +348,20 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
         doc.freight_amount, doc.duty_amount, doc.allocation_basis = costs["freight"], costs["duty"], costs["basis"]
     # Batches are resolved (and checked) before any order line changes.
     batch_ids = _receipt_batches(session, order, doc.doc_no, when, parsed) if kind.carries_cost else {}
+    small_scale = tax.is_small_scale(session) if kind.carries_cost else False
     for n, (ol, qty, rejected, reason, _) in enumerate(parsed, start=1):
         setattr(ol, kind.done_qty_field, getattr(ol, kind.done_qty_field) + qty)
         fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id}
         if kind.carries_cost:
             share = costs.get(ol.id, Decimal(0))
-            net = ol.unit_price * (1 - ol.discount_rate)
-            unit_cost = (net + share / qty if qty else net).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            fields.update(unit_cost=unit_cost, amount=line_amount(qty, ol.unit_price, ol.discount_rate),
-                          landed_cost=share, rejected_qty=rejected, reject_reason=reason)
+            # Input VAT is recoverable: stock enters at the price net of VAT (with VAT for a
+            # small-scale taxpayer), see operational.services.tax.cost_unit_price.
+            cost = tax.cost_unit_price(ol.unit_price, ol.discount_rate, ol.tax_rate,
+                                       includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
+            unit_cost = (cost + share / qty if qty else cost).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+            fields.update(unit_cost=unit_cost, landed_cost=share, rejected_qty=rejected, reject_reason=reason,
+                          **tax.line_values(tax.resplit(ol, qty), ol.tax_rate_code,
+                                            includes_tax=bool(ol.price_includes_tax)))
             fields["batch_id"] = batch_ids.get(n)
         doc.lines.append(kind.fulfil_line_model(line_no=n, product_id=ol.product_id, quantity=qty, **fields))
     session.add(doc)
@@ -433,7 +445,8 @@ def _landed_costs(order: Any, landed: LandedCosts | None,
                               field_label="field.allocation_basis", value=landed.basis)
     total = freight + duty
     accepted = [(ol, qty) for ol, qty, *_ in parsed if qty > 0]
-    weights = [qty * ol.unit_price * (1 - ol.discount_rate) if landed.basis == "value" else qty
+    weights = [qty * tax.net_unit_price(ol.unit_price, ol.discount_rate, ol.tax_rate,
+                                        includes_tax=bool(ol.price_includes_tax)) if landed.basis == "value" else qty
                for ol, qty in accepted]
     weight_sum = sum(weights, Decimal(0))
     if total and (not accepted or weight_sum == 0):

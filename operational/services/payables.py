@@ -76,7 +76,7 @@ from operational.models.payables import (
     SupplierPayment,
     SupplierPaymentTarget,
 )
-from operational.services import auth, cash, numbering, open_items, stock_cancellation
+from operational.services import auth, cash, numbering, open_items, stock_cancellation, tax
 from operational.services.errors import StateError, ValidationError
 from operational.services.open_items import MoneySource, OpenItemSide, Source
 from operational.services.validation import (
@@ -122,6 +122,9 @@ class Tolerance:
 
 
 DEFAULT_TOLERANCE = Tolerance(qty=Decimal("0.02"), price=Decimal("0.01"), price_abs=Decimal("0.01"))
+# The VAT on a bill line may differ from net × the order line's rate by this much (the 0.06 per line
+# that VAT invoicing software allows for its own rounding); beyond it the bill is held.
+TAX_TOLERANCE = Decimal("0.06")
 
 
 @dataclass(frozen=True)
@@ -134,27 +137,34 @@ class LineCheck:
     price_allowed: Decimal  # how far the unit price may differ either way
     qty_ok: bool
     price_ok: bool
+    # VAT: billed tax − net × the order line's rate (to the cent), and whether within TAX_TOLERANCE
+    tax_variance: Decimal = Decimal(0)
+    tax_ok: bool = True
 
     @property
     def within_tolerance(self) -> bool:
-        return self.qty_ok and self.price_ok
+        return self.qty_ok and self.price_ok and self.tax_ok
 
 
 def match_line(quantity: Decimal, unit_price: Decimal, billable_qty: Decimal, po_price: Decimal,
-               tolerance: Tolerance = DEFAULT_TOLERANCE) -> LineCheck:
-    """The three-way match of one line (pure; see the module docstring for the rule)."""
+               tolerance: Tolerance = DEFAULT_TOLERANCE, *, tax_variance: Decimal = Decimal(0)) -> LineCheck:
+    """The three-way match of one line (pure; see the module docstring for the rule). Prices are
+    compared net of VAT; the VAT is compared separately (``tax_variance``)."""
     billable = max(Decimal(billable_qty), Decimal(0))
     qty_variance = (Decimal(quantity) - billable).quantize(QTY)
     qty_allowed = (billable * tolerance.qty).quantize(QTY, ROUND_HALF_UP)
     price_variance = (Decimal(unit_price) - Decimal(po_price)).quantize(QTY)
     price_allowed = (Decimal(po_price) * tolerance.price + tolerance.price_abs).quantize(QTY, ROUND_HALF_UP)
     return LineCheck(qty_variance, price_variance, qty_allowed, price_allowed,
-                     qty_ok=qty_variance <= qty_allowed, price_ok=abs(price_variance) <= price_allowed)
+                     qty_ok=qty_variance <= qty_allowed, price_ok=abs(price_variance) <= price_allowed,
+                     tax_variance=Decimal(tax_variance), tax_ok=abs(Decimal(tax_variance)) <= TAX_TOLERANCE)
 
 
 def net_price(po_line: Any) -> Decimal:
-    """The order line's unit price net of its discount, 4 places (what a receipt line is worth)."""
-    return (po_line.unit_price * (1 - po_line.discount_rate)).quantize(QTY, ROUND_HALF_UP)
+    """The order line's unit price net of its discount and of VAT, 4 places (what a receipt line
+    is worth to the three-way match)."""
+    return tax.net_unit_price(po_line.unit_price, po_line.discount_rate, po_line.tax_rate,
+                              includes_tax=bool(po_line.price_includes_tax)).quantize(QTY, ROUND_HALF_UP)
 
 
 # --- tolerances ----------------------------------------------------------------------------------
@@ -189,9 +199,16 @@ def set_tolerance(session: Session, supplier_id: Any, qty: Any, price: Any, pric
 
 @dataclass
 class BillLineInput:
+    """One line of the supplier's invoice. ``price_includes_tax`` None: as the order line was
+    priced; ``tax_amount`` None: net × the order line's rate (else the tax the invoice states);
+    ``tax_rate_code`` None: the order line's rate (else the rate the invoice states, on the bill date)."""
+
     receipt_line_id: int | None
     quantity: Any
     unit_price: Any
+    price_includes_tax: bool | None = None
+    tax_amount: Any = None
+    tax_rate_code: Any = None
 
 
 @dataclass(frozen=True)
@@ -203,11 +220,16 @@ class LinePreview:
     po_line_id: int
     product_id: int
     quantity: Decimal
-    unit_price: Decimal
-    amount: Decimal
+    unit_price: Decimal  # net of VAT, 4 places
+    amount: Decimal  # net
     billable_qty: Decimal
     po_price: Decimal
     check: LineCheck
+    tax_rate_code: str | None = None
+    tax_rate: Decimal = Decimal(0)
+    tax_amount: Decimal = Decimal(0)
+    gross_amount: Decimal = Decimal(0)
+    price_includes_tax: bool = False
 
 
 _BRL = BilledReceiptLine.__table__
@@ -239,7 +261,8 @@ def _parse_lines(session: Session, supplier: Supplier, lines: Sequence[BillLineI
         select(GoodsReceiptLine.id, GoodsReceiptLine.line_no, GoodsReceiptLine.product_id, GoodsReceiptLine.quantity,
                GoodsReceiptLine.returned_qty, GoodsReceiptLine.po_line_id, GoodsReceipt.doc_no,
                GoodsReceipt.supplier_id, GoodsReceipt.receipt_date, PurchaseOrderLine.unit_price,
-               PurchaseOrderLine.discount_rate)
+               PurchaseOrderLine.discount_rate, PurchaseOrderLine.tax_rate, PurchaseOrderLine.tax_rate_code,
+               PurchaseOrderLine.price_includes_tax)
         .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.receipt_id)
         .join(PurchaseOrderLine, PurchaseOrderLine.id == GoodsReceiptLine.po_line_id)
         .where(GoodsReceiptLine.id.in_(ids)))} if ids else {}
@@ -289,22 +312,48 @@ def _move_billed(session: Session, deltas: dict[int, Decimal]) -> dict[int, tupl
     return billing_counters(session, list(deltas))
 
 
-def _preview(n: int, rl: Any, ol: Any, qty: Decimal, price: Decimal,
-             billable: Decimal, tolerance: Tolerance) -> LinePreview:
+def _bill_tax(session: Session, n: int, ol: Any, item: BillLineInput, qty: Decimal, price: Decimal,
+              on: date | None, record: str | None) -> tuple[str | None, tax.LineTax, Decimal, bool]:
+    """A bill line's VAT split as the supplier's invoice states it: (rate code, split, net unit
+    price, price with tax?); and with it what the order line's rate expects (see ``_preview``)."""
+    includes = bool(ol.price_includes_tax) if item.price_includes_tax is None else bool(item.price_includes_tax)
+    if item.tax_rate_code in (None, ""):
+        code, vat_rate = ol.tax_rate_code, ol.tax_rate
+    else:
+        code = str(item.tax_rate_code).strip()
+        vat_rate = tax.rate_on(session, code, on or date.today(), line_no=n)
+    split = tax.split_line(qty, price, vat_rate, includes_tax=includes)
+    if item.tax_amount not in (None, ""):  # the tax the invoice states; the match judges it
+        stated = to_decimal(item.tax_amount, "tax_amount", record=record, line_no=n).quantize(CENT, ROUND_HALF_UP)
+        if stated < 0:
+            raise ValidationError("bill_tax_negative", field=f"lines.{n}.tax_amount", record=record, line_no=n)
+        split = (tax.LineTax(vat_rate, split.gross - stated, stated, split.gross) if includes
+                 else tax.LineTax(vat_rate, split.net, stated, split.net + stated))
+    unit = tax.net_unit_price(price, Decimal(0), vat_rate, includes_tax=includes).quantize(QTY, ROUND_HALF_UP)
+    return code, split, unit, includes
+
+
+def _preview(session: Session, n: int, rl: Any, ol: Any, item: BillLineInput, qty: Decimal, price: Decimal,
+             billable: Decimal, tolerance: Tolerance, on: date | None, record: str | None) -> LinePreview:
     po_price = net_price(ol)
-    amount = (qty * price).quantize(CENT, ROUND_HALF_UP)
-    return LinePreview(n, rl.id, rl.po_line_id, rl.product_id, qty, price, amount, billable, po_price,
-                       match_line(qty, price, billable, po_price, tolerance))
+    code, split, unit, includes = _bill_tax(session, n, ol, item, qty, price, on, record)
+    # Net and tax are matched separately: the net unit price against the order's, the tax against
+    # the bill's net at the order line's rate.
+    expected = tax.cents(split.net * ol.tax_rate)
+    check = match_line(qty, unit, billable, po_price, tolerance, tax_variance=split.tax - expected)
+    return LinePreview(n, rl.id, rl.po_line_id, rl.product_id, qty, unit, split.net, billable, po_price, check,
+                       code, split.rate, split.tax, split.gross, includes)
 
 
-def preview_bill(session: Session, supplier_id: Any, lines: Sequence[BillLineInput]) -> list[LinePreview]:
+def preview_bill(session: Session, supplier_id: Any, lines: Sequence[BillLineInput],
+                 on: date | None = None) -> list[LinePreview]:
     """The match of a bill being typed, against what is billed now (writes nothing)."""
     supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
     parsed = _parse_lines(session, supplier, lines, None)
     counters = billing_counters(session, [rl.id for _, rl, *_ in parsed])
     tolerance = tolerance_for(session, supplier.id)
-    return [_preview(n, rl, ol, qty, price, billable_quantity(rl, *counters.get(rl.id, (Decimal(0), Decimal(0)))),
-                     tolerance)
+    return [_preview(session, n, rl, ol, lines[n - 1], qty, price,
+                     billable_quantity(rl, *counters.get(rl.id, (Decimal(0), Decimal(0)))), tolerance, on, None)
             for n, rl, ol, qty, price in parsed]
 
 
@@ -321,6 +370,9 @@ def hold_reason(line: LinePreview | SupplierBillLine, check: LineCheck, language
                                price=_fmt_price(line.unit_price), po_price=_fmt_price(line.po_price),
                                variance=_fmt_price(check.price_variance), percent=f"{pct:f}",
                                allowed=_fmt_price(check.price_allowed)))
+    if not check.tax_ok:
+        parts.append(translate("payables.hold.tax", language, line_no=line.line_no, tax=f"{line.tax_amount:f}",
+                               variance=f"{check.tax_variance:f}", allowed=f"{TAX_TOLERANCE:f}"))
     return "; ".join(parts)
 
 
@@ -329,7 +381,7 @@ def line_check(session: Session, line: SupplierBillLine) -> LineCheck:
     current tolerances (for showing which side of the line is off)."""
     bill = session.get(SupplierBill, line.bill_id)
     return match_line(line.quantity, line.unit_price, line.billable_qty, line.po_price,
-                      tolerance_for(session, bill.supplier_id))
+                      tolerance_for(session, bill.supplier_id), tax_variance=line.tax_variance)
 
 
 def _fmt(value: Decimal) -> str:
@@ -378,17 +430,22 @@ def create_bill(session: Session, supplier_id: Any, supplier_invoice_no: Any, bi
     for n, rl, ol, qty, price in parsed:
         billed_now, debited = after[rl.id]
         billable = billable_quantity(rl, billed_now - qty, debited)
-        previews.append(_preview(n, rl, ol, qty, price, billable, tolerance))
+        previews.append(_preview(session, n, rl, ol, lines[n - 1], qty, price, billable, tolerance, when,
+                                 invoice_no))
     reasons = []
     for p in previews:
         bill.lines.append(SupplierBillLine(
             line_no=p.line_no, receipt_line_id=p.receipt_line_id, po_line_id=p.po_line_id, product_id=p.product_id,
             quantity=p.quantity, unit_price=p.unit_price, amount=p.amount, billable_qty=p.billable_qty,
             po_price=p.po_price, qty_variance=p.check.qty_variance, price_variance=p.check.price_variance,
-            within_tolerance=p.check.within_tolerance))
+            tax_variance=p.check.tax_variance, within_tolerance=p.check.within_tolerance,
+            tax_rate_code=p.tax_rate_code, tax_rate=p.tax_rate, tax_amount=p.tax_amount, gross_amount=p.gross_amount,
+            price_includes_tax=p.price_includes_tax))
         if not p.check.within_tolerance:
             reasons.append(hold_reason(p, p.check))
-    bill.total_amount = sum((p.amount for p in previews), Decimal(0))
+    sums = tax.totals(tax.LineTax(p.tax_rate, p.amount, p.tax_amount, p.gross_amount) for p in previews)
+    # AP is what the supplier's invoice asks: 价税合计.
+    bill.total_amount, bill.net_amount, bill.tax_amount = sums.gross, sums.net, sums.tax
     session.add(bill)
     session.flush()
     if reasons:
@@ -495,9 +552,12 @@ class DebitLine:
     receipt_line_id: int
     product_id: int
     quantity: Decimal
-    unit_price: Decimal
-    amount: Decimal
+    unit_price: Decimal  # net of VAT
+    amount: Decimal  # net
     bill_id: int | None
+    tax_amount: Decimal = Decimal(0)  # the input VAT taken back, at the billed (else the order's) rate
+    tax_rate: Decimal = Decimal(0)
+    tax_rate_code: str | None = None
 
 
 def debitable_lines(session: Session, purchase_return_id: Any) -> list[DebitLine]:
@@ -519,12 +579,15 @@ def debitable_lines(session: Session, purchase_return_id: Any) -> list[DebitLine
             .where(SupplierBillLine.receipt_line_id == line.receipt_line_id, SupplierBill.status != REJECTED)
             .order_by(SupplierBill.bill_date.desc(), SupplierBill.id.desc())).scalars().first()
         if bill_line is not None:
-            price, bill_id = bill_line.unit_price, bill_line.bill_id
+            price, bill_id, vat_rate, code = (bill_line.unit_price, bill_line.bill_id, bill_line.tax_rate,
+                                              bill_line.tax_rate_code)
         else:
             rl = session.get(GoodsReceiptLine, line.receipt_line_id)
-            price, bill_id = net_price(session.get(PurchaseOrderLine, rl.po_line_id)), None
-        result.append(DebitLine(line.id, line.receipt_line_id, line.product_id, qty, price,
-                                (qty * price).quantize(CENT, ROUND_HALF_UP), bill_id))
+            order_line = session.get(PurchaseOrderLine, rl.po_line_id)
+            price, bill_id, vat_rate, code = net_price(order_line), None, order_line.tax_rate, order_line.tax_rate_code
+        split = tax.split_line(qty, price, vat_rate, includes_tax=False)
+        result.append(DebitLine(line.id, line.receipt_line_id, line.product_id, qty, price, split.net, bill_id,
+                                split.tax, vat_rate, code))
     return result
 
 
@@ -558,14 +621,18 @@ def create_debit_note(session: Session, purchase_return_id: Any, *, user: AppUse
             if conn.execute(_DEBIT, {"r": dl.receipt_line_id, "q": dl.quantity, "now": now}).rowcount != 1:
                 raise StateError("nothing_to_debit", record=ret.doc_no, field="purchase_return_id")
         bill_ids = [dl.bill_id for dl in lines if dl.bill_id is not None]
-        total = sum((dl.amount for dl in lines), Decimal(0))
+        vat = sum((dl.tax_amount for dl in lines), Decimal(0))
+        total = sum((dl.amount for dl in lines), Decimal(0)) + vat  # gross: what the supplier owes back
         note = DebitNote(doc_no=numbering.next_doc_no(session, "debit_note", when), supplier_id=ret.supplier_id,
                          purchase_return_id=ret.id, bill_id=bill_ids[0] if bill_ids else None, note_date=when,
-                         amount=total, unallocated_amount=total, memo=memo, created_by=user.id if user else None)
+                         amount=total, tax_amount=vat, unallocated_amount=total, memo=memo, created_by=user.id if user else None)
         for n, dl in enumerate(lines, start=1):
             note.lines.append(DebitNoteLine(line_no=n, return_line_id=dl.return_line_id,
                                             receipt_line_id=dl.receipt_line_id, product_id=dl.product_id,
-                                            quantity=dl.quantity, unit_price=dl.unit_price, amount=dl.amount))
+                                            quantity=dl.quantity, unit_price=dl.unit_price,
+                                            **tax.line_values(tax.LineTax(dl.tax_rate, dl.amount, dl.tax_amount,
+                                                                          dl.amount + dl.tax_amount),
+                                                              dl.tax_rate_code, includes_tax=False)))
         session.add(note)
         session.flush()
         source = Source("debit_note", note.id, record=note.doc_no, user_id=user.id if user else None)

@@ -76,7 +76,8 @@ def billable_lines(session: Session, supplier_id: int, receipt_ids: list[int] | 
     query = (select(GoodsReceiptLine.id, GoodsReceipt.id, GoodsReceipt.doc_no, GoodsReceipt.receipt_date,
                     PurchaseOrder.doc_no, GoodsReceiptLine.line_no, Product.sku, Product.name, Product.unit,
                     GoodsReceiptLine.quantity, GoodsReceiptLine.returned_qty, BilledReceiptLine.billed_qty,
-                    BilledReceiptLine.debited_qty, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_rate)
+                    BilledReceiptLine.debited_qty, PurchaseOrderLine.unit_price, PurchaseOrderLine.discount_rate,
+                    PurchaseOrderLine.tax_rate, PurchaseOrderLine.price_includes_tax)
              .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.receipt_id)
              .join(PurchaseOrder, PurchaseOrder.id == GoodsReceipt.purchase_order_id)
              .join(PurchaseOrderLine, PurchaseOrderLine.id == GoodsReceiptLine.po_line_id)
@@ -90,7 +91,7 @@ def billable_lines(session: Session, supplier_id: int, receipt_ids: list[int] | 
     for row in session.execute(query):
         line = BillableLine(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
                             row[10], row[11] or ZERO, row[12] or ZERO,
-                            payables.net_price(_Price(row[13], row[14])))
+                            payables.net_price(_Price(row[13], row[14], row[15], row[16])))
         if not only_open or line.billable > 0:
             result.append(line)
         if len(result) >= limit:
@@ -102,6 +103,8 @@ def billable_lines(session: Session, supplier_id: int, receipt_ids: list[int] | 
 class _Price:
     unit_price: Decimal
     discount_rate: Decimal
+    tax_rate: Decimal
+    price_includes_tax: bool
 
 
 def receipt_choices(session: Session, supplier_id: int) -> list[tuple[int, str]]:

@@ -91,17 +91,21 @@ def receive_all(session: Session, order_id: int, receipt_date: date | str, *, us
 
 def set_supplier_price(session: Session, supplier_id: int | None, product_id: int | None, price: Any,
                        valid_from: Any, *, currency: str = "CNY", min_order_qty: Any = 0, order_multiple: Any = 1,
-                       lead_time_days: int | None = None, is_preferred: bool = False) -> SupplierPrice:
+                       lead_time_days: int | None = None, is_preferred: bool = False,
+                       price_includes_tax: bool | None = None) -> SupplierPrice:
     """Record a supplier's price for a product from a date on. Earlier rows stay as its price
     history; a second price for the same day replaces that day's row. Marking a price preferred
-    clears the flag on the product's other suppliers."""
+    clears the flag on the product's other suppliers. ``price_includes_tax``: the price is 含税价;
+    None: as the supplier states its prices."""
     supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
     product = get_or_fail(session, Product, product_id, "product", field="product_id")
     when = required_date(valid_from, "valid_from")
     values = dict(price=non_negative(price, "unit_price"), currency=(currency or "CNY").upper()[:3],
                   min_order_qty=non_negative(min_order_qty or 0, "min_order_qty"),
                   order_multiple=positive(order_multiple or 1, "order_multiple"),
-                  lead_time_days=lead_time_days, is_preferred=is_preferred)
+                  lead_time_days=lead_time_days, is_preferred=is_preferred,
+                  price_includes_tax=(supplier.prices_include_tax if price_includes_tax is None
+                                      else bool(price_includes_tax)))
     if lead_time_days is not None and lead_time_days < 0:
         raise ValidationError("must_not_be_negative", field="lead_time_days", field_label="field.lead_time_days")
     row = session.execute(select(SupplierPrice).where(

@@ -33,6 +33,7 @@ from operational.models import (
     BadDebtWriteOff,
     CashAccount,
     CreditNote,
+    CreditNoteLine,
     Customer,
     CustomerReceipt,
     InvoicedShipmentLine,
@@ -48,10 +49,9 @@ from operational.models import (
 )
 from operational.models.base import utcnow
 from operational.models.receivables import RECEIPT_METHODS
-from operational.services import auth, cash, numbering, open_items, stock_cancellation
+from operational.services import auth, cash, numbering, open_items, stock_cancellation, tax
 from operational.services.errors import NotFoundError, StateError, ValidationError
 from operational.services.open_items import DEFAULT_BUCKETS, MoneySource, OpenItemSide, Source
-from operational.services.orders import line_amount
 from operational.services.validation import (
     check_column_limits,
     choice,
@@ -202,7 +202,8 @@ class _Parsed:
 
 
 _LINE_FIELDS = (ShipmentLine.id, ShipmentLine.quantity, ShipmentLine.product_id, Shipment.doc_no,
-                Shipment.customer_id, Shipment.ship_date, SalesOrderLine.unit_price, SalesOrderLine.discount_rate)
+                Shipment.customer_id, Shipment.ship_date, SalesOrderLine.unit_price, SalesOrderLine.discount_rate,
+                SalesOrderLine.tax_rate, SalesOrderLine.tax_rate_code, SalesOrderLine.price_includes_tax)
 
 
 def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
@@ -270,11 +271,13 @@ def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
         key = (term_id, p.customer.payment_terms_days)
         if key not in terms:
             terms[key] = open_items.term_lines(session, term_id, p.customer.payment_terms_days)
-        body = [(n, row, qty, line_amount(qty, row.unit_price, row.discount_rate))
-                for n, (row, qty) in enumerate(p.lines, start=1)]
-        total = sum((a for *_, a in body), Decimal(0))
+        # VAT as on the order line (its rate and how its price was stated), split per invoice line.
+        body = [(n, row, qty, tax.resplit(row, qty)) for n, (row, qty) in enumerate(p.lines, start=1)]
+        sums = tax.totals(split for *_, split in body)
+        total = sums.gross  # what the customer owes: 价税合计
         headers.append({"doc_no": numbering.next_doc_no(session, "sales_invoice", p.on), "customer_id": p.customer.id,
-                        "invoice_date": p.on, "status": POSTED, "total_amount": total, "payment_term_id": term_id,
+                        "invoice_date": p.on, "status": POSTED, "total_amount": total, "net_amount": sums.net,
+                        "tax_amount": sums.tax, "payment_term_id": term_id,
                         "note": (p.request.note or "").strip() or None, "created_by": _uid(user)})
         bodies.append((body, terms[key], total))
     # Bulk INSERTs: a month-end batch of hundreds of invoices is a handful of statements.
@@ -282,10 +285,11 @@ def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
                                        headers).scalars())
     line_rows, inst_rows = [], []
     for invoice_id, header, (body, term, total) in zip(invoice_ids, headers, bodies, strict=True):
-        for n, row, qty, amount in body:
+        for n, row, qty, split in body:
             line_rows.append({"invoice_id": invoice_id, "line_no": n, "shipment_line_id": row.id,
                               "product_id": row.product_id, "quantity": qty, "unit_price": row.unit_price,
-                              "discount_rate": row.discount_rate, "amount": amount})
+                              "discount_rate": row.discount_rate,
+                              **tax.line_values(split, row.tax_rate_code, includes_tax=bool(row.price_includes_tax))})
         inst_rows.extend(open_items.instalment_rows(AR, invoice_id, header["invoice_date"], term, total))
     session.execute(insert(SalesInvoiceLine), line_rows)
     if inst_rows:
@@ -582,16 +586,35 @@ def _apply(session: Session, doc: Any, model: type, kind: str, allocation: Alloc
 
 # --- credit notes --------------------------------------------------------------------------------
 
-def credit_note_amount(session: Session, sales_return: SalesReturn) -> tuple[Decimal, list[int]]:
-    """Returned quantity × the shipment line's net price (its order line's price less discount),
-    per line rounded to the cent; also the returned shipment lines."""
-    rows = session.execute(select(SalesReturnLine.quantity, SalesOrderLine.unit_price, SalesOrderLine.discount_rate,
-                                  ShipmentLine.id)
+def credit_note_lines(session: Session, sales_return: SalesReturn) -> list[dict[str, Any]]:
+    """The credit note's lines: each returned quantity at its order line's price, discount and VAT
+    rate, split like the invoice (``tax.resplit``)."""
+    rows = session.execute(select(SalesReturnLine.id, SalesReturnLine.quantity, SalesReturnLine.product_id,
+                                  ShipmentLine.id.label("shipment_line_id"), SalesOrderLine.unit_price,
+                                  SalesOrderLine.discount_rate, SalesOrderLine.tax_rate, SalesOrderLine.tax_rate_code,
+                                  SalesOrderLine.price_includes_tax)
                            .join(ShipmentLine, ShipmentLine.id == SalesReturnLine.shipment_line_id)
                            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.so_line_id)
-                           .where(SalesReturnLine.return_id == sales_return.id)).all()
-    total = sum((line_amount(q, p, d) for q, p, d, _ in rows), Decimal(0))
-    return total, [sl for *_, sl in rows]
+                           .where(SalesReturnLine.return_id == sales_return.id)
+                           .order_by(SalesReturnLine.line_no)).all()
+    return [{"line_no": n, "return_line_id": r.id, "shipment_line_id": r.shipment_line_id, "product_id": r.product_id,
+             "quantity": r.quantity, "unit_price": r.unit_price,
+             **tax.line_values(tax.resplit(r, r.quantity), r.tax_rate_code, includes_tax=bool(r.price_includes_tax))}
+            for n, r in enumerate(rows, start=1)]
+
+
+def credit_note_split(session: Session, sales_return: SalesReturn) -> tuple[tax.Totals, list[int]]:
+    """The credit note's totals (sums of its lines) and the returned shipment lines."""
+    lines = credit_note_lines(session, sales_return)
+    sums = tax.totals(tax.LineTax(ln["tax_rate"], ln["amount"], ln["tax_amount"], ln["gross_amount"])
+                      for ln in lines)
+    return sums, [ln["shipment_line_id"] for ln in lines]
+
+
+def credit_note_amount(session: Session, sales_return: SalesReturn) -> tuple[Decimal, list[int]]:
+    """What the customer is owed back (gross, 价税合计) and the returned shipment lines."""
+    sums, shipment_lines = credit_note_split(session, sales_return)
+    return sums.gross, shipment_lines
 
 
 def issue_credit_note(session: Session, sales_return_id: int | None, note_date: Any = None, *,
@@ -603,7 +626,11 @@ def issue_credit_note(session: Session, sales_return_id: int | None, note_date: 
     if session.execute(select(CreditNote.id).where(CreditNote.sales_return_id == sales_return.id)).first():
         raise StateError("credit_note_exists", record=sales_return.doc_no)
     on = document_date(note_date, "note_date", session=session) if note_date else sales_return.return_date
-    amount, shipment_lines = credit_note_amount(session, sales_return)
+    lines = credit_note_lines(session, sales_return)
+    sums = tax.totals(tax.LineTax(ln["tax_rate"], ln["amount"], ln["tax_amount"], ln["gross_amount"])
+                      for ln in lines)
+    shipment_lines = [ln["shipment_line_id"] for ln in lines]
+    amount = sums.gross
     if amount <= 0:
         raise ValidationError("nothing_to_credit", record=sales_return.doc_no, field="sales_return_id")
     invoice_ids = list(session.execute(
@@ -613,8 +640,9 @@ def issue_credit_note(session: Session, sales_return_id: int | None, note_date: 
         .distinct().order_by(SalesInvoice.id)).scalars())
     note = CreditNote(doc_no=numbering.next_doc_no(session, "credit_note", on), customer_id=sales_return.customer_id,
                       sales_return_id=sales_return.id, invoice_id=invoice_ids[0] if invoice_ids else None,
-                      note_date=on, amount=amount, unallocated_amount=amount,
+                      note_date=on, amount=amount, tax_amount=sums.tax, unallocated_amount=amount,
                       reason=(reason or sales_return.reason or "").strip() or None, created_by=_uid(user))
+    note.lines = [CreditNoteLine(**ln) for ln in lines]
     session.add(note)
     session.flush()
     if invoice_ids:

@@ -30,7 +30,7 @@ from operational.models import (
     Shipment,
     ShipmentLine,
 )
-from operational.services.orders import line_amount
+from operational.services import tax
 
 
 def customer_choices(session: Session, ids: set[int] | None = None) -> list[tuple[int, str]]:
@@ -44,7 +44,8 @@ def uninvoiced_shipment_lines(session: Session, customer_id: int) -> list[dict[s
         select(ShipmentLine.id, Shipment.id.label("shipment_id"), Shipment.doc_no, Shipment.ship_date,
                ShipmentLine.line_no, Product.sku, Product.name, ShipmentLine.quantity, ShipmentLine.returned_qty,
                func.coalesce(InvoicedShipmentLine.invoiced_qty, 0).label("invoiced"),
-               SalesOrderLine.unit_price, SalesOrderLine.discount_rate)
+               SalesOrderLine.unit_price, SalesOrderLine.discount_rate, SalesOrderLine.tax_rate,
+               SalesOrderLine.price_includes_tax)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.so_line_id)
         .join(Product, Product.id == ShipmentLine.product_id)
@@ -56,11 +57,13 @@ def uninvoiced_shipment_lines(session: Session, customer_id: int) -> list[dict[s
     for r in rows:
         invoiced = _qty(r.invoiced)
         left = Decimal(r.quantity) - invoiced
+        split = tax.resplit(r, left)
         out.append({"shipment_line_id": r.id, "shipment_id": r.shipment_id, "shipment_no": r.doc_no,
                     "ship_date": r.ship_date, "line_no": r.line_no, "sku": r.sku, "product_name": r.name,
                     "quantity": r.quantity, "returned_qty": r.returned_qty, "invoiced_qty": invoiced,
                     "open_qty": left, "unit_price": r.unit_price, "discount_rate": r.discount_rate,
-                    "open_amount": line_amount(left, r.unit_price, r.discount_rate)})
+                    "tax_rate": r.tax_rate, "open_net": split.net, "open_tax": split.tax,
+                    "open_amount": split.gross})  # what an invoice of it comes to, with VAT
     return out
 
 

@@ -55,7 +55,7 @@ from operational.models import (
     SupplierPrice,
     Warehouse,
 )
-from operational.services import auth, inventory
+from operational.services import auth, inventory, tax
 
 END = date(2026, 3, 31)
 SCALE = 0.02
@@ -203,7 +203,7 @@ def test_receiving_inspects_accepts_a_little_more_and_charges_freight(demo) -> N
         lines = conn.execute(
             select(GoodsReceiptLine.quantity, GoodsReceiptLine.rejected_qty, GoodsReceiptLine.reject_reason,
                    GoodsReceiptLine.landed_cost, GoodsReceiptLine.unit_cost, PurchaseOrderLine.unit_price,
-                   PurchaseOrderLine.discount_rate)
+                   PurchaseOrderLine.discount_rate, PurchaseOrderLine.tax_rate, PurchaseOrderLine.price_includes_tax)
             .join(PurchaseOrderLine, PurchaseOrderLine.id == GoodsReceiptLine.po_line_id)).all()
         over = conn.execute(
             select(PurchaseOrderLine.quantity, PurchaseOrderLine.received_qty, Supplier.over_receipt_tolerance)
@@ -228,8 +228,12 @@ def test_receiving_inspects_accepts_a_little_more_and_charges_freight(demo) -> N
     assert 0.05 * len(receipts) <= len(freight) <= 0.2 * len(receipts), (len(freight), len(receipts))
     assert {r.allocation_basis for r in freight} == {"value", "quantity"}
     carried = [ln for ln in lines if ln.landed_cost > 0]
-    assert carried and all(ln.unit_cost >= ln.unit_price * (1 - ln.discount_rate) for ln in carried)
-    assert any(ln.unit_cost > ln.unit_price * (1 - ln.discount_rate) for ln in carried)
+
+    def net(ln) -> Decimal:  # noqa: ANN001 - the order price net of discount and of VAT (the cost before freight)
+        return tax.net_unit_price(ln.unit_price, ln.discount_rate, ln.tax_rate,
+                                  includes_tax=bool(ln.price_includes_tax)).quantize(Decimal("0.0001"))
+    assert carried and all(ln.unit_cost >= net(ln) for ln in carried)
+    assert any(ln.unit_cost > net(ln) for ln in carried)
 
 
 def test_a_few_purchase_orders_are_closed_with_the_backorder_cancelled(demo) -> None:
@@ -553,3 +557,20 @@ def test_simulate_days_survives_clerks_taking_the_stock(tmp_path: Path) -> None:
                                      .where(Shipment.ship_date > END + timedelta(days=1))).scalar_one()
     assert shipped_after == 0  # nothing left to ship from after the first write-off
     assert check_invariants(engine) == []
+
+
+def test_customers_are_quoted_with_vat_at_two_rates(demo) -> None:
+    """Tax-inclusive customer prices (含税价) at 13 % and 9 % (grain and oil): every sales line's gross
+    is quantity × price, its net the gross ÷ (1 + rate), both to the cent."""
+    engine, _ = demo
+    with engine.connect() as conn:
+        assert set(conn.execute(select(Customer.prices_include_tax)).scalars()) == {True}
+        lines = conn.execute(select(SalesOrderLine.quantity, SalesOrderLine.unit_price, SalesOrderLine.discount_rate,
+                                    SalesOrderLine.tax_rate, SalesOrderLine.price_includes_tax, SalesOrderLine.amount,
+                                    SalesOrderLine.tax_amount, SalesOrderLine.gross_amount)).all()
+    assert {ln.tax_rate for ln in lines} == {Decimal("0.13"), Decimal("0.09")}
+    assert all(ln.price_includes_tax for ln in lines)
+    for ln in lines:
+        split = tax.split_line(ln.quantity, ln.unit_price, ln.tax_rate, includes_tax=True,
+                               discount_rate=ln.discount_rate)
+        assert (ln.amount, ln.tax_amount, ln.gross_amount) == (split.net, split.tax, split.gross)

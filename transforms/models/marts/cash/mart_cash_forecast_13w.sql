@@ -35,7 +35,8 @@ items as (
     {%- endif %}
     select 'open_sales_orders' as source,
            cast(coalesce(l.required_date, l.order_date) + c.payment_terms_days as date) as expected_date,
-           {{ money('l.open_qty * l.unit_price * (1 - l.discount_rate)') }} as amount
+           {{ vat_gross('l.open_qty * l.unit_price * (1 - l.discount_rate)', 'l.tax_rate', 'l.price_includes_tax') }}
+               as amount  -- money moves gross of VAT
     from {{ ref('fct_sales_lines') }} as l
     join {{ ref('dim_customer') }} as c on c.customer_id = l.customer_id
     where l.status in ('confirmed', 'partial') and l.open_qty > 0
@@ -48,7 +49,7 @@ items as (
     union all
     select 'open_purchase_orders',
            cast(coalesce(l.promised_date, l.expected_date, l.order_date) + s.payment_terms_days as date),
-           -{{ money('l.open_qty * l.unit_price * (1 - l.discount_rate)') }}
+           -({{ vat_gross('l.open_qty * l.unit_price * (1 - l.discount_rate)', 'l.tax_rate', 'l.price_includes_tax') }})
     from {{ ref('fct_purchase_lines') }} as l
     join {{ ref('dim_supplier') }} as s on s.supplier_id = l.supplier_id
     where l.status in ('confirmed', 'partial') and l.open_qty > 0

@@ -22,7 +22,8 @@ select
     sh.doc_no as shipment_doc_no,
     sh.ship_date,
     rl.quantity,
-    {{ money('rl.quantity * ol.unit_price * (1 - ol.discount_rate)') }} as revenue_reversed,
+    {{ vat_net('rl.quantity * ol.unit_price * (1 - ol.discount_rate)', 'ol.tax_rate', 'ol.price_includes_tax') }}
+        as revenue_reversed,
     {{ money('k.cost_returned') }} as cost_returned
 from {{ ref('stg_jxc__sales_return_lines') }} as rl
 join {{ ref('stg_jxc__sales_returns') }} as r on r.sales_return_id = rl.sales_return_id

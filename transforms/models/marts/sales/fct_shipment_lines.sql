@@ -22,9 +22,11 @@ select
     sl.quantity,
     ol.unit_price,
     ol.discount_rate,
-    {{ money('sl.quantity * ol.unit_price * (1 - ol.discount_rate)') }} as revenue,
+    -- revenue is net of VAT (a price entered with tax is split as operational/services/tax.py does)
+    {{ vat_net('sl.quantity * ol.unit_price * (1 - ol.discount_rate)', 'ol.tax_rate', 'ol.price_includes_tax') }} as revenue,
     {{ money('k.cogs') }} as cogs,
-    {{ money('sl.quantity * ol.unit_price * (1 - ol.discount_rate) - k.cogs') }} as gross_margin,
+    {{ vat_net('sl.quantity * ol.unit_price * (1 - ol.discount_rate)', 'ol.tax_rate', 'ol.price_includes_tax') }}
+        - {{ money('k.cogs') }} as gross_margin,
     coalesce(k.provisional, false) as cost_provisional,
     sl.returned_qty
 from {{ ref('stg_jxc__shipment_lines') }} as sl

@@ -5,7 +5,9 @@ select
     count(distinct f.sales_order_id) as order_count,
     count(*) as line_count,
     {{ qty('sum(f.quantity)') }} as quantity,
-    {{ money('sum(f.amount)') }} as amount
+    {{ money('sum(f.amount)') }} as amount,
+    {{ money('sum(f.tax_amount)') }} as tax_amount,
+    {{ money('sum(f.gross_amount)') }} as gross_amount
 from {{ ref('fct_sales_lines') }} as f
 join {{ ref('dim_product') }} as p on p.product_id = f.product_id
 -- Orders that count: confirmed, partly or fully fulfilled, or closed. A draft is not an order yet and

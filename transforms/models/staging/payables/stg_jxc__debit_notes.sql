@@ -6,5 +6,6 @@ select
     bill_id,
     note_date,
     amount,
+    tax_amount,
     unallocated_amount
 from {{ source('jxc_payables', 'debit_note') }}

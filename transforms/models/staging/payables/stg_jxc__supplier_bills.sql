@@ -7,6 +7,8 @@ select
     status as bill_status,
     match_status,
     total_amount,
+    net_amount,
+    tax_amount,
     hold_reason,
     approved_on,
     approved_by as approved_by_user_id,

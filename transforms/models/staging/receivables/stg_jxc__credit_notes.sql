@@ -6,6 +6,7 @@ select
     invoice_id,
     note_date,
     amount,
+    tax_amount,
     unallocated_amount,
     reason,
     created_by as created_by_user_id,

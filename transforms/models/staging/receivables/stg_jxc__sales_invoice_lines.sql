@@ -8,5 +8,10 @@ select
     unit_price,
     discount_rate,
     amount,
+    tax_rate_code,
+    tax_rate,
+    tax_amount,
+    gross_amount,
+    price_includes_tax,
     updated_at
 from {{ source('jxc_receivables', 'sales_invoice_line') }}

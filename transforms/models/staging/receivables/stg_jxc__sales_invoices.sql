@@ -5,6 +5,8 @@ select
     invoice_date,
     status as invoice_status,
     total_amount,
+    net_amount,
+    tax_amount,
     payment_term_id,
     note,
     created_by as created_by_user_id,

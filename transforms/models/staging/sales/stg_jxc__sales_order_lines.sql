@@ -7,6 +7,11 @@ select
     unit_price,
     discount_rate,
     amount,
+    tax_rate_code,
+    tax_rate,
+    tax_amount,
+    gross_amount,
+    price_includes_tax,
     shipped_qty,
     coalesce(cancelled_qty, 0) as cancelled_qty,
     updated_at
