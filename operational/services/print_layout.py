@@ -208,10 +208,12 @@ def render(doc: PrintDocument, paper: Paper, language: str = "zh_CN") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
 
-    font = pdf.cjk_font()
+    font = pdf.cjk_font_name()
     buffer = io.BytesIO()
     title = translate(f"ui.print.title.{doc.doc_type}", language)
-    canvas = Canvas(buffer, pagesize=(paper.width * mm, paper.height * mm), pageCompression=1)
+    # initialFontName: the page's default font is ours too, so the PDF names no font it does not embed
+    canvas = Canvas(buffer, pagesize=(paper.width * mm, paper.height * mm), pageCompression=1,
+                    initialFontName=font)
     canvas.setTitle(f"{title} {doc.doc_no}")
     canvas.setAuthor(doc.company)
     pages = page_count(len(doc.lines), paper)
@@ -247,6 +249,7 @@ class _PageDrawer:
     def text(self, x: float, top: float, value: str, size: float | None = None, *, align: str = "left",
              width: float | None = None) -> None:
         size = size or self.p.font
+        value = pdf.drawable(value)
         if width is not None:
             value = pdf.fit_text(value, width * self.mm, self.font, size)
         self.c.setFont(self.font, size)
