@@ -242,10 +242,11 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
     images = images or {}
     # The CJK font of every JXC PDF, embedded where the machine has one (operational.services.pdf);
     # pdf.drawable swaps what it cannot draw, e.g. Zen Hei has no U+2212: −¥184.64 prints -¥184.64.
-    font = pdf.cjk_font_name()
+    cjk = pdf.cjk_font_info()
+    font = cjk.name
 
     def esc(text: str) -> str:
-        return html.escape(pdf.drawable(text))
+        return html.escape(pdf.drawable(text, cjk))
 
     h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=20)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=12.5, leading=16, spaceBefore=8, spaceAfter=3,
@@ -261,7 +262,7 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
         story.append(Paragraph(esc(_t(section.title, lang)), h2))
         figures = [b for b in section.blocks if isinstance(b, Figure)]
         if figures:
-            rows = [[Paragraph(esc(_t(f.label, lang)), cell), pdf.drawable(cell_text(f.value, f.kind))]
+            rows = [[Paragraph(esc(_t(f.label, lang)), cell), pdf.drawable(cell_text(f.value, f.kind), cjk)]
                     for f in figures]
             story.append(PdfTable(rows, colWidths=[60 * mm, 45 * mm], hAlign="LEFT", style=TableStyle([
                 ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
@@ -283,7 +284,7 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
                     continue
                 header = [Paragraph(esc(_t(c.label, lang)), cell) for c in block.columns]
                 data = [header] + [[Paragraph(esc(_value(r.get(c.key), c, lang)), cell) if c.kind == "text"
-                                    else pdf.drawable(_value(r.get(c.key), c, lang)) for c in block.columns]
+                                    else pdf.drawable(_value(r.get(c.key), c, lang), cjk) for c in block.columns]
                                    for r in block.rows]
                 text_cols = sum(1 for c in block.columns if c.kind == "text")
                 num_cols = len(block.columns) - text_cols

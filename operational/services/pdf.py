@@ -111,11 +111,12 @@ def reset_cjk_font() -> None:
         _chosen = None
 
 
-def drawable(text: str) -> str:
+def drawable(text: str, font: CjkFont | None = None) -> str:
     """``text`` with the characters the embedded font cannot draw replaced by ones that read the
     same (U+2212 minus → '-', narrow spaces → ' '): a TrueType font draws a box for a missing
-    glyph. Unchanged under the fallback STSong-Light, where the viewer draws them."""
-    font = cjk_font_info()
+    glyph. Unchanged under the fallback STSong-Light, where the viewer draws them. Pass ``font``
+    (``cjk_font_info()``) when drawing many texts: looking it up reads the settings each time."""
+    font = font or cjk_font_info()
     if not font.embedded or all(ord(c) in font.glyphs for c in text):
         return text
     return "".join(c if ord(c) in font.glyphs else SUBSTITUTES.get(c, c) for c in text)
