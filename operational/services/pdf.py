@@ -53,8 +53,9 @@ KNOWN_FONTS: tuple[tuple[str, int], ...] = (
     ("simhei.ttf", 0),  # Windows: SimHei
     ("simsun.ttc", 0),  # Windows: SimSun
 )
+_HOME = Path(os.path.expanduser("~"))  # never raises, unlike Path.home() for a service without HOME
 FONT_DIRS: list[Path] = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
-                         Path.home() / ".local/share/fonts", Path.home() / ".fonts",
+                         _HOME / ".local/share/fonts", _HOME / ".fonts",
                          Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts", Path("/Library/Fonts")]
 FC_MATCH: str | None = "fc-match"  # fontconfig's command; None: do not ask fontconfig
 
