@@ -27,6 +27,9 @@ class Settings:
     keep_runs: int = 20
     # Rendered reports kept per kind in data/reports/<kind>/ (JXC_KEEP_REPORTS); older ones are deleted.
     keep_reports: int = 60
+    # A TrueType CJK font (.ttf/.ttc, optionally #index) to embed in every PDF (JXC_PDF_FONT);
+    # unset: the machine's own is looked for (operational/services/pdf.py, docs/printing.md).
+    pdf_font: str = ""
 
     @property
     def warehouse_path(self) -> Path:
@@ -86,7 +89,8 @@ def get_settings() -> Settings:
                     max_future_days=int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
                     earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"),
                     keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)),
-                    keep_reports=max(1, int(os.environ.get("JXC_KEEP_REPORTS") or 60)))
+                    keep_reports=max(1, int(os.environ.get("JXC_KEEP_REPORTS") or 60)),
+                    pdf_font=os.environ.get("JXC_PDF_FONT", "").strip())
 
 
 @dataclass(frozen=True)

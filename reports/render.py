@@ -1,6 +1,6 @@
 """Render a report from the current publish: one self-contained HTML file (inline CSS, charts as
-inline PNG images, opens offline) and an A4 PDF (reportlab, the CJK font of the customer statement,
-operational.services.statements), both drawn from the same ``reports.document.Document``.
+inline PNG images, opens offline) and an A4 PDF (reportlab, with the embedded CJK font of every JXC PDF,
+operational.services.pdf), both drawn from the same ``reports.document.Document``.
 
 The files go to ``data/reports/<kind>/`` (``Settings.reports_dir``) unless ``out_dir`` says
 otherwise, named ``<kind>_<period end>_<lang>`` (``<kind>_<start>_<end>_<lang>`` for a chosen
@@ -11,7 +11,6 @@ Every report states the data's as-of date and the publish (run id, time) it came
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import io
 import logging
@@ -23,13 +22,13 @@ from typing import Any, Literal
 
 from dashboards import serving
 from operational.i18n import LANGUAGES, translate
+from operational.services import pdf
 from operational.services.errors import ValidationError
 from operational.settings import ensure_private_dir, get_settings
 from reports import charts, content
 from reports.document import Chart, Column, Document, Figure, Note, PublishInfo, Table, cell_text
 
 log = logging.getLogger(__name__)
-MINUS = "\u2212"
 
 Kind = Literal["daily", "weekly", "monthly"]
 KINDS: tuple[str, ...] = ("daily", "weekly", "monthly")
@@ -234,55 +233,22 @@ def _html_table(table: Table, lang: str) -> str:
 
 # ---------------------------------------------------------------- PDF
 
-CID_FONT = "STSong-Light"  # reportlab's built-in Adobe CID font, as the customer statement uses
-PDF_FONT = "JXC-CJK"
-# TrueType CJK fonts with Latin, digits and ¥ that reportlab can subset and embed (Noto CJK is
-# CFF-based, which reportlab cannot embed). JXC_REPORT_FONT names another .ttf/.ttc.
-FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-              Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-              Path("/usr/share/fonts/truetype/arphic/uming.ttc"))
-
-
-@functools.cache
-def pdf_font() -> tuple[str, str]:
-    """(font name, the minus sign it can draw): an embedded TrueType CJK font where the machine has
-    one, else STSong-Light, referenced by name (every PDF reader supplies it) but not embedded."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    configured = os.environ.get("JXC_REPORT_FONT")
-    for path in ([Path(configured)] if configured else []) + list(FONT_FILES):
-        if not path.is_file():
-            continue
-        try:
-            font = TTFont(PDF_FONT, str(path), subfontIndex=0)
-        except Exception as exc:  # noqa: BLE001 - an unusable file: try the next, say why
-            log.warning("PDF font %s not usable: %s", path, exc)
-            continue
-        pdfmetrics.registerFont(font)
-        # Not every CJK font has U+2212 (the app's minus sign); the hyphen-minus reads the same.
-        return PDF_FONT, MINUS if ord(MINUS) in font.face.charToGlyph else "-"
-    log.warning("no embeddable CJK font found; the PDF references %s without embedding it", CID_FONT)
-    return CID_FONT, MINUS
-
-
 def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
     images = images or {}
-    font, minus = pdf_font()
-    if font == CID_FONT and font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    # The CJK font of every JXC PDF, embedded where the machine has one (operational.services.pdf);
+    # pdf.drawable swaps what it cannot draw, e.g. Zen Hei has no U+2212: −¥184.64 prints -¥184.64.
+    cjk = pdf.cjk_font_info()
+    font = cjk.name
 
     def esc(text: str) -> str:
-        return html.escape(text.replace(MINUS, minus))
+        return html.escape(pdf.drawable(text, cjk))
 
     h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=20)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=12.5, leading=16, spaceBefore=8, spaceAfter=3,
@@ -298,7 +264,7 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
         story.append(Paragraph(esc(_t(section.title, lang)), h2))
         figures = [b for b in section.blocks if isinstance(b, Figure)]
         if figures:
-            rows = [[Paragraph(esc(_t(f.label, lang)), cell), cell_text(f.value, f.kind).replace(MINUS, minus)]
+            rows = [[Paragraph(esc(_t(f.label, lang)), cell), pdf.drawable(cell_text(f.value, f.kind), cjk)]
                     for f in figures]
             story.append(PdfTable(rows, colWidths=[60 * mm, 45 * mm], hAlign="LEFT", style=TableStyle([
                 ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
@@ -320,7 +286,7 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
                     continue
                 header = [Paragraph(esc(_t(c.label, lang)), cell) for c in block.columns]
                 data = [header] + [[Paragraph(esc(_value(r.get(c.key), c, lang)), cell) if c.kind == "text"
-                                    else _value(r.get(c.key), c, lang).replace(MINUS, minus) for c in block.columns]
+                                    else pdf.drawable(_value(r.get(c.key), c, lang), cjk) for c in block.columns]
                                    for r in block.rows]
                 text_cols = sum(1 for c in block.columns if c.kind == "text")
                 num_cols = len(block.columns) - text_cols
@@ -335,7 +301,8 @@ def to_pdf(document: Document, lang: str, images: Images | None = None) -> bytes
         story.append(Spacer(1, 2 * mm))
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=_t(f"reports.title.{document.kind}", lang)).build(story)
+                      bottomMargin=15 * mm, title=_t(f"reports.title.{document.kind}", lang),
+                      initialFontName=font).build(story)
     return buffer.getvalue()
 
 

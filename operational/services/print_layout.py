@@ -208,17 +208,19 @@ def render(doc: PrintDocument, paper: Paper, language: str = "zh_CN") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfgen.canvas import Canvas
 
-    font = pdf.cjk_font()
+    cjk = pdf.cjk_font_info()
     buffer = io.BytesIO()
     title = translate(f"ui.print.title.{doc.doc_type}", language)
-    canvas = Canvas(buffer, pagesize=(paper.width * mm, paper.height * mm), pageCompression=1)
+    # initialFontName: the page's default font is ours too, so the PDF names no font it does not embed
+    canvas = Canvas(buffer, pagesize=(paper.width * mm, paper.height * mm), pageCompression=1,
+                    initialFontName=cjk.name)
     canvas.setTitle(f"{title} {doc.doc_no}")
     canvas.setAuthor(doc.company)
     pages = page_count(len(doc.lines), paper)
     per_page = paper.rows_per_page
     for page in range(pages):
         chunk = doc.lines[page * per_page:(page + 1) * per_page]
-        drawer = _PageDrawer(canvas, doc, paper, language, font, title)
+        drawer = _PageDrawer(canvas, doc, paper, language, cjk, title)
         drawer.header()
         drawer.table(chunk, last=page == pages - 1)
         drawer.footer(page + 1, pages)
@@ -230,10 +232,12 @@ def render(doc: PrintDocument, paper: Paper, language: str = "zh_CN") -> bytes:
 class _PageDrawer:
     """Draws one page; y runs from the top of the page, in millimetres, like the design."""
 
-    def __init__(self, canvas: Any, doc: PrintDocument, paper: Paper, language: str, font: str, title: str):
+    def __init__(self, canvas: Any, doc: PrintDocument, paper: Paper, language: str, font: pdf.CjkFont,
+                 title: str):
         from reportlab.lib.units import mm
 
-        self.c, self.doc, self.p, self.lang, self.font, self.title = canvas, doc, paper, language, font, title
+        self.c, self.doc, self.p, self.lang, self.font, self.title = canvas, doc, paper, language, font.name, title
+        self.cjk = font
         self.mm = mm
         self.left, self.right = paper.margin_x, paper.width - paper.margin_x
         self.width = self.right - self.left
@@ -247,6 +251,7 @@ class _PageDrawer:
     def text(self, x: float, top: float, value: str, size: float | None = None, *, align: str = "left",
              width: float | None = None) -> None:
         size = size or self.p.font
+        value = pdf.drawable(value, self.cjk)
         if width is not None:
             value = pdf.fit_text(value, width * self.mm, self.font, size)
         self.c.setFont(self.font, size)

@@ -188,7 +188,7 @@ def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> 
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    font = pdf.cjk_font()
+    font = pdf.cjk_font_name()
     lb = _labels(language)
     title = ParagraphStyle("t", fontName=font, fontSize=16, leading=20)
     body = ParagraphStyle("b", fontName=font, fontSize=10, leading=14)
@@ -217,5 +217,5 @@ def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> 
     story.append(Table(aging_rows, colWidths=[40 * mm, 30 * mm], style=style))
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=lb["title"]).build(story)
+                      bottomMargin=15 * mm, title=lb["title"], initialFontName=font).build(story)
     return buffer.getvalue()

@@ -24,10 +24,10 @@ from dashboards.components.format import money
 from operational.db import make_engine
 from operational.demo import generate
 from operational.migrate import upgrade
+from operational.services import pdf
 from operational.services.errors import ValidationError
 from orchestration.cli import app
 from reports import list_reports, render_report
-from reports.render import PDF_FONT, pdf_font
 
 pytestmark = pytest.mark.slow
 END = date(2026, 6, 30)  # a Tuesday, the last simulated day
@@ -188,9 +188,8 @@ def test_weekly_report_equals_the_published_marts(published: Path, tmp_path: Pat
     assert len(reader.pages) >= 2
     pdf_text = "".join(p.extract_text() or "" for p in reader.pages)
     assert "每周经营报告" in pdf_text and _money(revenue) in pdf_text
-    # The CJK font is embedded (a TrueType subset) where the machine has one (scripts/test-prereqs.sh).
-    if pdf_font()[0] == PDF_FONT:
-        assert b"/FontFile2" in rendered.pdf_path.read_bytes()
+    # The CJK font is embedded (a TrueType subset): the tests' machine has one (scripts/test-prereqs.sh).
+    assert pdf.cjk_font_info().embedded and b"/FontFile2" in rendered.pdf_path.read_bytes()
     # Charts are inline images (the file opens offline).
     assert "data:image/png;base64," in text and "http://" not in text and "https://" not in text
 
