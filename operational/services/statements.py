@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -196,8 +197,9 @@ def to_pdf(statement: Statement, language: str = "zh_CN", company: str = "") -> 
     def money(value: Decimal) -> str:
         return pdf.money(value, blank_zero=True)
 
-    story = [Paragraph(f"{company} {lb['title']}".strip(), title), Spacer(1, 4 * mm),
-             Paragraph(f"{lb['customer']}：{statement.customer_code} {statement.customer_name}", body),
+    # Paragraph reads its text as markup: a customer called "A&B <Ltd>" must print as typed.
+    story = [Paragraph(escape(f"{company} {lb['title']}".strip()), title), Spacer(1, 4 * mm),
+             Paragraph(escape(f"{lb['customer']}：{statement.customer_code} {statement.customer_name}"), body),
              Paragraph(f"{lb['period']}：{statement.start:%Y-%m-%d} ~ {statement.end:%Y-%m-%d}", body),
              Spacer(1, 3 * mm)]
     rows = [[lb["date"], lb["type"], lb["doc_no"], lb["debit"], lb["credit"], lb["balance"]],

@@ -194,3 +194,17 @@ def test_characters_the_embedded_font_lacks_are_replaced_by_look_alikes():
     assert pdf.drawable("−¥184.64") == ("−¥184.64" if ord("−") in font.glyphs else "-¥184.64")
     assert (font.path.name != "wqy-zenhei.ttc") or pdf.drawable("−1") == "-1"
     assert pdf.drawable("合计金额：¥42.00") == "合计金额：¥42.00"
+
+
+def test_the_statement_prints_a_customer_name_with_markup_characters_as_typed(store_engine):
+    """reportlab's Paragraph reads markup: "A&B <Ltd>" used to break the statement PDF."""
+    from operational.models import Customer
+
+    docs = build_documents(store_engine)
+    with unit_of_work(store_engine) as s:
+        s.get(Customer, docs.customer).name = "A&B <Ltd>"
+    with unit_of_work(store_engine) as s:
+        data = statements.to_pdf(statements.build(s, docs.customer, date(2026, 3, 1), date(2026, 3, 31)),
+                                 company="甲&乙 <公司>")
+    text = text_of(data)
+    assert "甲&乙<公司>客户对账单" in text and "A&B<Ltd>" in text
