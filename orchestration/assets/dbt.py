@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from operational.settings import get_settings
+from orchestration.assets.raw import raw_asset_key
 from orchestration.dbt_project import (
     dbt_project,
     ensure_manifest,
@@ -28,7 +29,17 @@ MANIFEST_PATH = ensure_manifest()
 
 
 class JxcDbtTranslator(DagsterDbtTranslator):
-    """Groups models by layer folder (staging / intermediate / marts) in the Dagster UI."""
+    """Groups models by layer folder (staging / intermediate / marts) in the Dagster UI, and makes
+    every dbt source the raw asset that extracts its table."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        # The sources are declared under several source names (raw, jxc_receivables, jxc_cash, ...),
+        # all tables of the raw schema. The default key ([source name, table]) left those not named
+        # "raw" as unconnected assets, so a run planned from the changed tables (receipts, payments,
+        # cash entries) selected none of the models that read them.
+        if dbt_resource_props["resource_type"] == "source":
+            return raw_asset_key(dbt_resource_props.get("identifier") or dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

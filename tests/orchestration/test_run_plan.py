@@ -102,3 +102,30 @@ def test_the_days_first_run_checks_everything_and_a_change_run_is_scoped() -> No
     assert is_incremental({**incremental, **plan_tags(changed)})
     assert not is_incremental({"jxc/pipeline": "full", **plan_tags(changed)})
     assert not is_incremental({})  # a direct materialization compares everything
+
+
+def test_every_model_reading_a_changed_table_is_in_the_run() -> None:
+    """Each dbt source is the raw asset of its table, whatever source name the yml declares it
+    under (raw, jxc_receivables, jxc_cash, ...): a run planned from one changed table selects every
+    model that reads it. The sources not named "raw" used to be assets of their own, so a day's
+    receipts and payments rebuilt no receivables model and the aging check failed at scale 20."""
+    from orchestration.assets.dbt import MANIFEST_PATH, model_key
+    from orchestration.dbt_project import load_manifest
+    from orchestration.jobs import PIPELINE_ASSETS
+
+    manifest = load_manifest(MANIFEST_PATH)
+    readers: dict[str, set[str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        for parent in node["depends_on"]["nodes"]:
+            if parent.startswith("source."):
+                source = manifest["sources"][parent]
+                readers.setdefault(source.get("identifier") or source["name"], set()).add(node["name"])
+    assert {"ar_allocation", "customer_receipt", "cash_ledger", "supplier_payment"} <= set(readers)
+    for table, models in readers.items():
+        keys = set(selected_keys(RunPlan(False, (table,), "r"), PIPELINE_ASSETS) or [])
+        missing = {m for m in models if model_key(m) not in keys}
+        assert not missing, (table, missing)
+    receipts = set(selected_keys(RunPlan(False, ("customer_receipt",), "r"), PIPELINE_ASSETS) or [])
+    assert {model_key("fct_receivable_unapplied_periods"), model_key("mart_ar_aging")} <= receipts

@@ -11,4 +11,4 @@ select
     hire_date,
     leave_date,
     status
-from {{ source('jxc_hr', 'employee') }}
+from {{ source('raw', 'employee') }}
