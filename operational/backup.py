@@ -314,10 +314,13 @@ def restore_backup(engine: Engine, path: Path, *, confirmed: bool, safety_dir: P
     ``safety_dir`` (default ``data/backups/``) as ``jxc-pre-restore-<time>.tar.gz``. The warehouse
     is not touched: the caller rebuilds it (``jxc restore`` runs the full pipeline)."""
     path = path.expanduser()
-    with _opened(path) as tar, tempfile.TemporaryDirectory(prefix="jxc-restore-") as work:
-        manifest = _manifest(path, tar)
-        check_restorable(engine, path, manifest)
-        payload = _extract_payload(path, tar, manifest, Path(work))
+    with tempfile.TemporaryDirectory(prefix="jxc-restore-") as work:
+        # Only reading the archive is guarded by _opened: its OSError means a damaged file, while
+        # an OSError of the restore itself (a full disk) must not be reported as one.
+        with _opened(path) as tar:
+            manifest = _manifest(path, tar)
+            check_restorable(engine, path, manifest)
+            payload = _extract_payload(path, tar, manifest, Path(work))
         if manifest.store_kind == "sqlite":
             _check_sqlite_payload(path, payload, manifest)
         else:

@@ -173,7 +173,7 @@ def _published(serving: Path) -> dict[str, list[tuple]]:
 def _publish_run(serving: Path) -> str:
     con = duckdb.connect(str(serving), read_only=True)
     try:
-        return con.execute("SELECT run_id FROM meta_publish").fetchone()[0]
+        return con.execute("SELECT run_id FROM meta_publish ORDER BY published_at DESC LIMIT 1").fetchone()[0]
     finally:
         con.close()
 
