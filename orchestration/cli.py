@@ -1,4 +1,4 @@
-"""The ``jxc`` command line: init, demo, pipeline run, serve, status.
+"""The ``jxc`` command line: init, demo, pipeline run, serve, status, backup, restore.
 
 Commands import the heavy parts (Dagster, dbt, the demo generator) only when they need them, so
 ``jxc status`` answers in about a second. Every error a user can cause prints one line and exits 1
@@ -213,6 +213,54 @@ def serve(
     console.print("Ctrl-C stops everything.")
     Supervisor(services, env=dict(os.environ)).run()
     console.print("stopped")
+
+
+@app.command()
+@friendly_errors
+def backup(
+    target: Annotated[str | None, typer.Argument(
+        help="A folder, or a new file ending in .tar.gz (default: data/backups/, named by the time).")] = None,
+) -> None:
+    """Back up the operational store into one file (safe while the apps are writing)."""
+    from pathlib import Path
+
+    from operational.backup import create_backup
+    from orchestration.store_info import existing_store
+
+    engine = existing_store(get_settings())
+    path, manifest = create_backup(engine, Path(target) if target else None)
+    rows = sum(manifest.row_counts.values())
+    console.print(f"backup written: {path} ({manifest.store_kind}, revision {manifest.schema_revision}, "
+                  f"{len(manifest.row_counts)} tables, {rows} rows)", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@friendly_errors
+def restore(
+    file: Annotated[str, typer.Argument(help="A backup file written by `jxc backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm replacing ALL the data of the current store.")] = False,
+    no_rebuild: Annotated[bool, typer.Option(
+        "--no-rebuild", help="Skip the full pipeline run (the dashboards then show the old figures until one runs).",
+    )] = False,
+) -> None:
+    """Replace the store with a backup (a safety copy of the current store is kept), upgrade its
+    schema if the backup is older, then rebuild the warehouse with a full pipeline run."""
+    from pathlib import Path
+
+    from operational.backup import restore_backup
+    from operational.db import get_engine
+
+    result = restore_backup(get_engine(), Path(file), confirmed=yes)
+    if result.safety_copy:
+        console.print(f"the store as it was: {result.safety_copy}", highlight=False, soft_wrap=True)
+    manifest = result.manifest
+    console.print(f"[green]restored[/] the backup of {manifest.created_at} (revision {manifest.schema_revision}, "
+                  f"{sum(manifest.row_counts.values())} rows); store now at revision {result.revision}",
+                  highlight=False, soft_wrap=True)
+    if no_rebuild:
+        console.print("[yellow]warehouse not rebuilt[/]: run `jxc pipeline run --full`", highlight=False)
+        return
+    pipeline_run(full=True)
 
 
 @app.command()
