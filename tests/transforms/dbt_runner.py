@@ -27,6 +27,7 @@ TRANSFORMS = PROJECT_ROOT / "transforms"
 
 _LOCK = threading.Lock()
 _MANIFESTS: dict[str, Any] = {}
+_KEEP_MANIFESTS = 4
 
 
 @dataclass
@@ -107,6 +108,8 @@ def _invoke(warehouse: Path, home: Path, logs: Path, *args: str) -> DbtResult:
                 if not parsed.success:
                     return DbtResult(2, f"dbt parse failed: {parsed.exception}")
                 manifest = _MANIFESTS[vars_given] = parsed.result
+                while len(_MANIFESTS) > _KEEP_MANIFESTS:  # a few tens of MB each
+                    _MANIFESTS.pop(next(iter(_MANIFESTS)))
             done = dbtRunner(manifest=manifest, callbacks=[collect]).invoke([*args, *_common(target, logs)])
         finally:
             _close_duckdb()
