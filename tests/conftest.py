@@ -13,7 +13,9 @@ PostgreSQL or Chromium is missing is reported as failed, so a green CI means the
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from operational.db import make_engine
+from operational.db import engine_for, make_engine
 from operational.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("JXC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -60,13 +62,47 @@ def _dbt_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty JXC_DATA_DIR for this test."""
-    path = tmp_path / "data"
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """An empty JXC_DATA_DIR for this test.
+
+    A test that runs the pipeline (it asks for ``dagster_home``) gets this process's one pipeline
+    folder, emptied first, so that its dbt runs can re-use a parse (see ``_pipeline_dbt_target``).
+    """
+    if "dagster_home" in request.fixturenames:
+        path = request.getfixturevalue("_pipeline_dbt_target").parent / "data"
+        shutil.rmtree(path, ignore_errors=True)
+        # engines are cached per URL: one of the last test's (same URL) would read its deleted file
+        engine_for.cache_clear()
+    else:
+        path = tmp_path / "data"
     path.mkdir()
     monkeypatch.setenv("JXC_DATA_DIR", str(path))
     monkeypatch.delenv("JXC_DATABASE_URL", raising=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def _pipeline_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dbt target folder holding a parse of ``transforms/`` for this process's pipeline folder.
+
+    dagster-dbt copies ``partial_parse.msgpack`` from DBT_TARGET_PATH into each invocation's folder,
+    and dbt re-uses it only when the profile is unchanged; the profile holds the warehouse path.
+    With a new data folder per test every pipeline test's dbt parsed the whole project again
+    (~8 CPU-seconds, ~4 more than a partial parse). So the pipeline tests of one test process share
+    one data folder path (emptied per test) and this one parse of it, made here once.
+    """
+    from orchestration.resources import dbt_executable
+
+    home = tmp_path_factory.mktemp("pipeline")
+    target = home / "dbt-target"
+    warehouse = (home / "data").resolve() / "warehouse.duckdb"  # as operational.settings resolves it
+    transforms = Path(__file__).resolve().parents[1] / "transforms"
+    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="False")
+    env.pop("DBT_TARGET_PATH", None)
+    subprocess.run([dbt_executable(), "--quiet", "parse", "--project-dir", str(transforms), "--profiles-dir",
+                    str(transforms), "--target-path", str(target), "--log-path", str(home / "logs")],
+                   env=env, check=True, capture_output=True)
+    return target
 
 
 @pytest.fixture(scope="session")
@@ -94,12 +130,14 @@ def store_engine(data_dir: Path, monkeypatch: pytest.MonkeyPatch, _sqlite_templa
 
 
 @pytest.fixture
-def dagster_home(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def dagster_home(data_dir: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """A throwaway DAGSTER_HOME inside the test's data dir."""
     from orchestration.home import ensure_dagster_home
 
     # setenv first so that monkeypatch restores DAGSTER_HOME after the test
     monkeypatch.setenv("DAGSTER_HOME", str(data_dir / "dagster_home"))
+    # dagster-dbt's invocation folders go beside this process's parse of the project (see data_dir)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(request.getfixturevalue("_pipeline_dbt_target")))
     return ensure_dagster_home()
 
 

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
 runner = CliRunner()
 
 
+# dagster_home: the pipeline tests' data folder and dbt parse (tests/conftest.py data_dir)
+@pytest.mark.usefixtures("dagster_home")
 def test_pipeline_run_publishes_then_names_the_failed_check(store_engine: Engine, data_dir: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DAGSTER_HOME", str(data_dir / "dagster_home"))

@@ -26,6 +26,8 @@ JXC = str(Path(sys.executable).parent / "jxc")
 NOISE = re.compile(r"warn|deprecat|error|traceback|AssetObservation|^(DEBUG|INFO):| - (DEBUG|INFO) - ", re.IGNORECASE)
 
 
+# dagster_home: the pipeline tests' data folder and dbt parse (tests/conftest.py data_dir)
+@pytest.mark.usefixtures("dagster_home")
 def test_a_full_run_prints_only_progress_and_the_result(store_engine: Engine, data_dir: Path) -> None:
     build_tiny_company(store_engine)
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the data dir's own home

@@ -16,10 +16,7 @@ C@WH2 min 5, no max (never stocked: below_min, order 5), A@WH2 1–100 (20: no a
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,10 +38,9 @@ from operational.services import purchasing, sales
 from operational.services.inventory import post_opening_balance
 from operational.services.orders import FulfilLineInput as F
 from operational.services.orders import OrderLineInput as L
+from tests.transforms.dbt_runner import DbtResult, invoke
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DBT = PROJECT_ROOT / ".venv" / "bin" / "dbt"
-TRANSFORMS = PROJECT_ROOT / "transforms"
 
 
 def migrated_store(folder: Path) -> tuple[Engine, str]:
@@ -133,42 +129,28 @@ def build_company(engine: Engine) -> Company:
                                  "a": a, "b": b, "c": c, "d": dd, "so1": so1, "so3": so3})
 
 
-def dbt_process(warehouse: Path, work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run dbt on ``warehouse`` (logs under ``work``) and return the finished process, failed or not.
+def dbt_process(warehouse: Path, work: Path, *args: str) -> DbtResult:
+    """Run dbt on ``warehouse`` (logs under ``work``) and return what it left, failed or not
+    (``returncode``, ``stdout``: dbt's printed lines).
 
-    dbt re-parses the whole project (about 10 CPU-seconds) whenever the profile differs from the
-    last parse, and the profile contains the warehouse path. So the file is moved to one fixed
-    path per test process for the run and moved back afterwards, and the target folder (with
-    dbt's ``partial_parse.msgpack``) is kept per set of ``--vars``: every run after the first
-    re-uses the parse. dbt still builds and tests the real file.
+    dbt runs inside this test process with the project parsed once per set of ``--vars``
+    (tests/transforms/dbt_runner.py): a new ``dbt`` process per command paid ~7–11 CPU-seconds of
+    imports and parsing each time. dbt still builds and tests the real file.
     """
-    home = _dbt_home()
-    fixed = home / "warehouse.duckdb"
-    vars_given = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--vars"), "")
-    target = home / f"target-{hashlib.sha1(vars_given.encode()).hexdigest()[:8]}"
-    env = dict(os.environ, JXC_WAREHOUSE_PATH=str(fixed), DBT_SEND_ANONYMOUS_USAGE_STATS="False")
-    _move_warehouse(warehouse, fixed)
-    try:
-        return subprocess.run(
-            [str(DBT), *args, "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
-             "--target-path", str(target), "--log-path", str(work / "logs")],
-            env=env, capture_output=True, text=True, check=False,
-        )
-    finally:
-        _move_warehouse(fixed, warehouse)
+    return invoke(warehouse, _dbt_home(), work / "logs", *args)
 
 
 def dbt(warehouse: Path, work: Path, *args: str) -> str:
     """Run dbt on ``warehouse`` (logs under ``work``); fails the test with dbt's output."""
     done = dbt_process(warehouse, work, *args)
     if done.returncode != 0:
-        pytest.fail(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+        pytest.fail(f"dbt {' '.join(args)} failed:\n{done.stdout[-8000:]}")
     return done.stdout
 
 
 def _dbt_home() -> Path:
-    """This test process's own folder for dbt runs (one per pytest-xdist worker): from the session
-    fixture in tests/conftest.py, else a temporary folder (a helper imported outside pytest)."""
+    """This test process's own folder for dbt's target folders (one per pytest-xdist worker): from
+    the session fixture in tests/conftest.py, else a temporary folder (a helper imported outside pytest)."""
     global _DBT_HOME
     if _DBT_HOME is None:
         _DBT_HOME = Path(os.environ.get("JXC_TEST_DBT_HOME") or tempfile.mkdtemp(prefix="jxc-dbt-"))
@@ -177,16 +159,6 @@ def _dbt_home() -> Path:
 
 
 _DBT_HOME: Path | None = None
-
-
-def _move_warehouse(source: Path, destination: Path) -> None:
-    """Move a DuckDB file with its write-ahead log (left only by a crashed writer)."""
-    for suffix in ("", ".wal"):
-        src, dst = Path(f"{source}{suffix}"), Path(f"{destination}{suffix}")
-        if src.exists():
-            shutil.move(src, dst)
-        elif dst.exists():
-            dst.unlink()  # no stale file (or log) at the destination
 
 
 class Warehouse:
