@@ -330,25 +330,21 @@ def stock_warehouses(session: Session) -> list[tuple[int, str]]:
 
 def in_transit_transfers(session: Session) -> list[tuple[int, str]]:
     """(id, "doc_no from → to ship_date") of transfers shipped and not yet received, newest first."""
-    source, target = aliased(Warehouse), aliased(Warehouse)
-    rows = session.execute(
-        select(StockTransfer.id, StockTransfer.doc_no, source.name, target.name, StockTransfer.ship_date)
-        .join(source, source.id == StockTransfer.from_warehouse_id)
-        .join(target, target.id == StockTransfer.to_warehouse_id)
-        .where(StockTransfer.status == IN_TRANSIT)
-        .order_by(StockTransfer.id.desc())
-    )
-    return [(row[0], f"{row[1]} {row[2]} → {row[3]} {row[4]}") for row in rows]
+    return _transfers_in(session, IN_TRANSIT)
 
 
 def draft_transfers(session: Session) -> list[tuple[int, str]]:
     """(id, "doc_no from → to planned date") of draft transfers (from the supply plan), newest first."""
+    return _transfers_in(session, DRAFT)
+
+
+def _transfers_in(session: Session, status: str) -> list[tuple[int, str]]:
     source, target = aliased(Warehouse), aliased(Warehouse)
     rows = session.execute(
         select(StockTransfer.id, StockTransfer.doc_no, source.name, target.name, StockTransfer.ship_date)
         .join(source, source.id == StockTransfer.from_warehouse_id)
         .join(target, target.id == StockTransfer.to_warehouse_id)
-        .where(StockTransfer.status == DRAFT)
+        .where(StockTransfer.status == status)
         .order_by(StockTransfer.id.desc())
     )
     return [(row[0], f"{row[1]} {row[2]} → {row[3]} {row[4]}") for row in rows]
