@@ -62,7 +62,9 @@ def main() -> None:
         page = st.Page(spec.path, title=t(f"ui.page.{spec.key}"), icon=spec.icon, url_path=spec.key)
         by_section.setdefault(spec.section, []).append(page)
     navigation = {t(f"ui.section.{s}"): by_section[s] for s in SECTIONS if s in by_section}
-    _run(st.navigation(navigation))
+    # expanded: every page the role may open stays listed; collapsed, Streamlit hides all but the
+    # first few behind "View more", and a buyer could no longer find 采购单据 in the sidebar.
+    _run(st.navigation(navigation, expanded=True))
 
 
 main()
