@@ -15,6 +15,7 @@ import pandas as pd
 
 from forecasting.engine import ACCURACY_COLUMNS, FORECAST_COLUMNS
 from forecasting.series import SeriesKey
+from orchestration.duck import table_exists
 
 DEMAND_TABLE = "mart_demand_weekly"
 FORECAST_TABLE = "mart_sales_forecast"
@@ -47,11 +48,6 @@ def _q(name: str) -> str:
 
 def _table(schema: str, name: str) -> str:
     return f"{_q(schema)}.{_q(name)}"
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                            "AND table_name = ?", [schema, name]).fetchone()[0])
 
 
 def read_demand(con: duckdb.DuckDBPyConnection, schema: str) -> tuple[pd.DataFrame, date | None]:

@@ -33,3 +33,9 @@ def connect(path: Path, *, read_only: bool, timeout: float = 30.0) -> duckdb.Duc
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether ``schema.name`` exists in the open database (a table or a view)."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                            "AND table_name = ?", [schema, name]).fetchone()[0])

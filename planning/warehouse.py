@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from orchestration.duck import table_exists
 from planning.classify import abc_classes, variation, xyz_class
 from planning.plan import HORIZON_WEEKS, Adjustment, PlanInputs, SupplyTerms, build_plan, monday, week_of
 from planning.policy import DEFAULT_LEAD_TIME_DAYS
@@ -54,11 +55,6 @@ ABC_XYZ_COLUMNS = {
 }
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                            [schema, name]).fetchone()[0])
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     return con.execute(sql, params or []).fetchall()
 
@@ -66,7 +62,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 def load_inputs(con: duckdb.DuckDBPyConnection, marts: str, *, today: date, raw: str = "raw") -> PlanInputs:
     """Everything the plan needs, from the forecast marts and the raw store tables."""
     forecast_rows: list[tuple[Any, ...]] = []
-    if _has_table(con, marts, "mart_sales_forecast"):
+    if table_exists(con, marts, "mart_sales_forecast"):
         forecast_rows = _rows(con, f"""
             SELECT as_of_week, product_id, warehouse_id, week_start, horizon_week, forecast_qty, model, is_fallback
             FROM {marts}.mart_sales_forecast
@@ -84,7 +80,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, marts: str, *, today: date, raw:
         key = (product, warehouse)
         inputs.forecast.setdefault(key, [0.0] * HORIZON_WEEKS)[horizon - 1] = max(float(qty or 0.0), 0.0)
         inputs.forecast_model[key] = (model, bool(fallback))
-    if _has_table(con, marts, "mart_forecast_accuracy"):
+    if table_exists(con, marts, "mart_forecast_accuracy"):
         for product, warehouse, sd in _rows(con, f"""
                 SELECT product_id, warehouse_id, error_sd_weekly FROM {marts}.mart_forecast_accuracy
                 WHERE as_of_week = (SELECT max(as_of_week) FROM {marts}.mart_forecast_accuracy)"""):
@@ -145,7 +141,7 @@ def _load_terms(con: duckdb.DuckDBPyConnection, raw: str, marts: str, today: dat
     """Per product the preferred supplier's price in force (else the most recently priced supplier),
     with the lead time from the scorecard's rolling 12 months, else the price list, else the supplier."""
     actual: dict[int, tuple[float, float]] = {}
-    if _has_table(con, marts, "mart_supplier_scorecard"):
+    if table_exists(con, marts, "mart_supplier_scorecard"):
         for supplier, mean, sd in _rows(con, f"""
                 SELECT supplier_id, lead_time_mean, lead_time_stddev FROM {marts}.mart_supplier_scorecard
                 WHERE period = 'rolling_12m' AND lead_time_mean IS NOT NULL

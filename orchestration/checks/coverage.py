@@ -21,6 +21,7 @@ from datetime import datetime
 
 import duckdb
 
+from orchestration.duck import table_exists
 from orchestration.run_plan import CHECKS_TAG
 
 COVERAGE_TABLE = "meta.reconciliation_coverage"
@@ -43,9 +44,7 @@ def is_incremental(tags: Mapping[str, str]) -> bool:
 
 
 def last_coverage(con: duckdb.DuckDBPyConnection, check_key: str) -> Coverage | None:
-    exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_schema = 'meta' AND table_name = 'reconciliation_coverage'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "meta", "reconciliation_coverage"):
         return None
     row = con.execute(f"SELECT ledger_id, valued_at FROM {COVERAGE_TABLE} WHERE check_key = ?",
                       [check_key]).fetchone()
