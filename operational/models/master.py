@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from operational.models.base import Base, Timestamped
@@ -28,6 +28,9 @@ class Company(Timestamped, Base):
     base_currency: Mapped[str] = mapped_column(String(3), default="CNY")
     # 小规模纳税人: input VAT cannot be deducted, so it is part of the inventory cost (docs/vat_and_units.md).
     small_scale_taxpayer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The day the flag above took effect: receipts dated earlier were costed under the other status
+    # (None: always so). Set together with the flag by operational.services.tax.set_small_scale.
+    small_scale_from: Mapped[date | None] = mapped_column(Date)
 
 
 class Warehouse(Timestamped, Base):
@@ -171,6 +174,28 @@ class Customer(Timestamped, Base):
     payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
     # Its prices are stated with VAT (含税价) unless an order line says otherwise.
     prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The customer price group (价格组, e.g. 批发) whose price-list rows apply when the customer has none.
+    price_group: Mapped[str | None] = mapped_column(String(20))
+
+
+class CustomerPrice(Timestamped, Base):
+    """One selling price of one product from a date on (客户价目表), for one customer or for a price
+    group of customers (exactly one of the two). A new price is a new row, so the rows are the price
+    history; the rule that picks the row in force is ``operational.services.price_lists``."""
+
+    __tablename__ = "customer_price"
+    __table_args__ = (
+        CheckConstraint("(customer_id IS NULL) <> (price_group IS NULL)", name="customer_or_group"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    price_group: Mapped[str | None] = mapped_column(String(20), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    price: Mapped[Decimal] = mapped_column(UnitPrice())
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # price is 含税价 (VAT included) rather than 不含税价.
+    price_includes_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TaxRate(Timestamped, Base):

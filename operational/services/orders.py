@@ -348,7 +348,7 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
         doc.freight_amount, doc.duty_amount, doc.allocation_basis = costs["freight"], costs["duty"], costs["basis"]
     # Batches are resolved (and checked) before any order line changes.
     batch_ids = _receipt_batches(session, order, doc.doc_no, when, parsed) if kind.carries_cost else {}
-    small_scale = tax.is_small_scale(session) if kind.carries_cost else False
+    small_scale = tax.is_small_scale(session, when) if kind.carries_cost else False  # status on the receipt date
     for n, (ol, qty, rejected, reason, _) in enumerate(parsed, start=1):
         setattr(ol, kind.done_qty_field, getattr(ol, kind.done_qty_field) + qty)
         fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id}

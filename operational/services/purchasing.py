@@ -20,7 +20,7 @@ from operational.models import (
     Supplier,
     SupplierPrice,
 )
-from operational.services import orders
+from operational.services import orders, price_lists
 from operational.services.errors import ValidationError
 from operational.services.orders import (
     CancelLineInput,
@@ -46,6 +46,7 @@ def create_purchase_order(session: Session, supplier_id: int | None, warehouse_i
                           user_id: int | None = None) -> PurchaseOrder:
     header = OrderHeader(partner_id=supplier_id, warehouse_id=warehouse_id, order_date=order_date,
                          due_date=expected_date, note=note)
+    lines = price_lists.fill_prices(session, Supplier, supplier_id, order_date, lines)  # blank: the list price
     return orders.create_order(session, PURCHASE, header, lines, user_id=user_id, due_field="expected_date")
 
 
@@ -127,12 +128,14 @@ def set_supplier_price(session: Session, supplier_id: int | None, product_id: in
 
 
 def supplier_price(session: Session, supplier_id: int, product_id: int, on: date) -> SupplierPrice | None:
-    """The price in force on a date: the latest row valid from that date or earlier."""
-    return session.execute(
-        select(SupplierPrice).where(SupplierPrice.supplier_id == supplier_id, SupplierPrice.product_id == product_id,
-                                    SupplierPrice.valid_from <= on)
-        .order_by(SupplierPrice.valid_from.desc()).limit(1)
-    ).scalar_one_or_none()
+    """The price in force on a date: the latest row valid from that date or earlier (price_lists)."""
+    return price_lists.supplier_row(session, supplier_id, product_id, on)
+
+
+def default_price(session: Session, supplier_id: int | None, product_id: int | None,
+                  on: date | None) -> price_lists.ListPrice | None:
+    """The unit price a purchase order line starts from: the supplier's price list on the order date."""
+    return price_lists.default_price(session, Supplier, supplier_id, product_id, on)
 
 
 def round_to_order_terms(quantity: Decimal, price: SupplierPrice | None) -> Decimal:

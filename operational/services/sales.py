@@ -15,7 +15,7 @@ from operational.models import (
     Shipment,
     ShipmentLine,
 )
-from operational.services import credit, orders
+from operational.services import credit, orders, price_lists
 from operational.services.orders import (
     CancelLineInput,
     FulfilLineInput,
@@ -38,7 +38,15 @@ def create_sales_order(session: Session, customer_id: int | None, warehouse_id: 
                        note: str | None = None, user_id: int | None = None) -> SalesOrder:
     header = OrderHeader(partner_id=customer_id, warehouse_id=warehouse_id, order_date=order_date,
                          due_date=required_date, note=note, extra={"salesperson_id": salesperson_id})
+    lines = price_lists.fill_prices(session, Customer, customer_id, order_date, lines)  # blank: the list price
     return orders.create_order(session, SALES, header, lines, user_id=user_id, due_field="required_date")
+
+
+def default_price(session: Session, customer_id: int | None, product_id: int | None,
+                  on: date | None) -> price_lists.ListPrice | None:
+    """The unit price a sales order line starts from: the customer's price list (its own row, else
+    its price group's) on the order date, with how that price is stated (含税价 / 不含税价)."""
+    return price_lists.default_price(session, Customer, customer_id, product_id, on)
 
 
 def confirm_sales_order(session: Session, order_id: int) -> SalesOrder:

@@ -18,21 +18,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from operational.models import Company, Customer, Product, ProductCategory, Supplier, SupplierPrice, TaxRate
+from operational.models import (
+    Company,
+    Customer,
+    GoodsReceipt,
+    Product,
+    ProductCategory,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SalesOrder,
+    SalesOrderLine,
+    Supplier,
+    SupplierBill,
+    SupplierBillLine,
+    TaxRate,
+)
+from operational.services import price_lists
 from operational.services.errors import ValidationError
-from operational.services.validation import get_or_fail, required_date, to_decimal
+from operational.services.validation import current_day, get_or_fail, required_date, to_decimal
+from operational.settings import get_settings
 
 CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")
 RATE_MAX = Decimal("0.5")  # no VAT rate comes near; a typo such as 13 (for 13 %) is refused
 CODE_MAX = 20
+NAME_MAX = 100
+EFFECTIVE_AHEAD_DAYS = 366
 # The rates in force in mainland China, seeded by migration 0020 (code, name, rate, valid from, exempt).
 STANDARD_RATES: tuple[tuple[str, str, Decimal, date, bool], ...] = (
     ("standard", "基本税率", Decimal("0.16"), date(2018, 5, 1), False),
@@ -134,25 +152,107 @@ def _code(value: Any, field: str = "tax_rate_code", *, line_no: int | None = Non
 
 def set_rate(session: Session, code: Any, rate: Any, valid_from: Any, *, name: Any = None,
              is_exempt: bool = False) -> TaxRate:
-    """Record the rate of a code from a date on (a rate change is a new row; the same day replaces it)."""
+    """Record the rate of a code from a date on (a rate change is a new row; the same day replaces
+    it). History that documents used is never rewritten: a date on or before the latest document
+    line at this code is refused (``last_used``), so a rate can only change from after it."""
     key = _code(code)
     value = to_decimal(rate, "tax_rate")
     if value < 0 or value > RATE_MAX:
         raise ValidationError("tax_rate_out_of_range", field="tax_rate", record=key, value=value)
     if is_exempt and value != 0:
         raise ValidationError("tax_exempt_not_zero", field="tax_rate", record=key)
-    when = required_date(valid_from, "valid_from")
-    label = (str(name).strip() if name else "") or key
+    when = effective_date(valid_from, "valid_from", record=key)
+    label = "" if name is None else str(name).strip()
+    if len(label) > NAME_MAX:
+        raise ValidationError("too_long", field="tax_rate_name", entity="entity.tax_rate",
+                              field_label="field.tax_rate_name", max_length=NAME_MAX, length=len(label))
+    used = last_used(session, key)
+    if used is not None and when <= used:
+        raise ValidationError("tax_rate_history_used", field="valid_from", record=key, value=when.isoformat(),
+                              last=used.isoformat())
     row = session.execute(select(TaxRate).where(TaxRate.code == key, TaxRate.valid_from == when)).scalar_one_or_none()
+    if not label:  # a new row of a known code keeps the code's name
+        label = session.execute(select(TaxRate.name).where(TaxRate.code == key)
+                                .order_by(TaxRate.valid_from.desc()).limit(1)).scalar_one_or_none() or key
     if row is None:
-        row = TaxRate(code=key, valid_from=when, name=label[:100], rate=value, is_exempt=is_exempt)
+        row = TaxRate(code=key, valid_from=when, name=label, rate=value, is_exempt=is_exempt)
         session.add(row)
     else:
-        row.rate, row.is_exempt = value, is_exempt
-        if name:
-            row.name = label[:100]
+        row.rate, row.is_exempt, row.name = value, is_exempt, label
     session.flush()
     return row
+
+
+def rate_from_percent(value: Any) -> Decimal:
+    """A rate typed in percent on a page ("13" for 13 %) as the fraction the store keeps (0.13);
+    within 0 to 50 %, so a rate typed as a fraction by habit ("0.13" = 0.13 %) is still accepted
+    but a typo such as "130" is refused."""
+    percent = to_decimal(value, "tax_rate", limit=Decimal(10) ** 6)
+    if percent < 0 or percent > RATE_MAX * 100:
+        raise ValidationError("tax_percent_out_of_range", field="tax_rate", value=percent)
+    return percent / 100
+
+
+def effective_date(value: Any, field: str, *, record: str | None = None) -> date:
+    """The date a tax setting applies from: not before the earliest date the system accepts and at
+    most ``EFFECTIVE_AHEAD_DAYS`` ahead (a rate change is announced months, not years, ahead)."""
+    when = required_date(value, field, record=record)
+    where = {"field": field, "record": record, "field_label": f"field.{field}", "value": when.isoformat()}
+    earliest = get_settings().earliest_date
+    if when < earliest:
+        raise ValidationError("date_too_early", earliest=earliest.isoformat(), **where)
+    latest = current_day() + timedelta(days=EFFECTIVE_AHEAD_DAYS)
+    if when > latest:
+        raise ValidationError("date_in_future", days=EFFECTIVE_AHEAD_DAYS, latest=latest.isoformat(), **where)
+    return when
+
+
+# Document lines whose rate was looked up on their document's date: orders (receipts, invoices and
+# notes carry their order line's rate) and supplier bills (a bill line may state its own rate code).
+_RATE_USERS = ((PurchaseOrderLine, PurchaseOrderLine.order_id, PurchaseOrder, PurchaseOrder.order_date),
+               (SalesOrderLine, SalesOrderLine.order_id, SalesOrder, SalesOrder.order_date),
+               (SupplierBillLine, SupplierBillLine.bill_id, SupplierBill, SupplierBill.bill_date))
+
+
+def last_used(session: Session, code: str) -> date | None:
+    """The latest document date of a line at rate ``code`` (any state: a draft used it too)."""
+    found = [session.execute(select(func.max(day)).select_from(line).join(header, ref == header.id)
+                             .where(line.tax_rate_code == code)).scalar_one_or_none()
+             for line, ref, header, day in _RATE_USERS]
+    found = [d for d in found if d is not None]
+    return max(found) if found else None
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One dated rate as the tax settings page lists it; ``state``: current (in force today),
+    scheduled (from a later day) or superseded; ``last_used``: the latest document date at the code."""
+
+    code: str
+    name: str
+    rate: Decimal
+    valid_from: date
+    is_exempt: bool
+    state: str
+    last_used: date | None
+
+
+def rate_history(session: Session, on: date | None = None) -> list[RateRow]:
+    """Every dated rate, by code and newest first."""
+    day = on or current_day()
+    rows = session.execute(select(TaxRate).order_by(TaxRate.code, TaxRate.valid_from.desc())).scalars().all()
+    used = {code: last_used(session, code) for code in {r.code for r in rows}}
+    out, seen = [], set()
+    for r in rows:
+        if r.valid_from > day:
+            state = "scheduled"
+        elif r.code in seen:
+            state = "superseded"
+        else:
+            state = "current"
+            seen.add(r.code)
+        out.append(RateRow(r.code, r.name, r.rate, r.valid_from, bool(r.is_exempt), state, used[r.code]))
+    return out
 
 
 def ensure_standard_rates(session: Session) -> None:
@@ -220,30 +320,82 @@ def set_default_code(session: Session, target: Product | ProductCategory, code: 
     session.flush()
 
 
-def is_small_scale(session: Session) -> bool:
-    """The company setting: 小规模纳税人 (input VAT is part of the cost)."""
-    flag = session.execute(select(Company.small_scale_taxpayer).order_by(Company.id).limit(1)).scalar_one_or_none()
-    return bool(flag)
+def set_category_rate(session: Session, category_id: Any, code: Any) -> ProductCategory:
+    """A category's default rate code (blank: none; its products then look at the parent category)."""
+    category = get_or_fail(session, ProductCategory, category_id, "product_category", field="category_id")
+    set_default_code(session, category, code)
+    return category
 
 
-def set_small_scale(session: Session, value: bool) -> None:
+def set_product_rate(session: Session, product_id: Any, code: Any) -> Product:
+    """A product's own default rate code (blank: its category's)."""
+    product = get_or_fail(session, Product, product_id, "product", field="product_id")
+    set_default_code(session, product, code)
+    return product
+
+
+def is_small_scale(session: Session, on: date | None = None) -> bool:
+    """The company setting 小规模纳税人 (input VAT is part of the cost) on ``on``: the flag from its
+    effective date (``company.small_scale_from``) on, the other status before it; without a date
+    (or ``on``) the flag as it stands."""
+    row = session.execute(select(Company.small_scale_taxpayer, Company.small_scale_from)
+                          .order_by(Company.id).limit(1)).first()
+    if row is None:
+        return False
+    flag, since = bool(row[0]), row[1]
+    if on is not None and since is not None and on < since:
+        return not flag
+    return flag
+
+
+@dataclass(frozen=True)
+class TaxpayerStatus:
+    small_scale: bool
+    effective_from: date | None
+    last_receipt: date | None  # the latest posted goods receipt: a change must be dated after it
+
+
+def taxpayer_status(session: Session) -> TaxpayerStatus:
+    row = session.execute(select(Company.small_scale_taxpayer, Company.small_scale_from)
+                          .order_by(Company.id).limit(1)).first()
+    last = session.execute(select(func.max(GoodsReceipt.receipt_date))).scalar_one_or_none()
+    return TaxpayerStatus(bool(row[0]) if row else False, row[1] if row else None, last)
+
+
+def set_small_scale(session: Session, value: bool, effective_from: Any = None) -> Company:
+    """Change the company's status from a date on: small-scale (True: input VAT enters the cost of
+    every receipt from that date) or general taxpayer (False: receipts enter net of VAT).
+    Receipts already posted keep their cost, so the date must be after the latest posted receipt;
+    without a date the status holds from the start, which only a company without receipts may say."""
     company = session.execute(select(Company).order_by(Company.id).limit(1)).scalar_one_or_none()
     if company is None:
         raise ValidationError("not_found", field="company", entity="entity.company", key="")
-    company.small_scale_taxpayer = bool(value)
+    last = session.execute(select(func.max(GoodsReceipt.receipt_date))).scalar_one_or_none()
+    if bool(value) == bool(company.small_scale_taxpayer):
+        raise ValidationError("small_scale_unchanged", field="small_scale_taxpayer")
+    if effective_from in (None, ""):
+        if last is not None:
+            raise ValidationError("required", field="small_scale_from", field_label="field.small_scale_from")
+        when = None
+    else:
+        when = effective_date(effective_from, "small_scale_from")
+        if last is not None and when <= last:
+            raise ValidationError("small_scale_after_receipts", field="small_scale_from", value=when.isoformat(),
+                                  last=last.isoformat())
+    company.small_scale_taxpayer, company.small_scale_from = bool(value), when
     session.flush()
+    return company
 
 
 def prices_include_tax(session: Session, partner: Supplier | Customer, *, product_id: int | None = None,
                        on: date | None = None) -> bool:
-    """How a partner states prices: a supplier's price-list row in force says it for its product,
-    else the supplier's or customer's own setting."""
-    if isinstance(partner, Supplier) and product_id is not None and on is not None:
-        row = session.execute(select(SupplierPrice.price_includes_tax).where(
-            SupplierPrice.supplier_id == partner.id, SupplierPrice.product_id == product_id,
-            SupplierPrice.valid_from <= on).order_by(SupplierPrice.valid_from.desc()).limit(1)).first()
-        if row is not None:
-            return bool(row[0])
+    """How a partner states prices: the price-list row in force for the product says it (a supplier's
+    row; a customer's own row, else its price group's: ``price_lists.in_force``), else the
+    supplier's or customer's own setting."""
+    if product_id is not None and on is not None:
+        listed = price_lists.in_force(session, partner, product_id, on)
+        if listed is not None:
+            return listed.includes_tax
     return bool(getattr(partner, "prices_include_tax", False))
 
 
