@@ -63,6 +63,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("supplier_maintenance", "purchasing", "views/supplier_maintenance.py", ":material/storefront:",
              frozenset({"purchasing", "manager"})),
     PageSpec("sales_order", "sales", "views/sales_order.py", ":material/point_of_sale:", frozenset({"sales"})),
+    # Customer price list (客户价目表): sales and managers keep it, finance reads it.
+    PageSpec("customer_prices", "sales", "views/customer_prices.py", ":material/sell:",
+             frozenset({"sales", "manager", "finance"})),
     PageSpec("shipment", "sales", "views/shipment.py", ":material/local_shipping:",
              frozenset({"sales", "warehouse"})),
     PageSpec("sales_return", "sales", "views/sales_return.py", ":material/assignment_return:",
@@ -103,6 +106,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"finance", "purchasing"})),
     PageSpec("debit_note", "finance", "views/debit_note.py", ":material/assignment_return:",
              frozenset({"finance", "purchasing"})),
+    # VAT settings (rates, default rates, price basis, taxpayer status): finance keeps them, managers read.
+    PageSpec("tax_settings", "finance", "views/tax_settings.py", ":material/percent:",
+             frozenset({"finance", "manager"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
     # Login: admins reset passwords and read the login events; everyone changes their own password.

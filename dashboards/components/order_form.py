@@ -53,6 +53,9 @@ class OrderFormSpec:
     confirm: Callable[[Session, int], Any]
     list_page: str
     with_salesperson: bool = False
+    # The partner's price list on the order date (sales.default_price / purchasing.default_price),
+    # prefilled before the product's own price (``price_attr``).
+    default_price: Callable[[Session, int | None, int | None, date | None], Any] | None = None
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}"
@@ -97,10 +100,18 @@ def _is_blank(spec: OrderFormSpec, row_id: int) -> bool:
 
 # ---------------------------------------------------------------- product lookup
 
-def _prefill_price(spec: OrderFormSpec, row_id: int, product: Any) -> None:
+def _prefill_price(session: Session, spec: OrderFormSpec, row_id: int, product: Any) -> None:
+    """An empty price takes the partner's list price on the order date, else the product's own."""
     price_key = spec.line_key(row_id, "unit_price")
-    if not str(st.session_state.get(price_key) or "").strip():
-        st.session_state[price_key] = f"{getattr(product, spec.price_attr).normalize():f}"
+    if str(st.session_state.get(price_key) or "").strip():
+        return
+    listed = None
+    if spec.default_price is not None:
+        state = st.session_state
+        listed = spec.default_price(session, state.get(spec.key("partner")), product.id,
+                                    state.get(spec.key("order_date")) or date.today())
+    price = listed.price if listed is not None else getattr(product, spec.price_attr)
+    st.session_state[price_key] = f"{price.normalize():f}"
 
 
 def _on_code(spec: OrderFormSpec, row_id: int) -> None:
@@ -112,13 +123,14 @@ def _on_code(spec: OrderFormSpec, row_id: int) -> None:
         product = masterdata.find_product(session, code)
         if product is not None:
             st.session_state[spec.line_key(row_id, "product")] = product.id
-            _prefill_price(spec, row_id, product)
+            _prefill_price(session, spec, row_id, product)
 
 
 def _on_product(spec: OrderFormSpec, row_id: int, products: dict[int, queries.ProductChoice]) -> None:
     product = products.get(st.session_state.get(spec.line_key(row_id, "product")))
     if product is not None:
-        _prefill_price(spec, row_id, product)
+        with read_only() as session:
+            _prefill_price(session, spec, row_id, product)
 
 
 def _resolve_product(session: Session, spec: OrderFormSpec, row_id: int, line_no: int) -> int:

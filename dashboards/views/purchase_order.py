@@ -22,6 +22,7 @@ SPEC = OrderFormSpec(
     prefix="po", kind=purchasing.PURCHASE, roles=("purchasing",), partner_model=Supplier,
     due_field="expected_date", price_attr="standard_cost", create=_create,
     confirm=purchasing.confirm_purchase_order, list_page="views/purchase_documents.py",
+    default_price=purchasing.default_price,
 )
 
 require_page("purchase_order")

@@ -23,6 +23,7 @@ SPEC = OrderFormSpec(
     prefix="so", kind=sales.SALES, roles=("sales",), partner_model=Customer,
     due_field="required_date", price_attr="list_price", create=_create,
     confirm=sales.confirm_sales_order, list_page="views/sales_documents.py", with_salesperson=True,
+    default_price=sales.default_price,
 )
 
 require_page("sales_order")

@@ -86,6 +86,11 @@ def test_each_role_sees_only_its_pages(app_for):
     # Sales forecast (tests/dashboards/test_forecast_page.py): buyers plan with it, managers and analysts read it.
     for role in ("purchasing", "manager", "analyst"):
         expected[role].add("forecast")
+    # VAT settings (tests/dashboards/test_tax_pages.py): finance keeps them, managers read; the
+    # customer price list: sales and managers keep it, finance reads it.
+    expected["finance"] |= {"tax_settings", "customer_prices"}
+    expected["manager"] |= {"tax_settings", "customer_prices"}
+    expected["sales"].add("customer_prices")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.
