@@ -9,9 +9,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from operational.db import unit_of_work
-from operational.models import Company, Customer, Product, ProductCategory, Supplier
+from operational.models import Company, Customer, CustomerPrice, Product, ProductCategory, Supplier
 from operational.services import masterdata as md
 from operational.services import price_lists, purchasing, sales, tax
 from operational.services.errors import ValidationError
@@ -152,8 +153,8 @@ def test_a_tax_inclusive_customer_price_is_the_sales_order_default(tiny_sqlite):
         assert err.value.field == "lines.1.unit_price"
 
 
-def test_customer_row_wins_over_the_price_group_and_history_is_kept(tiny_sqlite):
-    t = tiny_sqlite
+def test_customer_row_wins_over_the_price_group_and_history_is_kept(tiny):
+    t = tiny  # SQLite and PostgreSQL (the customer-or-group check constraint on both)
     _setup(t, customer_inc=True)
     with unit_of_work(t.engine) as s:
         other = md.create_customer(s, "C002", "无锡超市")
@@ -185,6 +186,10 @@ def test_customer_row_wins_over_the_price_group_and_history_is_kept(tiny_sqlite)
         assert [(r.price, r.price_includes_tax, r.state) for r in rows] == [(D("2.26"), True, "scheduled")]
         price_lists.set_customer_price_group(s, other.id, "")
         assert s.get(Customer, other.id).price_group is None
+    # The store itself refuses a row for both a customer and a group (or neither).
+    with pytest.raises(IntegrityError), unit_of_work(t.engine) as s:
+        s.add(CustomerPrice(customer_id=t.customer, price_group="批发", product_id=t.water,
+                            valid_from=date(2026, 6, 1), price=D(1)))
 
 
 def test_customer_price_field_errors(tiny_sqlite):
