@@ -132,8 +132,10 @@ def _save_status() -> None:
             _user_check(session)
             small = state.get(f"{STATUS}.status") == "small"
             company = tax.set_small_scale(session, small, state.get(f"{STATUS}.from"))
-            message = t("ui.tax.status_saved", status=t(f"ui.tax.status.{'small' if small else 'general'}"),
-                        valid_from=company.small_scale_from or t("ui.tax.from_start"))
+            status = t(f"ui.tax.status.{'small' if small else 'general'}")
+            since = company.small_scale_from
+            message = (t("ui.tax.status_saved", status=status, valid_from=since) if since is not None
+                       else t("ui.tax.status_saved_start", status=status))
     except DomainError as err:
         form_state.record_error(STATUS, err)
         return
@@ -244,8 +246,8 @@ def _bases(partners: dict[str, list[tax_queries.PartnerBasis]], editable: bool) 
 def _status(status: tax.TaxpayerStatus, editable: bool) -> None:
     st.subheader(t("ui.tax.status_title"))
     current = t(f"ui.tax.status.{'small' if status.small_scale else 'general'}")
-    since = status.effective_from or t("ui.tax.from_start")
-    st.markdown(t("ui.tax.status_now", status=current, valid_from=since))
+    st.markdown(t("ui.tax.status_now", status=current, valid_from=status.effective_from)
+                if status.effective_from is not None else t("ui.tax.status_now_start", status=current))
     st.warning(t("ui.tax.status_warning"), icon=":material/warning:")
     if status.last_receipt is not None:
         st.caption(t("ui.tax.status_last_receipt", last=status.last_receipt))

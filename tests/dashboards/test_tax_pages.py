@@ -93,7 +93,8 @@ def test_finance_sets_default_rates_price_basis_and_taxpayer_status(app_for, com
     at.radio(key="ts.status").set_value("small")
     at.button(key="ts.save").click().run()
     assert not at.exception
-    assert [s.value for s in at.success][-1] == "公司自 启用起 起为小规模纳税人"
+    assert [s.value for s in at.success][-1] == "公司自启用起即为小规模纳税人"
+    assert "当前：**小规模纳税人**（自启用起）" in texts(at)
     with unit_of_work(company.engine) as s:
         assert s.get(ProductCategory, drinks).tax_rate_code == "low"
         assert s.get(Product, company.water).tax_rate_code == "standard"
