@@ -216,11 +216,21 @@ _RATE_USERS = ((PurchaseOrderLine, PurchaseOrderLine.order_id, PurchaseOrder, Pu
 
 def last_used(session: Session, code: str) -> date | None:
     """The latest document date of a line at rate ``code`` (any state: a draft used it too)."""
-    found = [session.execute(select(func.max(day)).select_from(line).join(header, ref == header.id)
-                             .where(line.tax_rate_code == code)).scalar_one_or_none()
-             for line, ref, header, day in _RATE_USERS]
-    found = [d for d in found if d is not None]
-    return max(found) if found else None
+    return last_used_by_code(session, code).get(code)
+
+
+def last_used_by_code(session: Session, code: str | None = None) -> dict[str, date]:
+    """The latest document date per rate code (one grouped query per kind of line), or of ``code``."""
+    found: dict[str, date] = {}
+    for line, ref, header, day in _RATE_USERS:
+        stmt = (select(line.tax_rate_code, func.max(day)).select_from(line).join(header, ref == header.id)
+                .where(line.tax_rate_code.is_not(None)).group_by(line.tax_rate_code))
+        if code is not None:
+            stmt = stmt.where(line.tax_rate_code == code)
+        for key, latest in session.execute(stmt):
+            if latest is not None and (key not in found or latest > found[key]):
+                found[key] = latest
+    return found
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,7 @@ def rate_history(session: Session, on: date | None = None) -> list[RateRow]:
     """Every dated rate, by code and newest first."""
     day = on or current_day()
     rows = session.execute(select(TaxRate).order_by(TaxRate.code, TaxRate.valid_from.desc())).scalars().all()
-    used = {code: last_used(session, code) for code in {r.code for r in rows}}
+    used = last_used_by_code(session)
     out, seen = [], set()
     for r in rows:
         if r.valid_from > day:
@@ -251,7 +261,7 @@ def rate_history(session: Session, on: date | None = None) -> list[RateRow]:
         else:
             state = "current"
             seen.add(r.code)
-        out.append(RateRow(r.code, r.name, r.rate, r.valid_from, bool(r.is_exempt), state, used[r.code]))
+        out.append(RateRow(r.code, r.name, r.rate, r.valid_from, bool(r.is_exempt), state, used.get(r.code)))
     return out
 
 
