@@ -143,6 +143,14 @@ def test_suggestions_from_a_real_forecast_become_draft_orders_and_leave_the_next
     at.run()
     at.switch_page("views/planning.py").run()
     assert not at.exception
+    # The item view shows the forecast behind the plan with its accuracy: tea's says it is the fallback.
+    at.selectbox(key="plan.item").set_value((ids["tea"], ids["wh"])).run()
+    assert not at.exception
+    assert any("品类兜底预测" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) >= 2  # the projection and the forecast with its history and bands
+    at.selectbox(key="plan.item").set_value((ids["water"], ids["wh"])).run()
+    assert not any("兜底" in w.value for w in at.warning)
+    assert any("基准" in m.value for m in [*at.success, *at.warning])  # the verdict against the baseline
     pick = at.multiselect(key="plan.create.pick")
     keys = [f"purchase:{ids['water']}:{ids['wh']}", f"purchase:{ids['tea']}:{ids['wh']}"]
     assert sorted(pick.options) == sorted([
