@@ -13,6 +13,8 @@ MEMORY_TARGET_MB = 2048
 INCREMENTAL_SHARE = 0.15
 QUERY_TARGET_MS = 200
 REPORT_TARGET_S = 30  # issue 14: the weekly report at scale 20
+FORECAST_TARGET_S = 180  # issue 13: the forecast asset (a cold run, every series refitted) at scale 20
+PLAN_TARGET_S = 20  # issue 13: a daily plan recompute at scale 20
 
 
 def _verdict(ok: bool) -> str:
@@ -41,6 +43,17 @@ def targets(run: dict[str, Any]) -> list[tuple[str, str, str]]:
         worst_query = max(q["p95_ms"] for q in run["queries"].values())
         out.append(("every dashboard query ≤ 200 ms (p95)", f"worst p95 {worst_query:.0f} ms",
                     _verdict(worst_query <= QUERY_TARGET_MS)))
+    forecast = run.get("forecast")
+    if forecast:
+        cold = _summary_value(forecast.get("summary", ""), "forecast_cold_seconds")
+        plan = _summary_value(forecast.get("summary", ""), "plan_seconds")
+        series = _summary_value(forecast.get("summary", ""), "series")
+        ok = forecast["ok"] and cold is not None
+        out.append((f"forecast asset, every series refitted ≤ {FORECAST_TARGET_S} s",
+                    f"{float(cold):.0f} s ({int(series or 0):,} series)" if ok else "failed",
+                    _verdict(ok and float(cold) <= FORECAST_TARGET_S)))
+        out.append((f"daily plan recompute ≤ {PLAN_TARGET_S} s", f"{float(plan):.1f} s" if ok and plan else "failed",
+                    _verdict(ok and plan is not None and float(plan) <= PLAN_TARGET_S)))
     report = run.get("render_weekly_report")
     if report:
         out.append((f"weekly report (HTML + PDF) ≤ {REPORT_TARGET_S} s", f"{report['seconds']:.1f} s",
@@ -179,6 +192,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                            ("simulate_one_day", "simulate one more day (services)"),
                            ("incremental_pipeline", "incremental pipeline (`jxc pipeline run`)"),
                            ("nothing_new", "the same again with nothing new (`jxc pipeline run`)"),
+                           ("forecast", "forecast cold + warm and plan recompute (`python -m bench.forecast`)"),
+                           ("render_weekly_report", "weekly report, HTML + PDF (`python -m bench.render_reports`)"),
                            ("valuation_full", "valuation of the whole ledger (engine + dbt chain, full refresh)"),
                            ("valuation_backdated", "back-dated receipt on the busiest product (post + extract + dbt chain)"),
                            ("landed_cost_late", "late landed cost on the busiest product (post + extract + dbt chain)")]:
@@ -187,7 +202,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             step = run[key]
             flag = "" if step["ok"] else " (failed)"
             lines.append(f"| {label}{flag} | {step['seconds']:.1f} | {step['peak_rss_mb']} MB |")
-        for key in ("valuation_full", "valuation_backdated", "landed_cost_late"):
+        for key in ("forecast", "render_weekly_report", "valuation_full", "valuation_backdated", "landed_cost_late"):
             if key in run and run[key].get("summary"):
                 lines += ["", f"`{key}`: {run[key]['summary']}"]
         if run.get("queries"):

@@ -6,7 +6,8 @@ the same key figures by hand from its raw tables (``bench/floor.py``, checked eq
 the floor the pipeline's time is read against), simulate
 one more day through the services, run the incremental pipeline, then time each dashboard data call
 on the published ``serving.duckdb`` (cache cleared, so every call opens the file and queries it),
-then the valuation: the whole ledger revalued, one more day, and a back-dated receipt on the busiest product
+then the forecast asset (cold and warm) with the daily plan recompute
+(``bench/forecast.py``) and the weekly report's render (``bench/render_reports.py``), then the valuation: the whole ledger revalued, one more day, and a back-dated receipt on the busiest product
 (``bench/valuation.py``), a late landed cost on the busiest product (``bench/corrections_landed.py``)
 and the cancellation (作废) of such a receipt (``bench/corrections_cancel.py``). First of all,
 ``make run``'s own demo step: ``jxc demo --scale 1``
@@ -171,6 +172,9 @@ def bench_scale(scale: float, *, bulk: bool) -> dict[str, Any]:
     result["warehouse_mb"] = round((data_dir / "warehouse.duckdb").stat().st_size / 2**20)
     result["serving_mb"] = round((data_dir / "serving.duckdb").stat().st_size / 2**20)
     result["queries"] = _time_queries(data_dir)
+    # Issue 13: the forecast asset cold (every series refitted) and warm, and the daily plan recompute,
+    # on a copy of the warehouse (bench/forecast.py); issue 14: the weekly report's render.
+    result["forecast"] = _step("forecast (cold + warm) and plan recompute", [py, "-m", "bench.forecast"], env)
     result["render_weekly_report"] = _step("weekly report (HTML + PDF)", [py, "-m", "bench.render_reports"], env)
     result["dagster_steps"] = step_durations(data_dir / "dagster_home", {
         job: (result[job]["started_at"], result[job]["ended_at"]) for job in ("full_pipeline", "incremental_pipeline")})

@@ -117,3 +117,26 @@ def sla_tickets(year_month: str, category: str, priority: str) -> pd.DataFrame:
         "FROM fct_service_tickets t JOIN dim_customer c ON c.customer_id = t.customer_id "
         "WHERE t.year_month = $ym AND t.category = $category AND t.priority = $priority ORDER BY t.opened_at",
         ym=year_month, category=category, priority=priority))[0]
+
+
+@dataclass(frozen=True)
+class RfmMonth:
+    """The RFM picture of one month end (mart_customer_rfm_monthly) and the moves into it from the
+    previous month end (mart_customer_rfm_movements): the month-end pack's RFM section."""
+
+    month_end: Any  # the day the segments are taken on (the as-of date in a month not yet ended)
+    segments: pd.DataFrame  # segment, customers, monetary: customers with orders by month_end
+    movements: pd.DataFrame  # from_segment, to_segment, customers, moved; stayed rows included
+
+
+def rfm_month(year_month: str) -> RfmMonth:
+    """Segments at the end of ``year_month`` (YYYY-MM) and the movements into them."""
+    end, segments, movements = fetch(
+        query("SELECT max(month_end) FROM mart_customer_rfm_monthly WHERE year_month = $ym", as_rows=True,
+              ym=year_month),
+        query("SELECT segment, count(*) AS customers, sum(monetary) AS monetary FROM mart_customer_rfm_monthly "
+              "WHERE year_month = $ym GROUP BY segment ORDER BY customers DESC, segment", ym=year_month),
+        query("SELECT from_segment, to_segment, customers, moved FROM mart_customer_rfm_movements "
+              "WHERE year_month = $ym ORDER BY moved DESC, customers DESC, from_segment, to_segment", ym=year_month),
+    )
+    return RfmMonth(end[0][0] if end else None, segments, movements)

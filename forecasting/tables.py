@@ -60,6 +60,12 @@ def read_demand(con: duckdb.DuckDBPyConnection, schema: str) -> tuple[pd.DataFra
     return demand.drop(columns=["as_of_week"]), as_of
 
 
+def read_categories(con: duckdb.DuckDBPyConnection, schema: str) -> dict[int, int | None]:
+    """The category of every product in the demand history (the category-profile fallback's input)."""
+    rows = con.execute(f"SELECT DISTINCT product_id, category_id FROM {_table(schema, DEMAND_TABLE)}").fetchall()
+    return {int(p): (None if c is None else int(c)) for p, c in rows}
+
+
 @dataclass(frozen=True)
 class Previous:
     """What the last forecast run wrote: its rows and the fingerprint of every series it fitted."""

@@ -346,18 +346,40 @@ def _budget_section(start: date, end: date, prefix: str) -> Section:
                    [Table(f"{prefix}.budget_vs_actual", "reports.table.budget_vs_actual", columns, rows)])
 
 
-def _rfm_section(prefix: str) -> Section:
-    analysis = serving_crm.customer_analysis(serving_crm.CustomerFilters())
-    options = serving_crm.customer_options()
-    rows = _records(analysis.segments)
+def _segment(value: Any) -> str:
+    return f"reports.segment.{value}"
+
+
+def _rfm_section(end: date, prefix: str) -> Section:
+    """Segments at the report month's end and the customers who moved between segments since the
+    previous month end, both from the RFM history (mart_customer_rfm_monthly / _movements)."""
+    month = f"{end:%Y-%m}"
+    picture = serving_crm.rfm_month(month)
+    segments = _records(picture.segments, ["segment", "customers", "monetary"])
+    for row in segments:
+        row["segment"] = _segment(row["segment"])
+    moves = picture.movements
+    moved = moves[moves["moved"].astype(bool)] if not moves.empty else moves
+    stayed = int(moves.loc[~moves["moved"].astype(bool), "customers"].sum()) if not moves.empty else 0
+    rows = _records(moved, ["from_segment", "to_segment", "customers"])
     for row in rows:
-        row["segment"] = f"reports.segment.{row['segment']}"
-    columns = (Column("segment", "reports.col.segment"), Column("customers", "reports.col.customers", "int"),
-               Column("monetary", "reports.col.monetary", "money"))
-    as_of = options.as_of_date
-    return Section(f"{prefix}.rfm", "reports.section.rfm",
-                   [Note("reports.note.rfm_no_history", {"as_of": f"{as_of:%Y-%m-%d}" if as_of else "—"}),
-                    Table(f"{prefix}.rfm_segments", "reports.table.rfm_segments", columns, rows)])
+        row["from_segment"], row["to_segment"] = _segment(row["from_segment"]), _segment(row["to_segment"])
+    day = picture.month_end
+    previous = (end.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    blocks: list[Any] = [
+        Note("reports.note.rfm_month_end", {"as_of": f"{day:%Y-%m-%d}" if day else "—"}),
+        Table(f"{prefix}.rfm_segments", "reports.table.rfm_segments",
+              (Column("segment", "reports.col.segment"), Column("customers", "reports.col.customers", "int"),
+               Column("monetary", "reports.col.monetary", "money")), segments),
+        Figure(f"{prefix}.rfm_moved", "reports.fig.rfm_moved", int(_f(moved["customers"].sum())) if len(moved) else 0,
+               "int"),
+        Figure(f"{prefix}.rfm_stayed", "reports.fig.rfm_stayed", stayed, "int"),
+        Table(f"{prefix}.rfm_movements", "reports.table.rfm_movements",
+              (Column("from_segment", "reports.col.from_segment"), Column("to_segment", "reports.col.to_segment"),
+               Column("customers", "reports.col.customers", "int")), rows, empty="reports.empty.rfm_movements"),
+        Note("reports.note.rfm_movements", {"month": month, "previous": previous}),
+    ]
+    return Section(f"{prefix}.rfm", "reports.section.rfm", blocks)
 
 
 def _hr_section(end: date, prefix: str) -> Section:
@@ -390,7 +412,7 @@ def monthly(as_of: date, start: date, end: date) -> list[Section]:
     return [_sales_section(start, end, "monthly"), _pnl_section(end, "monthly"),
             _inventory_section(start, end, "monthly", slow_movers=False),
             _aging_section(soi.AR, end, "monthly"), ap, _budget_section(start, end, "monthly"),
-            _rfm_section("monthly"), _hr_section(end, "monthly")]
+            _rfm_section(end, "monthly"), _hr_section(end, "monthly")]
 
 
 BUILDERS = {"daily": daily, "weekly": weekly, "monthly": monthly}

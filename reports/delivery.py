@@ -179,11 +179,27 @@ def notice_message(freshness: Freshness, *, kind: str, sender: str, to: str, lan
 
 # ---------------------------------------------------------------- SMTP
 
+def tls_context(settings: subs.SmtpSettings) -> ssl.SSLContext:
+    """The client's TLS context: the server's certificate and host name are always verified, against
+    the system's CAs or, when ``JXC_SMTP_CA_FILE`` names one, that PEM bundle (a company CA). There
+    is no setting to switch verification off. A CA file that cannot be read fails the delivery with
+    an OSError naming the setting and the file."""
+    if not settings.ca_file:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+        raise OSError(f"{subs.CA_FILE_ENV}={settings.ca_file}: {reason}") from exc
+
+
 @contextmanager
 def smtp_connection(settings: subs.SmtpSettings, timeout: float = SMTP_TIMEOUT_SECONDS) -> Iterator[smtplib.SMTP]:
     """A logged-in SMTP connection. STARTTLS is required when configured: a server that does not
-    offer it fails the delivery instead of receiving the password and the reports in the clear."""
-    context = ssl.create_default_context()
+    offer it fails the delivery instead of receiving the password and the reports in the clear.
+    With ``tls`` the connection is TLS from the start (port 465). Certificates are always checked
+    (``tls_context``)."""
+    context = tls_context(settings) if settings.security in ("starttls", "tls") else ssl.create_default_context()
     name = socket.gethostname() or "localhost"  # no DNS lookup (getfqdn) on a closed network
     if settings.security == "tls":
         client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, local_hostname=name,

@@ -5,15 +5,13 @@ forecast per category (docs/planning.md, "Forecasts")."""
 
 from __future__ import annotations
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import serving, serving_forecast
-from dashboards.components import charts
 from dashboards.components.export import export_buttons
 from dashboards.components.filters import no_data_message
-from dashboards.components.format import percent, quantity, rate, show_table, with_headers
+from dashboards.components.forecast_chart import model_label, series_forecast_panel
+from dashboards.components.format import rate, show_table, with_headers
 from dashboards.i18n import t
 from dashboards.session import require_page
 
@@ -29,10 +27,6 @@ summary = serving_forecast.accuracy_summary() if serving.is_published() else Non
 if summary is None or summary.series == 0:
     no_data_message()
     st.stop()
-
-
-def model_label(model: str) -> str:
-    return t(f"ui.forecast.model.{model}")
 
 
 share = summary.volume_share_beating
@@ -52,42 +46,8 @@ else:
     labels = {(c.product_id, c.warehouse_id): c.label for c in choices}
     chosen = st.selectbox(t("ui.forecast.series_pick"), list(labels), key="fc.series",
                           format_func=lambda key: labels.get(key, str(key)))
-    result = serving_forecast.series_forecast(*chosen)
-    acc = result.accuracy or {}
-    if acc.get("is_fallback"):
-        st.warning(t("ui.forecast.fallback_note", weeks=acc.get("n_weeks_history")), icon=":material/info:")
-    elif result.does_not_beat_baseline:
-        st.warning(t("ui.forecast.not_beating", baseline=model_label(str(acc.get("baseline_model")))),
-                   icon=":material/warning:")
-    else:
-        st.success(t("ui.forecast.beating", baseline=model_label(str(acc.get("baseline_model")))),
-                   icon=":material/check_circle:")
-    a1, a2, a3, a4 = st.columns(4)
-    a1.metric(t("ui.forecast.model"), model_label(str(acc.get("model"))))
-    a2.metric(t("ui.forecast.col.mase"), quantity(acc.get("mase")) or "—",
-              help=t("ui.forecast.mase_help", baseline=quantity(acc.get("baseline_mase")) or "—"))
-    a3.metric(t("ui.forecast.col.wape"), "—" if pd.isna(acc.get("wape")) else rate(acc.get("wape")),
-              help=t("ui.forecast.wape_help", baseline="—" if pd.isna(acc.get("baseline_wape"))
-                     else rate(acc.get("baseline_wape"))))
-    a4.metric(t("ui.forecast.col.bias"), "—" if pd.isna(acc.get("bias")) else percent(100 * acc.get("bias")),
-              help=t("ui.forecast.bias_help"))
-
-    figure = go.Figure()
+    result = series_forecast_panel(*chosen, key="fc.chart")
     fc = result.forecast
-    if not fc.empty:
-        weeks = list(fc["week_start"])
-        for level, opacity in (("95", 0.15), ("80", 0.3)):
-            figure.add_trace(go.Scatter(x=weeks + weeks[::-1], y=list(fc[f"hi{level}"]) + list(fc[f"lo{level}"])[::-1],
-                                        fill="toself", fillcolor=f"rgba(31,119,180,{opacity})", line={"width": 0},
-                                        name=t(f"ui.forecast.interval{level}"), hoverinfo="skip"))
-        figure.add_trace(go.Scatter(x=weeks, y=fc["forecast_qty"], mode="lines+markers",
-                                    name=t("ui.forecast.col.forecast_qty"), line={"color": "#1f77b4"}))
-    if not result.history.empty:
-        figure.add_trace(go.Scatter(x=result.history["week_start"], y=result.history["demand_qty"], mode="lines",
-                                    name=t("ui.forecast.history"), line={"color": "#444"}))
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=360,
-                         xaxis_title=t("ui.forecast.col.week_start"), yaxis_title=t("ui.forecast.quantity"))
-    charts.plot(figure, key="fc.chart")
     shown = with_headers(fc, FORECAST_COLUMNS, catalog=CATALOG)
     show_table(shown, quantities=("forecast_qty", "lo80", "hi80", "lo95", "hi95"), catalog=CATALOG)
     export_buttons(shown, "sales_forecast", "fc.export")

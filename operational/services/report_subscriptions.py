@@ -44,6 +44,7 @@ READER_ROLES = ("manager", "analyst", "finance")
 SMTP_SECURITIES = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 SMTP_FIELDS = ("host", "port", "security", "user", "password", "sender")
+CA_FILE_ENV = "JXC_SMTP_CA_FILE"  # environment only (SmtpSettings.ca_file)
 SMTP_VALUE_MAX = 200  # store_setting.value
 DETAIL_MAX = 300  # report_delivery.detail
 # Deliberately plain: one @, no spaces or characters that would split a header, a dot in the domain.
@@ -256,10 +257,15 @@ class SmtpSettings:
     sender: str
     user: str = ""
     password: str = ""
+    # A CA bundle (PEM) to verify the server's certificate with, instead of the system's: for a mail
+    # server with a company-internal CA. From the environment only (JXC_SMTP_CA_FILE), never from
+    # the page: a web form must not name files on the server. Verification itself is always on.
+    ca_file: str = ""
 
     def __repr__(self) -> str:  # never print the password into a log
         return (f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
-                f"sender={self.sender!r}, user={self.user!r}, password={'***' if self.password else ''!r})")
+                f"sender={self.sender!r}, user={self.user!r}, password={'***' if self.password else ''!r}, "
+                f"ca_file={self.ca_file!r})")
 
 
 @dataclass(frozen=True)
@@ -289,7 +295,8 @@ def _raw_smtp(session: Session, environ: Mapping[str, str]) -> tuple[dict[str, s
 def smtp_status(session: Session, environ: Mapping[str, str] | None = None) -> SmtpStatus:
     """The effective SMTP settings (environment over store, field by field), or why there are none.
     A host and a sender are needed; the port defaults by security (STARTTLS on 587)."""
-    values, sources = _raw_smtp(session, os.environ if environ is None else environ)
+    environ_map = os.environ if environ is None else environ
+    values, sources = _raw_smtp(session, environ_map)
     security = values["security"].lower() or "starttls"
     missing = tuple(f for f in ("host", "sender") if not values[f])
     settings = None
@@ -300,7 +307,8 @@ def smtp_status(session: Session, environ: Mapping[str, str] | None = None) -> S
             port = 0
         if 0 < port < 65536:
             settings = SmtpSettings(host=values["host"], port=port, security=security, sender=values["sender"],
-                                    user=values["user"], password=values["password"])
+                                    user=values["user"], password=values["password"],
+                                    ca_file=(environ_map.get(CA_FILE_ENV) or "").strip())
         else:
             missing = ("port",)
     elif not missing:

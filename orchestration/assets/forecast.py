@@ -18,8 +18,9 @@ import pandas as pd
 from dagster import AssetExecutionContext
 
 from forecasting.config import DEFAULT
+from forecasting.profile import apply_category_profile
 from forecasting.series import dense_history, fingerprints
-from forecasting.tables import PUBLISHED_TABLES, read_demand, read_previous, write_forecasts
+from forecasting.tables import PUBLISHED_TABLES, read_categories, read_demand, read_previous, write_forecasts
 from orchestration.assets.dbt import MANIFEST_PATH, model_key
 from orchestration.dbt_project import load_manifest, marts_schema
 from orchestration.resources import WarehouseResource
@@ -66,6 +67,9 @@ def refresh_forecasts(warehouse: WarehouseResource, schema: str, n_jobs: int = 1
                                     ignore_index=True)
         accuracy_frame = pd.concat([a for a in accuracy if not a.empty] or [previous.accuracy.head(0)],
                                    ignore_index=True)
+        # New products: their flat fallback takes their category's shape (forecasting/profile.py).
+        forecasts_frame, accuracy_frame = apply_category_profile(forecasts_frame, accuracy_frame,
+                                                                 read_categories(con, schema))
         counts = write_forecasts(con, schema, forecasts_frame, accuracy_frame, current)
     return {"as_of_week": as_of_week.isoformat() if as_of_week else None, "series": len(current),
             "refitted": len(current) - len(kept_keys), "kept": len(kept_keys),

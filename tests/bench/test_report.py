@@ -79,3 +79,21 @@ def test_issue_12_targets_judge_the_incremental_and_the_idle_run() -> None:
     # 15 % of a slow full run is still more than 30 s: not met.
     slow = {**run, "full_pipeline": step(300.0), "incremental_pipeline": step(40.0), "nothing_new": step(9.0)}
     assert [v for _, _, v in targets(slow)] == ["**not met**", "met", "**not met**", "**not met**"]
+
+
+def test_issue_13_and_14_targets_judge_the_forecast_the_plan_and_the_weekly_report() -> None:
+    from bench.report import targets
+
+    summary = ("series=4200 fallback_series=310 forecast_cold_seconds=150.5 forecast_warm_seconds=2.1 "
+               "plan_seconds=24.0 suggestions=900 import_seconds=8.0")
+    run = {"full_pipeline": {"seconds": 100.0, "ok": True, "peak_rss_mb": 900},
+           "forecast": {"seconds": 190.0, "ok": True, "peak_rss_mb": 800, "summary": summary},
+           "render_weekly_report": {"seconds": 12.0, "ok": True, "peak_rss_mb": 500}}
+    rows = {label: (value, verdict) for label, value, verdict in targets(run)}
+    assert rows["forecast asset, every series refitted ≤ 180 s"] == ("150 s (4,200 series)", "met")
+    assert rows["daily plan recompute ≤ 20 s"] == ("24.0 s", "**not met**")
+    assert rows["weekly report (HTML + PDF) ≤ 30 s"] == ("12.0 s", "met")
+    failed = {**run, "forecast": {"seconds": 3.0, "ok": False, "peak_rss_mb": 100, "summary": ""}}
+    verdicts = {label: (value, verdict) for label, value, verdict in targets(failed)}
+    assert verdicts["forecast asset, every series refitted ≤ 180 s"] == ("failed", "**not met**")
+    assert verdicts["daily plan recompute ≤ 20 s"] == ("failed", "**not met**")

@@ -142,3 +142,51 @@ def test_intermittency_baseline_metrics_and_interval_rules() -> None:
 
 def test_config_minimum_history() -> None:
     assert DEFAULT.min_history_weeks == 13 + 12 + 3 * 4
+
+
+def test_new_product_takes_its_categorys_shape_at_its_own_level(result: ForecastResult) -> None:
+    """The category-profile fallback (forecasting/profile.py): the new product shares the seasonal
+    product's category, so its 12 weeks follow the seasonal forecast's shape, scaled to its own mean
+    week (2.8); a product alone in its category keeps the flat fallback; never a zero."""
+    from forecasting.profile import CATEGORY_FALLBACK_MODEL, apply_category_profile
+
+    categories = {SEASONAL[0]: 10, NEW[0]: 10, INTERMITTENT[0]: 20, TREND[0]: 30}
+    forecasts, accuracy = apply_category_profile(result.forecasts, result.accuracy, categories)
+    new = forecasts[(forecasts.product_id == NEW[0]) & (forecasts.warehouse_id == NEW[1])].sort_values("horizon_week")
+    seasonal = _forecast(result, SEASONAL).forecast_qty.to_numpy()
+    shape = seasonal / seasonal.mean()
+    assert new.forecast_qty.to_numpy() == pytest.approx(2.8 * shape)
+    assert new.forecast_qty.mean() == pytest.approx(2.8) and (new.forecast_qty > 0).all()
+    assert new.forecast_qty.max() / new.forecast_qty.min() == pytest.approx(seasonal.max() / seasonal.min())
+    assert (new.model == CATEGORY_FALLBACK_MODEL).all() and new.is_fallback.all()
+    [acc] = accuracy[accuracy.product_id == NEW[0]].itertuples()
+    assert (acc.model, acc.is_fallback, acc.beats_baseline) == (CATEGORY_FALLBACK_MODEL, True, False)
+    sd = np.std([3, 0, 5, 4, 2], ddof=1)
+    assert (new.hi95.to_numpy() - new.forecast_qty.to_numpy()) == pytest.approx(np.full(12, 1.959964 * sd))
+    assert (new.lo95 <= new.lo80).all() and (new.lo80 <= new.forecast_qty).all()
+    # the modelled series are untouched
+    others = forecasts[forecasts.product_id != NEW[0]].reset_index(drop=True)
+    expected = result.forecasts[result.forecasts.product_id != NEW[0]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others, expected)
+    # applied again (a kept fallback on the next run): the same rows
+    again, _ = apply_category_profile(forecasts, accuracy, categories)
+    assert again.forecast_qty.to_numpy() == pytest.approx(forecasts.forecast_qty.to_numpy())
+
+    # alone in its category, or without one: the flat mean week, still labelled, still not zero
+    for alone in ({**categories, NEW[0]: 99}, {**categories, NEW[0]: None}):
+        flat, flat_accuracy = apply_category_profile(result.forecasts, result.accuracy, alone)
+        new = flat[flat.product_id == NEW[0]]
+        assert (new.model == FALLBACK_MODEL).all() and new.forecast_qty.tolist() == pytest.approx([2.8] * 12)
+        assert flat_accuracy[flat_accuracy.product_id == NEW[0]].model.tolist() == [FALLBACK_MODEL]
+
+
+def test_a_product_that_sold_once_is_never_forecast_as_zero() -> None:
+    """One week with demand and then nothing for four weeks: the series starts at that sale, so its
+    fallback level is 6 / 5 weeks, not zero (and a product that never sold has no series at all)."""
+    demand = pd.DataFrame({"product_id": [7], "warehouse_id": [1], "week_start": [pd.Timestamp(AS_OF) - pd.Timedelta(weeks=4)],
+                           "demand_qty": [6.0]})
+    dense = dense_history(demand, AS_OF)
+    assert dense.demand_qty.tolist() == [6.0, 0.0, 0.0, 0.0, 0.0]
+    once = forecast_panel(dense, AS_OF)
+    assert once.forecasts.forecast_qty.tolist() == pytest.approx([1.2] * 12)
+    assert once.accuracy.is_fallback.tolist() == [True] and once.accuracy.model.tolist() == [FALLBACK_MODEL]

@@ -73,7 +73,7 @@ def test_forecast_asset_on_the_demo_company(demo: Demo) -> None:
     assert n_series == expected
     kinds = dict(_rows(demo, "SELECT series_kind, count(*) FROM marts.mart_forecast_accuracy GROUP BY 1"))
     assert kinds.get("regular", 0) + kinds.get("intermittent", 0) > 0  # some series were modelled
-    [(fallback_ok,)] = _rows(demo, "SELECT bool_and(is_fallback = (model = 'fallback_mean')) "
+    [(fallback_ok,)] = _rows(demo, "SELECT bool_and(is_fallback = (model IN ('fallback_mean', 'fallback_category'))) "
                                    "FROM marts.mart_forecast_accuracy")
     assert fallback_ok
     [(company, by_series)] = _rows(demo, "SELECT (SELECT sum(forecast_qty) FROM marts.mart_sales_forecast_company), "

@@ -225,10 +225,23 @@ def test_month_end_pack_in_english_equals_the_published_marts(published: Path, t
     assert pnl == expected and "2026-06" in pnl
     heads = _serving(published, "SELECT sum(headcount) FROM mart_attendance_monthly WHERE year_month = '2026-06'")
     assert page.figures["monthly.headcount"] == f"{int(heads[0][0] or 0):,}"
-    segments = {r["segment"]: r["customers"] for r in page.tables["monthly.rfm_segments"]}
-    assert sum(int(v.replace(",", "")) for v in segments.values()) == \
-        _serving(published, "SELECT count(*) FROM mart_customer_rfm")[0][0]
-    assert "no history of segments" in text  # what the marts do not have is said, not invented
+    # RFM at the month end and the movements since May's end, equal to the history marts.
+    segments = {r["segment"]: int(r["customers"].replace(",", "")) for r in page.tables["monthly.rfm_segments"]}
+    labels = {"champions": "Champions", "loyal": "Loyal", "new": "New", "at_risk": "At risk",
+              "hibernating": "Hibernating", "needs_attention": "Needs attention", "no_orders": "No orders"}
+    assert segments == {labels[s]: n for s, n in _serving(
+        published, "SELECT segment, count(*) FROM mart_customer_rfm_monthly WHERE year_month = '2026-06' GROUP BY 1")}
+    moves = {(r["from_segment"], r["to_segment"]): int(r["customers"].replace(",", ""))
+             for r in page.tables["monthly.rfm_movements"]}
+    expected_moves = {(labels[f], labels[t]): n for f, t, n in _serving(
+        published, "SELECT from_segment, to_segment, customers FROM mart_customer_rfm_movements "
+                   "WHERE year_month = '2026-06' AND moved")}
+    assert moves == expected_moves and moves  # customers do move in a month of the demo
+    [(moved, stayed)] = _serving(published, "SELECT sum(customers) FILTER (WHERE moved), "
+                                            "coalesce(sum(customers) FILTER (WHERE NOT moved), 0) "
+                                            "FROM mart_customer_rfm_movements WHERE year_month = '2026-06'")
+    assert (page.figures["monthly.rfm_moved"], page.figures["monthly.rfm_stayed"]) == (f"{moved:,}", f"{stayed:,}")
+    assert "Segment movements (previous month end → this month end)" in text
     pdf_text = "".join(p.extract_text() or "" for p in PdfReader(rendered.pdf_path).pages)
     assert "Month-end pack" in pdf_text and "Profit and loss by month" in pdf_text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -115,3 +116,52 @@ def test_ticket_sla_compliance_counts_only_known_outcomes(wh):
         ("TK-2026-000004", False, None, None, None),
         ("TK-2026-000005", None, None, None, None),
     ]
+
+
+def test_rfm_history_scores_each_month_end_from_the_orders_up_to_it(wh):
+    """mart_customer_rfm_monthly, by hand (crm_company.py's orders): on 01-31 C1 (3 orders, 300,
+    last 01-25), C2 (1, 200, 01-10), C4 (1, 1000, 01-02); on 02-28 C1 (4, 400, 02-04), C2 (2, 400,
+    02-10), C4 (1, 1000), C5 (3, 30, 02-05); quintile scores among those customers only."""
+    rows = wh.rows("select year_month, customer_id, month_end, is_complete_month, recency_days, frequency, monetary,"
+                   " rfm_code, segment from marts.mart_customer_rfm_monthly order by year_month, customer_id")
+    codes = {v: k for k, v in wh.customers.items()}  # type: ignore[attr-defined]
+    by_month: dict[str, dict[str, tuple]] = {}
+    for ym, customer, *rest in rows:
+        by_month.setdefault(ym, {})[codes[customer]] = tuple(rest)
+    assert by_month["2026-01"] == {
+        "C1": (date(2026, 1, 31), True, 6, 3, Decimal("300.00"), 554, "champions"),
+        "C2": (date(2026, 1, 31), True, 21, 1, Decimal("200.00"), 442, "champions"),
+        "C4": (date(2026, 1, 31), True, 29, 1, Decimal("1000.00"), 245, "at_risk"),
+    }
+    assert by_month["2026-02"] == {
+        "C1": (date(2026, 2, 28), True, 24, 4, Decimal("400.00"), 354, "loyal"),
+        "C2": (date(2026, 2, 28), True, 18, 2, Decimal("400.00"), 534, "loyal"),
+        "C4": (date(2026, 2, 28), True, 57, 1, Decimal("1000.00"), 225, "hibernating"),
+        "C5": (date(2026, 2, 28), True, 23, 3, Decimal("30.00"), 442, "champions"),
+    }
+    # The last month end is the as-of date: the same as the snapshot mart, customer by customer.
+    snapshot = wh.rows("select customer_id, recency_days, frequency, monetary, rfm_code, segment "
+                       "from marts.mart_customer_rfm where segment <> 'no_orders' order by customer_id")
+    march = wh.rows("select customer_id, recency_days, frequency, monetary, rfm_code, segment "
+                    "from marts.mart_customer_rfm_monthly where year_month = '2026-03' order by customer_id")
+    assert march == snapshot and len(march) == 5
+
+
+def test_rfm_movements_count_the_customers_between_two_month_ends(wh):
+    rows = wh.rows("select year_month, from_segment, to_segment, customers, moved "
+                   "from marts.mart_customer_rfm_movements order by year_month, from_segment, to_segment")
+    assert rows == [
+        # Feb: C1 and C2 champions → loyal, C4 at_risk → hibernating, C5's first orders
+        ("2026-02", "at_risk", "hibernating", 1, True),
+        ("2026-02", "champions", "loyal", 2, True),
+        ("2026-02", "no_orders", "champions", 1, True),
+        # Mar: C5 champions → loyal, C4 stays hibernating, C1 loyal → at_risk, C2 loyal → champions, C3 new
+        ("2026-03", "champions", "loyal", 1, True),
+        ("2026-03", "hibernating", "hibernating", 1, False),
+        ("2026-03", "loyal", "at_risk", 1, True),
+        ("2026-03", "loyal", "champions", 1, True),
+        ("2026-03", "no_orders", "new", 1, True),
+    ]
+    # Summed over a month: every customer with orders by its end, once.
+    assert wh.rows("select year_month, sum(customers) from marts.mart_customer_rfm_movements group by 1 order by 1") \
+        == [("2026-02", 4), ("2026-03", 5)]

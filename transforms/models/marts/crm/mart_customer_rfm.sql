@@ -24,9 +24,9 @@ measured as (
 scored as (
     select
         *,
-        cast(ceil(5 * cume_dist() over (order by recency_days desc)) as integer) as r_score,
-        cast(ceil(5 * cume_dist() over (order by frequency)) as integer) as f_score,
-        cast(ceil(5 * cume_dist() over (order by monetary)) as integer) as m_score
+        {{ rfm_score('recency_days', 'desc') }} as r_score,
+        {{ rfm_score('frequency', 'asc') }} as f_score,
+        {{ rfm_score('monetary', 'asc') }} as m_score
     from measured
 )
 
@@ -43,12 +43,7 @@ select
     case when s.r_score is null then null else s.r_score * 100 + s.f_score * 10 + s.m_score end as rfm_code,
     case
         when s.customer_id is null then 'no_orders'
-        when s.r_score >= 4 and s.f_score >= 4 then 'champions'
-        when s.r_score >= 3 and s.f_score >= 3 then 'loyal'
-        when s.r_score >= 4 then 'new'
-        when s.f_score >= 3 then 'at_risk'
-        when s.r_score <= 2 then 'hibernating'
-        else 'needs_attention'
+        else {{ rfm_segment('s.r_score', 's.f_score') }}
     end as segment,
     coalesce(s.frequency, 0) >= 2 as is_repeat
 from {{ ref('dim_customer') }} as c
