@@ -1,0 +1,59 @@
+"""Fixtures for the API tests: the dashboards' small company (two warehouses, a supplier, a
+customer, two products, a user per role) in a fresh store, a token per role, and a client of the
+real app over that store."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboards"))
+
+from dashboard_support import Company, build_company, post_history  # noqa: E402
+from marts_builder import build_serving  # noqa: E402
+
+from api.app import create_app  # noqa: E402
+from operational.db import unit_of_work  # noqa: E402
+from operational.models import ROLES  # noqa: E402
+from operational.services import api_tokens  # noqa: E402
+
+
+@dataclass
+class ApiWorld:
+    company: Company
+    tokens: dict[str, str]  # role -> token
+    client: TestClient
+
+    def headers(self, role: str | None, language: str | None = None, **extra: str) -> dict[str, str]:
+        headers = dict(extra)
+        if role is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        if language is not None:
+            headers["Accept-Language"] = language
+        return headers
+
+
+def issue_tokens(engine: Engine) -> dict[str, str]:
+    with unit_of_work(engine) as s:
+        return {role: api_tokens.operator_issue_token(s, role, f"test {role}").token for role in ROLES}
+
+
+@pytest.fixture
+def world(store_engine: Engine, data_dir: Path) -> Iterator[ApiWorld]:
+    company = build_company(store_engine)
+    with TestClient(create_app(store_engine)) as client:
+        yield ApiWorld(company, issue_tokens(store_engine), client)
+
+
+@pytest.fixture
+def published_world(world: ApiWorld, data_dir: Path) -> ApiWorld:
+    """The company's history posted and published to data_dir/serving.duckdb."""
+    post_history(world.company)
+    build_serving(world.company.engine, data_dir / "serving.duckdb")
+    return world
