@@ -4,8 +4,10 @@ real app over that store."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from dashboard_support import Company, build_company, post_history  # noqa: E402
 from marts_builder import build_serving  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from operational.db import unit_of_work  # noqa: E402
+from operational.db import make_engine, unit_of_work  # noqa: E402
 from operational.models import ROLES  # noqa: E402
 from operational.services import api_tokens  # noqa: E402
 
@@ -57,3 +59,24 @@ def published_world(world: ApiWorld, data_dir: Path) -> ApiWorld:
     post_history(world.company)
     build_serving(world.company.engine, data_dir / "serving.duckdb")
     return world
+
+
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> Iterator[ApiWorld]:
+    """``published_world`` made once for a module whose tests each create what they change
+    (the role table: each call posts its own order), so 40 routes do not build 40 companies."""
+    data = tmp_path_factory.mktemp("api_world") / "data"
+    data.mkdir()
+    path = data / "jxc.sqlite"
+    with closing(sqlite3.connect(_sqlite_template)) as template, closing(sqlite3.connect(path)) as copy:
+        template.backup(copy)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JXC_DATA_DIR", str(data))
+        patch.setenv("JXC_DATABASE_URL", f"sqlite:///{path}")
+        engine = make_engine(f"sqlite:///{path}")
+        company = build_company(engine)
+        post_history(company)
+        build_serving(engine, data / "serving.duckdb")
+        with TestClient(create_app(engine)) as client:
+            yield ApiWorld(company, issue_tokens(engine), client)
+        engine.dispose()
