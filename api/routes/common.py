@@ -48,4 +48,12 @@ def create_once(session: Session, who: Caller, route: str, key: str | None, resp
     if not outcome.created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return outcome.document
+    return fresh(session, outcome.document)
+
+
+def fresh(session: Session, record: Any) -> Any:
+    """``record`` as the store holds it: a number typed as ``100`` reads back as ``100.0000`` (its
+    column's scale), so the first answer and a replayed or later GET say the same."""
+    session.flush()
+    session.expire_all()
+    return record

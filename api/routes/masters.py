@@ -16,6 +16,7 @@ from api.routes.common import (
     PathId,
     Search,
     create_once,
+    fresh,
     get_or_404,
 )
 from api.schemas import (
@@ -93,7 +94,7 @@ def _master(path: str, entity: str, model: type, out: type[BaseModel], create_in
     def update_(request: Request, record_id: PathId, body: patch_in) -> Any:  # type: ignore[valid-type]
         with unit_of_work(engine(request)) as s:
             get_or_404(s, model, record_id, entity)
-            return out.model_validate(update(s, record_id, body.model_dump(exclude_unset=True)))
+            return out.model_validate(fresh(s, update(s, record_id, body.model_dump(exclude_unset=True))))
 
 
 _master("products", "product", Product, ProductOut, ProductIn, ProductPatch, _create_product,
