@@ -12,7 +12,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from api.errors import ApiError, request_language
+from api.errors import ApiError
 from api.permissions import allowed
 from operational.db import get_engine, read_only, unit_of_work
 from operational.services import api_tokens
@@ -24,10 +24,6 @@ bearer = HTTPBearer(auto_error=False, description="An API token issued by an adm
 def engine(request: Request) -> Engine:
     """The app's engine (set by ``create_app``), else the configured store."""
     return getattr(request.app.state, "engine", None) or get_engine()
-
-
-def language(accept_language: Annotated[str | None, Header(max_length=500, include_in_schema=False)] = None) -> str:
-    return request_language(accept_language)
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,7 @@ def validation_response(exc: RequestValidationError, language: str) -> JSONRespo
         limit = next((ctx[k] for k in ("ge", "gt", "le", "lt", "max_length", "min_length") if k in ctx), "")
         message = translate("errors.api_invalid", language, field_label=label,
                             detail=translate(f"api.detail.{detail_key}", language, limit=limit))
-        fields.append({"field": path, "code": detail_key if detail_key != "invalid" else "invalid",
-                       "message": message})
+        fields.append({"field": path, "code": detail_key, "message": message})
     first = fields[0] if fields else {"field": None, "code": "invalid", "message": ""}
     return JSONResponse(_body(first["code"], first["message"], field=first["field"], fields=fields),
                         status_code=422)
@@ -167,7 +166,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "api_route_not_found", 405: "api_method_not_allowed"}.get(exc.status_code, "api_invalid_json")
+        code = {404: "api_route_not_found", 405: "api_method_not_allowed"}.get(exc.status_code, "api_bad_request")
         return api_error_response(ApiError(exc.status_code, code, headers=getattr(exc, "headers", None)),
                                   language(request))
 

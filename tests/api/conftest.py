@@ -5,45 +5,19 @@ real app over that store."""
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from api_support import ApiWorld, issue_tokens
+from dashboard_support import build_company, post_history
 from fastapi.testclient import TestClient
+from marts_builder import build_serving
 from sqlalchemy import Engine
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboards"))
-
-from dashboard_support import Company, build_company, post_history  # noqa: E402
-from marts_builder import build_serving  # noqa: E402
-
-from api.app import create_app  # noqa: E402
-from operational.db import make_engine, unit_of_work  # noqa: E402
-from operational.models import ROLES  # noqa: E402
-from operational.services import api_tokens  # noqa: E402
-
-
-@dataclass
-class ApiWorld:
-    company: Company
-    tokens: dict[str, str]  # role -> token
-    client: TestClient
-
-    def headers(self, role: str | None, language: str | None = None, **extra: str) -> dict[str, str]:
-        headers = dict(extra)
-        if role is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[role]}"
-        if language is not None:
-            headers["Accept-Language"] = language
-        return headers
-
-
-def issue_tokens(engine: Engine) -> dict[str, str]:
-    with unit_of_work(engine) as s:
-        return {role: api_tokens.operator_issue_token(s, role, f"test {role}").token for role in ROLES}
+from api.app import create_app
+from operational.db import make_engine
 
 
 @pytest.fixture

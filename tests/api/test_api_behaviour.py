@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
-from conftest import ApiWorld
+from api_support import ApiWorld
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import ApiWorld
+from api_support import ApiWorld
 from hypothesis import HealthCheck, settings
 
 from api.app import create_app

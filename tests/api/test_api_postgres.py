@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import ApiWorld, issue_tokens
+from api_support import ApiWorld, issue_tokens
 from dashboard_support import build_company
 from fastapi.testclient import TestClient
 
@@ -65,3 +65,34 @@ def test_resent_receipt_posts_once_on_postgres(pg_world: ApiWorld):
     assert [a.status_code for a in answers] == [201, 200] and answers[0].json() == answers[1].json()
     stock = w.client.get(f"{PREFIX}/stock?search=P002", headers=w.headers("warehouse")).json()["items"]
     assert [(r["sku"], Decimal(r["on_hand_quantity"])) for r in stock] == [("P002", Decimal(12))]
+
+
+def test_concurrent_double_submit_posts_once_on_postgres(pg_world: ApiWorld):
+    """Two requests with the same key at the same moment (a client that retried before the first
+    answer came back): one receipt, both answers name it."""
+    import threading
+
+    w = pg_world
+    po = w.client.post(f"{PREFIX}/purchase-orders", headers=w.headers("purchasing"), json={
+        "supplier_id": w.company.supplier, "warehouse_id": w.company.wh1, "order_date": "2026-03-10",
+        "lines": [{"product_id": w.company.water, "quantity": "40", "unit_price": "1.50"}]}).json()
+    w.client.post(f"{PREFIX}/purchase-orders/{po['id']}/confirm", headers=w.headers("purchasing"))
+    start = threading.Barrier(2)
+    answers: list = []
+
+    def post() -> None:
+        with TestClient(create_app(w.company.engine)) as client:
+            start.wait()
+            answers.append(client.post(f"{PREFIX}/purchase-orders/{po['id']}/receipts",
+                                       json={"receipt_date": "2026-03-11"},
+                                       headers=w.headers("warehouse", **{"Idempotency-Key": "race-1"})))
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    stock = w.client.get(f"{PREFIX}/stock?search=P001", headers=w.headers("warehouse")).json()["items"]
+    assert [(r["sku"], Decimal(r["on_hand_quantity"])) for r in stock] == [("P001", Decimal(40))]

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import ApiWorld
+from api_support import ApiWorld
 
 from api.app import PREFIX, create_app
 from operational.db import unit_of_work
