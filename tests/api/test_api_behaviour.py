@@ -264,3 +264,14 @@ def test_masters_update(world: ApiWorld):
     assert on_hold.json()["status"] == "on_hold"
     refused = w.client.post(f"{V}/purchase-orders", headers=headers, json=_po_body(w))
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "partner_not_active"
+
+
+def test_accept_language():
+    from api.errors import request_language
+
+    assert request_language(None) == "zh_CN"
+    assert request_language("fr-FR,fr;q=0.9") == "zh_CN"  # none we have: the default
+    assert request_language("en") == "en"
+    assert request_language("fr;q=1, en;q=0.8, zh-CN;q=0.9") == "zh_CN"
+    assert request_language("de, en-GB;q=0.7") == "en"
+    assert request_language("en;q=bogus, zh") == "zh_CN"
