@@ -178,15 +178,18 @@ def serve(
     port: Annotated[int, typer.Option(help="Streamlit port.")] = 8501,
     dagster_port: Annotated[int, typer.Option(help="Dagster UI port.")] = 3000,
     no_dagster: Annotated[bool, typer.Option("--no-dagster", help="Serve only the Streamlit app.")] = False,
+    api_port: Annotated[int, typer.Option(help="REST API port (docs/api.md).")] = 8000,
+    no_api: Annotated[bool, typer.Option("--no-api", help="Do not serve the REST API.")] = False,
     host: Annotated[str | None, typer.Option(
         help="Address to listen on (default 127.0.0.1, or JXC_SERVE_HOST). 0.0.0.0 opens both services to the "
              "network: the Dagster UI has no login, put an authenticating reverse proxy in front (docs/security.md).",
     )] = None,
 ) -> None:
-    """Serve the Streamlit app and the Dagster UI (webserver + daemon) until Ctrl-C."""
+    """Serve the Streamlit app, the Dagster UI (webserver + daemon) and the REST API until Ctrl-C."""
     from orchestration.home import ensure_dagster_home, ensure_venv_on_path
     from orchestration.serve import (
         Supervisor,
+        api_service,
         dagster_service,
         is_loopback,
         run_worker_service,
@@ -198,11 +201,14 @@ def serve(
     home = ensure_dagster_home()
     ensure_venv_on_path()
     services = [streamlit_service(port, address)] + (
-        [] if no_dagster else [run_worker_service(), dagster_service(dagster_port, address)])
+        [] if no_dagster else [run_worker_service(), dagster_service(dagster_port, address)]) + (
+        [] if no_api else [api_service(api_port, address)])
     shown = "<this machine's address>" if address in ("0.0.0.0", "::", "[::]") else address
     console.print(f"Streamlit  http://{shown}:{port}", highlight=False)
     if not no_dagster:
         console.print(f"Dagster UI http://{shown}:{dagster_port}  (DAGSTER_HOME={home})", highlight=False)
+    if not no_api:
+        console.print(f"REST API   http://{shown}:{api_port}/api/v1  (spec: /openapi.json)", highlight=False)
     if not is_loopback(address):
         err_console.print(
             f"[yellow]warning:[/] listening on {address}: anyone who can reach this address can open the dashboards"
@@ -213,6 +219,36 @@ def serve(
     console.print("Ctrl-C stops everything.")
     Supervisor(services, env=dict(os.environ)).run()
     console.print("stopped")
+
+
+@app.command("api")
+@friendly_errors
+def api_command(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str | None, typer.Option(
+        help="Address to listen on (default 127.0.0.1, or JXC_SERVE_HOST, as for `jxc serve`). Another address "
+             "opens the API to the network: serve it behind TLS (docs/security.md).",
+    )] = None,
+) -> None:
+    """Serve the REST API alone (docs/api.md) until Ctrl-C; `jxc serve` also starts it."""
+    import uvicorn
+
+    from orchestration.serve import is_loopback, port_in_use, serve_host
+    from orchestration.store_info import existing_store
+
+    existing_store(get_settings())  # a missing or uninitialised store is one clear line, not a 500 per request
+    address = serve_host(host)
+    if port_in_use(port, address):
+        raise JxcError(f"port already in use: {port} (api)")
+    shown = "<this machine's address>" if address in ("0.0.0.0", "::", "[::]") else address
+    console.print(f"REST API http://{shown}:{port}/api/v1  (spec: /openapi.json; Ctrl-C stops it)", highlight=False)
+    if not is_loopback(address):
+        err_console.print(
+            f"[yellow]warning:[/] listening on {address}: anyone who can reach this address can call the API with a "
+            "token, and tokens travel in a header. Put a TLS reverse proxy in front (see docs/security.md).",
+            highlight=False, soft_wrap=True)
+    uvicorn.run("api.app:create_app", factory=True, host=address, port=port, log_level="warning",
+                server_header=False)
 
 
 @app.command()
@@ -305,6 +341,23 @@ def user_reset(
         temporary = auth.operator_reset_password(session, username, role=role, display_name=display_name)
     console.print(f"temporary password for {username}: {temporary}  (must be changed at the next login)",
                   highlight=False)
+
+
+@user_app.command("token")
+@friendly_errors
+def user_token(
+    username: Annotated[str, typer.Argument(help="The login name the token acts as (with its role).")],
+    name: Annotated[str, typer.Option(help="What the token is for (shown in the token list).")] = "API",
+    days: Annotated[int | None, typer.Option(help="Valid for this many days (default: until revoked).")] = None,
+) -> None:
+    """Issue an API token for a user (printed once; the store keeps only its hash). docs/api.md"""
+    from operational.db import get_engine, unit_of_work
+    from operational.services import api_tokens
+
+    with unit_of_work(get_engine()) as session:
+        issued = api_tokens.operator_issue_token(session, username, name, expires_in_days=days)
+    console.print(f"API token for {username} (id {issued.record.id}, shown once): {issued.token}", highlight=False,
+                  soft_wrap=True)
 
 
 @app.command()

@@ -1,12 +1,12 @@
-"""``jxc serve``: Streamlit, Dagster (webserver + daemon) and the warm run worker as child processes,
-stopped together.
+"""``jxc serve``: Streamlit, Dagster (webserver + daemon), the warm run worker and the REST API as
+child processes, stopped together.
 
 Each child runs in its own session so that Ctrl-C reaches only this supervisor, which then asks
 every child to stop (SIGINT, like a Ctrl-C of their own), waits, and escalates to SIGTERM and
 SIGKILL for a child that hangs. If one child dies, the others are stopped too: a half-running
 product is worse than a clear exit.
 
-Both services listen on 127.0.0.1 unless the operator opens them (``jxc serve --host`` or
+Every service listens on 127.0.0.1 unless the operator opens them (``jxc serve --host`` or
 JXC_SERVE_HOST). The Dagster UI has no login of its own and can launch runs, so it must never be
 reachable from the network without an authenticating reverse proxy in front (docs/security.md).
 """
@@ -78,6 +78,15 @@ def dagster_service(port: int = 3000, host: str = LOOPBACK) -> Service:
         "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port), "-h", host,
         "--log-level", LOG_LEVEL, "--code-server-log-level", LOG_LEVEL,
     ), port, host, env=(("PYTHONWARNINGS", _QUIET_WARNINGS),))
+
+
+def api_service(port: int = 8000, host: str = LOOPBACK) -> Service:
+    # The REST API (api/, docs/api.md): its own token login, so it needs no proxy for auth, but
+    # still TLS (a proxy) whenever it leaves the machine: tokens travel in a header.
+    return Service("api", (
+        sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", host, "--port", str(port),
+        "--log-level", LOG_LEVEL, "--no-server-header",
+    ), port, host)
 
 
 def run_worker_service() -> Service:

@@ -194,3 +194,6 @@ __all__ += ["ABC_CLASSES", "ADJUSTMENT_MODES", "PLAN_LINK_KINDS", "DemandAdjustm
 __all__ += ["PAPERS", "PRINTABLE_TYPES", "DocumentPrint"]
 __all__ += ["DELIVERY_CONTENTS", "DELIVERY_OUTCOMES", "DELIVERY_ORIGINS", "REPORT_KINDS", "REPORT_LANGUAGES",
             "ReportDelivery", "ReportSubscription"]
+from operational.models.api_tokens import ApiToken  # noqa: E402
+
+__all__ += ["ApiToken"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from operational.models import (
@@ -185,3 +185,126 @@ def options(session: Session, model: type, *, active_only: bool = True) -> list[
     return [(row[0], f"{row[1]} {row[2]}") for row in session.execute(stmt)]
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Updates (the REST API's PATCH): only the fields named in ``changes`` change, each checked as on
+# create. Codes and SKUs are identifiers other records and documents are known by: never changed.
+
+
+def _optional_text(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _days(value: Any, field: str, record: str) -> int:
+    if value is None or isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+        raise ValidationError("invalid_days", field=field, record=record, field_label=f"field.{field}", max_days=3650)
+    return value
+
+
+def _flag(value: Any, field: str, record: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("invalid_choice", field=field, record=record, field_label=f"field.{field}", value=value)
+    return value
+
+
+def _apply(record: Any, changes: dict[str, Any], rules: dict[str, Any], key: str) -> None:
+    """Check every change first, then set them all: nothing half-changed when one is wrong."""
+    unknown = sorted(set(changes) - set(rules))
+    if unknown:
+        raise ValidationError("field_not_editable", field=unknown[0], record=key, field_label=f"field.{unknown[0]}")
+    checked = {name: rules[name](value) for name, value in changes.items()}
+    for name, value in checked.items():
+        setattr(record, name, value)
+
+
+def update_product(session: Session, product_id: int | None, changes: dict[str, Any]) -> Product:
+    product = get_or_fail(session, Product, product_id, "product", field="product_id")
+    sku = product.sku
+
+    def barcode(value: Any) -> str | None:
+        code = _optional_text(value)
+        if code and code != product.barcode:
+            _unique(session, Product, Product.barcode, code, "product", "barcode")
+        return code
+
+    def category(value: Any) -> int | None:
+        if value is not None:
+            get_or_fail(session, ProductCategory, value, "category", field="category_id", record=sku)
+        return value
+
+    def shelf_life(value: Any) -> int | None:
+        if value is not None and (not isinstance(value, int) or value <= 0):
+            raise ValidationError("must_be_positive", field="shelf_life_days", record=sku,
+                                  field_label="field.shelf_life_days")
+        return value
+
+    _apply(product, changes, {
+        "name": lambda v: required_text(v, "name", record=sku),
+        "unit": lambda v: required_text(v, "unit", record=sku),
+        "barcode": barcode, "spec": _optional_text, "category_id": category,
+        "list_price": lambda v: non_negative(v, "list_price", record=sku),
+        "standard_cost": lambda v: non_negative(v, "standard_cost", record=sku),
+        "shelf_life_days": shelf_life,
+        "is_active": lambda v: _flag(v, "is_active", sku),
+    }, sku)
+    session.flush()
+    return product
+
+
+def update_customer(session: Session, customer_id: int | None, changes: dict[str, Any]) -> Customer:
+    customer = get_or_fail(session, Customer, customer_id, "customer", field="customer_id")
+    code = customer.code
+    _apply(customer, changes, {
+        "name": lambda v: required_text(v, "name", record=code),
+        "contact": _optional_text, "phone": _optional_text, "address": _optional_text, "region": _optional_text,
+        "email": _optional_text,
+        "credit_limit": lambda v: non_negative(v, "credit_limit", record=code),
+        "discount_rate": lambda v: validation.rate(v, "discount_rate", record=code),
+        "payment_terms_days": lambda v: _days(v, "payment_terms_days", code),
+    }, code)
+    session.flush()
+    return customer
+
+
+def update_supplier(session: Session, supplier_id: int | None, changes: dict[str, Any]) -> Supplier:
+    """Contact and terms; the status has its own rule (``set_supplier_status``)."""
+    supplier = get_or_fail(session, Supplier, supplier_id, "supplier", field="supplier_id")
+    code = supplier.code
+    _apply(supplier, {k: v for k, v in changes.items() if k != "status"}, {
+        "name": lambda v: required_text(v, "name", record=code),
+        "contact": _optional_text, "phone": _optional_text, "address": _optional_text, "email": _optional_text,
+        "lead_time_days": lambda v: _days(v, "lead_time_days", code),
+        "payment_terms_days": lambda v: _days(v, "payment_terms_days", code),
+        "over_receipt_tolerance": lambda v: validation.rate(v, "over_receipt_tolerance", record=code),
+    }, code)
+    if "status" in changes:
+        set_supplier_status(session, supplier.id, changes["status"])
+    session.flush()
+    return supplier
+
+
+def update_warehouse(session: Session, warehouse_id: int | None, changes: dict[str, Any]) -> Warehouse:
+    warehouse = get_or_fail(session, Warehouse, warehouse_id, "warehouse", field="warehouse_id")
+    code = warehouse.code
+    _apply(warehouse, changes, {
+        "name": lambda v: required_text(v, "name", record=code),
+        "address": _optional_text,
+        "is_active": lambda v: _flag(v, "is_active", code),
+    }, code)
+    session.flush()
+    return warehouse
+
+
+def list_records(session: Session, model: type, *, search: str = "", limit: int = 100, offset: int = 0) -> list[Any]:
+    """A page of one master (warehouses, products, suppliers, customers) by code (SKU), with
+    ``search`` matching code, name (and a product's barcode) case-insensitively."""
+    code_col = getattr(model, "code", None) or model.sku
+    stmt = select(model).order_by(code_col, model.id).limit(limit).offset(offset)
+    text = (search or "").strip().lower()
+    if text:
+        pattern = f"%{text}%"
+        columns = [code_col, model.name] + ([model.barcode] if model is Product else [])
+        stmt = stmt.where(or_(*(func.lower(func.coalesce(c, "")).like(pattern) for c in columns)))
+    return list(session.execute(stmt).scalars())

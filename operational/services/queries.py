@@ -98,7 +98,7 @@ def product_choices(session: Session) -> list[ProductChoice]:
 
 
 def _order_rows(session: Session, kind: OrderKind, *, statuses: tuple[str, ...] | None, search: str,
-                limit: int) -> list[Any]:
+                limit: int, offset: int = 0) -> list[Any]:
     order, partner = kind.order_model, kind.partner_model
     stmt = (
         select(order, partner.name, Warehouse.name)
@@ -107,6 +107,7 @@ def _order_rows(session: Session, kind: OrderKind, *, statuses: tuple[str, ...] 
         .options(selectinload(order.lines))
         .order_by(order.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     if statuses:
         stmt = stmt.where(order.status.in_(statuses))
@@ -116,11 +117,11 @@ def _order_rows(session: Session, kind: OrderKind, *, statuses: tuple[str, ...] 
 
 
 def recent_orders(session: Session, kind: OrderKind, *, statuses: tuple[str, ...] | None = None,
-                  search: str = "", limit: int = 100) -> list[dict[str, Any]]:
+                  search: str = "", limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Newest orders first with partner, warehouse, status, amount and fulfilment progress."""
     result = []
     for order, partner_name, warehouse_name in _order_rows(session, kind, statuses=statuses, search=search,
-                                                           limit=limit):
+                                                           limit=limit, offset=offset):
         ordered = sum((line.quantity for line in order.lines), Decimal(0))
         done = sum((getattr(line, kind.done_qty_field) for line in order.lines), Decimal(0))
         cancelled = sum((line.cancelled_qty or Decimal(0) for line in order.lines), Decimal(0))

@@ -65,7 +65,7 @@ def _matches(search: str):  # type: ignore[no-untyped-def]
 
 
 def current_stock(session: Session, *, warehouse_id: int | None = None, search: str = "",
-                  limit: int = 1000) -> list[StockRow]:
+                  limit: int = 1000, offset: int = 0) -> list[StockRow]:
     """On hand now per product × warehouse (every pair that ever moved), largest quantity first,
     with the pair's min/max and the date of its latest movement."""
     # The latest movement date per pair: a seek to the end of the ledger's (product, warehouse, date)
@@ -83,7 +83,7 @@ def current_stock(session: Session, *, warehouse_id: int | None = None, search: 
              .outerjoin(StockLimit, and_(StockLimit.product_id == StockBalance.product_id,
                                          StockLimit.warehouse_id == StockBalance.warehouse_id))
              .order_by(StockBalance.quantity.desc(), Product.sku, Warehouse.code)
-             .limit(limit))
+             .limit(limit).offset(offset))
     if warehouse_id is not None:
         query = query.where(StockBalance.warehouse_id == warehouse_id)
     if search.strip():

@@ -96,7 +96,8 @@ def test_opening_to_the_network_prints_a_warning(data_dir: Path, monkeypatch: py
         sock.listen()
         port = sock.getsockname()[1]
         monkeypatch.setenv("JXC_SERVE_HOST", "0.0.0.0")
-        result = CliRunner().invoke(app, ["serve", "--no-dagster", "--port", str(port)], terminal_width=300)
+        result = CliRunner().invoke(app, ["serve", "--no-dagster", "--no-api", "--port", str(port)],
+                                    terminal_width=300)
     assert result.exit_code == 1
     assert "warning: listening on 0.0.0.0" in result.output
     assert "reverse proxy" in result.output and "docs/security.md" in result.output
@@ -109,7 +110,8 @@ def test_loopback_prints_no_warning(data_dir: Path, monkeypatch: pytest.MonkeyPa
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        result = CliRunner().invoke(app, ["serve", "--no-dagster", "--port", str(port)], terminal_width=300)
+        result = CliRunner().invoke(app, ["serve", "--no-dagster", "--no-api", "--port", str(port)],
+                                    terminal_width=300)
     assert result.exit_code == 1
     assert f"http://127.0.0.1:{port}" in result.output
     assert "warning" not in result.output
@@ -206,11 +208,11 @@ def serve_env(data_dir: Path, store_engine: object) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_jxc_serve_listens_on_loopback_only_and_logs_no_debug(serve_env: dict[str, str], data_dir: Path) -> None:
-    web, ui = _free_port(), _free_port()
+    web, ui, api = _free_port(), _free_port(), _free_port()
     log = data_dir / "serve.log"
-    with jxc_serve(["--port", str(web), "--dagster-port", str(ui)], log, serve_env) as process:
-        _wait_listening(process, [web, ui], log, seconds=480)
-        assert listeners(web) == {"127.0.0.1"} and listeners(ui) == {"127.0.0.1"}
+    with jxc_serve(["--port", str(web), "--dagster-port", str(ui), "--api-port", str(api)], log, serve_env) as process:
+        _wait_listening(process, [web, ui, api], log, seconds=480)
+        assert listeners(web) == {"127.0.0.1"} and listeners(ui) == {"127.0.0.1"} and listeners(api) == {"127.0.0.1"}
         # The change sensor starts a run for the new store: wait until its first step has finished
         # (before, the run's console printed every event at DEBUG into this log). 78 s on a quiet
         # machine; a CI machine running the other tests beside it took over 420 s.
@@ -225,9 +227,10 @@ def test_jxc_serve_listens_on_loopback_only_and_logs_no_debug(serve_env: dict[st
 
 @pytest.mark.slow
 def test_jxc_serve_host_option_opens_streamlit(serve_env: dict[str, str], data_dir: Path) -> None:
-    web = _free_port()
+    web, api = _free_port(), _free_port()
     log = data_dir / "serve.log"
-    with jxc_serve(["--no-dagster", "--port", str(web), "--host", "0.0.0.0"], log, serve_env) as process:
-        _wait_listening(process, [web], log, seconds=240)
-        assert listeners(web) == {"0.0.0.0"}
+    with jxc_serve(["--no-dagster", "--port", str(web), "--api-port", str(api), "--host", "0.0.0.0"], log,
+                   serve_env) as process:
+        _wait_listening(process, [web, api], log, seconds=240)
+        assert listeners(web) == {"0.0.0.0"} and listeners(api) == {"0.0.0.0"}
     assert "warning: listening on 0.0.0.0" in log.read_text(errors="replace")
