@@ -205,32 +205,8 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         t(f"ui.fulfil.col.{name}.{kind.fulfil_entity}" if name == "done" else f"ui.fulfil.col.{name}")
         if name not in ("rejected_qty", "reject_reason") else t(f"field.{name}") for name in names])
     for line in lines:
-        cols = st.columns(widths, vertical_alignment="center")
-        cols[0].write(str(line.line_no))
-        cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
-        if line.product_id in on_hand:
-            cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
-        cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
-        cols[3].write(quantity(line.done_quantity))
-        cols[4].write(quantity(line.open_quantity))
-        cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
-                           value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
-                           label_visibility="collapsed")
-        if spec.inspection:
-            cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
-                               key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",
-                               placeholder="0")
-            cols[7].text_input(t("ui.order.line_label", field=t("field.reject_reason"), line_no=line.line_no),
-                               key=spec.reason_key(order_id, line.line_id), label_visibility="collapsed",
-                               placeholder=t("ui.fulfil.reason_placeholder"))
-        if spec.inspection and line.tracks_batches:
-            b1, b2, _ = st.columns([2, 2, 4])
-            b1.text_input(t("ui.order.line_label", field=t("field.batch_no"), line_no=line.line_no),
-                          key=spec.batch_key(order_id, line.line_id), placeholder=t("ui.fulfil.batch_placeholder"))
-            date_field(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
-                          value=None, key=spec.expiry_key(order_id, line.line_id), where=b2)
-        if line.line_id in picking:
-            st.caption(safe_text.text(picking[line.line_id]))
+        with phone.line(f"{prefix}-{line.line_id}", _cells(spec, line, on_hand)):
+            _line_row(spec, order_id, line, widths, on_hand, picking)
         form_state.line_error(prefix, line.line_no)
     if spec.inspection:
         st.caption(t("ui.fulfil.landed_note"))
@@ -251,3 +227,47 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
     st.button(t(f"ui.fulfil.post.{kind.fulfil_entity}"), key=spec.key("post"), type="primary",
               on_click=_post, args=(spec, order_id, [line.line_id for line in lines], warehouse_id,
                                     form_state.token(prefix)))
+
+
+def _cells(spec: FulfilFormSpec, line: queries.OpenLine, on_hand: dict[int, Any]) -> list[tuple[str, str]]:
+    """The line's read-only cells in words, for a phone (``phone.line``)."""
+    kind = spec.kind
+    cells = [(t("ui.fulfil.col.line_no"), str(line.line_no)),
+             ("", safe_text.text(f"{line.sku} {line.product_name}")),
+             (t("ui.fulfil.col.ordered"), f"{quantity(line.quantity)} {safe_text.text(line.unit)}"),
+             (t(f"ui.fulfil.col.done.{kind.fulfil_entity}"), quantity(line.done_quantity)),
+             (t("ui.fulfil.col.open"), quantity(line.open_quantity))]
+    if line.product_id in on_hand:
+        cells.append(("", t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id]))))
+    return cells
+
+
+def _line_row(spec: FulfilFormSpec, order_id: int, line: queries.OpenLine, widths: list[float],
+              on_hand: dict[int, Any], picking: dict[int, str]) -> None:
+    """One order line: its cells and its quantity (and, for a receipt, inspection and batch) inputs."""
+    cols = st.columns(widths, vertical_alignment="center")
+    cols[0].write(str(line.line_no))
+    cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
+    if line.product_id in on_hand:
+        cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
+    cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
+    cols[3].write(quantity(line.done_quantity))
+    cols[4].write(quantity(line.open_quantity))
+    cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
+                       value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
+                       label_visibility="collapsed")
+    if spec.inspection:
+        cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
+                           key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",
+                           placeholder="0")
+        cols[7].text_input(t("ui.order.line_label", field=t("field.reject_reason"), line_no=line.line_no),
+                           key=spec.reason_key(order_id, line.line_id), label_visibility="collapsed",
+                           placeholder=t("ui.fulfil.reason_placeholder"))
+    if spec.inspection and line.tracks_batches:
+        b1, b2, _ = st.columns([2, 2, 4])
+        b1.text_input(t("ui.order.line_label", field=t("field.batch_no"), line_no=line.line_no),
+                      key=spec.batch_key(order_id, line.line_id), placeholder=t("ui.fulfil.batch_placeholder"))
+        date_field(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
+                   value=None, key=spec.expiry_key(order_id, line.line_id), where=b2)
+    if line.line_id in picking:
+        st.caption(safe_text.text(picking[line.line_id]))

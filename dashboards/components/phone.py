@@ -11,7 +11,9 @@ query (``PHONE_CSS``, up to 640 px, where Streamlit itself stacks ``st.columns``
 - no horizontal page scroll: the main block never grows past the screen, wide tables (document
   lists, variance tables) scroll inside their own box, a row of tabs scrolls in its own strip;
 - the caption rows that title a form's line columns (drawn in ``header_row``) are hidden: stacked,
-  they would stand as a list of words above the lines.
+  they would stand as a list of words above the lines. Instead each line (drawn in ``line``) shows
+  its read-only cells as one caption in words ("订购 24 个 · 已收货 0 · 未完成 24"), hides the bare
+  cells, and shows the labels of its inputs ("本次数量（第1行）"), which a desktop row collapses.
 
 ``scan_field`` is a text input whose Enter (what a keyboard-wedge scanner sends after the code)
 calls back with the code and clears the field for the next scan; the input keeps the focus, so a
@@ -21,7 +23,8 @@ is not decided here: ``operational.services.scanning``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
@@ -43,12 +46,20 @@ PHONE_CSS = f"""
     min-height: {TOUCH}px; min-width: {TOUCH}px; }}
   [data-testid="stTextInput"] input, [data-testid="stNumberInput"] input, [data-testid="stDateInput"] input {{
     min-height: {TOUCH}px; font-size: 16px; }}
-  [data-baseweb="select"] > div {{ min-height: {TOUCH}px; }}
+  [data-testid="stSelectbox"] [role="group"], [data-testid="stMultiSelect"] [role="group"],
+  [data-baseweb="select"] > div {{ min-height: {TOUCH}px !important; }}
   .stTabs [role="tablist"] {{ overflow-x: auto; }}
   .stTabs [role="tab"] {{ min-height: {TOUCH}px; }}
   [data-testid="stDataFrame"], [data-testid="stTable"], [data-testid="stPlotlyChart"] {{
     max-width: 100%; overflow-x: auto; }}
   [class*="st-key-phone-header"] {{ display: none; }}
+  [class*="st-key-phone-line"] {{ border-top: 1px solid rgba(49, 51, 63, 0.2); padding-top: 0.5rem; }}
+  [class*="st-key-phone-line"] label[data-testid="stWidgetLabel"] {{ display: flex !important; }}
+  [class*="st-key-phone-line"] [data-testid="stColumn"]:not(:has(input, button, [data-baseweb="select"])) {{
+    display: none; }}
+}}
+@media (min-width: {PHONE_MAX_WIDTH + 1}px) {{
+  [class*="st-key-phone-only"] {{ display: none; }}
 }}
 </style>
 """
@@ -64,6 +75,17 @@ def header_row(key: str, widths: Sequence[float], titles: Sequence[str]) -> None
     with st.container(key=f"phone-header-{key}"):
         for col, title in zip(st.columns(widths), titles, strict=False):
             col.caption(title)
+
+
+@contextmanager
+def line(key: str, cells: Sequence[tuple[str, str]]) -> Iterator[None]:
+    """Draw one line of a form inside this block. ``cells`` are the line's read-only cells as
+    (title, value shown as Markdown, escaped by the caller): one caption on a phone only."""
+    with st.container(key=f"phone-line-{key}"):
+        if cells:
+            with st.container(key=f"phone-only-{key}"):
+                st.caption(" · ".join(f"{title} {value}".strip() for title, value in cells))
+        yield
 
 
 def scan_field(key: str, on_scan: Callable[..., None], *, args: tuple[Any, ...] = (),

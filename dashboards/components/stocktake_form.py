@@ -237,13 +237,18 @@ def stocktake_form() -> None:
         key = _count_key(sheet_id, line.line_id)
         if line.counted_qty is not None:
             state.setdefault(key, quantity(line.counted_qty).replace(",", ""))
-        cols = st.columns(widths, vertical_alignment="center")
-        cols[0].write(str(line.line_no))
-        cols[1].write(text(f"{line.sku} {line.product_name}"))
-        cols[2].write(f"{quantity(line.book_qty)} {text(line.unit)}")
-        cols[3].text_input(t("ui.order.line_label", field=t("ui.col.counted_qty"), line_no=line.line_no), key=key,
-                           label_visibility="collapsed", placeholder=t("ui.stocktake.not_counted"))
-        cols[4].write("—" if line.difference is None else quantity(line.difference))
+        difference = "—" if line.difference is None else quantity(line.difference)
+        with phone.line(f"{SHEET}-{line.line_id}", [
+                (t("ui.fulfil.col.line_no"), str(line.line_no)), ("", text(f"{line.sku} {line.product_name}")),
+                (t("ui.col.book_qty"), f"{quantity(line.book_qty)} {text(line.unit)}"),
+                (t("ui.col.difference_qty"), difference)]):
+            cols = st.columns(widths, vertical_alignment="center")
+            cols[0].write(str(line.line_no))
+            cols[1].write(text(f"{line.sku} {line.product_name}"))
+            cols[2].write(f"{quantity(line.book_qty)} {text(line.unit)}")
+            cols[3].text_input(t("ui.order.line_label", field=t("ui.col.counted_qty"), line_no=line.line_no),
+                               key=key, label_visibility="collapsed", placeholder=t("ui.stocktake.not_counted"))
+            cols[4].write(difference)
         form_state.line_error(SHEET, line.line_no)
     if not lines:
         st.caption(t("ui.stocktake.empty_sheet"))

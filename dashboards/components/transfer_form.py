@@ -194,20 +194,21 @@ def ship_form() -> None:
     widths = [2, 4, 1.5, 0.6]
     phone.header_row(SHIP, widths, [t(f"ui.order.col.{name}") for name in ("code", "product", "quantity")])
     for line_no, row_id in enumerate(_rows(), start=1):
-        cols = st.columns(widths, vertical_alignment="center")
+        with phone.line(f"{SHIP}-{row_id}", ()):
+            cols = st.columns(widths, vertical_alignment="center")
 
-        def label(name: str, line_no: int = line_no) -> str:
-            return t("ui.order.line_label", field=t(f"ui.order.col.{name}"), line_no=line_no)
-        cols[0].text_input(label("code"), key=_line_key(row_id, "code"), label_visibility="collapsed",
-                           placeholder=t("ui.order.code_placeholder"), on_change=_on_code, args=(row_id,))
-        cols[1].selectbox(label("product"), list(products), key=_line_key(row_id, "product"), index=None,
-                          format_func=lambda pid: products[pid].label if pid in products else str(pid),
-                          label_visibility="collapsed", placeholder=t("ui.order.choose_product"))
-        if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
-            cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
-        cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
-        cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
-                       help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
+            def label(name: str, line_no: int = line_no) -> str:
+                return t("ui.order.line_label", field=t(f"ui.order.col.{name}"), line_no=line_no)
+            cols[0].text_input(label("code"), key=_line_key(row_id, "code"), label_visibility="collapsed",
+                               placeholder=t("ui.order.code_placeholder"), on_change=_on_code, args=(row_id,))
+            cols[1].selectbox(label("product"), list(products), key=_line_key(row_id, "product"), index=None,
+                              format_func=lambda pid: products[pid].label if pid in products else str(pid),
+                              label_visibility="collapsed", placeholder=t("ui.order.choose_product"))
+            if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
+                cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
+            cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
+            cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
+                           help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
         form_state.line_error(SHIP, line_no)
     form_state.field_error(SHIP, "lines")
     form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines", "bin_id", "barcode"))
@@ -280,12 +281,15 @@ def receive_form() -> None:
         for line in lines:
             key = _qty_key(transfer_id, line.line_id)
             state.setdefault(key, quantity(line.quantity).replace(",", ""))  # what was shipped, unless typed otherwise
-            cols = st.columns(widths, vertical_alignment="center")
-            cols[0].write(str(line.line_no))
-            cols[1].write(text(f"{line.sku} {line.product_name}"))
-            cols[2].write(f"{quantity(line.quantity)} {text(line.unit)}")
-            cols[3].text_input(t("ui.order.line_label", field=t("ui.transfer.col.received"), line_no=line.line_no),
-                               key=key, label_visibility="collapsed")
+            with phone.line(f"{RECEIVE}-{line.line_id}", [
+                    (t("ui.transfer.col.line_no"), str(line.line_no)), ("", text(f"{line.sku} {line.product_name}")),
+                    (t("ui.transfer.col.shipped"), f"{quantity(line.quantity)} {text(line.unit)}")]):
+                cols = st.columns(widths, vertical_alignment="center")
+                cols[0].write(str(line.line_no))
+                cols[1].write(text(f"{line.sku} {line.product_name}"))
+                cols[2].write(f"{quantity(line.quantity)} {text(line.unit)}")
+                cols[3].text_input(t("ui.order.line_label", field=t("ui.transfer.col.received"),
+                                     line_no=line.line_no), key=key, label_visibility="collapsed")
             form_state.line_error(RECEIVE, line.line_no)
         st.caption(t("ui.transfer.loss_note"))
     form_state.other_errors(RECEIVE, ("transfer_id", "receive_date", "bin_id"))

@@ -34,7 +34,7 @@ def _look_up(code: str) -> None:
         form_state.record_error(PREFIX, err)
 
 
-phone.scan_field(f"{PREFIX}.scan", _look_up)
+phone.scan_field(f"{PREFIX}.scan", _look_up, label=t("ui.phone.lookup_scan"))
 form_state.field_error(PREFIX, "barcode")
 form_state.other_errors(PREFIX, ("barcode",))
 
