@@ -1,6 +1,7 @@
 """The warehouse pages on a phone (390 × 844, docs/phone.md) in a real browser: a stocktake counted
 with a keyboard-wedge scanner (the code typed into the scan field, then Enter) and posted, the
-store checked; on every warehouse page no horizontal scrolling and touch targets of 44 px.
+store checked; on every warehouse page (forms, stock lookup, document lists) no horizontal
+scrolling and touch targets of 44 px; at desktop width the form lines stay a table.
 
 Needs Debian's chromium, its CJK fonts and Playwright for Python (see test_browser.py).
 """
@@ -115,3 +116,15 @@ def test_a_stocktake_scanned_and_posted_on_a_phone(browser_page, server, seeded_
             expect(page.get_by_text("合计现有 2 个")).to_be_visible()
             expect(page.get_by_text("上海主仓", exact=False)).to_be_visible()
         _fits_the_phone(page)
+    # The document lists, wide by nature: the table scrolls inside its own box, not the page.
+    for path in ("purchase_documents", "sales_documents"):
+        page.goto(f"{server}/{path}")
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+        _fits_the_phone(page)
+
+    # On a desktop the lines stay a table: column titles shown, the phone's line caption hidden.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server}/goods_receipt")
+    _choose(page, "采购订单", "PO-")
+    expect(page.get_by_text("订货数量", exact=True)).to_be_visible()
+    expect(page.get_by_text("行号 1 · P001 矿泉水550ml")).to_be_hidden()
