@@ -3,7 +3,9 @@ a scanned barcode / typed SKU) and the receiving leg (pick an in-transit transfe
 quantity of each line defaults to what was shipped; a shortfall is written off as transit loss).
 
 On the shipping leg, a scan (``trs.scan``) adds one of the product to its line, or fills the first
-empty line / adds a line for a product not yet on the transfer (``scanning.add_scan``).
+empty line / adds a line for a product not yet on the transfer (``scanning.add_scan``). On the
+receiving leg (``trr.scan``), as on a goods receipt: the first scan sets every line to 0, then each
+line holds what was scanned for it (``scanning.line_for_scan``).
 """
 
 from __future__ import annotations
@@ -224,6 +226,35 @@ def _qty_key(transfer_id: int, line_id: int) -> str:
     return f"{RECEIVE}.qty.{transfer_id}.{line_id}"
 
 
+def _scanned_key(transfer_id: int) -> str:
+    return f"{RECEIVE}.scanned.{transfer_id}"
+
+
+@form_state.guarded(RECEIVE)
+def _scan_arrival(transfer_id: int, lines: list[scanning.ScanLine], code: str) -> None:
+    """One scan on the arriving transfer: the received quantity of the line it lands on goes up."""
+    form_state.clear(RECEIVE)
+    state = st.session_state
+    scanned = state.get(_scanned_key(transfer_id))
+    try:
+        with read_only() as session:
+            item = scanning.resolve_code(session, code)
+        line_id = scanning.line_for_scan(lines, scanned or {}, item)
+    except DomainError as err:
+        form_state.record_error(RECEIVE, err)
+        return
+    if scanned is None:  # the first scan: from now on the lines hold what was scanned, nothing else
+        scanned = {line.line_id: Decimal(0) for line in lines}
+        for line in lines:
+            state[_qty_key(transfer_id, line.line_id)] = "0"
+    scanned = scanning.add_scan(scanned, line_id, item.quantity)
+    state[_scanned_key(transfer_id)] = scanned
+    state[_qty_key(transfer_id, line_id)] = quantity(scanned[line_id]).replace(",", "")
+    line_no = next(n for n, line in enumerate(lines, start=1) if line.line_id == line_id)
+    state[_key(RECEIVE, "scan_message")] = t("ui.phone.scanned_line", product=item.label, line_no=line_no,
+                                             quantity=quantity(scanned[line_id]), unit=item.unit)
+
+
 @form_state.guarded(RECEIVE)
 def _receive(transfer_id: int | None, line_ids: list[int], to_warehouse_id: int | None = None) -> None:
     form_state.clear(RECEIVE)
@@ -275,6 +306,11 @@ def receive_form() -> None:
         form_state.field_error(RECEIVE, "receive_date")
     if transfer_id is not None:
         bin_select(RECEIVE, to_warehouse_id, inbound=True)
+        phone.scan_field(_key(RECEIVE, "scan"), _scan_arrival, args=(transfer_id, [
+            scanning.ScanLine(line.line_id, line.product_id, line.quantity) for line in lines]))
+        if _scanned_key(transfer_id) in state and not form_state.errors(RECEIVE):
+            st.caption(text(state.get(_key(RECEIVE, "scan_message"), "")) + " · " + t("ui.phone.scan_mode"))
+        form_state.field_error(RECEIVE, "barcode")
         widths = [0.6, 4, 1.5, 1.6]
         phone.header_row(RECEIVE, widths, [t(f"ui.transfer.col.{name}")
                                            for name in ("line_no", "product", "shipped", "received")])
@@ -292,6 +328,6 @@ def receive_form() -> None:
                                      line_no=line.line_no), key=key, label_visibility="collapsed")
             form_state.line_error(RECEIVE, line.line_no)
         st.caption(t("ui.transfer.loss_note"))
-    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date", "bin_id"))
+    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date", "bin_id", "barcode"))
     st.button(t("ui.transfer.receive"), key=_key(RECEIVE, "post"), type="primary",
               on_click=_receive, args=(transfer_id, [line.line_id for line in lines], to_warehouse_id))

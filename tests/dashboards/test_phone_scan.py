@@ -132,3 +132,26 @@ def test_stock_lookup_by_scan_shows_every_warehouse(app_for, company):
     assert "P001 矿泉水550ml" in shown
     _scan(at, "sl.scan", "nope")
     assert [e.value for e in at.error] == ["没有条码或商品编码为“nope”的商品，请核对后重新扫描"]
+
+
+def test_transfer_arrival_by_scan_receives_what_was_scanned(app_for, company):
+    from operational.services import transfers
+    from operational.services.transfers import TransferLineInput
+
+    _opening(company, company.water, "10")
+    _opening(company, company.chips, "10")
+    with unit_of_work(company.engine) as s:
+        transfer_id = transfers.ship_transfer(s, company.wh1, company.wh2, date.today(), [
+            TransferLineInput(company.water, "3"), TransferLineInput(company.chips, "2")]).id
+    at = app_for("warehouse", page="views/stock_transfer.py")
+    at.selectbox(key="trr.transfer").set_value(transfer_id).run()
+    qty_keys = [w.key for w in at.text_input if w.key.startswith("trr.qty.")]
+    assert [at.text_input(key=k).value for k in qty_keys] == ["3", "2"]  # what was shipped
+    for code in (WATER_BARCODE, WATER_BARCODE, WATER_BARCODE, CHIPS_BARCODE):
+        _scan(at, "trr.scan", code)
+    assert [at.text_input(key=k).value for k in qty_keys] == ["3", "1"]  # one bag of chips lost on the road
+    at.button(key="trr.post").click().run()
+    assert not at.exception
+    with unit_of_work(company.engine) as s:
+        assert on_hand(s, company.water, company.wh2) == Decimal("3")
+        assert on_hand(s, company.chips, company.wh2) == Decimal("1")
