@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from dashboards.components import phone
 from dashboards.components.error_report import run_page
 from dashboards.components.safe_text import message
 from dashboards.i18n import language_selector, t
@@ -43,6 +44,7 @@ def _only(path: str, key: str, title: str, icon: str) -> None:
 
 
 def main() -> None:
+    phone.inject_css()  # one style sheet for every page: one column and touch targets on a phone
     user = current_user() or resume_from_cookie()
     language_selector()
     write_cookie()

@@ -75,6 +75,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("stock_transfer", "inventory", "views/stock_transfer.py", ":material/swap_horiz:",
              frozenset({"warehouse"})),
     PageSpec("stocktake", "inventory", "views/stocktake.py", ":material/fact_check:", frozenset({"warehouse"})),
+    # Phone-first stock lookup (扫码查库存): whoever reads live stock on the inventory page.
+    PageSpec("stock_lookup", "inventory", "views/stock_lookup.py", ":material/barcode_reader:",
+             frozenset({"warehouse", "purchasing", "manager", "analyst"})),
     PageSpec("opening_balance", "inventory", "views/opening_balance.py", ":material/playlist_add:",
              frozenset({"warehouse"})),
     PageSpec("bin_maintenance", "inventory", "views/bin_maintenance.py", ":material/shelves:",

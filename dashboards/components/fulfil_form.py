@@ -1,23 +1,28 @@
 """Goods receipt and shipment entry: pick an open order, the open quantity of each line is
-prefilled, post. One implementation for both sides, described by a ``FulfilFormSpec``."""
+prefilled, post. One implementation for both sides, described by a ``FulfilFormSpec``.
+
+Or count the goods by scanning (``<prefix>.scan``): the first scan on an order sets every line to
+0, and from then on each line's quantity is what was scanned for it (``scanning.line_for_scan``
+says which line a scan lands on); the quantities stay editable before posting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboards.components import form_state, safe_text
+from dashboards.components import form_state, phone, safe_text
 from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, batches, bins, idempotency, queries, stock_queries
+from operational.services import auth, batches, bins, idempotency, queries, scanning, stock_queries
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -50,6 +55,34 @@ class FulfilFormSpec:
 
     def expiry_key(self, order_id: int, line_id: int) -> str:
         return f"{self.prefix}.expiry.{order_id}.{line_id}"
+
+    def scanned_key(self, order_id: int) -> str:
+        """line id → quantity scanned so far on this order (absent: not counting by scan)."""
+        return f"{self.prefix}.scanned.{order_id}"
+
+
+def _scan(spec: FulfilFormSpec, order_id: int, lines: list[scanning.ScanLine], code: str) -> None:
+    """One scan on the order: the quantity of the line it lands on goes up by what the code stands for."""
+    form_state.clear(spec.prefix)
+    state = st.session_state
+    scanned = state.get(spec.scanned_key(order_id))
+    try:
+        with read_only() as session:
+            item = scanning.resolve_code(session, code)
+        line_id = scanning.line_for_scan(lines, scanned or {}, item)
+    except DomainError as err:
+        form_state.record_error(spec.prefix, err)
+        return
+    if scanned is None:  # the first scan: from now on the lines hold what was scanned, nothing else
+        scanned = {line.line_id: Decimal(0) for line in lines}
+        for line in lines:
+            state[spec.qty_key(order_id, line.line_id)] = "0"
+    scanned = scanning.add_scan(scanned, line_id, item.quantity)
+    state[spec.scanned_key(order_id)] = scanned
+    state[spec.qty_key(order_id, line_id)] = quantity(scanned[line_id]).replace(",", "")
+    line_no = next(n for n, line in enumerate(lines, start=1) if line.line_id == line_id)
+    state[spec.key("scan_message")] = t("ui.phone.scanned_line", product=item.label, line_no=line_no,
+                                         quantity=quantity(scanned[line_id]), unit=item.unit)
 
 
 @form_state.guarded(lambda spec, *_, **__: spec.prefix)
@@ -157,42 +190,23 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         return
     # Warehouses with storage bins: the bin received into / shipped from (one for the document).
     bin_select(prefix, warehouse_id, inbound=spec.inspection)
+    phone.scan_field(spec.key("scan"), _scan, args=(spec, order_id, [
+        scanning.ScanLine(line.line_id, line.product_id, line.open_quantity) for line in lines]))
+    if spec.scanned_key(order_id) in st.session_state and not form_state.errors(prefix):
+        st.caption(safe_text.text(st.session_state.get(spec.key("scan_message"), "")) + " · " +
+                   t("ui.phone.scan_mode"))
+    form_state.field_error(prefix, "barcode")  # an unknown code, a product not on the order
 
     widths = _INSPECTION_WIDTHS if spec.inspection else _WIDTHS
     names = ["line_no", "product", "ordered", "done", "open", "quantity"]
     if spec.inspection:
         names += ["rejected_qty", "reject_reason"]
-    titles = st.columns(widths)
-    for col, name in zip(titles, names, strict=True):
-        col.caption(t(f"ui.fulfil.col.{name}.{kind.fulfil_entity}" if name == "done" else f"ui.fulfil.col.{name}")
-                    if name not in ("rejected_qty", "reject_reason") else t(f"field.{name}"))
+    phone.header_row(prefix, widths, [
+        t(f"ui.fulfil.col.{name}.{kind.fulfil_entity}" if name == "done" else f"ui.fulfil.col.{name}")
+        if name not in ("rejected_qty", "reject_reason") else t(f"field.{name}") for name in names])
     for line in lines:
-        cols = st.columns(widths, vertical_alignment="center")
-        cols[0].write(str(line.line_no))
-        cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
-        if line.product_id in on_hand:
-            cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
-        cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
-        cols[3].write(quantity(line.done_quantity))
-        cols[4].write(quantity(line.open_quantity))
-        cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
-                           value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
-                           label_visibility="collapsed")
-        if spec.inspection:
-            cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
-                               key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",
-                               placeholder="0")
-            cols[7].text_input(t("ui.order.line_label", field=t("field.reject_reason"), line_no=line.line_no),
-                               key=spec.reason_key(order_id, line.line_id), label_visibility="collapsed",
-                               placeholder=t("ui.fulfil.reason_placeholder"))
-        if spec.inspection and line.tracks_batches:
-            b1, b2, _ = st.columns([2, 2, 4])
-            b1.text_input(t("ui.order.line_label", field=t("field.batch_no"), line_no=line.line_no),
-                          key=spec.batch_key(order_id, line.line_id), placeholder=t("ui.fulfil.batch_placeholder"))
-            date_field(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
-                          value=None, key=spec.expiry_key(order_id, line.line_id), where=b2)
-        if line.line_id in picking:
-            st.caption(safe_text.text(picking[line.line_id]))
+        with phone.line(f"{prefix}-{line.line_id}", _cells(spec, line, on_hand)):
+            _line_row(spec, order_id, line, widths, on_hand, picking)
         form_state.line_error(prefix, line.line_no)
     if spec.inspection:
         st.caption(t("ui.fulfil.landed_note"))
@@ -208,8 +222,52 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
                      format_func=lambda b: t(f"ui.fulfil.basis.{b}"))
             form_state.field_error(prefix, "allocation_basis")
     form_state.field_error(prefix, "lines")
-    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines", "bin_id",
+    form_state.other_errors(prefix, ("order_id", kind.fulfil_date_field, "lines", "bin_id", "barcode",
                                      *(LANDED_FIELDS if spec.inspection else ())))
     st.button(t(f"ui.fulfil.post.{kind.fulfil_entity}"), key=spec.key("post"), type="primary",
               on_click=_post, args=(spec, order_id, [line.line_id for line in lines], warehouse_id,
                                     form_state.token(prefix)))
+
+
+def _cells(spec: FulfilFormSpec, line: queries.OpenLine, on_hand: dict[int, Any]) -> list[tuple[str, str]]:
+    """The line's read-only cells in words, for a phone (``phone.line``)."""
+    kind = spec.kind
+    cells = [(t("ui.fulfil.col.line_no"), str(line.line_no)),
+             ("", safe_text.text(f"{line.sku} {line.product_name}")),
+             (t("ui.fulfil.col.ordered"), f"{quantity(line.quantity)} {safe_text.text(line.unit)}"),
+             (t(f"ui.fulfil.col.done.{kind.fulfil_entity}"), quantity(line.done_quantity)),
+             (t("ui.fulfil.col.open"), quantity(line.open_quantity))]
+    if line.product_id in on_hand:
+        cells.append(("", t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id]))))
+    return cells
+
+
+def _line_row(spec: FulfilFormSpec, order_id: int, line: queries.OpenLine, widths: list[float],
+              on_hand: dict[int, Any], picking: dict[int, str]) -> None:
+    """One order line: its cells and its quantity (and, for a receipt, inspection and batch) inputs."""
+    cols = st.columns(widths, vertical_alignment="center")
+    cols[0].write(str(line.line_no))
+    cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
+    if line.product_id in on_hand:
+        cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
+    cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
+    cols[3].write(quantity(line.done_quantity))
+    cols[4].write(quantity(line.open_quantity))
+    cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
+                       value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
+                       label_visibility="collapsed")
+    if spec.inspection:
+        cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
+                           key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",
+                           placeholder="0")
+        cols[7].text_input(t("ui.order.line_label", field=t("field.reject_reason"), line_no=line.line_no),
+                           key=spec.reason_key(order_id, line.line_id), label_visibility="collapsed",
+                           placeholder=t("ui.fulfil.reason_placeholder"))
+    if spec.inspection and line.tracks_batches:
+        b1, b2, _ = st.columns([2, 2, 4])
+        b1.text_input(t("ui.order.line_label", field=t("field.batch_no"), line_no=line.line_no),
+                      key=spec.batch_key(order_id, line.line_id), placeholder=t("ui.fulfil.batch_placeholder"))
+        date_field(t("ui.order.line_label", field=t("field.expiry_date"), line_no=line.line_no),
+                   value=None, key=spec.expiry_key(order_id, line.line_id), where=b2)
+    if line.line_id in picking:
+        st.caption(safe_text.text(picking[line.line_id]))

@@ -3,7 +3,9 @@ counts in the sheet's table and/or by scanning a barcode (or typing a SKU) with 
 the variance (book, counted, difference), post the gains and losses or cancel the sheet.
 
 Three widget prefixes: ``stko`` (opening a sheet), ``stks`` (the scan box, its counts are saved at
-once) and ``stk`` (the chosen sheet: table counts, post, cancel). Counts typed in the table are
+once) and ``stk`` (the chosen sheet: table counts, post, cancel). The scan box has a scan field
+(``stks.scan``: each scan of a code adds one to its product's count, ``stocktakes.count_scan``) and
+a row to enter a whole count for a code (``stks.code`` + ``stks.qty``: the count is set). Counts typed in the table are
 saved with "保存盘点数" or together with posting, in the same transaction.
 """
 
@@ -13,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboards.components import form_state
+from dashboards.components import form_state, phone
 from dashboards.components.bin_select import is_bin_warehouse
 from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity, show_table, with_headers
@@ -93,6 +95,23 @@ def _scan(sheet_id: int) -> None:
     form_state.record_success(SCAN, t("ui.stocktake.scanned", product=label, quantity=counted))
 
 
+@form_state.guarded(SCAN)
+def _count_scan(sheet_id: int, code: str) -> None:
+    """One scan: the product's count goes up by one (of what the code stands for), saved at once."""
+    form_state.clear(SCAN)
+    try:
+        with unit_of_work() as session:
+            _user_check(session)
+            line, item = stocktakes.count_scan(session, sheet_id, code)
+            line_id, counted = line.id, line.counted_qty
+    except DomainError as err:
+        form_state.record_error(SCAN, err)
+        return
+    st.session_state[_count_key(sheet_id, line_id)] = quantity(counted).replace(",", "")  # the table follows
+    form_state.record_success(SCAN, t("ui.phone.counted", product=item.label, quantity=quantity(counted),
+                                      unit=item.unit))
+
+
 def _typed_counts(sheet_id: int, lines: list[tuple[int, int]]) -> dict[int, str]:
     """product id → counted, for the table rows with a count typed in."""
     return {product_id: _text(_count_key(sheet_id, line_id)) for line_id, product_id in lines
@@ -156,6 +175,7 @@ def _open_section() -> None:
 def _scan_section(sheet_id: int) -> None:
     st.subheader(t("ui.stocktake.scan_title"))
     form_state.flash(SCAN)
+    phone.scan_field(f"{SCAN}.scan", _count_scan, args=(sheet_id,))
     cols = st.columns([2, 1, 1], vertical_alignment="bottom")
     with cols[0]:
         st.text_input(t("ui.order.col.code"), key=f"{SCAN}.code", placeholder=t("ui.order.code_placeholder"))
@@ -211,20 +231,24 @@ def stocktake_form() -> None:
 
     st.subheader(t("ui.stocktake.sheet_title"))
     widths = [0.6, 4, 1.4, 1.6, 1.4]
-    for col, name in zip(st.columns(widths), ("line_no", "product", "book_qty", "counted_qty", "difference_qty"),
-                         strict=True):
-        col.caption(t(f"ui.fulfil.col.{name}" if name in ("line_no", "product") else f"ui.col.{name}"))
+    phone.header_row(SHEET, widths, [t(f"ui.fulfil.col.{name}" if name in ("line_no", "product") else f"ui.col.{name}")
+                                     for name in ("line_no", "product", "book_qty", "counted_qty", "difference_qty")])
     for line in lines:
         key = _count_key(sheet_id, line.line_id)
         if line.counted_qty is not None:
             state.setdefault(key, quantity(line.counted_qty).replace(",", ""))
-        cols = st.columns(widths, vertical_alignment="center")
-        cols[0].write(str(line.line_no))
-        cols[1].write(text(f"{line.sku} {line.product_name}"))
-        cols[2].write(f"{quantity(line.book_qty)} {text(line.unit)}")
-        cols[3].text_input(t("ui.order.line_label", field=t("ui.col.counted_qty"), line_no=line.line_no), key=key,
-                           label_visibility="collapsed", placeholder=t("ui.stocktake.not_counted"))
-        cols[4].write("—" if line.difference is None else quantity(line.difference))
+        difference = "—" if line.difference is None else quantity(line.difference)
+        with phone.line(f"{SHEET}-{line.line_id}", [
+                (t("ui.fulfil.col.line_no"), str(line.line_no)), ("", text(f"{line.sku} {line.product_name}")),
+                (t("ui.col.book_qty"), f"{quantity(line.book_qty)} {text(line.unit)}"),
+                (t("ui.col.difference_qty"), difference)]):
+            cols = st.columns(widths, vertical_alignment="center")
+            cols[0].write(str(line.line_no))
+            cols[1].write(text(f"{line.sku} {line.product_name}"))
+            cols[2].write(f"{quantity(line.book_qty)} {text(line.unit)}")
+            cols[3].text_input(t("ui.order.line_label", field=t("ui.col.counted_qty"), line_no=line.line_no),
+                               key=key, label_visibility="collapsed", placeholder=t("ui.stocktake.not_counted"))
+            cols[4].write(difference)
         form_state.line_error(SHEET, line.line_no)
     if not lines:
         st.caption(t("ui.stocktake.empty_sheet"))

@@ -1,6 +1,11 @@
 """Transfer entry (调拨): the shipping leg (from, to, date, product lines picked by select box or by
 a scanned barcode / typed SKU) and the receiving leg (pick an in-transit transfer, the received
 quantity of each line defaults to what was shipped; a shortfall is written off as transit loss).
+
+On the shipping leg, a scan (``trs.scan``) adds one of the product to its line, or fills the first
+empty line / adds a line for a product not yet on the transfer (``scanning.add_scan``). On the
+receiving leg (``trr.scan``), as on a goods receipt: the first scan sets every line to 0, then each
+line holds what was scanned for it (``scanning.line_for_scan``).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from decimal import Decimal
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboards.components import form_state
+from dashboards.components import form_state, phone
 from dashboards.components.bin_select import bin_select, selected_bin
 from dashboards.components.date_field import date_field
 from dashboards.components.format import quantity
@@ -19,9 +24,10 @@ from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import StockTransfer
-from operational.services import auth, idempotency, masterdata, queries, stock_queries, transfers
+from operational.services import auth, idempotency, masterdata, queries, scanning, stock_queries, transfers
 from operational.services.errors import DomainError, ValidationError
 from operational.services.transfers import TransferLineInput
+from operational.services.validation import non_negative
 
 SHIP, RECEIVE = "trs", "trr"  # widget key prefixes of the two legs
 ROLES = ("warehouse",)
@@ -80,6 +86,37 @@ def _on_code(row_id: int) -> None:
         product = masterdata.find_product(session, code)
         if product is not None:
             st.session_state[_line_key(row_id, "product")] = product.id
+
+
+@form_state.guarded(SHIP)
+def _scan(code: str) -> None:
+    """One scan: one more of the product on its line (the first line of that product), else on the
+    first empty line, else on a new line."""
+    form_state.clear(SHIP)
+    state = st.session_state
+    rows = _rows()
+    try:
+        with read_only() as session:
+            item = scanning.resolve_code(session, code)
+        row_id = next((r for r in rows if state.get(_line_key(r, "product")) == item.product_id), None)
+        if row_id is None:
+            row_id = next((r for r in rows if _is_blank(r)), None)
+        if row_id is None:
+            _add_row()
+            row_id = rows[-1]
+        line_no = rows.index(row_id) + 1
+        typed = _text(_line_key(row_id, "quantity"))
+        # A quantity typed on the line counts (a bad one is refused, not replaced by the scans).
+        counted = {row_id: non_negative(typed, "quantity", line_no=line_no) if typed else None}
+    except DomainError as err:
+        form_state.record_error(SHIP, err)
+        return
+    total = scanning.add_scan(counted, row_id, item.quantity)[row_id]
+    state[_line_key(row_id, "product")] = item.product_id
+    state[_line_key(row_id, "code")] = ""
+    state[_line_key(row_id, "quantity")] = quantity(total).replace(",", "")
+    state[_key(SHIP, "scan_message")] = t("ui.phone.scanned_line", product=item.label, line_no=line_no,
+                                          quantity=quantity(total), unit=item.unit)
 
 
 def _resolve_product(session: Session, row_id: int, line_no: int) -> int:
@@ -152,27 +189,31 @@ def ship_form() -> None:
     st.text_input(t("ui.order.note"), key=_key(SHIP, "note"))
 
     st.subheader(t("ui.order.lines"))
+    phone.scan_field(_key(SHIP, "scan"), _scan)
+    if st.session_state.get(_key(SHIP, "scan_message")) and not form_state.errors(SHIP):
+        st.caption(text(st.session_state[_key(SHIP, "scan_message")]))
+    form_state.field_error(SHIP, "barcode")
     widths = [2, 4, 1.5, 0.6]
-    for col, name in zip(st.columns(widths), ("code", "product", "quantity"), strict=False):
-        col.caption(t(f"ui.order.col.{name}"))
+    phone.header_row(SHIP, widths, [t(f"ui.order.col.{name}") for name in ("code", "product", "quantity")])
     for line_no, row_id in enumerate(_rows(), start=1):
-        cols = st.columns(widths, vertical_alignment="center")
+        with phone.line(f"{SHIP}-{row_id}", ()):
+            cols = st.columns(widths, vertical_alignment="center")
 
-        def label(name: str, line_no: int = line_no) -> str:
-            return t("ui.order.line_label", field=t(f"ui.order.col.{name}"), line_no=line_no)
-        cols[0].text_input(label("code"), key=_line_key(row_id, "code"), label_visibility="collapsed",
-                           placeholder=t("ui.order.code_placeholder"), on_change=_on_code, args=(row_id,))
-        cols[1].selectbox(label("product"), list(products), key=_line_key(row_id, "product"), index=None,
-                          format_func=lambda pid: products[pid].label if pid in products else str(pid),
-                          label_visibility="collapsed", placeholder=t("ui.order.choose_product"))
-        if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
-            cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
-        cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
-        cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
-                       help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
+            def label(name: str, line_no: int = line_no) -> str:
+                return t("ui.order.line_label", field=t(f"ui.order.col.{name}"), line_no=line_no)
+            cols[0].text_input(label("code"), key=_line_key(row_id, "code"), label_visibility="collapsed",
+                               placeholder=t("ui.order.code_placeholder"), on_change=_on_code, args=(row_id,))
+            cols[1].selectbox(label("product"), list(products), key=_line_key(row_id, "product"), index=None,
+                              format_func=lambda pid: products[pid].label if pid in products else str(pid),
+                              label_visibility="collapsed", placeholder=t("ui.order.choose_product"))
+            if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
+                cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
+            cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
+            cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
+                           help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
         form_state.line_error(SHIP, line_no)
     form_state.field_error(SHIP, "lines")
-    form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines", "bin_id"))
+    form_state.other_errors(SHIP, ("from_warehouse_id", "to_warehouse_id", "ship_date", "lines", "bin_id", "barcode"))
     buttons = st.columns([1, 1, 4])
     buttons[0].button(t("ui.order.add_line"), key=_key(SHIP, "add_line"), icon=":material/add:", on_click=_add_row)
     buttons[1].button(t("ui.transfer.ship"), key=_key(SHIP, "post"), type="primary", on_click=_ship,
@@ -183,6 +224,35 @@ def ship_form() -> None:
 
 def _qty_key(transfer_id: int, line_id: int) -> str:
     return f"{RECEIVE}.qty.{transfer_id}.{line_id}"
+
+
+def _scanned_key(transfer_id: int) -> str:
+    return f"{RECEIVE}.scanned.{transfer_id}"
+
+
+@form_state.guarded(RECEIVE)
+def _scan_arrival(transfer_id: int, lines: list[scanning.ScanLine], code: str) -> None:
+    """One scan on the arriving transfer: the received quantity of the line it lands on goes up."""
+    form_state.clear(RECEIVE)
+    state = st.session_state
+    scanned = state.get(_scanned_key(transfer_id))
+    try:
+        with read_only() as session:
+            item = scanning.resolve_code(session, code)
+        line_id = scanning.line_for_scan(lines, scanned or {}, item)
+    except DomainError as err:
+        form_state.record_error(RECEIVE, err)
+        return
+    if scanned is None:  # the first scan: from now on the lines hold what was scanned, nothing else
+        scanned = {line.line_id: Decimal(0) for line in lines}
+        for line in lines:
+            state[_qty_key(transfer_id, line.line_id)] = "0"
+    scanned = scanning.add_scan(scanned, line_id, item.quantity)
+    state[_scanned_key(transfer_id)] = scanned
+    state[_qty_key(transfer_id, line_id)] = quantity(scanned[line_id]).replace(",", "")
+    line_no = next(n for n, line in enumerate(lines, start=1) if line.line_id == line_id)
+    state[_key(RECEIVE, "scan_message")] = t("ui.phone.scanned_line", product=item.label, line_no=line_no,
+                                             quantity=quantity(scanned[line_id]), unit=item.unit)
 
 
 @form_state.guarded(RECEIVE)
@@ -236,20 +306,28 @@ def receive_form() -> None:
         form_state.field_error(RECEIVE, "receive_date")
     if transfer_id is not None:
         bin_select(RECEIVE, to_warehouse_id, inbound=True)
+        phone.scan_field(_key(RECEIVE, "scan"), _scan_arrival, args=(transfer_id, [
+            scanning.ScanLine(line.line_id, line.product_id, line.quantity) for line in lines]))
+        if _scanned_key(transfer_id) in state and not form_state.errors(RECEIVE):
+            st.caption(text(state.get(_key(RECEIVE, "scan_message"), "")) + " · " + t("ui.phone.scan_mode"))
+        form_state.field_error(RECEIVE, "barcode")
         widths = [0.6, 4, 1.5, 1.6]
-        for col, name in zip(st.columns(widths), ("line_no", "product", "shipped", "received"), strict=True):
-            col.caption(t(f"ui.transfer.col.{name}"))
+        phone.header_row(RECEIVE, widths, [t(f"ui.transfer.col.{name}")
+                                           for name in ("line_no", "product", "shipped", "received")])
         for line in lines:
             key = _qty_key(transfer_id, line.line_id)
             state.setdefault(key, quantity(line.quantity).replace(",", ""))  # what was shipped, unless typed otherwise
-            cols = st.columns(widths, vertical_alignment="center")
-            cols[0].write(str(line.line_no))
-            cols[1].write(text(f"{line.sku} {line.product_name}"))
-            cols[2].write(f"{quantity(line.quantity)} {text(line.unit)}")
-            cols[3].text_input(t("ui.order.line_label", field=t("ui.transfer.col.received"), line_no=line.line_no),
-                               key=key, label_visibility="collapsed")
+            with phone.line(f"{RECEIVE}-{line.line_id}", [
+                    (t("ui.transfer.col.line_no"), str(line.line_no)), ("", text(f"{line.sku} {line.product_name}")),
+                    (t("ui.transfer.col.shipped"), f"{quantity(line.quantity)} {text(line.unit)}")]):
+                cols = st.columns(widths, vertical_alignment="center")
+                cols[0].write(str(line.line_no))
+                cols[1].write(text(f"{line.sku} {line.product_name}"))
+                cols[2].write(f"{quantity(line.quantity)} {text(line.unit)}")
+                cols[3].text_input(t("ui.order.line_label", field=t("ui.transfer.col.received"),
+                                     line_no=line.line_no), key=key, label_visibility="collapsed")
             form_state.line_error(RECEIVE, line.line_no)
         st.caption(t("ui.transfer.loss_note"))
-    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date", "bin_id"))
+    form_state.other_errors(RECEIVE, ("transfer_id", "receive_date", "bin_id", "barcode"))
     st.button(t("ui.transfer.receive"), key=_key(RECEIVE, "post"), type="primary",
               on_click=_receive, args=(transfer_id, [line.line_id for line in lines], to_warehouse_id))

@@ -245,6 +245,7 @@ class TransferLineView:
     product_name: str
     unit: str
     quantity: Decimal  # shipped
+    product_id: int  # what a scan on the arrival matches (dashboards/components/transfer_form.py)
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,7 @@ def transfer_lines(session: Session, transfer_id: int) -> list[TransferLineView]
         return []
     products = _products(session, [line.product_id for line in doc.lines])
     return [TransferLineView(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
-                             products[line.product_id].unit, line.quantity) for line in doc.lines]
+                             products[line.product_id].unit, line.quantity, line.product_id) for line in doc.lines]
 
 
 def open_stocktakes(session: Session) -> list[tuple[int, str]]:

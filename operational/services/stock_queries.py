@@ -20,7 +20,18 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from operational.models import Product, ProductCategory, StockBalance, StockLedger, StockLimit, Warehouse
+from operational.models import (
+    Product,
+    ProductCategory,
+    StockBalance,
+    StockBatch,
+    StockBatchBalance,
+    StockBinBalance,
+    StockLedger,
+    StockLimit,
+    StorageBin,
+    Warehouse,
+)
 
 BELOW_MIN, ABOVE_MAX = "below_min", "above_max"
 
@@ -130,3 +141,57 @@ def on_hand_by_product(session: Session, warehouse_id: int | None, product_ids: 
         query = query.where(Warehouse.kind != "transit")
     found = {pid: Decimal(q or 0) for pid, q in session.execute(query.group_by(StockBalance.product_id))}
     return {pid: found.get(pid, Decimal(0)) for pid in ids}
+
+
+@dataclass(frozen=True)
+class LocationStock:
+    """What one place holds of a product now: a warehouse, and in it a bin (warehouses that use
+    bins) and / or a batch (batch-tracked products); ``bin_code`` / ``batch_no`` None when not kept."""
+
+    warehouse_id: int
+    warehouse_name: str
+    bin_code: str | None
+    batch_no: str | None
+    expiry_date: date | None
+    quantity: Decimal
+
+
+def stock_by_location(session: Session, product_id: int) -> list[LocationStock]:
+    """On hand now of one product, by warehouse, bin and batch (the phone stock lookup), read live
+    from the balances the postings keep: per bin (× batch) in a warehouse that uses bins, per batch
+    for a batch-tracked product elsewhere, else the warehouse total. Warehouses by code; places
+    holding nothing are left out."""
+    warehouses = session.execute(
+        select(Warehouse.id, Warehouse.name, Warehouse.uses_bins, StockBalance.quantity)
+        .join(StockBalance, StockBalance.warehouse_id == Warehouse.id)
+        .where(StockBalance.product_id == product_id, StockBalance.quantity != 0)
+        .order_by(Warehouse.code)).all()
+    if not warehouses:
+        return []
+    tracks_batches = bool(session.scalar(select(Product.tracks_batches).where(Product.id == product_id)))
+    ids = [w.id for w in warehouses]
+    by_bin: dict[int, list[tuple[str | None, str | None, date | None, Decimal]]] = {}
+    for wid, code, batch_no, expiry, qty in session.execute(
+            select(StockBinBalance.warehouse_id, StorageBin.code, StockBatch.batch_no, StockBatch.expiry_date,
+                   StockBinBalance.quantity)
+            .join(StorageBin, StorageBin.id == StockBinBalance.bin_id)
+            .outerjoin(StockBatch, StockBatch.id == StockBinBalance.batch_id)
+            .where(StockBinBalance.product_id == product_id, StockBinBalance.warehouse_id.in_(ids),
+                   StockBinBalance.quantity != 0)
+            .order_by(StorageBin.code, StockBatch.expiry_date, StockBatch.batch_no)):
+        by_bin.setdefault(wid, []).append((code, batch_no, expiry, qty))
+    by_batch: dict[int, list[tuple[str | None, str | None, date | None, Decimal]]] = {}
+    if tracks_batches:
+        for wid, batch_no, expiry, qty in session.execute(
+                select(StockBatchBalance.warehouse_id, StockBatch.batch_no, StockBatch.expiry_date,
+                       StockBatchBalance.quantity)
+                .join(StockBatch, StockBatch.id == StockBatchBalance.batch_id)
+                .where(StockBatchBalance.product_id == product_id, StockBatchBalance.warehouse_id.in_(ids),
+                       StockBatchBalance.quantity != 0)
+                .order_by(StockBatch.expiry_date, StockBatch.batch_no)):
+            by_batch.setdefault(wid, []).append((None, batch_no, expiry, qty))
+    rows = []
+    for wid, name, uses_bins, total in warehouses:
+        parts = (by_bin.get(wid) if uses_bins else None) or by_batch.get(wid) or [(None, None, None, total)]
+        rows.extend(LocationStock(wid, name, *part) for part in parts)
+    return rows

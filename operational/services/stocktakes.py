@@ -28,6 +28,7 @@ from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, on_hand, post_movements
 from operational.services.masterdata import find_product
 from operational.services.numbering import next_doc_no
+from operational.services.scanning import ScannedItem, add_scan, resolve_code
 from operational.services.validation import document_date, get_or_fail, non_negative
 
 
@@ -70,6 +71,18 @@ def record_counts(session: Session, stocktake_id: int | None, counts: dict[Any, 
         line.counted_qty = qty
     session.flush()
     return sheet
+
+
+def count_scan(session: Session, stocktake_id: int | None, code: Any) -> tuple[StocktakeLine, ScannedItem]:
+    """One scan of ``code`` on the sheet: its product's count goes up by what the code stands for
+    (``scanning.resolve_code``; one of the product, not counted yet = 0). A product not on the sheet
+    is added like ``record_counts`` does. Returns the line (with its new count) and the item."""
+    sheet = _counting_sheet(session, stocktake_id, "action.count")
+    item = resolve_code(session, code, record=sheet.doc_no)
+    counted = {line.product_id: line.counted_qty for line in sheet.lines}
+    record_counts(session, sheet.id, {item.product_id: add_scan(counted, item.product_id, item.quantity)[item.product_id]})
+    line = next(line for line in sheet.lines if line.product_id == item.product_id)
+    return line, item
 
 
 def post_stocktake(session: Session, stocktake_id: int | None, *, user_id: int | None = None) -> Stocktake:

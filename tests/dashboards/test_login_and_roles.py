@@ -37,7 +37,7 @@ def test_each_role_sees_only_its_pages(app_for):
                        "goods_receipt", "purchase_return", "purchase_documents", "supplier_maintenance"},
         "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_return",
                       "purchase_documents", "shipment", "sales_return", "sales_documents", "stock_transfer",
-                      "stocktake", "opening_balance", "bin_maintenance"},
+                      "stocktake", "opening_balance", "bin_maintenance", "stock_lookup"},
         "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents",
                   "crm_customers", "crm_activity"},
         "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard", "planning",
@@ -61,6 +61,9 @@ def test_each_role_sees_only_its_pages(app_for):
         keys.add("expenses")
         keys.add("change_password")  # every login changes its own password; admins also see user_admin
     expected["finance"] |= {"cash", "finance_analysis"}
+    # The phone stock lookup: the roles that read live stock on the inventory page (docs/phone.md).
+    for role in ("purchasing", "manager", "analyst"):
+        expected[role].add("stock_lookup")
     expected["manager"] |= {"cash", "finance_analysis"}
     expected["analyst"].add("finance_analysis")
     # Payables (tests/dashboards/test_payables_pages.py): finance does all; purchasing reads,
