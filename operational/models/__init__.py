@@ -55,6 +55,7 @@ from operational.models.hr import (
     PerformanceReview,
     TrainingRecord,
 )
+from operational.models.import_batch import ImportBatch
 from operational.models.landed_costs import (
     LANDED_COST_BASES,
     LANDED_COST_STATES,
@@ -193,3 +194,4 @@ __all__ += ["ABC_CLASSES", "ADJUSTMENT_MODES", "PLAN_LINK_KINDS", "DemandAdjustm
 __all__ += ["PAPERS", "PRINTABLE_TYPES", "DocumentPrint"]
 __all__ += ["DELIVERY_CONTENTS", "DELIVERY_OUTCOMES", "DELIVERY_ORIGINS", "REPORT_KINDS", "REPORT_LANGUAGES",
             "ReportDelivery", "ReportSubscription"]
+__all__ += ["ImportBatch"]
