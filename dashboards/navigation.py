@@ -103,6 +103,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"finance", "purchasing"})),
     PageSpec("debit_note", "finance", "views/debit_note.py", ":material/assignment_return:",
              frozenset({"finance", "purchasing"})),
+    # Import (docs/import.md): admins every template, the warehouse its opening stock.
+    PageSpec("data_import", "system", "views/data_import.py", ":material/upload_file:",
+             frozenset({"admin", "warehouse"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
     # Login: admins reset passwords and read the login events; everyone changes their own password.

@@ -107,7 +107,7 @@ class _Context:
         self.codes: dict[str, dict[str, int | None]] = {}
         for entity, (model, column) in _ENTITY_MODELS.items():
             col = getattr(model, column)
-            self.codes[entity] = dict(session.execute(select(col, model.id)).tuples().all())
+            self.codes[entity] = {code: id_ for code, id_ in session.execute(select(col, model.id))}
         self.store_codes = {e: set(c) for e, c in self.codes.items()}
 
 
@@ -134,6 +134,7 @@ def run_import(engine: Engine, path: Path, *, kind: str | None = None, mapping: 
         done = 0
         for source in sources:
             done = _validate(source, context, result, done, total, report)
+        result.rows = total = done  # the rows read (the first count is an upper bound, for the progress bar)
     except DomainError as exc:  # the file itself cannot be read on (bad CSV, too many rows)
         _add(result, RowError(source.name, exc.params.get("line_no") or 0, None, exc))
     if result.error_count:

@@ -171,3 +171,12 @@ def template_xlsx(kind: str, language: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# Who may import what on the import page: admins everything, the warehouse its opening stock
+# (the same people who enter opening balances by hand).
+KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {"admin": ORDER, "warehouse": ("opening_stock",)}
+
+
+def allowed_kinds(role: str | None) -> tuple[str, ...]:
+    return KINDS_BY_ROLE.get(role or "", ())

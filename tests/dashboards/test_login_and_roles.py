@@ -37,7 +37,7 @@ def test_each_role_sees_only_its_pages(app_for):
                        "goods_receipt", "purchase_return", "purchase_documents", "supplier_maintenance"},
         "warehouse": {"overview", "inventory", "stock_analysis", "goods_receipt", "purchase_return",
                       "purchase_documents", "shipment", "sales_return", "sales_documents", "stock_transfer",
-                      "stocktake", "opening_balance", "bin_maintenance"},
+                      "stocktake", "opening_balance", "bin_maintenance", "data_import"},
         "sales": {"overview", "sales_margin", "sales_order", "shipment", "sales_return", "sales_documents",
                   "crm_customers", "crm_activity"},
         "analyst": {"overview", "inventory", "stock_analysis", "sales_margin", "supplier_scorecard", "planning",
