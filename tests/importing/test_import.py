@@ -25,9 +25,11 @@ from operational.models import (
     ImportBatch,
     Product,
     ProductCategory,
+    PurchaseOrder,
     SalesOrder,
     SalesOrderLine,
     StockBalance,
+    SupplierPrice,
     Warehouse,
 )
 from orchestration.cli import app
@@ -83,6 +85,25 @@ def test_masters_opening_and_sales_history_are_written_through_the_services(stor
         assert orders[0].total_amount == Decimal("63.00")  # 10 × 5 × 0.9 + 3 × 6
         assert "A-1" in orders[0].note
         assert s.execute(select(StockBalance.quantity).join(Product).where(Product.sku == "P1")).scalar_one() == 90
+
+
+def test_purchase_history_with_partial_receipts_and_supplier_prices(store_engine: Engine, tmp_path: Path) -> None:
+    _masters(store_engine, tmp_path)
+    assert run_import(store_engine, _write(tmp_path, "suppliers.csv", "code,name,lead_time_days\nS1,杭州茶厂,5\n")).ok
+    prices = "supplier_code,sku,price,valid_from,is_preferred\nS1,P1,2.2,2024-01-01,1\n"
+    assert run_import(store_engine, _write(tmp_path, "prices.csv", prices)).ok
+    purchases = _write(tmp_path, "po.csv",
+                       "order_no,order_date,supplier_code,warehouse_code,receipt_date,sku,quantity,unit_price,received_qty\n"
+                       "PO-9,2024-03-01,S1,WH1,2024-03-04,P1,50,2.2,30\n"
+                       "PO-9,2024-03-01,S1,WH1,2024-03-04,P2,5,3,0\n")
+    result = run_import(store_engine, purchases)
+    assert result.ok and result.kind == "purchase_orders"
+    with read_only(store_engine) as s:
+        order = s.execute(select(PurchaseOrder)).scalar_one()
+        assert order.status == "partial" and order.total_amount == Decimal("125.00")
+        assert [line.received_qty for line in order.lines] == [30, 0]
+        assert s.execute(select(StockBalance.quantity).join(Product).where(Product.sku == "P1")).scalar_one() == 130
+        assert s.execute(select(SupplierPrice.price)).scalar_one() == Decimal("2.2")
 
 
 def test_every_error_is_reported_by_row_and_column_and_nothing_is_written(store_engine: Engine,
