@@ -6,7 +6,8 @@ a warehouse, 20 employees, 500 products, 2,000 customers), an opening stock that
 shipment, and ``sales_orders.csv`` with N lines (5 per order, dated over 2024–2025, 90 % of the
 orders shipped); imports the masters, then times ``jxc import sales_orders.csv`` as its own process
 (seconds and peak RSS of its process tree, ``bench.measure``). The figures go to
-``bench/results/import.json``; docs/import.md quotes them.
+``bench/results/import_<N>[_check].json``; docs/import.md quotes them. ``--check-only`` times the
+check pass alone (nothing written).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the data directory afterwards")
+    parser.add_argument("--check-only", action="store_true", help="time the check pass alone (jxc import --check-only)")
     args = parser.parse_args()
     data_dir = ROOT / "data" / "bench" / "import"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -97,15 +99,17 @@ def main() -> None:
     for path in files[:-1]:
         subprocess.run([jxc, "import", str(path), "--kind", path.stem], env=env, check=True, capture_output=True)
     print(f"  generated {args.lines:,} lines in {generated:.0f} s; importing ...", flush=True)
-    m = run_measured([jxc, "import", str(files[-1]), "--kind", "sales_orders"], env=env, cwd=str(ROOT))
+    m = run_measured([jxc, "import", str(files[-1]), "--kind", "sales_orders"]
+                     + (["--check-only"] if args.check_only else []), env=env, cwd=str(ROOT))
     result = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "lines": args.lines,
+              "check_only": args.check_only,
               "file_mb": round(files[-1].stat().st_size / 1e6, 1), "seconds": round(m.seconds, 1),
               "lines_per_second": round(args.lines / m.seconds) if m.seconds else None,
               "peak_rss_mb": round(m.peak_rss_mb), "ok": m.returncode == 0, "cpus": os.cpu_count(),
               "load_average": [round(x, 1) for x in os.getloadavg()],
               "tail": m.output_tail.strip().splitlines()[-3:]}
     print(json.dumps(result, ensure_ascii=False, indent=1))
-    out = ROOT / "bench" / "results" / "import.json"
+    out = ROOT / "bench" / "results" / f"import_{args.lines}{'_check' if args.check_only else ''}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)

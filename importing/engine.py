@@ -113,10 +113,11 @@ class _Context:
 
 def run_import(engine: Engine, path: Path, *, kind: str | None = None, mapping: Path | None = None,
                user_id: int | None = None, progress: Progress | None = None,
-               display_name: str | None = None) -> ImportResult:
+               display_name: str | None = None, check_only: bool = False) -> ImportResult:
     """Import a template file (``kind`` guessed from its header when not given) or, with
     ``mapping``, the folder ``path`` through that mapping. Never raises a DomainError: every
-    problem is in the result's errors."""
+    problem is in the result's errors. ``check_only``: the check pass alone, nothing written
+    (``ok`` then means the file passed it)."""
     name = display_name or path.name
     try:
         sources, files, batch_kind = _sources(path, kind, mapping)
@@ -140,6 +141,9 @@ def run_import(engine: Engine, path: Path, *, kind: str | None = None, mapping: 
     if result.error_count:
         order = {s.name: n for n, s in enumerate(sources)}
         result.errors.sort(key=lambda e: (order.get(e.source, -1), e.row))  # stable: a row's cells stay in order
+        return result
+    if check_only:
+        result.ok = True
         return result
     try:
         with unit_of_work(engine) as session:

@@ -299,6 +299,7 @@ def import_(
     mapping: Annotated[str | None, typer.Option(help="A mapping file (TOML) turning another system's CSVs "
                                                      "into the templates, e.g. importing/mappings/northwind.toml.")] = None,
     errors: Annotated[str | None, typer.Option(help="Write every error (file, row, column, message) to this CSV.")] = None,
+    check_only: Annotated[bool, typer.Option("--check-only", help="Check every row, write nothing.")] = False,
 ) -> None:
     """Import master records, opening stock or historical documents: every row is checked first,
     then all is written in one transaction, or nothing (docs/import.md)."""
@@ -322,7 +323,10 @@ def import_(
             progress.update(tasks[phase], completed=done, total=total)
 
         result = run_import(get_engine(), Path(file), kind=kind, mapping=Path(mapping) if mapping else None,
-                            progress=on_progress)
+                            progress=on_progress, check_only=check_only)
+    if result.ok and check_only:
+        console.print(translate("importing.cli.checked", language, rows=f"{result.rows:,}"), highlight=False)
+        return
     if result.ok:
         console.print(translate("importing.cli.done", language, rows=f"{result.rows:,}", records=f"{result.records:,}",
                                 batch=result.batch_id), highlight=False)

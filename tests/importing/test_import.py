@@ -180,6 +180,12 @@ def test_jxc_import_prints_progress_errors_and_writes_the_report(store_engine: E
     good = _write(tmp_path, "cats2.csv", "code,name\nC1,饮料\n")
     out = runner.invoke(app, ["import", str(good), "--kind", "categories"], env={"JXC_LANG": "en"})
     assert out.exit_code == 0 and "imported 1 rows" in out.output
+    checked = runner.invoke(app, ["import", str(bad), "--check-only"], env={"JXC_LANG": "en"})
+    assert checked.exit_code == 1 and "3 errors" in checked.output  # C1 exists now, too
+    fine = _write(tmp_path, "cats3.csv", "code,name\nC3,零食\n")
+    checked = runner.invoke(app, ["import", str(fine), "--kind", "categories", "--check-only"], env={"JXC_LANG": "en"})
+    assert checked.exit_code == 0 and "checked 1 rows" in checked.output
+    assert _count(store_engine, ProductCategory) == 1  # C1 only: the check wrote nothing
 
 
 def test_a_mapping_cannot_reach_outside_its_folder(store_engine: Engine, tmp_path: Path) -> None:
