@@ -112,6 +112,9 @@ PAGES: tuple[PageSpec, ...] = (
     # VAT settings (rates, default rates, price basis, taxpayer status): finance keeps them, managers read.
     PageSpec("tax_settings", "finance", "views/tax_settings.py", ":material/percent:",
              frozenset({"finance", "manager"})),
+    # Import (docs/import.md): admins every template, the warehouse its opening stock.
+    PageSpec("data_import", "system", "views/data_import.py", ":material/upload_file:",
+             frozenset({"admin", "warehouse"})),
     PageSpec("pipeline", "system", "views/pipeline.py", ":material/monitor_heart:",
              frozenset({"admin", "analyst", "manager"})),
     # Login: admins reset passwords and read the login events; everyone changes their own password.

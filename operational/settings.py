@@ -86,11 +86,17 @@ def get_settings() -> Settings:
     data_dir = Path(os.environ.get("JXC_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     url = os.environ.get("JXC_DATABASE_URL") or f"sqlite:///{data_dir / 'jxc.sqlite'}"
     return Settings(data_dir=data_dir, database_url=url, language=os.environ.get("JXC_LANG", "zh_CN"),
-                    max_future_days=int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
-                    earliest_date=date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"),
+                    max_future_days=document_date_bounds()[0], earliest_date=document_date_bounds()[1],
                     keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)),
                     keep_reports=max(1, int(os.environ.get("JXC_KEEP_REPORTS") or 60)),
                     pdf_font=os.environ.get("JXC_PDF_FONT", "").strip())
+
+
+def document_date_bounds() -> tuple[int, date]:
+    """(JXC_MAX_FUTURE_DAYS, JXC_EARLIEST_DATE) as ``get_settings`` reads them, without resolving
+    the data dir: every document date asks, and an import of a million lines asks a million times."""
+    return (int(os.environ.get("JXC_MAX_FUTURE_DAYS") or 31),
+            date.fromisoformat(os.environ.get("JXC_EARLIEST_DATE") or "2000-01-01"))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ``jxc`` command line: init, demo, pipeline run, serve, status, backup, restore.
+"""The ``jxc`` command line: init, demo, pipeline run, serve, status, backup, restore, import.
 
 Commands import the heavy parts (Dagster, dbt, the demo generator) only when they need them, so
 ``jxc status`` answers in about a second. Every error a user can cause prints one line and exits 1
@@ -324,6 +324,60 @@ def report(
     rendered = render_report(kind, as_of=as_of, lang=lang)  # type: ignore[arg-type] - checked inside
     console.print(str(rendered.html_path), highlight=False, soft_wrap=True)
     console.print(str(rendered.pdf_path), highlight=False, soft_wrap=True)
+
+
+@app.command("import")
+@friendly_errors
+def import_(
+    file: Annotated[str, typer.Argument(help="A template file (CSV or .xlsx), or with --mapping the folder of source files.")],
+    kind: Annotated[str | None, typer.Option(help="Template kind (categories, products, sales_orders, …); "
+                                                  "default: guessed from the header.")] = None,
+    mapping: Annotated[str | None, typer.Option(help="A mapping file (TOML) turning another system's CSVs "
+                                                     "into the templates, e.g. importing/mappings/northwind.toml.")] = None,
+    errors: Annotated[str | None, typer.Option(help="Write every error (file, row, column, message) to this CSV.")] = None,
+    check_only: Annotated[bool, typer.Option("--check-only", help="Check every row, write nothing.")] = False,
+) -> None:
+    """Import master records, opening stock or historical documents: every row is checked first,
+    then all is written in one transaction, or nothing (docs/import.md)."""
+    from pathlib import Path
+
+    from importing.engine import run_import
+    from importing.report import write_error_csv
+    from operational.db import get_engine
+    from operational.i18n import translate
+
+    language = get_settings().language
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        # One bar per pass (checking, then writing), each with its own elapsed time.
+        tasks: dict[str, Any] = {}
+
+        def on_progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                label = {"validate": "importing.cli.validating", "write": "importing.cli.writing"}[phase]
+                tasks[phase] = progress.add_task(translate(label, language), total=total)
+            progress.update(tasks[phase], completed=done, total=total)
+
+        result = run_import(get_engine(), Path(file), kind=kind, mapping=Path(mapping) if mapping else None,
+                            progress=on_progress, check_only=check_only)
+    if result.ok and check_only:
+        console.print(translate("importing.cli.checked", language, rows=f"{result.rows:,}"), highlight=False)
+        return
+    if result.ok:
+        console.print(translate("importing.cli.done", language, rows=f"{result.rows:,}", records=f"{result.records:,}",
+                                batch=result.batch_id), highlight=False)
+        return
+    if errors:
+        write_error_csv(result, Path(errors), language)
+    err_console.print(f"[red]{translate('importing.cli.failed', language, count=f'{result.error_count:,}')}[/]",
+                      highlight=False)
+    for error in result.errors[:50]:
+        where = ":".join(str(x) for x in (error.source, error.row or "", error.column or "") if x != "")
+        err_console.print(f"  {where}  {error.message(language)}", highlight=False, soft_wrap=True, markup=False)
+    if result.error_count > 50:
+        err_console.print(translate("importing.cli.more", language, count=f"{result.error_count - 50:,}"),
+                          highlight=False)
+    raise typer.Exit(1)
 
 
 @user_app.command("reset")

@@ -55,6 +55,7 @@ from operational.models.hr import (
     PerformanceReview,
     TrainingRecord,
 )
+from operational.models.import_batch import ImportBatch
 from operational.models.landed_costs import (
     LANDED_COST_BASES,
     LANDED_COST_STATES,
@@ -197,3 +198,4 @@ __all__ += ["DELIVERY_CONTENTS", "DELIVERY_OUTCOMES", "DELIVERY_ORIGINS", "REPOR
 from operational.models.api_tokens import ApiToken  # noqa: E402
 
 __all__ += ["ApiToken"]
+__all__ += ["ImportBatch"]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from operational.models import CashAccount, CashLedger, StockLedger
 from operational.services.errors import NotFoundError, ValidationError
-from operational.settings import get_settings
+from operational.settings import document_date_bounds
 from operational.types import ScaledDecimal
 
 QUANTITY_MAX = Decimal(10) ** 9
@@ -274,14 +274,14 @@ def document_date(value: Any, field: str, *, session: Session | None, record: st
         exc.field = _path(field, line_no)
         raise
     day = when.date() if isinstance(when, datetime) else when
-    settings = get_settings()
-    latest = (today or current_day()) + timedelta(days=settings.max_future_days)
+    max_future_days, earliest_date = document_date_bounds()
+    latest = (today or current_day()) + timedelta(days=max_future_days)
     where = {"field": _path(field, line_no), "record": record, "field_label": f"field.{field}",
              "value": day.isoformat(), "line_no": line_no}
     if day > latest:
-        raise ValidationError("date_in_future", days=settings.max_future_days, latest=latest.isoformat(), **where)
-    if day < settings.earliest_date:
-        raise ValidationError("date_too_early", earliest=settings.earliest_date.isoformat(), **where)
+        raise ValidationError("date_in_future", days=max_future_days, latest=latest.isoformat(), **where)
+    if day < earliest_date:
+        raise ValidationError("date_too_early", earliest=earliest_date.isoformat(), **where)
     known = _KNOWN_OPENING.get()
     opening = None if session is None else known[0] if known is not None else opening_date(session)
     if opening is not None and day < opening:

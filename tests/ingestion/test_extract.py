@@ -25,7 +25,7 @@ def test_raw_tables_lists_every_store_table():
     # Every table but the store's bookkeeping (sessions, login audit, form-submission tokens, print log).
     assert set(names) == {t.name for t in Base.metadata.sorted_tables} - {"login_event", "login_session",
                                                                           "store_setting", "form_submission",
-                                                                          "document_print"}
+                                                                          "document_print", "import_batch"}
 
 
 def test_first_extract_copies_every_row_exactly(seeded, warehouse, check):
