@@ -20,9 +20,9 @@ APPEND_ONLY = frozenset({"stock_ledger", "cash_ledger", "expense_approval_step",
 # business data to the change sensor. Form-submission tokens only guard against saving twice. The print
 # log (document_print) records who printed what: printing a document changes no business figure.
 # The import log (import_batch) only guards against importing a file twice: the documents an import
-# wrote are extracted as themselves.
+# wrote are extracted as themselves. API token hashes (api_token) are credentials, like session tokens.
 SKIPPED = frozenset({"alembic_version", "login_event", "login_session", "store_setting", "form_submission",
-                     "document_print", "import_batch"})
+                     "document_print", "import_batch", "api_token"})
 
 
 def duck_type(sa_type: object) -> tuple[str, int | None]:
@@ -45,8 +45,13 @@ def _strategy(table: Table) -> Strategy:
     return Strategy.FULL
 
 
+# Credentials stay in the store even where their table is business data (who entered a document).
+SECRET_COLUMNS = frozenset({("app_user", "password_hash")})
+
+
 def describe(table: Table) -> RawTable:
-    columns = tuple(RawColumn(col.name, *duck_type(col.type)) for col in table.columns)
+    columns = tuple(RawColumn(col.name, *duck_type(col.type)) for col in table.columns
+                    if (table.name, col.name) not in SECRET_COLUMNS)
     return RawTable(table.name, columns, tuple(c.name for c in table.primary_key), _strategy(table))
 
 

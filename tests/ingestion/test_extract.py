@@ -25,7 +25,7 @@ def test_raw_tables_lists_every_store_table():
     # Every table but the store's bookkeeping (sessions, login audit, form-submission tokens, print log).
     assert set(names) == {t.name for t in Base.metadata.sorted_tables} - {"login_event", "login_session",
                                                                           "store_setting", "form_submission",
-                                                                          "document_print", "import_batch"}
+                                                                          "document_print", "import_batch", "api_token"}
 
 
 def test_first_extract_copies_every_row_exactly(seeded, warehouse, check):
@@ -33,6 +33,10 @@ def test_first_extract_copies_every_row_exactly(seeded, warehouse, check):
     assert set(written) == set(raw_tables())
     assert written["stock_ledger"] == 2 and written["purchase_order_line"] == 1
     check.equals_store(seeded.engine)
+    # Credentials stay in the store: the users are extracted (who entered what), their password hashes are not.
+    cols = {r[0] for r in check.sql("SELECT column_name FROM information_schema.columns "
+                                     "WHERE table_schema = 'raw' AND table_name = 'app_user'")}
+    assert "username" in cols and "password_hash" not in cols
     # Decimals arrive exact and typed (SQLite stores them as scaled integers).
     assert check.sql("SELECT list_price, standard_cost FROM raw.product") == [(Decimal("12.3456"), Decimal("0.0001"))]
     assert check.sql("SELECT quantity, unit_price, discount_rate, amount, received_qty FROM raw.purchase_order_line") == [
