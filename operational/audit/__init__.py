@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -82,6 +82,16 @@ def acting_as(user_id: int | None, username: str | None, channel: str = "cli") -
         yield actor
     finally:
         _ACTOR.reset(token)
+
+
+def set_process_actor(actor: Actor) -> Token[Actor | None]:
+    """The acting user from now on (the ``jxc`` command line: one command, one user); undo with
+    ``reset_actor``."""
+    return _ACTOR.set(actor)
+
+
+def reset_actor(token: Token[Actor | None]) -> None:
+    _ACTOR.reset(token)
 
 
 def register_actor_resolver(resolver: Callable[[], Actor | None]) -> None:
