@@ -36,6 +36,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event, insert, inspect
 from sqlalchemy.orm import Session
@@ -201,8 +202,9 @@ def _enabled() -> Iterator[None]:
 # The ORM unit of work
 
 
-def _columns(mapper: Any) -> list[tuple[str, str]]:
-    return [(prop.key, prop.columns[0].name) for prop in mapper.column_attrs]
+@cache
+def _columns(mapper: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs)
 
 
 @cache
@@ -269,14 +271,29 @@ def capture_flush(session: Session) -> None:
 # Core statements
 
 
-@cache
-def _where_keys(statement: UpdateBase) -> tuple[str, ...]:
-    """The bind names compared with the primary key in an UPDATE/DELETE's WHERE clause (so the
-    log can say which record); cached per statement object (the services keep theirs as module
-    constants)."""
+# Per statement object: the services keep most of theirs as module constants; a statement built
+# per call is dropped from the cache with the statement (weak keys: no growth).
+_WHERE: WeakKeyDictionary[Any, tuple[tuple[str, ...], str | None]] = WeakKeyDictionary()
+
+
+def _where(statement: UpdateBase) -> tuple[tuple[str, ...], str | None]:
+    """(the bind names compared with the primary key in the WHERE clause, the WHERE clause as SQL)."""
+    try:
+        return _WHERE[statement]
+    except (KeyError, TypeError):
+        pass
     where = getattr(statement, "whereclause", None)
-    if where is None:
-        return ()
+    found = (_where_keys(where), str(where)[:_DETAIL_MAX]) if where is not None else ((), None)
+    try:
+        _WHERE[statement] = found
+    except TypeError:  # not weakly referenceable: computed each time
+        pass
+    return found
+
+
+def _where_keys(where: Any) -> tuple[str, ...]:
+    """The bind names compared with the primary key in an UPDATE/DELETE's WHERE clause (so the
+    log can say which record)."""
     keys = []
     for node in iterate(where):
         if isinstance(node, BinaryExpression) and node.operator.__name__ == "eq":
@@ -304,7 +321,7 @@ def _core_statement(conn: Any, clauseelement: Any, _multiparams: Any, _params: A
     action = "insert" if isinstance(clauseelement, Insert) else clauseelement.__visit_name__
     context = result.context
     parameters = context.compiled_parameters or [{}]
-    keys = () if action == "insert" else _where_keys(clauseelement)
+    keys, detail = ((), None) if action == "insert" else _where(clauseelement)
     inserted: list[Any] = []
     if action == "insert" and len(parameters) == 1:
         try:
@@ -313,8 +330,6 @@ def _core_statement(conn: Any, clauseelement: Any, _multiparams: Any, _params: A
             inserted = []
     actor = current_actor()
     now = utcnow()
-    detail = None if action == "insert" else str(clauseelement.whereclause)[:_DETAIL_MAX] \
-        if getattr(clauseelement, "whereclause", None) is not None else None
     rows = []
     for n, params in enumerate(parameters):
         if keys:
