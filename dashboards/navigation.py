@@ -119,6 +119,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"admin", "analyst", "manager"})),
     # Login: admins reset passwords and read the login events; everyone changes their own password.
     PageSpec("user_admin", "system", "views/user_admin.py", ":material/admin_panel_settings:", frozenset({"admin"})),
+    # The audit log: every change to the store and every login (operational.audit); admins only.
+    PageSpec("audit_log", "system", "views/audit_log.py", ":material/history:", frozenset({"admin"})),
     PageSpec("change_password", "system", "views/change_password.py", ":material/password:", ALL_ROLES),
 )
 

@@ -21,9 +21,11 @@ import json
 from dataclasses import dataclass, replace
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboards.i18n import LANGUAGE_KEY, set_language, t
 from dashboards.navigation import is_allowed, page_spec
+from operational import audit
 from operational.db import unit_of_work
 from operational.models import utcnow
 from operational.services import auth
@@ -48,6 +50,17 @@ class CurrentUser:
 def current_user() -> CurrentUser | None:
     user = st.session_state.get(USER_KEY)
     return user if isinstance(user, CurrentUser) else None
+
+
+def _acting_user() -> audit.Actor | None:
+    """Who changes the store in this script run or form callback (the audit log's "who")."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None  # not a Streamlit script run (CLI, tests, another thread): someone else says
+    user = current_user()
+    return audit.Actor(user.id, user.username, "web") if user is not None else None
+
+
+audit.register_actor_resolver(_acting_user)
 
 
 def client() -> str:

@@ -20,9 +20,12 @@ APPEND_ONLY = frozenset({"stock_ledger", "cash_ledger", "expense_approval_step",
 # business data to the change sensor. Form-submission tokens only guard against saving twice. The print
 # log (document_print) records who printed what: printing a document changes no business figure.
 # The import log (import_batch) only guards against importing a file twice: the documents an import
-# wrote are extracted as themselves. API token hashes (api_token) are credentials, like session tokens.
+# wrote are extracted as themselves. The audit log (audit_log) is the store's own record of its changes,
+# not business data, and grows with every login. API token hashes (api_token) are credentials,
+# like session tokens.
 SKIPPED = frozenset({"alembic_version", "login_event", "login_session", "store_setting", "form_submission",
-                     "document_print", "import_batch", "api_token"})
+                     "document_print", "import_batch", "api_token",
+                     "audit_log"})
 
 
 def duck_type(sa_type: object) -> tuple[str, int | None]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -122,6 +123,30 @@ def create_backup(engine: Engine, target: Path | None = None, *, prefix: str = "
             raise BackupError("backup_target_exists", path=str(path))
         os.replace(partial, path)  # same folder: atomic
     return path, manifest
+
+
+# The files JXC itself names in data/backups/: jxc-backup-YYYYmmdd-HHMMSSZ.tar.gz and the safety
+# copies jxc-pre-restore-....tar.gz. Anything else in the folder is the user's and is never touched.
+BACKUP_PREFIXES = ("jxc-backup", "jxc-pre-restore")
+
+
+def prune_backups(keep: int, folder: Path | None = None) -> list[Path]:
+    """Keep the newest ``keep`` backups of each kind in ``folder`` (default ``data/backups/``) and
+    delete the older ones; the files deleted. ``keep`` 0 deletes nothing. Files are ordered by the
+    time in their name (the time the backup was taken), not by the file's mtime (a copy back from
+    another disk must not look new)."""
+    folder = folder or backups_dir()
+    if keep < 1 or not folder.is_dir():
+        return []
+    deleted = []
+    for prefix in BACKUP_PREFIXES:
+        pattern = re.compile(rf"^{re.escape(prefix)}-(\d{{8}}-\d{{6}})Z{re.escape(SUFFIX)}$")
+        found = sorted((m[1], path) for path in folder.iterdir()
+                       if path.is_file() and (m := pattern.match(path.name)))
+        for _, path in found[:-keep]:
+            path.unlink(missing_ok=True)
+            deleted.append(path)
+    return deleted
 
 
 def _target_path(target: Path | None, default_name: str) -> Path:

@@ -9,6 +9,10 @@ Every session is a ``StoreSession``: before each flush it checks every object be
 against its columns (text length, numeric capacity; ``validation.check_column_limits``), so a
 too-long note is a field error on either backend, never a silent over-long value on SQLite or a
 database error on PostgreSQL.
+
+Every change a store session makes is written to the audit log in the same transaction
+(``operational.audit``): the ORM unit of work after each flush, with old and new values, and
+Core statements (counter UPDATEs, bulk INSERTs) by an engine-wide hook.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from operational import audit
 from operational.services.validation import check_column_limits
 from operational.settings import ensure_private_dir, get_settings, private_files
 
@@ -32,11 +37,25 @@ READ_ONLY = "jxc_read_only"
 class StoreSession(Session):
     """The session class of every store session (see the module docstring)."""
 
+    def flush(self, objects: Any = None) -> None:
+        # The statements of a flush are audited by the after_flush hook (with old values), not
+        # again by the Core hook; autoflush and commit flush through here too.
+        with audit.in_flush():
+            super().flush(objects)
+
 
 @event.listens_for(StoreSession, "before_flush")
 def _check_limits(session: Session, _context: Any, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty):
         check_column_limits(obj)
+
+
+@event.listens_for(StoreSession, "after_flush")
+def _audit_flush(session: Session, _context: Any) -> None:
+    audit.capture_flush(session)
+
+
+audit.install()
 
 
 def make_engine(url: str) -> Engine:

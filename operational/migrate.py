@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
+from operational.audit import auditing_off
 from operational.db import get_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -24,7 +25,9 @@ def upgrade(engine: Engine | None = None) -> str:
     """Bring the store to the newest schema; returns the revision it is at."""
     engine = engine or get_engine()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    # A migration's data statements are schema work, not changes by a user (and run before the
+    # audit table exists).
+    with auditing_off(), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return current_revision(engine)

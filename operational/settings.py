@@ -30,6 +30,15 @@ class Settings:
     # A TrueType CJK font (.ttf/.ttc, optionally #index) to embed in every PDF (JXC_PDF_FONT);
     # unset: the machine's own is looked for (operational/services/pdf.py, docs/printing.md).
     pdf_font: str = ""
+    # `jxc prune` (docs/operations.md, "Pruning"): finished pipeline runs older than this many days
+    # are deleted even among the last JXC_KEEP_RUNS (JXC_KEEP_RUN_DAYS; 0 = no age limit) ...
+    keep_run_days: int = 90
+    # ... the newest this many backups of each kind (jxc-backup-*, jxc-pre-restore-*) stay in
+    # data/backups/ (JXC_KEEP_BACKUPS; 0 = never delete a backup) ...
+    keep_backups: int = 14
+    # ... and audit-log entries older than this many days are deleted (JXC_KEEP_AUDIT_DAYS; 0, the
+    # default, keeps the audit log for ever).
+    keep_audit_days: int = 0
 
     @property
     def warehouse_path(self) -> Path:
@@ -89,7 +98,10 @@ def get_settings() -> Settings:
                     max_future_days=document_date_bounds()[0], earliest_date=document_date_bounds()[1],
                     keep_runs=max(1, int(os.environ.get("JXC_KEEP_RUNS") or 20)),
                     keep_reports=max(1, int(os.environ.get("JXC_KEEP_REPORTS") or 60)),
-                    pdf_font=os.environ.get("JXC_PDF_FONT", "").strip())
+                    pdf_font=os.environ.get("JXC_PDF_FONT", "").strip(),
+                    keep_run_days=max(0, int(os.environ.get("JXC_KEEP_RUN_DAYS") or 90)),
+                    keep_backups=max(0, int(os.environ.get("JXC_KEEP_BACKUPS") or 14)),
+                    keep_audit_days=max(0, int(os.environ.get("JXC_KEEP_AUDIT_DAYS") or 0)))
 
 
 def document_date_bounds() -> tuple[int, date]:

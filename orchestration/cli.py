@@ -59,6 +59,22 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@app.callback()
+def _acting_user(ctx: typer.Context) -> None:
+    """Changes made by a command are audited as made at the command line by the machine's user
+    (operational.audit; a command that logs in as a JXC user says so itself)."""
+    import getpass
+
+    from operational import audit
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        name = str(os.getuid())
+    token = audit.set_process_actor(audit.Actor(None, f"os:{name}"[:100], "cli"))
+    ctx.call_on_close(lambda: audit.reset_actor(token))  # a test's CliRunner leaves no actor behind
+
+
 @app.command()
 @friendly_errors
 def init() -> None:
@@ -419,9 +435,11 @@ def user_token(
 def prune(
     keep: Annotated[int | None, typer.Option(min=1, help="Runs to keep (default: JXC_KEEP_RUNS, 20).")] = None,
 ) -> None:
-    """Delete the history, logs and dbt artifacts of all but the last runs (done after every run too),
-    the store's login history older than JXC_KEEP_LOGIN_DAYS and the form submission records older
-    than 30 days (both done at every login too)."""
+    """Delete the history, logs and dbt artifacts of all but the last runs and of runs older than
+    JXC_KEEP_RUN_DAYS (done after every run too), all but the newest JXC_KEEP_BACKUPS backups in
+    data/backups/, the store's login history older than JXC_KEEP_LOGIN_DAYS and the form submission
+    records older than 30 days (both done at every login too), and audit-log entries older than
+    JXC_KEEP_AUDIT_DAYS when that is set."""
     from orchestration.home import ensure_dagster_home
     from orchestration.retention import prune as prune_runs
     from orchestration.status_report import human_bytes
@@ -430,11 +448,18 @@ def prune(
     ensure_dagster_home()
     import dagster as dg
 
+    from operational.backup import prune_backups
+
     with dg.DagsterInstance.get() as instance:
         report = prune_runs(instance, settings, keep=keep)
+    age = f", none older than {settings.keep_run_days} days" if settings.keep_run_days else ""
     console.print(f"deleted {len(report.deleted_runs)} runs and {len(report.deleted_paths)} files or folders, "
-                  f"freed {human_bytes(report.freed_bytes)}; kept the last {keep or settings.keep_runs} runs",
+                  f"freed {human_bytes(report.freed_bytes)}; kept the last {keep or settings.keep_runs} runs{age}",
                   highlight=False)
+    backups = prune_backups(settings.keep_backups)
+    if settings.keep_backups:
+        console.print(f"deleted {len(backups)} old backups; kept the newest {settings.keep_backups} of each kind "
+                      f"in {settings.data_dir / 'backups'}", highlight=False)
     _prune_login_history(settings)
 
 
@@ -448,15 +473,19 @@ def _prune_login_history(settings: Any) -> None:  # noqa: ANN401 - operational.s
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
         return
     from operational.db import get_engine, unit_of_work
-    from operational.services import auth, idempotency
+    from operational.services import audit_log, auth, idempotency
     from operational.settings import get_login_settings
 
     with unit_of_work(get_engine()) as session:
         pruned = auth.prune_login_history(session)
         submissions = idempotency.prune_submissions(session)
+        audited = audit_log.prune(session, settings.keep_audit_days) if settings.keep_audit_days else None
     console.print(f"deleted {pruned.events} login events and {pruned.sessions} ended sessions older than "
                   f"{get_login_settings().keep_login_days} days, and {submissions} form submission records "
                   f"older than {idempotency.KEEP_SUBMISSION_DAYS} days", highlight=False)
+    if audited is not None:
+        console.print(f"deleted {audited} audit-log entries older than {settings.keep_audit_days} days",
+                      highlight=False)
 
 if __name__ == "__main__":
     app()

@@ -2,13 +2,23 @@
 
 It is runtime state, so it is created on demand instead of being committed: the CLI, ``jxc serve``
 and the tests all call ``ensure_dagster_home()`` before touching a ``DagsterInstance``.
+
+When the store is on PostgreSQL, Dagster's run, event-log and schedule storage is on PostgreSQL
+too: the database ``<store database>_dagster`` on the store's server, as the store's user, created
+on first use. Several machines whose ``JXC_DATABASE_URL`` names the same store then share one
+Dagster instance (runs, history, the UI). The dagster.yaml names no server, user or password: it
+reads the URL from ``JXC_DAGSTER_PG_URL``, which this module sets from the store URL for this
+process and the ones it starts. Nothing in it comes from a run's configuration.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from functools import cache
 from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
 
 from operational.settings import ensure_private_dir, get_settings
 
@@ -62,6 +72,58 @@ retention:
       success: 7
 """
 
+# Appended to DAGSTER_YAML when the store is on PostgreSQL (see the module docstring).
+DAGSTER_PG_ENV = "JXC_DAGSTER_PG_URL"
+DAGSTER_DB_SUFFIX = "_dagster"
+PG_STORAGE_YAML = f"""\
+# The store is on PostgreSQL: runs, event logs and schedule state are kept in PostgreSQL too (the
+# database <store database>{DAGSTER_DB_SUFFIX}), so every machine using this store shares them. The URL
+# is read from {DAGSTER_PG_ENV}, set by orchestration.home from JXC_DATABASE_URL.
+storage:
+  postgres:
+    postgres_url:
+      env: {DAGSTER_PG_ENV}
+"""
+
+
+def dagster_storage_url(store_url: str) -> URL | None:
+    """Where Dagster keeps its runs for this store: None for a SQLite store (files in DAGSTER_HOME),
+    else the ``<database>_dagster`` database on the store's PostgreSQL server, same user."""
+    url = make_url(store_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    # psycopg2, named explicitly: dagster-postgres binds a parameter into NOTIFY, which only a driver
+    # that interpolates on the client accepts (SQLAlchemy 2.1's default, psycopg 3, binds on the server).
+    return url.set(drivername="postgresql+psycopg2", database=f"{url.database}{DAGSTER_DB_SUFFIX}")
+
+
+@cache
+def _ensure_database(store_url: str, database: str) -> None:
+    """Create the Dagster database beside the store's when it does not exist yet (once per process)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(make_url(store_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}).first():
+                return
+            try:
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+            except Exception as exc:
+                if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}).first():
+                    return  # another process created it meanwhile
+                raise RuntimeError(
+                    f"Dagster's storage needs the PostgreSQL database {database!r} beside the store: "
+                    f"create it (owned by the store's user) or let that user create databases ({exc})") from exc
+    finally:
+        engine.dispose()
+
+
+def dagster_yaml(store_url: str) -> str:
+    """The dagster.yaml for a store: SQLite storage in DAGSTER_HOME, or PostgreSQL beside the store."""
+    return DAGSTER_YAML + (PG_STORAGE_YAML if dagster_storage_url(store_url) is not None else "")
+
+
 # Telemetry of every tool in the pipeline would hang on the closed network; dbt logs are kept small.
 QUIET_ENV = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
@@ -93,11 +155,17 @@ def ensure_venv_on_path() -> None:
 
 def ensure_dagster_home(home: Path | None = None) -> Path:
     """Create DAGSTER_HOME with our dagster.yaml (if missing or changed) and export it."""
-    home = (home or get_settings().dagster_home).resolve()
+    settings = get_settings()
+    home = (home or settings.dagster_home).resolve()
     ensure_private_dir(home)  # owner only; the runs Dagster starts inherit the umask
+    storage = dagster_storage_url(settings.database_url)
+    if storage is not None:
+        _ensure_database(settings.database_url, str(storage.database))
+        os.environ[DAGSTER_PG_ENV] = storage.render_as_string(hide_password=False)
+    text = dagster_yaml(settings.database_url)
     config = home / "dagster.yaml"
-    if not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML:
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    if not config.exists() or config.read_text(encoding="utf-8") != text:
+        config.write_text(text, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     quiet_telemetry()
     return home

@@ -7,7 +7,10 @@ about 24 MB for the demo company: manifest, compiled and run SQL, run_results.js
 Nothing removed them, so the disk filled run by run.
 
 ``prune`` keeps the newest ``keep`` finished runs (and every run still in progress, and the run of
-the last publish, which the status and the checks refer to) and deletes the rest with their files.
+the last publish, which the status and the checks refer to) and deletes the rest with their files;
+of the kept ones, those older than ``JXC_KEEP_RUN_DAYS`` (90) days go too, so a quiet store does
+not keep a year-old history. With the store on PostgreSQL the run records are in PostgreSQL
+(orchestration.home) and ``instance.delete_run`` deletes them there.
 It runs at the end of every pipeline run (CLI and daemon) and as ``jxc prune``. Rendered reports
 (data/reports/<kind>/, an HTML and a PDF per report) are kept to the newest ``JXC_KEEP_REPORTS`` per
 kind by ``prune_reports``, after every scheduled report and in ``prune``.
@@ -80,12 +83,17 @@ def _last_written(folder: Path) -> float:
     return max(folder.stat().st_mtime, log.stat().st_mtime if log.exists() else 0.0)
 
 
-def prune_runs(instance: dg.DagsterInstance, keep: int, protect: set[str], report: PruneReport) -> None:
-    """Delete all but the newest ``keep`` finished runs (event logs and compute logs included)."""
-    finished = [r.dagster_run.run_id for r in instance.get_run_records()  # newest first
-                if r.dagster_run.status not in ACTIVE_STATUSES
-                and r.dagster_run.status not in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED)]
-    for run_id in finished[keep:]:
+def prune_runs(instance: dg.DagsterInstance, keep: int, protect: set[str], report: PruneReport, *,
+               max_age_days: int = 0, now: float | None = None) -> None:
+    """Delete all but the newest ``keep`` finished runs (event logs and compute logs included), and
+    among those also every run created more than ``max_age_days`` days ago (0: no age limit)."""
+    records = [r for r in instance.get_run_records()  # newest first
+               if r.dagster_run.status not in ACTIVE_STATUSES
+               and r.dagster_run.status not in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED)]
+    oldest = (now or time.time()) - max_age_days * 86400
+    expired = [r.dagster_run.run_id for r in records[:keep]
+               if max_age_days and r.create_timestamp.timestamp() < oldest]
+    for run_id in [r.dagster_run.run_id for r in records[keep:]] + expired:
         if run_id in protect:
             continue
         instance.delete_run(run_id)  # the run record and its events
@@ -170,7 +178,7 @@ def prune(instance: dg.DagsterInstance, settings: Settings, *, keep: int | None 
     active = {r.run_id for r in instance.get_runs(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES))}
     state = read_state(settings.state_path)
     protect = active | {(state.get("last_publish") or {}).get("run_id"), (state.get("last_run") or {}).get("run_id")}
-    prune_runs(instance, keep, {p for p in protect if p}, report)
+    prune_runs(instance, keep, {p for p in protect if p}, report, max_age_days=settings.keep_run_days)
     logs = settings.dagster_home / "logs"
     if logs.is_dir():
         prune_newest([p for p in logs.glob("*.log") if p.stem not in active], keep, report)

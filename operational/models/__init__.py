@@ -1,5 +1,6 @@
 """All tables of the operational store; importing this package registers them on ``Base.metadata``."""
 
+from operational.models.audit import AUDIT_ACTIONS, AUDIT_CHANNELS, AUDIT_SOURCES, AuditLog
 from operational.models.auth import LOGIN_OUTCOMES, LoginEvent, LoginSession, StoreSetting
 from operational.models.base import Base, utcnow
 from operational.models.cash import ACCOUNT_KINDS, CASH_ENTRY_KINDS, CashAccount, CashLedger
@@ -155,6 +156,10 @@ from operational.models.stock_documents import (
 from operational.models.submissions import FormSubmission
 
 __all__ = [
+    "AUDIT_ACTIONS",
+    "AUDIT_CHANNELS",
+    "AUDIT_SOURCES",
+    "AuditLog",
     "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
     "ArAllocation", "ArInstalment", "BadDebtWriteOff", "CollectionNote", "CreditNote", "CreditNoteLine", "CustomerReceipt",
     "InvoicedShipmentLine", "PaymentTerm", "PaymentTermLine", "SalesInvoice", "SalesInvoiceLine",

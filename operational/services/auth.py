@@ -17,6 +17,8 @@
   deletes older ``login_event`` rows and sessions that ended before then. It runs with every
   successful login (so the table stays bounded without anyone remembering to prune) and in
   ``jxc prune``.
+- Every login event also leaves a ``login_<outcome>`` row in the audit log, in the same
+  transaction (``operational.audit.record_login``); the audit log is kept longer.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from operational import audit
 from operational.db import read_only, unit_of_work
 from operational.models import ROLES, AppUser, LoginEvent, LoginSession, StoreSetting, utcnow
 from operational.services import idempotency
@@ -231,6 +234,7 @@ def _record(session: Session, outcome: str, username: str, client: str, user_id:
     session.add(LoginEvent(occurred_at=now or utcnow(), username=username, user_id=user_id, client=client,
                            outcome=outcome, detail=detail))
     session.flush()
+    audit.record_login(session, outcome, username, user_id, client, detail, now or utcnow())
     level = logging.INFO if outcome in ("success", "logout", "password_changed") else logging.WARNING
     log.log(level, "login %s: user=%r user_id=%s client=%s detail=%s", outcome, username, user_id, client, detail)
 

@@ -22,10 +22,12 @@ def test_raw_tables_lists_every_store_table():
     assert "stock_ledger" in names and "sales_order_line" in names and "doc_sequence" in names
     assert "alembic_version" not in names
     assert len(names) == len(set(names))
-    # Every table but the store's bookkeeping (sessions, login audit, form-submission tokens, print log).
+    # Every table but the store's bookkeeping (sessions, login audit, form-submission tokens, print log,
+    # audit log).
     assert set(names) == {t.name for t in Base.metadata.sorted_tables} - {"login_event", "login_session",
                                                                           "store_setting", "form_submission",
-                                                                          "document_print", "import_batch", "api_token"}
+                                                                          "document_print", "import_batch", "api_token",
+                                                                          "audit_log"}
 
 
 def test_first_extract_copies_every_row_exactly(seeded, warehouse, check):
