@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from api.permissions import allowed
+from operational.audit import acting_as
 from operational.db import get_engine, read_only, unit_of_work
 from operational.services import api_tokens
 from operational.services.errors import AuthError
@@ -47,10 +50,22 @@ def caller(request: Request,
     except AuthError:
         raise ApiError(401, "api_token_invalid", field="authorization",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    request.state.caller = who
     if found.touch_due:
-        with unit_of_work(store) as session:
+        with writing(request) as session:
             api_tokens.touch_token(session, found.token_id)
     return who
+
+
+@contextmanager
+def writing(request: Request) -> Iterator[Session]:
+    """One store transaction for a request, recorded in the audit log as the token's user over the
+    API. Handlers run in a worker thread, so the acting user is set here, around the transaction,
+    not in the dependency (a context variable set there does not reach the handler)."""
+    who: Caller | None = getattr(request.state, "caller", None)
+    with acting_as(who.id if who else None, who.username if who else None, "api"), \
+            unit_of_work(engine(request)) as session:
+        yield session
 
 
 def require(permission: str) -> Callable[..., Caller]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import Caller, engine, idempotency_key, require
+from api.deps import Caller, engine, idempotency_key, require, writing
 from api.routes.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -32,7 +32,7 @@ from api.schemas import (
     StockDocumentOut,
     StockLineOut,
 )
-from operational.db import read_only, unit_of_work
+from operational.db import read_only
 from operational.models import GoodsReceipt, PurchaseOrder, SalesOrder, Shipment
 from operational.services import purchasing, queries, returns, sales
 from operational.services.orders import FulfilLineInput, OrderKind, OrderLineInput
@@ -106,7 +106,7 @@ def create_purchase_order(request: Request, response: Response, body: PurchaseOr
                           who: Annotated[Caller, Depends(require("purchase_orders.write"))],
                           key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """A draft purchase order (confirm it to receive against it)."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         order = create_once(s, who, "create_purchase_order", key, response, lambda: purchasing.create_purchase_order(
             s, body.supplier_id, body.warehouse_id, body.order_date, _lines(body.lines),
             expected_date=body.expected_date, note=body.note, user_id=who.id))
@@ -116,7 +116,7 @@ def create_purchase_order(request: Request, response: Response, body: PurchaseOr
 @router.post("/purchase-orders/{order_id}/confirm", response_model=OrderOut, responses=WRITE_ERRORS,
              dependencies=[Depends(require("purchase_orders.write"))], operation_id="confirm_purchase_order")
 def confirm_purchase_order(request: Request, order_id: PathId) -> Any:
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, PurchaseOrder, order_id, "purchase_order")
         return _order_out(purchasing.confirm_purchase_order(s, order_id), PURCHASE)
 
@@ -125,7 +125,7 @@ def confirm_purchase_order(request: Request, order_id: PathId) -> Any:
              dependencies=[Depends(require("purchase_orders.write"))], operation_id="cancel_purchase_order")
 def cancel_purchase_order(request: Request, order_id: PathId) -> Any:
     """Cancel a draft or confirmed order with nothing received yet."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, PurchaseOrder, order_id, "purchase_order")
         return _order_out(purchasing.cancel_purchase_order(s, order_id), PURCHASE)
 
@@ -136,7 +136,7 @@ def receive(request: Request, response: Response, order_id: PathId, body: Receip
             who: Annotated[Caller, Depends(require("goods_receipts.write"))],
             key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """Post a goods receipt: the given lines (accepted and rejected quantity), or everything open."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, PurchaseOrder, order_id, "purchase_order")
 
         def post() -> Any:
@@ -162,7 +162,7 @@ def return_to_supplier(request: Request, response: Response, receipt_id: PathId,
                        who: Annotated[Caller, Depends(require("purchase_returns.write"))],
                        key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """Send goods back against a receipt (lines are the receipt's lines)."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, GoodsReceipt, receipt_id, "goods_receipt")
         doc = create_once(s, who, f"purchase_return:{receipt_id}", key, response, lambda: returns.return_to_supplier(
             s, receipt_id, body.return_date, [ReturnLineInput(line.source_line_id, line.quantity)
@@ -194,7 +194,7 @@ def create_sales_order(request: Request, response: Response, body: SalesOrderIn,
                        who: Annotated[Caller, Depends(require("sales_orders.write"))],
                        key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """A draft sales order (confirm it to ship against it)."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         order = create_once(s, who, "create_sales_order", key, response, lambda: sales.create_sales_order(
             s, body.customer_id, body.warehouse_id, body.order_date, _lines(body.lines),
             required_date=body.required_date, salesperson_id=body.salesperson_id, note=body.note, user_id=who.id))
@@ -206,7 +206,7 @@ def create_sales_order(request: Request, response: Response, body: SalesOrderIn,
 def confirm_sales_order(request: Request, order_id: PathId) -> Any:
     """Confirm a draft; refused (409, credit_limit_exceeded) beyond the customer's credit limit
     unless a manager approved the order in the app."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, SalesOrder, order_id, "sales_order")
         return _order_out(sales.confirm_sales_order(s, order_id), SALES)
 
@@ -214,7 +214,7 @@ def confirm_sales_order(request: Request, order_id: PathId) -> Any:
 @router.post("/sales-orders/{order_id}/cancel", response_model=OrderOut, responses=WRITE_ERRORS,
              dependencies=[Depends(require("sales_orders.write"))], operation_id="cancel_sales_order")
 def cancel_sales_order(request: Request, order_id: PathId) -> Any:
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, SalesOrder, order_id, "sales_order")
         return _order_out(sales.cancel_sales_order(s, order_id), SALES)
 
@@ -225,7 +225,7 @@ def ship(request: Request, response: Response, order_id: PathId, body: ShipmentI
          who: Annotated[Caller, Depends(require("shipments.write"))],
          key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """Post a shipment: the given lines, or everything open; refused (409) if stock would go negative."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, SalesOrder, order_id, "sales_order")
 
         def post() -> Any:
@@ -250,7 +250,7 @@ def return_from_customer(request: Request, response: Response, shipment_id: Path
                          who: Annotated[Caller, Depends(require("sales_returns.write"))],
                          key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """Take goods back against a shipment, restocked or into the quarantine warehouse."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, Shipment, shipment_id, "shipment")
         doc = create_once(s, who, f"sales_return:{shipment_id}", key, response, lambda: returns.return_from_customer(
             s, shipment_id, body.return_date, [ReturnLineInput(line.source_line_id, line.quantity)

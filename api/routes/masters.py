@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
-from api.deps import Caller, engine, idempotency_key, require
+from api.deps import Caller, engine, idempotency_key, require, writing
 from api.routes.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -33,7 +33,7 @@ from api.schemas import (
     WarehouseOut,
     WarehousePatch,
 )
-from operational.db import read_only, unit_of_work
+from operational.db import read_only
 from operational.models import Customer, Product, Supplier, Warehouse
 from operational.services import masterdata
 
@@ -84,7 +84,7 @@ def _master(path: str, entity: str, model: type, out: type[BaseModel], create_in
     def create_(request: Request, response: Response, body: create_in,  # type: ignore[valid-type]
                 who: Annotated[Caller, Depends(writer)],
                 key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
-        with unit_of_work(engine(request)) as s:
+        with writing(request) as s:
             return out.model_validate(create_once(s, who, f"create_{entity}", key, response,
                                                   lambda: create(s, body)))
 
@@ -92,7 +92,7 @@ def _master(path: str, entity: str, model: type, out: type[BaseModel], create_in
                   dependencies=[Depends(writer)], operation_id=f"update_{entity}",
                   summary=f"Change fields of a {entity}")
     def update_(request: Request, record_id: PathId, body: patch_in) -> Any:  # type: ignore[valid-type]
-        with unit_of_work(engine(request)) as s:
+        with writing(request) as s:
             get_or_404(s, model, record_id, entity)
             return out.model_validate(fresh(s, update(s, record_id, body.model_dump(exclude_unset=True))))
 

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import Caller, engine, idempotency_key, require
+from api.deps import Caller, engine, idempotency_key, require, writing
 from api.errors import ApiError
 from api.routes.common import READ_ERRORS, WRITE_ERRORS, OptionalId, PathId, create_once, get_or_404
 from api.schemas import IssuedTokenOut, TokenIn, TokenOut
-from operational.db import read_only, unit_of_work
+from operational.db import read_only
 from operational.models import ApiToken, AppUser
 from operational.services import api_tokens
 
@@ -30,7 +30,7 @@ def issue_token(request: Request, response: Response, body: TokenIn, who: Annota
                 key: Annotated[str | None, Depends(idempotency_key)] = None) -> Any:
     """A new token for a user. Keep the ``token`` now: it is not shown again (the store has only its hash).
     A replayed Idempotency-Key cannot show the secret again, so it answers 409."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         issued: list[api_tokens.IssuedToken] = []
 
         def create() -> Any:
@@ -47,6 +47,6 @@ def issue_token(request: Request, response: Response, body: TokenIn, who: Annota
 @router.delete("/tokens/{token_id}", response_model=TokenOut, responses=WRITE_ERRORS, operation_id="revoke_token")
 def revoke_token(request: Request, token_id: PathId, who: Annotated[Caller, Depends(admin)]) -> Any:
     """The token stops working at once."""
-    with unit_of_work(engine(request)) as s:
+    with writing(request) as s:
         get_or_404(s, ApiToken, token_id, "api_token")
         return TokenOut.model_validate(api_tokens.revoke_token(s, s.get(AppUser, who.id), token_id))

@@ -275,3 +275,21 @@ def test_accept_language():
     assert request_language("fr;q=1, en;q=0.8, zh-CN;q=0.9") == "zh_CN"
     assert request_language("de, en-GB;q=0.7") == "en"
     assert request_language("en;q=bogus, zh") == "zh_CN"
+
+
+def test_a_change_over_the_api_is_audited_as_the_tokens_user(world: ApiWorld):
+    from sqlalchemy import select
+
+    from operational.db import read_only
+    from operational.models.audit import AuditLog
+
+    w = world
+    changed = w.client.patch(f"{V}/products/{w.company.water}", headers=w.headers("purchasing", "en"),
+                             json={"name": "矿泉水 审计"})
+    assert changed.status_code == 200
+    with read_only(w.company.engine) as s:
+        rows = s.execute(select(AuditLog.channel, AuditLog.username, AuditLog.new_values)
+                         .where(AuditLog.table_name == "product", AuditLog.record_id == str(w.company.water),
+                                AuditLog.action == "update")).all()
+    assert [(r.channel, r.username) for r in rows] == [("api", "purchasing")]
+    assert "矿泉水 审计" in rows[0].new_values
