@@ -26,10 +26,18 @@ run: env
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
 PYTEST_XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 
+# The tests' temporary folders (each test's store, warehouse, serving file and Dagster instance) go
+# to RAM (/dev/shm) when it is there: a pipeline run commits ~7,000 times to Dagster's SQLite event
+# log, and each commit waited for the disk (9 ms on this machine under load, 0.05 ms in RAM).
+# Folders of passed tests are removed as they finish (kept for failed ones), so RAM holds little.
+# `make test PYTEST_TMPDIR=` keeps them on disk.
+PYTEST_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm)
+PYTEST_TMP = $(if $(PYTEST_TMPDIR),TMPDIR=$(PYTEST_TMPDIR) ,)
+
 test: env
 	@bash scripts/test-prereqs.sh
 	$(VENV_BIN)/ruff check .
-	$(VENV_BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	$(PYTEST_TMP)$(VENV_BIN)/pytest $(PYTEST_XDIST) -o tmp_path_retention_policy=failed $(PYTEST_ARGS)
 
 bench: env
 	$(VENV_BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,4 +1,5 @@
-"""A hand-made company with hand-computed numbers, extracted and built by dbt once per module.
+"""A hand-made company with hand-computed numbers, extracted and built by dbt once per test run
+(each module that asks for ``built`` gets its own copy).
 
 Timeline (2026-03, warehouses WH1 / WH2, categories DRINK / SNACK):
 
@@ -16,9 +17,14 @@ C@WH2 min 5, no max (never stocked: below_min, order 5), A@WH2 1–100 (20: no a
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -190,17 +196,61 @@ class Built:
     work: Path
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The company → extract → dbt build, once per test module."""
-    work = tmp_path_factory.mktemp("transforms")
-    engine = make_engine(f"sqlite:///{work / 'jxc.sqlite'}")
+def _build_template(folder: Path) -> dict[str, int]:
+    """The company → extract → dbt build into ``folder`` (jxc.sqlite, warehouse.duckdb); its ids."""
+    engine = make_engine(f"sqlite:///{folder / 'jxc.sqlite'}")
     upgrade(engine)
     company = build_company(engine)
-    warehouse = work / "warehouse.duckdb"
-    extract_to_raw(company.url, warehouse)
-    dbt(warehouse, work, "build")
-    yield Built(company, Warehouse(warehouse), work)
+    extract_to_raw(company.url, folder / "warehouse.duckdb")
+    dbt(folder / "warehouse.duckdb", folder, "build")
+    engine.dispose()  # the last connection closing folds the WAL into the file
+    return company.ids
+
+
+@pytest.fixture(scope="session")
+def _built_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The company after extract + ``dbt build``, made once per ``make test``: its folder and ids.
+
+    Four modules start from this same company (test_marts, test_incremental, test_landed_cost_marts,
+    test_planning_marts), and each built it anew: the services' postings, an extract and a dbt build
+    of every model and its tests, ~20 CPU-seconds. Under pytest-xdist the workers share one folder
+    (the parent of their base temp folders, as pytest-xdist documents for once-per-run fixtures):
+    the first worker to need it builds it under a file lock, the others wait and copy. A failed
+    build leaves no template, so the next module tries again and fails the same way, with dbt's
+    output.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    root = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
+    final = root / "transforms-built-template"
+    with (root / "transforms-built-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (final / "ids.json").exists():
+                building = Path(tempfile.mkdtemp(prefix="building-", dir=root))
+                ids = _build_template(building)
+                (building / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
+                building.rename(final)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return final, json.loads((final / "ids.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, _built_template: tuple[Path, dict[str, int]]) -> Built:
+    """The company → extract → dbt build, for this module alone: a copy of the store and the
+    warehouse of the one build (``_built_template``), so a module that posts more documents and
+    builds again (incremental runs, late landed costs) changes only its own copy."""
+    template, ids = _built_template
+    work = tmp_path_factory.mktemp("transforms")
+    url = f"sqlite:///{work / 'jxc.sqlite'}"
+    with closing(sqlite3.connect(template / "jxc.sqlite")) as source, closing(sqlite3.connect(work / "jxc.sqlite")) as copy:
+        source.backup(copy)
+    (work / "jxc.sqlite").chmod(0o600)  # as the store makes it
+    for suffix in ("", ".wal"):  # a log is left only by a crashed writer
+        if (template / f"warehouse.duckdb{suffix}").exists():
+            shutil.copyfile(template / f"warehouse.duckdb{suffix}", work / f"warehouse.duckdb{suffix}")
+    engine = make_engine(url)
+    yield Built(Company(engine, url, dict(ids)), Warehouse(work / "warehouse.duckdb"), work)
     engine.dispose()
 
 
