@@ -151,6 +151,7 @@ from operational.models.stock_documents import (
     StockTransferLine,
 )
 from operational.models.submissions import FormSubmission
+from operational.models.units import ProductUnit
 
 __all__ = [
     "ALLOCATION_SOURCES", "COLLECTION_CHANNELS", "INVOICE_STATES", "RECEIPT_METHODS", "WRITE_OFF_STATES",
@@ -193,3 +194,4 @@ __all__ += ["ABC_CLASSES", "ADJUSTMENT_MODES", "PLAN_LINK_KINDS", "DemandAdjustm
 __all__ += ["PAPERS", "PRINTABLE_TYPES", "DocumentPrint"]
 __all__ += ["DELIVERY_CONTENTS", "DELIVERY_OUTCOMES", "DELIVERY_ORIGINS", "REPORT_KINDS", "REPORT_LANGUAGES",
             "ReportDelivery", "ReportSubscription"]
+__all__ += ["ProductUnit"]

@@ -94,7 +94,7 @@ def test_a_store_of_the_first_release_upgrades_with_its_data(backend, request, t
                           "VALUES (1, 'WH1', '主仓', true, '2026-01-01', '2026-01-01')"))
         conn.execute(text("INSERT INTO supplier (id, code, name, lead_time_days, payment_terms_days, status, "
                           "created_at, updated_at) VALUES (1, 'S1', '供应商', 7, 30, 'active', '2026-01-01', '2026-01-01')"))
-    assert upgrade(engine) == "0021"
+    assert upgrade(engine) == "0022"
     with unit_of_work(engine) as s:
         from operational.models import Supplier
 
