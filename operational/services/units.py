@@ -18,7 +18,7 @@ the base unit and keep NULL unit columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -96,6 +96,20 @@ def units_of(session: Session, product: Product) -> list[UnitOption]:
                            .order_by(ProductUnit.factor, ProductUnit.unit)).scalars()
     return [UnitOption(product.unit, Decimal(1), product.barcode, True)] + [
         UnitOption(r.unit, r.factor, r.barcode, False) for r in rows]
+
+
+def unit_options(session: Session, product_ids: set[int] | list[int]) -> dict[int, list[tuple[str, Decimal]]]:
+    """Per product, the (unit, factor) pairs a form offers: the base unit first, then the others."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    found = {pid: [(unit, Decimal(1))] for pid, unit in
+             session.execute(select(Product.id, Product.unit).where(Product.id.in_(ids)))}
+    for pid, unit, factor in session.execute(select(ProductUnit.product_id, ProductUnit.unit, ProductUnit.factor)
+                                             .where(ProductUnit.product_id.in_(ids))
+                                             .order_by(ProductUnit.factor, ProductUnit.unit)):
+        found[pid].append((unit, factor))
+    return found
 
 
 def set_unit(session: Session, product_id: Any, unit: Any, factor: Any, *, barcode: Any = None) -> ProductUnit:
@@ -215,17 +229,33 @@ def base_price(price_in_unit: Decimal, factor: Decimal) -> Decimal:
     return (price_in_unit / factor).quantize(QTY_PLACES)
 
 
-def shown(line: Any, base_unit: str) -> tuple[str, Decimal]:
-    """(unit, quantity) a line is shown with: as entered, else the base quantity in the base unit."""
-    if getattr(line, "unit", None) and getattr(line, "qty_in_unit", None) is not None:
-        return line.unit, line.qty_in_unit
-    return base_unit, line.quantity
+def shown(line: Any, base_unit: str) -> tuple[str, Decimal, Decimal]:
+    """(unit, quantity, factor) a line is shown with: as entered, else the base quantity in the base unit."""
+    if getattr(line, "unit", None) and getattr(line, "qty_in_unit", None) is not None and line.unit_factor:
+        return line.unit, line.qty_in_unit, line.unit_factor
+    return base_unit, line.quantity, Decimal(1)
 
 
-def shown_price(line: Any) -> Decimal:
-    """The unit price a line is shown with: per its entered unit when it has one."""
-    price = getattr(line, "price_in_unit", None)
-    return price if price is not None else line.unit_price
+def shown_price(priced: Any, factor: Decimal = Decimal(1)) -> Decimal:
+    """The unit price of a priced (order) line per a unit of ``factor`` base units: exactly as typed
+    when that is the unit it was priced in (100.00 a case), else converted from the exact price."""
+    per_unit, priced_factor = getattr(priced, "price_in_unit", None), getattr(priced, "unit_factor", None)
+    if per_unit is not None and priced_factor:
+        if factor == priced_factor:
+            return per_unit
+        return (per_unit * factor / priced_factor).quantize(QTY_PLACES)
+    return priced.unit_price if factor == 1 else (priced.unit_price * factor).quantize(QTY_PLACES)
+
+
+def amount_at_price(priced: Any, base_qty: Decimal) -> Decimal:
+    """``base_qty`` at a priced line's price less its discount, to the cent, as typed (with or
+    without tax): exact for a line priced per another unit (24 个 of 1 箱 at 100.00 is 100.00)."""
+    per_unit, factor = getattr(priced, "price_in_unit", None), getattr(priced, "unit_factor", None)
+    if per_unit is not None and factor:
+        value = base_qty * per_unit * (1 - priced.discount_rate) / factor
+    else:
+        value = base_qty * priced.unit_price * (1 - priced.discount_rate)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # --- scanning -----------------------------------------------------------------------------------

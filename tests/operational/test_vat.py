@@ -237,7 +237,7 @@ def test_migration_keeps_existing_amounts_as_net_without_vat(pg_engine):
         cfg = alembic_config(t.engine.url.render_as_string(hide_password=False))
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0019")
-    assert upgrade(t.engine) == "0021"
+    assert upgrade(t.engine) == "0022"
     with unit_of_work(t.engine) as s:
         po_line = s.get(purchasing.PurchaseOrder, po.id).lines[0]
         assert (po_line.amount, po_line.tax_rate, po_line.tax_amount, po_line.gross_amount, po_line.tax_rate_code) == (
