@@ -366,23 +366,9 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
         fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id, **entered_units[n - 1].columns()}
         if kind.carries_cost:
             share = costs.get(ol.id, Decimal(0))
-            # Input VAT is recoverable: stock enters at the price net of VAT (with VAT for a
-            # small-scale taxpayer), see operational.services.tax.cost_unit_price.
-            if ol.price_in_unit is not None and ol.unit_factor:
-                # Priced per another unit: the base-unit price is a rounded quotient, so the
-                # ledger carries the exact value (qty ÷ factor × price per unit) and the unit
-                # cost is that value ÷ qty, for display (docs/vat_and_units.md, units).
-                per_unit = tax.cost_unit_price(ol.price_in_unit, ol.discount_rate, ol.tax_rate,
-                                               includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
-                if qty:
-                    cost_amounts[n] = tax.cents(qty * per_unit / ol.unit_factor + share)
-                    unit_cost = (cost_amounts[n] / qty).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-                else:
-                    unit_cost = (per_unit / ol.unit_factor).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            else:
-                cost = tax.cost_unit_price(ol.unit_price, ol.discount_rate, ol.tax_rate,
-                                           includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
-                unit_cost = (cost + share / qty if qty else cost).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+            unit_cost, exact = receipt_cost(ol, qty, share, small_scale=small_scale)
+            if exact is not None:
+                cost_amounts[n] = exact
             fields.update(unit_cost=unit_cost, landed_cost=share, rejected_qty=rejected, reject_reason=reason,
                           **tax.line_values(tax.resplit(ol, qty), ol.tax_rate_code,
                                             includes_tax=bool(ol.price_includes_tax)))
@@ -403,6 +389,28 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
     _refresh_status(order, kind)
     session.flush()
     return doc
+
+
+def receipt_cost(ol: Any, qty: Decimal, share: Decimal, *, small_scale: bool) -> tuple[Decimal, Decimal | None]:
+    """(unit cost, exact value or None) of ``qty`` base units received against order line ``ol``
+    (anything with its price attributes) with ``share`` of the landed costs.
+
+    Input VAT is recoverable: stock enters at the price net of VAT (with VAT for a small-scale
+    taxpayer), see ``tax.cost_unit_price``. A line priced per another unit (units of measure) has
+    a rounded base-unit price, so the receipt's value is computed from the exact price per that
+    unit (qty ÷ factor × price, to the cent) and carried into the ledger (``cost_amount``); its
+    unit cost is that value ÷ qty, for display. Otherwise the value is qty × unit cost, as ever."""
+    per_unit, factor = getattr(ol, "price_in_unit", None), getattr(ol, "unit_factor", None)
+    if per_unit is not None and factor:
+        cost = tax.cost_unit_price(per_unit, ol.discount_rate, ol.tax_rate,
+                                   includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
+        if not qty:
+            return (cost / factor).quantize(Decimal("0.0001"), ROUND_HALF_UP), None
+        exact = tax.cents(qty * cost / factor + share)
+        return (exact / qty).quantize(Decimal("0.0001"), ROUND_HALF_UP), exact
+    cost = tax.cost_unit_price(ol.unit_price, ol.discount_rate, ol.tax_rate,
+                               includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
+    return (cost + share / qty if qty else cost).quantize(Decimal("0.0001"), ROUND_HALF_UP), None
 
 
 def _parse_fulfil_lines(session: Session, order: Any, kind: OrderKind, by_id: dict[int, Any],

@@ -177,6 +177,19 @@ def set_default_units(session: Session, product_id: Any, *, purchase_unit: Any =
     return product
 
 
+def purchase_units(session: Session) -> dict[int, tuple[str, Decimal]]:
+    """Product id → (purchase unit, factor) of every product bought in a unit other than its base."""
+    return {pid: (unit, factor) for pid, unit, factor in session.execute(
+        select(Product.id, ProductUnit.unit, ProductUnit.factor)
+        .join(ProductUnit, (ProductUnit.product_id == Product.id) & (ProductUnit.unit == Product.purchase_unit)))}
+
+
+def in_whole_units(quantity: Decimal, factor: Decimal) -> Decimal | None:
+    """``quantity`` base units as a whole number of a unit of ``factor`` (48 个 = 2 箱), else None."""
+    whole = quantity / factor
+    return whole if whole == whole.to_integral_value() else None
+
+
 def default_unit(product: Product, side: str) -> str:
     """The unit a new order line of ``side`` ("purchase" / "sales") starts in."""
     chosen = product.purchase_unit if side == "purchase" else product.sales_unit
