@@ -172,7 +172,10 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
         if line.product_id in on_hand:
             cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
-        cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
+        ordered = f"{quantity(line.quantity)} {safe_text.text(line.unit)}"
+        if line.entered_unit:  # entered in another unit (多单位): as typed, then in the base unit
+            ordered = f"{quantity(line.entered_quantity)} {safe_text.text(line.entered_unit)} = {ordered}"
+        cols[2].write(ordered)
         cols[3].write(quantity(line.done_quantity))
         cols[4].write(quantity(line.open_quantity))
         cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),

@@ -117,7 +117,10 @@ def return_form(spec: ReturnFormSpec) -> None:
             cols = st.columns(_WIDTHS, vertical_alignment="center")
             cols[0].write(str(line.line_no))
             cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
-            cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
+            moved = f"{quantity(line.quantity)} {safe_text.text(line.unit)}"
+            if line.entered_unit:  # entered in another unit (多单位): as typed, then in the base unit
+                moved = f"{quantity(line.entered_quantity)} {safe_text.text(line.entered_unit)} = {moved}"
+            cols[2].write(moved)
             cols[3].write(quantity(line.returned_qty))
             cols[4].write(quantity(line.returnable))
             cols[5].text_input(t("ui.order.line_label", field=t("ui.return.col.quantity"), line_no=line.line_no),

@@ -107,7 +107,9 @@ def unit_maintenance() -> None:
         product_id = st.session_state.get(PRODUCT_KEY)
         product = session.get(Product, product_id) if product_id is not None else None
         rows = units.units_of(session, product) if product is not None else []
-        defaults = ((product.purchase_unit or product.unit), (product.sales_unit or product.unit)) if product else None
+        # read inside the session: the page draws after it has closed
+        base = product.unit if product is not None else ""
+        defaults = (units.default_unit(product, "purchase"), units.default_unit(product, "sales")) if product else ()
     pick = st.columns([1, 2])
     pick[0].text_input(t("ui.order.col.code"), key=_key("code"), on_change=_on_code,
                        placeholder=t("ui.order.code_placeholder"))
@@ -119,7 +121,7 @@ def unit_maintenance() -> None:
     if product is None:
         form_state.other_errors(PREFIX, ())
         return
-    st.caption(t("ui.uom.caption", unit=product.unit))
+    st.caption(t("ui.uom.caption", unit=base))
     table = pd.DataFrame([{t("ui.uom.col.unit"): r.unit + (f"（{t('ui.uom.base')}）" if r.is_base else ""),
                            t("ui.uom.col.factor"): quantity(r.factor), t("ui.uom.col.barcode"): r.barcode or ""}
                           for r in rows])
@@ -134,20 +136,20 @@ def unit_maintenance() -> None:
             st.text_input(t(label), key=_key(field))
             form_state.field_error(PREFIX, field)
     buttons = st.columns([1, 1, 2])
-    buttons[0].button(t("ui.uom.save"), key=_key("save"), type="primary", on_click=_save_unit, args=(product.id,))
+    buttons[0].button(t("ui.uom.save"), key=_key("save"), type="primary", on_click=_save_unit, args=(product_id,))
     others = [r.unit for r in rows if not r.is_base]
     if others:
         buttons[2].selectbox(t("ui.uom.unit"), others, key=_key("remove_unit"), label_visibility="collapsed")
         buttons[1].button(t("ui.uom.remove"), key=_key("remove"),
-                          on_click=_remove_unit, args=(product.id, st.session_state.get(_key("remove_unit"), others[0])))
+                          on_click=_remove_unit, args=(product_id, st.session_state.get(_key("remove_unit"), others[0])))
 
     st.subheader(t("ui.uom.defaults"))
     names = [r.unit for r in rows]
     sides = st.columns(2)
     for col, side, value in zip(sides, ("purchase", "sales"), defaults, strict=True):
         with col:
-            st.selectbox(t(f"ui.uom.{side}_unit"), names, key=_default_key(side, product.id),
+            st.selectbox(t(f"ui.uom.{side}_unit"), names, key=_default_key(side, product_id),
                          index=names.index(value) if value in names else 0)
             form_state.field_error(PREFIX, f"{side}_unit")
-    st.button(t("ui.uom.save_defaults"), key=_key("save_defaults"), on_click=_save_defaults, args=(product.id,))
+    st.button(t("ui.uom.save_defaults"), key=_key("save_defaults"), on_click=_save_defaults, args=(product_id,))
     form_state.other_errors(PREFIX, (*UNIT_FIELDS, "purchase_unit", "sales_unit"))

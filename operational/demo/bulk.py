@@ -459,11 +459,11 @@ class BulkWriter:
         for n, (pid, qty, price, disc) in enumerate(lines, start=1):
             code, rate = self._tax_rate(pid, on)
             # Purchases of a product bought by the case are typed in cases, as the services are given them.
-            typed = case_line(pid, qty, price, self.cases) if side is PURCHASE else {"unit": None}
+            typed = case_line(pid, qty, price, self.cases) if side is PURCHASE else {}
             # Every purchase line row has the unit columns (NULL: the base unit): one INSERT for all.
             entered: dict[str, Any] = ({"unit": None, "qty_in_unit": None, "unit_factor": None, "price_in_unit": None}
                                        if side is PURCHASE else {})
-            if typed["unit"] is not None:
+            if typed.get("unit") is not None:
                 factor = self.cases[pid][1]
                 entered = {"unit": typed["unit"], "qty_in_unit": typed["quantity"], "unit_factor": factor,
                            "price_in_unit": typed["unit_price"]}

@@ -118,10 +118,12 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
         if qty < 0:
             raise ValidationError("must_be_positive", record=source.doc_no, line_no=src.line_no,
                                   field=f"lines.{src.line_no}.quantity", field_label="field.quantity")
-        unit_name, factor = units.factor_of(session, session.get(Product, src.product_id), item.unit,
-                                            record=source.doc_no, line_no=src.line_no)
-        entered = units.convert(qty, unit_name, factor, record=source.doc_no, line_no=src.line_no)
-        qty = entered.base_qty
+        entered = units.Entered(qty)
+        if item.unit not in (None, ""):  # typed in another unit (a case): converted to base, exactly
+            unit_name, factor = units.factor_of(session, session.get(Product, src.product_id), item.unit,
+                                                record=source.doc_no, line_no=src.line_no)
+            entered = units.convert(qty, unit_name, factor, record=source.doc_no, line_no=src.line_no)
+            qty = entered.base_qty
         if qty > returnable_quantity(src):
             raise ValidationError("over_return", record=source.doc_no, line_no=src.line_no,
                                   field=f"lines.{src.line_no}.quantity", quantity=qty,

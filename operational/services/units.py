@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from operational.models import Product, ProductUnit
 from operational.services.errors import ValidationError
-from operational.services.validation import QUANTITY_MAX, get_or_fail, positive, to_decimal, within_bound
+from operational.services.validation import QUANTITY_MAX, get_or_fail, positive, within_bound
 
 UNIT_MAX = 20  # product.unit, product_unit.unit, the lines' unit: String(20)
 BARCODE_MAX = 40
@@ -227,14 +227,6 @@ def convert(quantity: Decimal, unit: str | None, factor: Decimal, *, record: str
                               quantity=quantity, unit=unit, factor=factor)
     within_bound(base, field, record=record, line_no=line_no, limit=QUANTITY_MAX)
     return Entered(base, unit, quantity, factor)
-
-
-def to_base(session: Session, product: Product, quantity: Any, unit: Any, *, record: str | None = None,
-            line_no: int | None = None, field: str = "quantity") -> Entered:
-    """Parse a typed quantity (≥ 0 is the caller's rule) in ``unit`` and convert it to base."""
-    qty = to_decimal(quantity, field, record=record, line_no=line_no)
-    name, factor = factor_of(session, product, unit, record=record, line_no=line_no)
-    return convert(qty, name, factor, record=record, line_no=line_no, field=field)
 
 
 def base_price(price_in_unit: Decimal, factor: Decimal) -> Decimal:

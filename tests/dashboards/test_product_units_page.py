@@ -39,15 +39,15 @@ def test_add_a_case_set_it_as_purchase_unit_and_scan_it_on_an_order(app_for, com
         assert (unit.unit, unit.factor, unit.barcode) == ("箱", Decimal(24), CASE_CODE)
         assert s.get(Product, company.water).purchase_unit == "箱"
 
-    # the buyer scans the case: one case at the case price (list price 2.50 × 24 = 60.00)
+    # the buyer scans the case: one case at the case price (standard cost 1.20 × 24 = 28.80)
     po = app_for("purchasing", page="views/purchase_order.py")
     po.selectbox(key="po.partner").set_value(company.supplier)
     po.text_input(key="po.line1.code").set_value(CASE_CODE).run()
     assert (po.selectbox(key="po.line1.unit").value, po.text_input(key="po.line1.quantity").value,
-            po.text_input(key="po.line1.unit_price").value) == ("箱", "1", "60")
+            po.text_input(key="po.line1.unit_price").value) == ("箱", "1", "28.8")
     po.button(key="po.save_draft").click().run()
     assert not po.exception, [e.value for e in po.error]
     with unit_of_work(company.engine) as s:
         line = s.execute(select(PurchaseOrderLine)).scalar_one()
         assert (line.unit, line.qty_in_unit, line.quantity, line.price_in_unit, line.unit_price, line.amount) == (
-            "箱", Decimal(1), Decimal(24), Decimal(60), Decimal("2.5000"), Decimal("60.00"))
+            "箱", Decimal(1), Decimal(24), Decimal("28.8"), Decimal("1.2000"), Decimal("28.80"))
