@@ -185,3 +185,49 @@ def test_bad_units_are_field_errors_naming_the_record(tiny_sqlite):
     # nothing half-written: the base quantity is still open
     with unit_of_work(t.engine) as s:
         assert on_hand(s, t.tea, t.wh1) == D(0)
+
+
+def test_invoice_of_a_case_priced_order_shipped_by_the_piece(tiny_sqlite):
+    from operational.services import receivables
+
+    t = tiny_sqlite
+    _cases(t)
+    po_id, _ = _po(t, [L(t.water, 2, "100.00", unit="箱")])
+    with unit_of_work(t.engine) as s:
+        purchasing.receive_all(s, po_id, "2026-03-05")
+        # 1 case at 100.00 a case of 24, 10 % off: 90.00; 7 pieces shipped → 7 × 100 × 0.9 / 24 = 26.25
+        so = sales.create_sales_order(s, t.customer, t.wh1, "2026-03-06",
+                                      [L(t.water, 1, "100.00", discount_rate="0.10", unit="箱")])
+        sales.confirm_sales_order(s, so.id)
+        assert (so.lines[0].amount, so.lines[0].unit_price) == (D("90.00"), D("4.1667"))
+        first = sales.ship_goods(s, so.id, "2026-03-07", [F(so.lines[0].id, 7)])
+        second = sales.ship_goods(s, so.id, "2026-03-08", [F(so.lines[0].id, 17)])
+        one = receivables.invoice_shipments(s, [first.id], "2026-03-09")
+        two = receivables.invoice_shipments(s, [second.id], "2026-03-09")
+        # 26.25 + 63.75 (17 × 90 / 24) = 90.00: the invoices add up to the order line
+        assert (one.total_amount, two.total_amount) == (D("26.25"), D("63.75"))
+
+
+def test_printouts_show_the_unit_a_line_was_entered_in(tiny_sqlite):
+    import io
+
+    import pypdf
+
+    from operational.services import printing
+
+    t = tiny_sqlite
+    _cases(t)
+    po_id, (line,) = _po(t, [L(t.water, 3, "100.00", unit="箱")])
+    with unit_of_work(t.engine) as s:
+        doc = printing.document(s, "purchase_order", po_id)
+        assert [(ln["unit"], ln["quantity"], ln["unit_price"], ln["amount"]) for ln in doc.lines] == [
+            ("箱", D(3), D("100.0000"), D("300.00"))]
+        gr = purchasing.receive_goods(s, po_id, "2026-03-05", [F(line, 2, unit="箱"), F(line, 24)])
+        receipt = printing.document(s, "goods_receipt", gr.id)
+        # in cases at the case price, in pieces at the piece price; no total of 2 箱 + 24 个
+        assert [(ln["unit"], ln["quantity"], ln["unit_price"], ln["amount"]) for ln in receipt.lines] == [
+            ("箱", D(2), D("100.0000"), D("200.00")), ("个", D(24), D("4.1667"), D("100.00"))]
+        assert receipt.total_quantity is None and receipt.total_amount == D("300.00")
+        pdf = printing.print_document(s, "goods_receipt", gr.id)
+    text = "".join("".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf.pdf)).pages)
+    assert "箱" in text and "100.00" in text and "4.1667" in text
