@@ -17,7 +17,7 @@ from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, batches, bins, idempotency, queries, stock_queries
+from operational.services import auth, batches, bins, idempotency, queries, stock_queries, units
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -51,6 +51,9 @@ class FulfilFormSpec:
     def expiry_key(self, order_id: int, line_id: int) -> str:
         return f"{self.prefix}.expiry.{order_id}.{line_id}"
 
+    def unit_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.unit.{order_id}.{line_id}"
+
 
 @form_state.guarded(lambda spec, *_, **__: spec.prefix)
 def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id: int | None = None,
@@ -67,7 +70,8 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id
                              text(spec.rejected_key(order_id, line_id)) or 0,
                              text(spec.reason_key(order_id, line_id)) or None,
                              batch_no=text(spec.batch_key(order_id, line_id)) or None,
-                             expiry_date=state.get(spec.expiry_key(order_id, line_id)), bin_id=bin_id)
+                             expiry_date=state.get(spec.expiry_key(order_id, line_id)), bin_id=bin_id,
+                             unit=state.get(spec.unit_key(order_id, line_id)) or None)
              for line_id in line_ids]
     extra: dict[str, Any] = {}
     if spec.inspection:
@@ -178,9 +182,20 @@ def fulfil_form(spec: FulfilFormSpec) -> None:
         cols[2].write(ordered)
         cols[3].write(quantity(line.done_quantity))
         cols[4].write(quantity(line.open_quantity))
+        # A line ordered in another unit (10 箱) is received / shipped in it when what is open is a
+        # whole number of it (prefilled so); either unit may be chosen, the service converts.
+        prefill, unit_names, start = line.open_quantity, [], 0
+        if line.entered_unit and line.entered_quantity:
+            unit_names = [line.entered_unit, line.unit]
+            whole = units.in_whole_units(line.open_quantity, line.quantity / line.entered_quantity)
+            prefill, start = (whole, 0) if whole is not None else (line.open_quantity, 1)
         cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
-                           value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
+                           value=quantity(prefill).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
                            label_visibility="collapsed")
+        if unit_names:
+            cols[5].selectbox(t("ui.order.line_label", field=t("ui.order.col.unit"), line_no=line.line_no),
+                              unit_names, index=start, key=spec.unit_key(order_id, line.line_id),
+                              label_visibility="collapsed")
         if spec.inspection:
             cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
                                key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",

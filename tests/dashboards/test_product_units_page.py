@@ -51,3 +51,37 @@ def test_add_a_case_set_it_as_purchase_unit_and_scan_it_on_an_order(app_for, com
         line = s.execute(select(PurchaseOrderLine)).scalar_one()
         assert (line.unit, line.qty_in_unit, line.quantity, line.price_in_unit, line.unit_price, line.amount) == (
             "箱", Decimal(1), Decimal(24), Decimal("28.8"), Decimal("1.2000"), Decimal("28.80"))
+
+
+def test_a_case_order_is_received_in_cases_on_the_receipt_form(app_for, company):
+    from datetime import date
+
+    from operational.models import GoodsReceiptLine
+    from operational.services import purchasing, units
+    from operational.services.inventory import on_hand
+    from operational.services.orders import OrderLineInput
+
+    with unit_of_work(company.engine) as s:
+        units.set_unit(s, company.water, "箱", 24)
+        po = purchasing.create_purchase_order(s, company.supplier, company.wh1, date.today(),
+                                              [OrderLineInput(company.water, 3, "100.00", unit="箱")])
+        purchasing.confirm_purchase_order(s, po.id)
+        po_id = po.id
+    at = app_for("warehouse", page="views/goods_receipt.py")
+    at.selectbox(key="gr.order").set_value(po_id).run()
+    qty_key = next(w.key for w in at.text_input if w.key.startswith("gr.qty."))
+    unit_key = qty_key.replace("gr.qty.", "gr.unit.")
+    # ordered as 3 箱 = 72 个; the open quantity is prefilled in cases
+    assert (at.text_input(key=qty_key).value, at.selectbox(key=unit_key).value) == ("3", "箱")
+    assert "3 箱 = 72 个" in [m.value for m in at.markdown]
+    at.text_input(key=qty_key).set_value("2").run()
+    at.button(key="gr.post").click().run()
+    assert not at.exception, [e.value for e in at.error]
+    with unit_of_work(company.engine) as s:
+        line = s.execute(select(GoodsReceiptLine)).scalar_one()
+        assert (line.unit, line.qty_in_unit, line.quantity, line.amount, line.unit_cost) == (
+            "箱", Decimal(2), Decimal(48), Decimal("200.00"), Decimal("4.1667"))
+        assert on_hand(s, company.water, company.wh1) == Decimal(48)
+    # the rest, 1 case, is prefilled next
+    at.selectbox(key="gr.order").set_value(po_id).run()
+    assert at.text_input(key=qty_key).value == "1"
