@@ -19,13 +19,13 @@ from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import StockTransfer
-from operational.services import auth, idempotency, masterdata, queries, stock_queries, transfers
+from operational.services import auth, idempotency, masterdata, queries, stock_queries, transfers, units
 from operational.services.errors import DomainError, ValidationError
 from operational.services.transfers import TransferLineInput
 
 SHIP, RECEIVE = "trs", "trr"  # widget key prefixes of the two legs
 ROLES = ("warehouse",)
-LINE_FIELDS = ("code", "product", "quantity")
+LINE_FIELDS = ("code", "product", "quantity", "unit")
 
 
 def _key(prefix: str, name: str) -> str:
@@ -72,14 +72,19 @@ def _is_blank(row_id: int) -> bool:
 
 
 def _on_code(row_id: int) -> None:
-    """A scanned barcode or typed SKU selects the product."""
+    """A scanned barcode or typed SKU selects the product; a case barcode puts the line in cases
+    (one case unless a quantity is typed)."""
     code = _text(_line_key(row_id, "code"))
     if not code:
         return
     with read_only() as session:
-        product = masterdata.find_product(session, code)
-        if product is not None:
-            st.session_state[_line_key(row_id, "product")] = product.id
+        found = units.scan(session, code)
+        if found is not None:
+            st.session_state[_line_key(row_id, "product")] = found.product.id
+            # (product, unit): the unit holds only while the line keeps that product
+            st.session_state[_line_key(row_id, "unit")] = (found.product.id, found.unit)
+            if found.unit is not None and not _text(_line_key(row_id, "quantity")):
+                st.session_state[_line_key(row_id, "quantity")] = "1"
 
 
 def _resolve_product(session: Session, row_id: int, line_no: int) -> int:
@@ -104,8 +109,15 @@ def _lines(session: Session) -> list[TransferLineInput]:
     if len(rows) == 1 and _is_blank(rows[0]):
         return []
     bin_id = selected_bin(SHIP, st.session_state.get(_key(SHIP, "from")))
-    return [TransferLineInput(_resolve_product(session, row_id, n), _text(_line_key(row_id, "quantity")), bin_id)
-            for n, row_id in enumerate(rows, start=1)]
+    return [TransferLineInput(product_id, _text(_line_key(row_id, "quantity")), bin_id, unit=_unit(row_id, product_id))
+            for n, row_id in enumerate(rows, start=1)
+            for product_id in (_resolve_product(session, row_id, n),)]
+
+
+def _unit(row_id: int, product_id: int) -> str | None:
+    """The unit a scanned case barcode put the line in, while the line keeps that product."""
+    scanned = st.session_state.get(_line_key(row_id, "unit"))
+    return scanned[1] if scanned and scanned[0] == product_id else None
 
 
 @form_state.guarded(SHIP)
@@ -168,6 +180,8 @@ def ship_form() -> None:
         if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
             cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
         cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
+        if pid is not None and (unit := _unit(row_id, pid)):
+            cols[2].caption(text(unit))
         cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
                        help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
         form_state.line_error(SHIP, line_no)

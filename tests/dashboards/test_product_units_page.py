@@ -85,3 +85,27 @@ def test_a_case_order_is_received_in_cases_on_the_receipt_form(app_for, company)
     # the rest, 1 case, is prefilled next
     at.selectbox(key="gr.order").set_value(po_id).run()
     assert at.text_input(key=qty_key).value == "1"
+
+
+def test_scanning_a_case_on_the_transfer_form_moves_one_case(app_for, company):
+    from datetime import date
+
+    from operational.models import StockTransferLine
+    from operational.services import units
+    from operational.services.inventory import on_hand, post_opening_balance
+
+    with unit_of_work(company.engine) as s:
+        units.set_unit(s, company.water, "箱", 24, barcode=CASE_CODE)
+        post_opening_balance(s, company.water, company.wh1, Decimal(100), Decimal("1.20"), date(2026, 1, 1))
+    at = app_for("warehouse", page="views/stock_transfer.py")
+    assert not at.exception
+    at.selectbox(key="trs.from").set_value(company.wh1)
+    at.selectbox(key="trs.to").set_value(company.wh2)
+    at.text_input(key="trs.line1.code").set_value(CASE_CODE).run()  # the case barcode: one case
+    assert at.text_input(key="trs.line1.quantity").value == "1"
+    at.button(key="trs.post").click().run()
+    assert not at.exception, [e.value for e in at.error]
+    with unit_of_work(company.engine) as s:
+        line = s.execute(select(StockTransferLine)).scalar_one()
+        assert (line.unit, line.qty_in_unit, line.quantity) == ("箱", Decimal(1), Decimal(24))
+        assert on_hand(s, company.water, company.wh1) == Decimal(76)
