@@ -109,3 +109,37 @@ def test_scanning_a_case_on_the_transfer_form_moves_one_case(app_for, company):
         line = s.execute(select(StockTransferLine)).scalar_one()
         assert (line.unit, line.qty_in_unit, line.quantity) == ("箱", Decimal(1), Decimal(24))
         assert on_hand(s, company.water, company.wh1) == Decimal(76)
+
+
+def test_a_case_is_returned_to_the_supplier_in_cases(app_for, company):
+    from datetime import date
+
+    from operational.models import PurchaseReturnLine
+    from operational.services import purchasing, units
+    from operational.services.inventory import on_hand
+    from operational.services.orders import FulfilLineInput, OrderLineInput
+
+    with unit_of_work(company.engine) as s:
+        units.set_unit(s, company.water, "箱", 24)
+        po = purchasing.create_purchase_order(s, company.supplier, company.wh1, date.today(),
+                                              [OrderLineInput(company.water, 2, "100.00", unit="箱")])
+        purchasing.confirm_purchase_order(s, po.id)
+        gr = purchasing.receive_goods(s, po.id, date.today(), [FulfilLineInput(po.lines[0].id, 2, unit="箱")])
+        gr_id = gr.id
+    at = app_for("warehouse", page="views/purchase_return.py")
+    assert not at.exception
+    source_key = next(w.key for w in at.selectbox if w.key.endswith(".source"))
+    at.selectbox(key=source_key).set_value(gr_id).run()
+    qty_key = next(w.key for w in at.text_input if ".qty." in w.key)
+    assert at.selectbox(key=qty_key.replace(".qty.", ".unit.")).value == "箱"
+    assert "2 箱 = 48 个" in [m.value for m in at.markdown]
+    at.text_input(key=qty_key).set_value("1")
+    reason_key = next(w.key for w in at.text_input if w.key.endswith(".reason"))
+    at.text_input(key=reason_key).set_value("破损").run()
+    post_key = next(b.key for b in at.button if b.key and b.key.endswith(".post"))
+    at.button(key=post_key).click().run()
+    assert not at.exception, [e.value for e in at.error]
+    with unit_of_work(company.engine) as s:
+        line = s.execute(select(PurchaseReturnLine)).scalar_one()
+        assert (line.unit, line.qty_in_unit, line.quantity) == ("箱", Decimal(1), Decimal(24))
+        assert on_hand(s, company.water, company.wh1) == Decimal(24)
