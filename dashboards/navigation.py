@@ -62,6 +62,9 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"purchasing", "warehouse"}) | _READERS),
     PageSpec("supplier_maintenance", "purchasing", "views/supplier_maintenance.py", ":material/storefront:",
              frozenset({"purchasing", "manager"})),
+    # Units of measure per product (多单位): buyers, the warehouse and managers keep them.
+    PageSpec("product_units", "purchasing", "views/product_units.py", ":material/straighten:",
+             frozenset({"purchasing", "warehouse", "manager"})),
     PageSpec("sales_order", "sales", "views/sales_order.py", ":material/point_of_sale:", frozenset({"sales"})),
     # Customer price list (客户价目表): sales and managers keep it, finance reads it.
     PageSpec("customer_prices", "sales", "views/customer_prices.py", ":material/sell:",

@@ -183,7 +183,9 @@ def cancel_open_form(kind: OrderKind, prefix: str, actions: OrderActions) -> Non
             cols = st.columns(widths, vertical_alignment="center")
             cols[0].write(str(line.line_no))
             cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
-            cols[2].write(quantity(line.quantity))
+            # entered in another unit (多单位): as typed, then the base quantity every column counts in
+            cols[2].write(f"{quantity(line.entered_quantity)} {safe_text.text(line.entered_unit)} = {quantity(line.quantity)}"
+                          if line.entered_unit else quantity(line.quantity))
             cols[3].write(quantity(line.done_quantity))
             cols[4].write(quantity(line.cancelled_quantity))
             cols[5].write(quantity(line.open_quantity))

@@ -22,7 +22,7 @@ from dashboards.components.format import quantity
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.services import auth, batches, bins, idempotency, queries, scanning, stock_queries
+from operational.services import auth, batches, bins, idempotency, queries, scanning, stock_queries, units
 from operational.services.errors import DomainError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderKind
 
@@ -56,6 +56,9 @@ class FulfilFormSpec:
     def expiry_key(self, order_id: int, line_id: int) -> str:
         return f"{self.prefix}.expiry.{order_id}.{line_id}"
 
+    def unit_key(self, order_id: int, line_id: int) -> str:
+        return f"{self.prefix}.unit.{order_id}.{line_id}"
+
     def scanned_key(self, order_id: int) -> str:
         """line id → quantity scanned so far on this order (absent: not counting by scan)."""
         return f"{self.prefix}.scanned.{order_id}"
@@ -77,6 +80,7 @@ def _scan(spec: FulfilFormSpec, order_id: int, lines: list[scanning.ScanLine], c
         scanned = {line.line_id: Decimal(0) for line in lines}
         for line in lines:
             state[spec.qty_key(order_id, line.line_id)] = "0"
+            state.pop(spec.unit_key(order_id, line.line_id), None)
     scanned = scanning.add_scan(scanned, line_id, item.quantity)
     state[spec.scanned_key(order_id)] = scanned
     state[spec.qty_key(order_id, line_id)] = quantity(scanned[line_id]).replace(",", "")
@@ -92,6 +96,7 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id
     user = current_user()
     state = st.session_state
     bin_id = selected_bin(spec.prefix, warehouse_id)
+    by_scan = state.get(spec.scanned_key(order_id)) is not None  # scans count in the base unit
 
     def text(key: str) -> str:
         return str(state.get(key) or "").strip()
@@ -100,7 +105,8 @@ def _post(spec: FulfilFormSpec, order_id: int, line_ids: list[int], warehouse_id
                              text(spec.rejected_key(order_id, line_id)) or 0,
                              text(spec.reason_key(order_id, line_id)) or None,
                              batch_no=text(spec.batch_key(order_id, line_id)) or None,
-                             expiry_date=state.get(spec.expiry_key(order_id, line_id)), bin_id=bin_id)
+                             expiry_date=state.get(spec.expiry_key(order_id, line_id)), bin_id=bin_id,
+                             unit=None if by_scan else state.get(spec.unit_key(order_id, line_id)) or None)
              for line_id in line_ids]
     extra: dict[str, Any] = {}
     if spec.inspection:
@@ -234,12 +240,20 @@ def _cells(spec: FulfilFormSpec, line: queries.OpenLine, on_hand: dict[int, Any]
     kind = spec.kind
     cells = [(t("ui.fulfil.col.line_no"), str(line.line_no)),
              ("", safe_text.text(f"{line.sku} {line.product_name}")),
-             (t("ui.fulfil.col.ordered"), f"{quantity(line.quantity)} {safe_text.text(line.unit)}"),
+             (t("ui.fulfil.col.ordered"), _ordered(line)),
              (t(f"ui.fulfil.col.done.{kind.fulfil_entity}"), quantity(line.done_quantity)),
              (t("ui.fulfil.col.open"), quantity(line.open_quantity))]
     if line.product_id in on_hand:
         cells.append(("", t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id]))))
     return cells
+
+
+def _ordered(line: queries.OpenLine) -> str:
+    """The ordered quantity; a line entered in another unit (多单位) as typed, then in the base unit."""
+    ordered = f"{quantity(line.quantity)} {safe_text.text(line.unit)}"
+    if line.entered_unit:
+        ordered = f"{quantity(line.entered_quantity)} {safe_text.text(line.entered_unit)} = {ordered}"
+    return ordered
 
 
 def _line_row(spec: FulfilFormSpec, order_id: int, line: queries.OpenLine, widths: list[float],
@@ -250,12 +264,25 @@ def _line_row(spec: FulfilFormSpec, order_id: int, line: queries.OpenLine, width
     cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
     if line.product_id in on_hand:
         cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[line.product_id])))
-    cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
+    cols[2].write(_ordered(line))
     cols[3].write(quantity(line.done_quantity))
     cols[4].write(quantity(line.open_quantity))
+    # A line ordered in another unit (10 箱) is received / shipped in it when what is open is a
+    # whole number of it (prefilled so); either unit may be chosen, the service converts. Once the
+    # clerk scans, the lines count scans in the base unit and the unit choice goes.
+    prefill, unit_names, start = line.open_quantity, [], 0
+    by_scan = spec.scanned_key(order_id) in st.session_state
+    if line.entered_unit and line.entered_quantity and not by_scan:
+        unit_names = [line.entered_unit, line.unit]
+        whole = units.in_whole_units(line.open_quantity, line.quantity / line.entered_quantity)
+        prefill, start = (whole, 0) if whole is not None else (line.open_quantity, 1)
     cols[5].text_input(t("ui.order.line_label", field=t("ui.fulfil.col.quantity"), line_no=line.line_no),
-                       value=quantity(line.open_quantity).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
+                       value=quantity(prefill).replace(",", ""), key=spec.qty_key(order_id, line.line_id),
                        label_visibility="collapsed")
+    if unit_names:
+        cols[5].selectbox(t("ui.order.line_label", field=t("ui.order.col.unit"), line_no=line.line_no),
+                          unit_names, index=start, key=spec.unit_key(order_id, line.line_id),
+                          label_visibility="collapsed")
     if spec.inspection:
         cols[6].text_input(t("ui.order.line_label", field=t("field.rejected_qty"), line_no=line.line_no),
                            key=spec.rejected_key(order_id, line.line_id), label_visibility="collapsed",

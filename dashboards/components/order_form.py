@@ -24,7 +24,7 @@ from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import Employee, Product
-from operational.services import auth, idempotency, masterdata, queries, stock_queries, tax
+from operational.services import auth, idempotency, masterdata, queries, stock_queries, tax, units
 from operational.services.errors import DomainError, ValidationError
 from operational.services.orders import OrderKind, OrderLineInput
 
@@ -57,6 +57,11 @@ class OrderFormSpec:
     # prefilled before the product's own price (``price_attr``).
     default_price: Callable[[Session, int | None, int | None, date | None], Any] | None = None
 
+    @property
+    def side(self) -> str:
+        """Which default unit a new line starts in (operational.services.units.default_unit)."""
+        return "purchase" if self.kind.order_entity == "purchase_order" else "sales"
+
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}"
 
@@ -64,7 +69,7 @@ class OrderFormSpec:
         return f"{self.prefix}.line{row_id}.{name}"
 
 
-LINE_FIELDS = ("code", "product", "quantity", "unit_price", "discount_rate", "tax_rate_code")
+LINE_FIELDS = ("code", "product", "unit", "quantity", "unit_price", "discount_rate", "tax_rate_code")
 # How the prices on the form are stated: as the partner (or its price list) states them, with VAT
 # (含税价) or without (不含税价). The choice is the order's; each line may override the VAT rate.
 TAX_MODES = ("partner", "with", "without")
@@ -100,8 +105,10 @@ def _is_blank(spec: OrderFormSpec, row_id: int) -> bool:
 
 # ---------------------------------------------------------------- product lookup
 
-def _prefill_price(session: Session, spec: OrderFormSpec, row_id: int, product: Any) -> None:
-    """An empty price takes the partner's list price on the order date, else the product's own."""
+def _prefill_price(session: Session, spec: OrderFormSpec, row_id: int, product: Any,
+                   factor: Decimal = Decimal(1)) -> None:
+    """An empty price takes the partner's list price on the order date, else the product's own, per
+    the line's unit (prices are per base unit: a case of 24 is 24×)."""
     price_key = spec.line_key(row_id, "unit_price")
     if str(st.session_state.get(price_key) or "").strip():
         return
@@ -111,32 +118,45 @@ def _prefill_price(session: Session, spec: OrderFormSpec, row_id: int, product: 
         listed = spec.default_price(session, state.get(spec.key("partner")), product.id,
                                     state.get(spec.key("order_date")) or date.today())
     price = listed.price if listed is not None else getattr(product, spec.price_attr)
-    st.session_state[price_key] = f"{price.normalize():f}"
+    st.session_state[price_key] = f"{(price * factor).normalize():f}"
+
+
+def _set_unit(session: Session, spec: OrderFormSpec, row_id: int, product: Product, unit: str | None) -> Decimal:
+    """Put the line in ``unit`` (None: the side's default unit); its factor."""
+    name = unit or units.default_unit(product, spec.side)
+    st.session_state[spec.line_key(row_id, "unit")] = name
+    return units.factor_of(session, product, name)[1]
 
 
 def _on_code(spec: OrderFormSpec, row_id: int) -> None:
-    """A scanned barcode or typed SKU selects the product (and its price when none is typed)."""
+    """A scanned barcode or typed SKU selects the product (and its price when none is typed); a
+    case barcode puts the line in cases (one case unless a quantity is typed)."""
     code = str(st.session_state.get(spec.line_key(row_id, "code")) or "").strip()
     if not code:
         return
     with read_only() as session:
-        product = masterdata.find_product(session, code)
-        if product is not None:
-            st.session_state[spec.line_key(row_id, "product")] = product.id
-            _prefill_price(session, spec, row_id, product)
+        found = units.scan(session, code)
+        if found is not None:
+            st.session_state[spec.line_key(row_id, "product")] = found.product.id
+            factor = _set_unit(session, spec, row_id, found.product, found.unit)
+            if found.unit is not None and not str(st.session_state.get(spec.line_key(row_id, "quantity")) or "").strip():
+                st.session_state[spec.line_key(row_id, "quantity")] = "1"
+            _prefill_price(session, spec, row_id, found.product, factor)
 
 
 def _on_product(spec: OrderFormSpec, row_id: int, products: dict[int, queries.ProductChoice]) -> None:
-    product = products.get(st.session_state.get(spec.line_key(row_id, "product")))
+    product_id = st.session_state.get(spec.line_key(row_id, "product"))
+    product = products.get(product_id)
     if product is not None:
         with read_only() as session:
-            _prefill_price(session, spec, row_id, product)
+            factor = _set_unit(session, spec, row_id, session.get(Product, product_id), None)
+            _prefill_price(session, spec, row_id, product, factor)
 
 
 def _resolve_product(session: Session, spec: OrderFormSpec, row_id: int, line_no: int) -> int:
     code = str(st.session_state.get(spec.line_key(row_id, "code")) or "").strip()
     if code:
-        product = masterdata.find_product(session, code)
+        product = masterdata.find_product(session, code)  # a case barcode names its product too
         if product is None:
             raise ValidationError("not_found", field=f"lines.{line_no}.product_id", line_no=line_no,
                                   entity="entity.product", key=code)
@@ -178,6 +198,7 @@ def _collect(session: Session, spec: OrderFormSpec) -> tuple[OrderValues, list[O
             lines.append(OrderLineInput(
                 product_id=_resolve_product(session, spec, row_id, line_no),
                 quantity=state.get(spec.line_key(row_id, "quantity")),
+                unit=state.get(spec.line_key(row_id, "unit")) or None,
                 unit_price=state.get(spec.line_key(row_id, "unit_price")),
                 discount_rate=state.get(spec.line_key(row_id, "discount_rate")),
                 price_includes_tax=_mode_includes(spec),
@@ -258,7 +279,7 @@ def _split_text(split: tax.LineTax | None) -> str:
     return t("ui.vat.line_split", net=money(split.net), tax=money(split.tax), gross=money(split.gross))
 
 
-_WIDTHS = [2, 3.4, 1.2, 1.2, 1, 1.4, 2.4, 0.6]
+_WIDTHS = [2, 3.4, 0.9, 1.2, 1.2, 1, 1.4, 2.4, 0.6]
 
 
 def _picked_products(spec: OrderFormSpec) -> set[int]:
@@ -266,7 +287,8 @@ def _picked_products(spec: OrderFormSpec) -> set[int]:
 
 
 def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[int, queries.ProductChoice],
-               on_hand: dict[int, Decimal], rate_codes: list[str], split: tax.LineTax | None) -> None:
+               on_hand: dict[int, Decimal], rate_codes: list[str], split: tax.LineTax | None,
+               unit_choices: dict[int, list[tuple[str, Decimal]]]) -> None:
     cols = st.columns(_WIDTHS, vertical_alignment="center")
 
     def label(name: str) -> str:
@@ -279,14 +301,23 @@ def _draw_line(spec: OrderFormSpec, line_no: int, row_id: int, products: dict[in
     picked = st.session_state.get(spec.line_key(row_id, "product"))
     if picked in on_hand:  # live from the store: what the chosen warehouse holds now
         cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[picked])))
-    for col, name in zip(cols[2:5], ("quantity", "unit_price", "discount_rate"), strict=True):
+    # The unit quantity and price are typed in: the product's units (1 箱 = 24 个), base first.
+    choices = unit_choices.get(picked, [])
+    names = [u for u, _ in choices]
+    unit_key = spec.line_key(row_id, "unit")
+    if st.session_state.get(unit_key) not in names:
+        st.session_state.pop(unit_key, None)
+    factors = dict(choices)
+    cols[2].selectbox(label("unit"), names, key=unit_key, index=0 if names else None, label_visibility="collapsed",
+                      format_func=lambda u: u if factors.get(u, 1) == 1 else f"{u} (×{quantity(factors[u])})")
+    for col, name in zip(cols[3:6], ("quantity", "unit_price", "discount_rate"), strict=True):
         col.text_input(label(name), key=spec.line_key(row_id, name), label_visibility="collapsed",
                        placeholder="0" if name == "discount_rate" else "")
-    cols[5].selectbox(label("tax_rate_code"), rate_codes, key=spec.line_key(row_id, "tax_rate_code"), index=None,
+    cols[6].selectbox(label("tax_rate_code"), rate_codes, key=spec.line_key(row_id, "tax_rate_code"), index=None,
                       format_func=_rate_label, label_visibility="collapsed",
                       placeholder=t("ui.vat.default_rate"))
-    cols[6].write(_split_text(split))
-    cols[7].button("", key=spec.line_key(row_id, "remove"), icon=":material/delete:", help=t("ui.order.remove_line"),
+    cols[7].write(_split_text(split))
+    cols[8].button("", key=spec.line_key(row_id, "remove"), icon=":material/delete:", help=t("ui.order.remove_line"),
                    on_click=_remove_row, args=(spec, row_id))
     form_state.line_error(spec.prefix, line_no)
 
@@ -309,6 +340,7 @@ def order_form(spec: OrderFormSpec) -> None:
                    if warehouse_id is not None else {})
         rate_codes = tax.rate_codes(session)
         splits = {row_id: _line_split(session, spec, row_id) for row_id in _rows(spec)}
+        unit_choices = units.unit_options(session, _picked_products(spec))
 
     header = st.columns(4)
     partner_field, due_field = spec.kind.partner_field, spec.due_field
@@ -335,13 +367,13 @@ def order_form(spec: OrderFormSpec) -> None:
 
     st.subheader(t("ui.order.lines"))
     titles = st.columns(_WIDTHS)
-    for col, name in zip(titles, ("code", "product", "quantity", "unit_price", "discount_rate"), strict=False):
+    for col, name in zip(titles, ("code", "product", "unit", "quantity", "unit_price", "discount_rate"), strict=False):
         col.caption(t(f"ui.order.col.{name}"))
-    titles[5].caption(t("ui.vat.col.rate"))
-    titles[6].caption(t("ui.vat.col.split"))
+    titles[6].caption(t("ui.vat.col.rate"))
+    titles[7].caption(t("ui.vat.col.split"))
     rows = _rows(spec)
     for line_no, row_id in enumerate(rows, start=1):
-        _draw_line(spec, line_no, row_id, products, on_hand, rate_codes, splits.get(row_id))
+        _draw_line(spec, line_no, row_id, products, on_hand, rate_codes, splits.get(row_id), unit_choices)
     form_state.field_error(prefix, "lines")
     sums = tax.totals(split for split in splits.values() if split is not None)
     st.markdown(t("ui.order.total", total=money(sums.net)))  # net of VAT, as every order total

@@ -38,6 +38,9 @@ class ReturnFormSpec:
     def qty_key(self, source_id: int, line_id: int) -> str:
         return f"{self.prefix}.qty.{source_id}.{line_id}"
 
+    def unit_key(self, source_id: int, line_id: int) -> str:
+        return f"{self.prefix}.unit.{source_id}.{line_id}"
+
 
 @form_state.guarded(lambda spec, *_, **__: spec.prefix)
 def _post(spec: ReturnFormSpec, source_id: int | None, lines: list[tuple[int, int]], token: str | None = None) -> None:
@@ -48,7 +51,8 @@ def _post(spec: ReturnFormSpec, source_id: int | None, lines: list[tuple[int, in
         return str(state.get(key) or "").strip()
 
     quantities = [text(spec.qty_key(source_id, line_id)) if source_id is not None else "" for line_id, _ in lines]
-    inputs = [ReturnLineInput(line_id, qty) for (line_id, _), qty in zip(lines, quantities, strict=True)]
+    inputs = [ReturnLineInput(line_id, qty, unit=state.get(spec.unit_key(source_id, line_id)) or None)
+              for (line_id, _), qty in zip(lines, quantities, strict=True)]
     try:
         if source_id is None:
             raise ValidationError("required", field=kind.source_fk, field_label=f"entity.{kind.source_entity}")
@@ -117,12 +121,19 @@ def return_form(spec: ReturnFormSpec) -> None:
             cols = st.columns(_WIDTHS, vertical_alignment="center")
             cols[0].write(str(line.line_no))
             cols[1].write(safe_text.text(f"{line.sku} {line.product_name}"))
-            cols[2].write(f"{quantity(line.quantity)} {safe_text.text(line.unit)}")
+            moved = f"{quantity(line.quantity)} {safe_text.text(line.unit)}"
+            if line.entered_unit:  # entered in another unit (多单位): as typed, then in the base unit
+                moved = f"{quantity(line.entered_quantity)} {safe_text.text(line.entered_unit)} = {moved}"
+            cols[2].write(moved)
             cols[3].write(quantity(line.returned_qty))
             cols[4].write(quantity(line.returnable))
             cols[5].text_input(t("ui.order.line_label", field=t("ui.return.col.quantity"), line_no=line.line_no),
                                key=spec.qty_key(source_id, line.line_id), label_visibility="collapsed",
                                placeholder="0", disabled=line.returnable <= 0)
+            if line.entered_unit:  # returned in the unit the line was entered in (a case), or the base unit
+                cols[5].selectbox(t("ui.order.line_label", field=t("ui.order.col.unit"), line_no=line.line_no),
+                                  [line.entered_unit, line.unit], key=spec.unit_key(source_id, line.line_id),
+                                  label_visibility="collapsed", disabled=line.returnable <= 0)
             form_state.line_error(prefix, line.line_no)
         form_state.field_error(prefix, "lines")
 

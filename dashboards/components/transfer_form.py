@@ -23,15 +23,24 @@ from dashboards.components.safe_text import text
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
-from operational.models import StockTransfer
-from operational.services import auth, idempotency, masterdata, queries, scanning, stock_queries, transfers
+from operational.models import Product, StockTransfer
+from operational.services import (
+    auth,
+    idempotency,
+    masterdata,
+    queries,
+    scanning,
+    stock_queries,
+    transfers,
+    units,
+)
 from operational.services.errors import DomainError, ValidationError
 from operational.services.transfers import TransferLineInput
 from operational.services.validation import non_negative
 
 SHIP, RECEIVE = "trs", "trr"  # widget key prefixes of the two legs
 ROLES = ("warehouse",)
-LINE_FIELDS = ("code", "product", "quantity")
+LINE_FIELDS = ("code", "product", "quantity", "unit")
 
 
 def _key(prefix: str, name: str) -> str:
@@ -78,14 +87,19 @@ def _is_blank(row_id: int) -> bool:
 
 
 def _on_code(row_id: int) -> None:
-    """A scanned barcode or typed SKU selects the product."""
+    """A scanned barcode or typed SKU selects the product; a case barcode puts the line in cases
+    (one case unless a quantity is typed)."""
     code = _text(_line_key(row_id, "code"))
     if not code:
         return
     with read_only() as session:
-        product = masterdata.find_product(session, code)
-        if product is not None:
-            st.session_state[_line_key(row_id, "product")] = product.id
+        found = units.scan(session, code)
+        if found is not None:
+            st.session_state[_line_key(row_id, "product")] = found.product.id
+            # (product, unit): the unit holds only while the line keeps that product
+            st.session_state[_line_key(row_id, "unit")] = (found.product.id, found.unit)
+            if found.unit is not None and not _text(_line_key(row_id, "quantity")):
+                st.session_state[_line_key(row_id, "quantity")] = "1"
 
 
 @form_state.guarded(SHIP)
@@ -108,10 +122,16 @@ def _scan(code: str) -> None:
         typed = _text(_line_key(row_id, "quantity"))
         # A quantity typed on the line counts (a bad one is refused, not replaced by the scans).
         counted = {row_id: non_negative(typed, "quantity", line_no=line_no) if typed else None}
+        if counted[row_id] is not None and (unit := _unit(row_id, item.product_id)):
+            # the line was in cases (a case barcode in its code field): scans count in the base unit
+            with read_only() as session:
+                product = session.get(Product, item.product_id)
+                counted[row_id] *= units.factor_of(session, product, unit, line_no=line_no)[1]
     except DomainError as err:
         form_state.record_error(SHIP, err)
         return
     total = scanning.add_scan(counted, row_id, item.quantity)[row_id]
+    state.pop(_line_key(row_id, "unit"), None)
     state[_line_key(row_id, "product")] = item.product_id
     state[_line_key(row_id, "code")] = ""
     state[_line_key(row_id, "quantity")] = quantity(total).replace(",", "")
@@ -141,8 +161,15 @@ def _lines(session: Session) -> list[TransferLineInput]:
     if len(rows) == 1 and _is_blank(rows[0]):
         return []
     bin_id = selected_bin(SHIP, st.session_state.get(_key(SHIP, "from")))
-    return [TransferLineInput(_resolve_product(session, row_id, n), _text(_line_key(row_id, "quantity")), bin_id)
-            for n, row_id in enumerate(rows, start=1)]
+    return [TransferLineInput(product_id, _text(_line_key(row_id, "quantity")), bin_id, unit=_unit(row_id, product_id))
+            for n, row_id in enumerate(rows, start=1)
+            for product_id in (_resolve_product(session, row_id, n),)]
+
+
+def _unit(row_id: int, product_id: int) -> str | None:
+    """The unit a scanned case barcode put the line in, while the line keeps that product."""
+    scanned = st.session_state.get(_line_key(row_id, "unit"))
+    return scanned[1] if scanned and scanned[0] == product_id else None
 
 
 @form_state.guarded(SHIP)
@@ -209,6 +236,8 @@ def ship_form() -> None:
             if (pid := st.session_state.get(_line_key(row_id, "product"))) in on_hand:
                 cols[1].caption(t("ui.live.on_hand", quantity=quantity(on_hand[pid])))
             cols[2].text_input(label("quantity"), key=_line_key(row_id, "quantity"), label_visibility="collapsed")
+            if pid is not None and (unit := _unit(row_id, pid)):
+                cols[2].caption(text(unit))
             cols[3].button("", key=_line_key(row_id, "remove"), icon=":material/delete:",
                            help=t("ui.order.remove_line"), on_click=_remove_row, args=(row_id,))
         form_state.line_error(SHIP, line_no)

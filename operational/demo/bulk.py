@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -58,6 +59,7 @@ from operational.demo.world import (
     Transfer,
     TransferLine,
 )
+from operational.demo.writers import case_line
 from operational.models import (
     COUNTING,
     DRAFT,
@@ -93,12 +95,11 @@ from operational.models import (
     Warehouse,
     utcnow,
 )
-from operational.services import tax
+from operational.services import tax, units
 from operational.services.numbering import PREFIXES
-from operational.services.orders import CENT, LandedCosts
+from operational.services.orders import CENT, LandedCosts, receipt_cost
 from operational.types import ScaledDecimal
 
-UNIT_COST = Decimal("0.0001")
 ZERO = Decimal(0)
 FLUSH_ROWS = 50_000
 
@@ -183,6 +184,7 @@ class BulkWriter:
         # VAT as the services find it (operational.services.tax): each product's rate code, the dated
         # rates of each code, and whether each partner states its prices with tax.
         with Session(engine) as session:
+            self.cases = units.purchase_units(session)  # bought by the case (多单位)
             self.tax_codes = {p.id: tax.default_code(session, p) for p in session.scalars(select(Product))}
             self.rates: dict[str, list[tuple[date, Decimal]]] = {}
             for code, valid_from, rate in session.execute(select(TaxRate.code, TaxRate.valid_from, TaxRate.rate)
@@ -425,14 +427,14 @@ class BulkWriter:
 
     def _ledger(self, on: date, product_id: int, warehouse_id: int, movement: str, qty: Decimal, doc_type: str,
                 doc_id: int, doc_line_id: int | None, doc_no: str, *, unit_cost: Decimal | None = None,
-                source: int | None = None) -> int:
+                source: int | None = None, cost_amount: Decimal | None = None) -> int:
         """One ledger row (id allocated here, in posting order, as the store would) and its balance."""
         row_id = self._id(StockLedger.__table__)  # type: ignore[arg-type]
         self.ready[LEDGER].append({
             "id": row_id, "movement_date": on, "posted_at": self.now, "product_id": product_id,
             "warehouse_id": warehouse_id, "movement_type": movement, "quantity": qty, "unit_cost": unit_cost,
             "doc_type": doc_type, "doc_id": doc_id, "doc_line_id": doc_line_id, "doc_no": doc_no,
-            "source_ledger_id": source})
+            "source_ledger_id": source, "cost_amount": cost_amount})
         k = (product_id, warehouse_id)
         self.balance_delta[k] = self.balance_delta.get(k, ZERO) + qty
         return row_id
@@ -456,11 +458,24 @@ class BulkWriter:
         includes = self.includes[side.order.name].get(partner, False)
         for n, (pid, qty, price, disc) in enumerate(lines, start=1):
             code, rate = self._tax_rate(pid, on)
-            split = tax.split_line(qty, price, rate, includes_tax=includes, discount_rate=disc)
+            # Purchases of a product bought by the case are typed in cases, as the services are given them.
+            typed = case_line(pid, qty, price, self.cases) if side is PURCHASE else {}
+            # Every purchase line row has the unit columns (NULL: the base unit): one INSERT for all.
+            entered: dict[str, Any] = ({"unit": None, "qty_in_unit": None, "unit_factor": None, "price_in_unit": None}
+                                       if side is PURCHASE else {})
+            if typed.get("unit") is not None:
+                factor = self.cases[pid][1]
+                entered = {"unit": typed["unit"], "qty_in_unit": typed["quantity"], "unit_factor": factor,
+                           "price_in_unit": typed["unit_price"]}
+                split = tax.split_line(typed["quantity"], typed["unit_price"], rate, includes_tax=includes,
+                                       discount_rate=disc)
+                price = units.base_price(typed["unit_price"], factor)
+            else:
+                split = tax.split_line(qty, price, rate, includes_tax=includes, discount_rate=disc)
             splits.append(split)
             lid = self._id(side.line)
             rows[lid] = self._stamp({"id": lid, "order_id": oid, "line_no": n, "product_id": pid, "quantity": qty,
-                                     "unit_price": price, "discount_rate": disc,
+                                     "unit_price": price, "discount_rate": disc, **entered,
                                      **tax.line_values(split, code, includes_tax=includes), **line_extra})
         sums = tax.totals(splits)
         self.pending[(side.order.name, oid)] = _Pending(self._stamp({
@@ -490,17 +505,15 @@ class BulkWriter:
         for n, (line, qty, delivery) in enumerate(lines, start=1):
             row = {"id": self._id(side.doc_line), side.doc_ref: doc_id, "line_no": n, side.line_ref: line.id,
                    "product_id": line.product_id, "quantity": qty, "returned_qty": ZERO}
-            unit_cost = None
+            unit_cost = exact = None
             if side is PURCHASE:
-                ol = pending.lines[line.id]
+                # The services' own rules for the receipt's cost and split (a case-priced line included).
+                ol = SimpleNamespace(**pending.lines[line.id])
                 share = shares.get(line.id, ZERO)
-                cost = tax.cost_unit_price(ol["unit_price"], ol["discount_rate"], ol["tax_rate"],
-                                           includes_tax=ol["price_includes_tax"], small_scale=False)
-                unit_cost = (cost + share / qty if qty else cost).quantize(UNIT_COST, ROUND_HALF_UP)
-                split = tax.split_line(qty, ol["unit_price"], ol["tax_rate"], includes_tax=ol["price_includes_tax"],
-                                       discount_rate=ol["discount_rate"])
-                row.update(unit_cost=unit_cost, **tax.line_values(split, ol["tax_rate_code"],
-                                                                  includes_tax=ol["price_includes_tax"]),
+                unit_cost, exact = receipt_cost(ol, qty, share, small_scale=False)
+                split = tax.resplit(ol, qty)
+                row.update(unit_cost=unit_cost, **tax.line_values(split, ol.tax_rate_code,
+                                                                  includes_tax=ol.price_includes_tax),
                            landed_cost=share, rejected_qty=delivery.rejected if delivery else ZERO,
                            reject_reason=delivery.reason if delivery else None)
             doc_lines.append(self._stamp(row))
@@ -508,7 +521,7 @@ class BulkWriter:
             if qty > 0:  # a line rejected whole moves no stock
                 ref.ledger[row["id"]] = self._ledger(on, line.product_id, order.warehouse_id, side.movement,
                                                      side.sign * qty, side.doc_type, doc_id, row["id"], doc_no,
-                                                     unit_cost=unit_cost)
+                                                     unit_cost=unit_cost, cost_amount=exact)
         pending.docs.append((side.doc, doc, side.doc_line, doc_lines))
         return ref
 

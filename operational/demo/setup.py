@@ -31,7 +31,7 @@ from operational.models import (
     Warehouse,
     utcnow,
 )
-from operational.services import auth, inventory, masterdata, tax, transfers
+from operational.services import auth, inventory, masterdata, tax, transfers, units
 
 DEMO_PASSWORD = auth.DEMO_PASSWORD  # one definition: the login refuses it outside the demo
 # One user per role; the username is the role.
@@ -152,6 +152,12 @@ def _create_suppliers(session: Session, rng: random.Random, fake: Faker, count: 
         )
 
 
+# Units of measure: piece goods (a bottle, a bag, a box) come from the supplier in cases of 10; the
+# buyers order cases (purchase unit 箱), the shops buy single pieces (docs/vat_and_units.md).
+CASE_GOODS = frozenset({"瓶", "袋", "盒"})
+CASE_UNIT, CASE_FACTOR = "箱", Decimal(10)
+
+
 def _create_products(session: Session, rng: random.Random, count: int, category_ids: list[int]) -> None:
     """Spread ``count`` products over the categories by how many kinds of goods each has."""
     items_total = sum(len(c.items) for c in catalog.CATEGORIES)
@@ -175,6 +181,13 @@ def _create_products(session: Session, rng: random.Random, count: int, category_
             )
             if cat.code == "LY" and item.unit == "袋":
                 bulk_goods.append(sku)
+            if item.unit in CASE_GOODS:
+                # Bought by the case (多单位), sold by the piece; the case has its own barcode.
+                # No random draw here, so the rest of the company is what it was without cases.
+                product = masterdata.find_product(session, sku)
+                assert product is not None
+                units.set_unit(session, product.id, CASE_UNIT, CASE_FACTOR, barcode=_ean13(f"68{brand_no:03d}{n:07d}"))
+                units.set_default_units(session, product.id, purchase_unit=CASE_UNIT)
     # Two bulk goods (sold before the delivery is booked) may go below zero.
     for sku in rng.sample(bulk_goods, k=min(2, len(bulk_goods))):
         product = masterdata.find_product(session, sku)

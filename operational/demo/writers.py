@@ -39,7 +39,16 @@ from operational.demo.world import (
     TransferLine,
 )
 from operational.models import Customer, Product, PurchaseOrder, SalesOrder, Supplier, Warehouse
-from operational.services import inventory, masterdata, purchasing, returns, sales, stocktakes, transfers
+from operational.services import (
+    inventory,
+    masterdata,
+    purchasing,
+    returns,
+    sales,
+    stocktakes,
+    transfers,
+    units,
+)
 from operational.services.credit import CreditLimitError
 from operational.services.errors import DomainError, InsufficientStockError
 from operational.services.orders import FulfilLineInput, LandedCosts, OrderLineInput
@@ -57,6 +66,7 @@ class ServiceWriter:
         self._master: list[Any] = []
         self._orders: dict[tuple[str, int], Any] = {}
         with unit_of_work(engine) as session:
+            self.cases = units.purchase_units(session)  # bought by the case (多单位)
             for model in (Product, Warehouse, Supplier, Customer):
                 self._master.extend(session.execute(select(model)).scalars())
             for model, kind, ids in ((PurchaseOrder, "purchase", list(state.purchase_orders)),
@@ -87,7 +97,7 @@ class ServiceWriter:
     def create_purchase_order(self, supplier_id: int, warehouse_id: int, on: date, expected: date,
                               lines: OrderLines) -> tuple[int, str, list[int]]:
         po = purchasing.create_purchase_order(
-            self.session, supplier_id, warehouse_id, on, _inputs(lines), expected_date=expected,
+            self.session, supplier_id, warehouse_id, on, purchase_inputs(lines, self.cases), expected_date=expected,
             user_id=self.users.get("purchasing"))
         self._orders[("purchase", po.id)] = po
         return po.id, po.doc_no, [ln.id for ln in po.lines]
@@ -216,3 +226,20 @@ class ServiceWriter:
 
 def _inputs(lines: OrderLines) -> list[OrderLineInput]:
     return [OrderLineInput(pid, qty, price, disc) for pid, qty, price, disc in lines]
+
+
+def purchase_inputs(lines: OrderLines, cases: dict[int, tuple[str, Decimal]]) -> list[OrderLineInput]:
+    """Purchase order lines as the buyer types them: a product bought by the case in whole cases at
+    the price of a case (40 瓶 at 2.50 → 4 箱 of 10 at 25.00)."""
+    return [OrderLineInput(**case_line(pid, qty, price, cases), discount_rate=disc)
+            for pid, qty, price, disc in lines]
+
+
+def case_line(pid: int, qty: Decimal, price: Decimal, cases: dict[int, tuple[str, Decimal]]) -> dict[str, Any]:
+    """The product, quantity, price and unit of a purchase line: in the product's purchase unit when
+    the quantity is a whole number of it, else in the base unit. Both writers use it."""
+    unit, factor = cases.get(pid, (None, Decimal(1)))
+    whole = units.in_whole_units(qty, factor) if unit is not None else None
+    if whole is None:
+        return {"product_id": pid, "quantity": qty, "unit_price": price}
+    return {"product_id": pid, "quantity": whole, "unit_price": price * factor, "unit": unit}

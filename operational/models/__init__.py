@@ -154,6 +154,7 @@ from operational.models.stock_documents import (
     StockTransferLine,
 )
 from operational.models.submissions import FormSubmission
+from operational.models.units import ProductUnit
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -204,3 +205,4 @@ from operational.models.api_tokens import ApiToken  # noqa: E402
 
 __all__ += ["ApiToken"]
 __all__ += ["ImportBatch"]
+__all__ += ["ProductUnit"]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped
 from operational.models.tax import TaxedLine, TaxedOrderTotals
+from operational.models.units import EnteredUnit, EnteredUnitPrice
 from operational.types import Money, Qty, Rate, UnitPrice
 
 # Order states (the same machine for purchase and sales orders).
@@ -63,7 +64,7 @@ class PurchaseOrder(TaxedOrderTotals, Timestamped, Base):
     )
 
 
-class PurchaseOrderLine(TaxedLine, Timestamped, Base):
+class PurchaseOrderLine(EnteredUnitPrice, TaxedLine, Timestamped, Base):
     __tablename__ = "purchase_order_line"
     __table_args__ = (UniqueConstraint("order_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,7 +102,7 @@ class GoodsReceipt(CancelledStock, Timestamped, Base):
     )
 
 
-class GoodsReceiptLine(TaxedLine, Timestamped, Base):
+class GoodsReceiptLine(EnteredUnit, TaxedLine, Timestamped, Base):
     __tablename__ = "goods_receipt_line"
     __table_args__ = (UniqueConstraint("receipt_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,7 +143,7 @@ class SalesOrder(TaxedOrderTotals, Timestamped, Base):
     )
 
 
-class SalesOrderLine(TaxedLine, Timestamped, Base):
+class SalesOrderLine(EnteredUnitPrice, TaxedLine, Timestamped, Base):
     __tablename__ = "sales_order_line"
     __table_args__ = (UniqueConstraint("order_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,7 +176,7 @@ class Shipment(CancelledStock, Timestamped, Base):
     )
 
 
-class ShipmentLine(Timestamped, Base):
+class ShipmentLine(EnteredUnit, Timestamped, Base):
     __tablename__ = "shipment_line"
     __table_args__ = (UniqueConstraint("shipment_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -79,6 +79,10 @@ class Product(Timestamped, Base):
     shelf_life_days: Mapped[int | None] = mapped_column(Integer)
     # Default VAT rate code (tax_rate.code); NULL: its category's.
     tax_rate_code: Mapped[str | None] = mapped_column(String(20))
+    # Units of measure (product_unit): the unit orders are entered in by default on each side;
+    # NULL: the base unit ``unit`` (operational.services.units).
+    purchase_unit: Mapped[str | None] = mapped_column(String(20))
+    sales_unit: Mapped[str | None] = mapped_column(String(20))
 
 
 class StockLimit(Timestamped, Base):

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from operational.models.base import Base, Timestamped, utcnow
-from operational.types import Qty, UnitPrice
+from operational.types import Money, Qty, UnitPrice
 
 MOVEMENT_TYPES = (
     "opening",
@@ -50,6 +50,10 @@ class StockLedger(Base):
     movement_type: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[Decimal] = mapped_column(Qty())
     unit_cost: Mapped[Decimal | None] = mapped_column(UnitPrice())
+    # The exact value of an inbound row whose unit cost is a rounded quotient: a receipt entered in
+    # another unit (1 箱 at 100.00 = 24 个, unit_cost 4.1667) is worth 100.00, not 24 × 4.1667 =
+    # 100.0008, nor 1,000.01 for 10 cases. NULL: quantity × unit_cost, as every other row.
+    cost_amount: Mapped[Decimal | None] = mapped_column(Money())
     doc_type: Mapped[str] = mapped_column(String(20))
     doc_id: Mapped[int] = mapped_column(Integer)
     doc_line_id: Mapped[int | None] = mapped_column(Integer)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operational.models.base import Base, Timestamped
 from operational.models.documents import CancelledStock
+from operational.models.units import EnteredUnit
 from operational.types import Qty
 
 # Transfer states: shipped from the source into the in-transit warehouse, then received.
@@ -40,7 +41,7 @@ class PurchaseReturn(CancelledStock, Timestamped, Base):
     )
 
 
-class PurchaseReturnLine(Timestamped, Base):
+class PurchaseReturnLine(EnteredUnit, Timestamped, Base):
     __tablename__ = "purchase_return_line"
     __table_args__ = (UniqueConstraint("return_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +72,7 @@ class SalesReturn(CancelledStock, Timestamped, Base):
     )
 
 
-class SalesReturnLine(Timestamped, Base):
+class SalesReturnLine(EnteredUnit, Timestamped, Base):
     __tablename__ = "sales_return_line"
     __table_args__ = (UniqueConstraint("return_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,7 +103,7 @@ class StockTransfer(CancelledStock, Timestamped, Base):
     )
 
 
-class StockTransferLine(Timestamped, Base):
+class StockTransferLine(EnteredUnit, Timestamped, Base):
     __tablename__ = "stock_transfer_line"
     __table_args__ = (UniqueConstraint("transfer_id", "line_no"),)
     id: Mapped[int] = mapped_column(primary_key=True)

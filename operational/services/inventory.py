@@ -43,6 +43,7 @@ class Movement:
     batch_id: int | None = None  # batch-tracked products; outbound without one picks FEFO
     bin_id: int | None = None  # bin warehouses; inbound without one: default bin, outbound: largest first
     reverses_ledger_id: int | None = None  # a cancellation (作废): the ledger row this one reverses
+    cost_amount: Decimal | None = None  # inbound: its exact value when unit_cost is a rounded quotient
 
 
 def post_movements(session: Session, movements: list[Movement]) -> list[StockLedger]:
@@ -63,7 +64,7 @@ def post_movements(session: Session, movements: list[Movement]) -> list[StockLed
                 movement_type=part.movement_type, quantity=part.quantity, unit_cost=part.unit_cost,
                 doc_type=part.doc_type, doc_id=part.doc_id, doc_line_id=part.doc_line_id, doc_no=part.doc_no,
                 source_ledger_id=part.source_ledger_id, batch_id=part.batch_id, bin_id=part.bin_id,
-                reverses_ledger_id=part.reverses_ledger_id,
+                reverses_ledger_id=part.reverses_ledger_id, cost_amount=part.cost_amount,
             )
             session.add(row)
             rows.append(row)

@@ -21,7 +21,7 @@ from operational.models import (
     Supplier,
     Warehouse,
 )
-from operational.services import validation
+from operational.services import units, validation
 from operational.services.errors import ValidationError
 from operational.services.validation import choice, get_or_fail, non_negative, required_text
 
@@ -87,13 +87,10 @@ def create_product(session: Session, sku: str, name: str, *, category_id: int | 
 
 
 def find_product(session: Session, code: str) -> Product | None:
-    """Look a product up by barcode or SKU (what a scanner or a clerk types)."""
-    code = (code or "").strip()
-    if not code:
-        return None
-    return session.execute(
-        select(Product).where(or_(Product.barcode == code, Product.sku == code))
-    ).scalars().first()
+    """Look a product up by barcode or SKU (what a scanner or a clerk types), including the
+    barcode of one of its other units (a case). ``units.scan`` also says which unit was scanned."""
+    found = units.scan(session, code)
+    return found.product if found is not None else None
 
 
 def set_stock_limit(session: Session, product_id: int, warehouse_id: int, min_qty: Any,

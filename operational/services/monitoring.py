@@ -122,7 +122,7 @@ def valuations(session: Session, *, up_to_id: int | None = None,
              .group_by(LandedCostAllocation.stock_ledger_id).subquery())
     stmt = (select(StockLedger.product_id, StockLedger.id, StockLedger.movement_date, StockLedger.warehouse_id,
                    StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost,
-                   StockLedger.source_ledger_id, added.c.added_cost, void)
+                   StockLedger.source_ledger_id, added.c.added_cost, void, StockLedger.cost_amount)
             .outerjoin(added, added.c.ledger_id == StockLedger.id)
             .order_by(StockLedger.product_id))
     if up_to_id is not None:

@@ -37,7 +37,7 @@ from operational.models import (
     utcnow,
 )
 from operational.models.order_cancellations import REASON_MAX
-from operational.services import batches, tax
+from operational.services import batches, tax, units
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
@@ -90,6 +90,8 @@ class OrderLineInput:
     # None: as the supplier's price list / the partner states its prices (含税价 or 不含税价)
     price_includes_tax: bool | None = None
     tax_rate_code: str | None = None  # None: the product's (or its category's) default rate
+    # The unit quantity and price are typed in (one of the product's units); None: the base unit.
+    unit: str | None = None
 
 
 @dataclass
@@ -103,6 +105,7 @@ class FulfilLineInput:
     batch_no: str | None = None  # batch-tracked products, receipts only
     expiry_date: Any = None
     bin_id: int | None = None  # bin warehouses: receipts default to the default bin, shipments largest bin first
+    unit: str | None = None  # the unit quantity and rejected_qty are typed in; None: the base unit
 
 
 @dataclass
@@ -161,6 +164,10 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
         if price < 0:
             raise ValidationError("must_not_be_negative", field=f"lines.{n}.unit_price", line_no=n,
                                   field_label="field.unit_price")
+        # Quantity and price are per the entered unit: the amount is what was typed (1 箱 at
+        # 100.00 is 100.00); the line's quantity and unit_price are per base unit.
+        unit_name, factor = units.factor_of(session, product, line.unit, line_no=n)
+        entered = units.convert(qty, unit_name, factor, line_no=n)
         disc = rate(line.discount_rate if line.discount_rate not in (None, "")
                     else getattr(partner, "discount_rate", 0), "discount_rate", line_no=n)
         code, tax_rate = tax.resolve(session, product, order_date, line.tax_rate_code, line_no=n)
@@ -169,18 +176,21 @@ def create_order(session: Session, kind: OrderKind, header: OrderHeader, lines: 
         split = tax.split_line(qty, price, tax_rate, includes_tax=includes, discount_rate=disc)
         # Each factor is within its bound; their product must be an amount too (1e9 × 1e10 is not).
         within_bound(split.gross, "amount", line_no=n)
-        parsed.append((n, product, qty, price, disc, line.promised_date, split, code, includes))
+        parsed.append((n, product, entered, price, disc, line.promised_date, split, code, includes))
 
     order = kind.order_model(
         doc_no=next_doc_no(session, kind.order_entity, order_date),
         warehouse_id=warehouse.id, order_date=order_date, status=DRAFT, note=header.note,
         created_by=user_id, **{kind.partner_field: partner.id, due_field: due}, **header.extra,
     )
-    for n, product, qty, price, disc, promised, split, code, includes in parsed:
+    for n, product, entered, price, disc, promised, split, code, includes in parsed:
         extra = {"promised_date": promised or due} if hasattr(kind.line_model, "promised_date") else {}
-        order.lines.append(kind.line_model(line_no=n, product_id=product.id, quantity=qty, unit_price=price,
-                                           discount_rate=disc, **tax.line_values(split, code, includes_tax=includes),
-                                           **extra))
+        if entered.unit is not None:
+            extra.update(entered.columns(), price_in_unit=price)
+            price = units.base_price(price, entered.factor)
+        order.lines.append(kind.line_model(line_no=n, product_id=product.id, quantity=entered.base_qty,
+                                           unit_price=price, discount_rate=disc,
+                                           **tax.line_values(split, code, includes_tax=includes), **extra))
     sums = tax.totals(split for *_, split, _, _ in parsed)
     order.total_amount, order.tax_amount, order.gross_amount = sums.net, sums.tax, sums.gross
     session.add(order)
@@ -336,7 +346,8 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
         raise ValidationError("date_order", record=order.doc_no, field=kind.fulfil_date_field,
                               field_label=f"field.{kind.fulfil_date_field}", other_label="field.order_date")
     by_id = {line.id: line for line in order.lines}
-    parsed = _parse_fulfil_lines(order, kind, by_id, lines, tolerance=getattr(partner, "over_receipt_tolerance", 0))
+    parsed, entered_units = _parse_fulfil_lines(session, order, kind, by_id, lines,
+                                                tolerance=getattr(partner, "over_receipt_tolerance", 0))
     costs = _landed_costs(order, landed, parsed) if kind.carries_cost else {}
     doc = kind.fulfil_model(
         doc_no=next_doc_no(session, kind.fulfil_entity, when), warehouse_id=order.warehouse_id,
@@ -349,16 +360,15 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
     # Batches are resolved (and checked) before any order line changes.
     batch_ids = _receipt_batches(session, order, doc.doc_no, when, parsed) if kind.carries_cost else {}
     small_scale = tax.is_small_scale(session, when) if kind.carries_cost else False  # status on the receipt date
+    cost_amounts: dict[int, Decimal] = {}  # receipt line no → its exact value (order entered in another unit)
     for n, (ol, qty, rejected, reason, _) in enumerate(parsed, start=1):
         setattr(ol, kind.done_qty_field, getattr(ol, kind.done_qty_field) + qty)
-        fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id}
+        fields: dict[str, Any] = {kind.fulfil_line_ref: ol.id, **entered_units[n - 1].columns()}
         if kind.carries_cost:
             share = costs.get(ol.id, Decimal(0))
-            # Input VAT is recoverable: stock enters at the price net of VAT (with VAT for a
-            # small-scale taxpayer), see operational.services.tax.cost_unit_price.
-            cost = tax.cost_unit_price(ol.unit_price, ol.discount_rate, ol.tax_rate,
-                                       includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
-            unit_cost = (cost + share / qty if qty else cost).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+            unit_cost, exact = receipt_cost(ol, qty, share, small_scale=small_scale)
+            if exact is not None:
+                cost_amounts[n] = exact
             fields.update(unit_cost=unit_cost, landed_cost=share, rejected_qty=rejected, reject_reason=reason,
                           **tax.line_values(tax.resplit(ol, qty), ol.tax_rate_code,
                                             includes_tax=bool(ol.price_includes_tax)))
@@ -372,7 +382,8 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
                  movement_type=kind.movement_type, movement_date=when, doc_type=kind.fulfil_entity,
                  doc_id=doc.id, doc_line_id=dl.id, doc_no=doc.doc_no,
                  unit_cost=getattr(dl, "unit_cost", None), line_no=by_id[getattr(dl, kind.fulfil_line_ref)].line_no,
-                 record=order.doc_no, batch_id=getattr(dl, "batch_id", None), bin_id=bin_ids.get(dl.line_no))
+                 record=order.doc_no, batch_id=getattr(dl, "batch_id", None), bin_id=bin_ids.get(dl.line_no),
+                 cost_amount=cost_amounts.get(dl.line_no))
         for dl in doc.lines if dl.quantity > 0
     ])
     _refresh_status(order, kind)
@@ -380,11 +391,36 @@ def fulfil_order(session: Session, kind: OrderKind, order_id: int, on: Any, line
     return doc
 
 
-def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], lines: list[FulfilLineInput],
-                        *, tolerance: Any) -> list[tuple[Any, Decimal, Decimal, str | None, FulfilLineInput]]:
-    """Validate the lines of a receipt/shipment; (order line, accepted, rejected, reason, input) per line."""
+def receipt_cost(ol: Any, qty: Decimal, share: Decimal, *, small_scale: bool) -> tuple[Decimal, Decimal | None]:
+    """(unit cost, exact value or None) of ``qty`` base units received against order line ``ol``
+    (anything with its price attributes) with ``share`` of the landed costs.
+
+    Input VAT is recoverable: stock enters at the price net of VAT (with VAT for a small-scale
+    taxpayer), see ``tax.cost_unit_price``. A line priced per another unit (units of measure) has
+    a rounded base-unit price, so the receipt's value is computed from the exact price per that
+    unit (qty ÷ factor × price, to the cent) and carried into the ledger (``cost_amount``); its
+    unit cost is that value ÷ qty, for display. Otherwise the value is qty × unit cost, as ever."""
+    per_unit, factor = getattr(ol, "price_in_unit", None), getattr(ol, "unit_factor", None)
+    if per_unit is not None and factor:
+        cost = tax.cost_unit_price(per_unit, ol.discount_rate, ol.tax_rate,
+                                   includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
+        if not qty:
+            return (cost / factor).quantize(Decimal("0.0001"), ROUND_HALF_UP), None
+        exact = tax.cents(qty * cost / factor + share)
+        return (exact / qty).quantize(Decimal("0.0001"), ROUND_HALF_UP), exact
+    cost = tax.cost_unit_price(ol.unit_price, ol.discount_rate, ol.tax_rate,
+                               includes_tax=bool(ol.price_includes_tax), small_scale=small_scale)
+    return (cost + share / qty if qty else cost).quantize(Decimal("0.0001"), ROUND_HALF_UP), None
+
+
+def _parse_fulfil_lines(session: Session, order: Any, kind: OrderKind, by_id: dict[int, Any],
+                        lines: list[FulfilLineInput], *, tolerance: Any,
+                        ) -> tuple[list[tuple[Any, Decimal, Decimal, str | None, FulfilLineInput]], list[units.Entered]]:
+    """Validate the lines of a receipt/shipment; (order line, accepted, rejected, reason, input) per
+    line, quantities in the base unit, and per line the unit it was entered in."""
     tolerance = Decimal(tolerance or 0)
     parsed = []
+    entered_units = []
     for n, item in enumerate(lines, start=1):
         qty = to_decimal(item.quantity or 0, "quantity", record=order.doc_no, line_no=n)
         rejected = to_decimal(item.rejected_qty or 0, "rejected_qty", record=order.doc_no, line_no=n)
@@ -398,6 +434,16 @@ def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], line
             if value < 0:
                 raise ValidationError("must_not_be_negative", record=order.doc_no, line_no=ol.line_no,
                                       field=f"lines.{ol.line_no}.{name}", field_label=f"field.{name}")
+        if item.unit not in (None, ""):
+            # Typed in another unit (a case scanned): both quantities convert to base, exactly.
+            unit_name, factor = units.factor_of(session, session.get(Product, ol.product_id), item.unit,
+                                                record=order.doc_no, line_no=ol.line_no)
+            entered = units.convert(qty, unit_name, factor, record=order.doc_no, line_no=ol.line_no)
+            rejected = units.convert(rejected, unit_name, factor, record=order.doc_no, line_no=ol.line_no,
+                                     field="rejected_qty").base_qty
+            qty = entered.base_qty
+        else:
+            entered = units.Entered(qty)
         if rejected and not kind.carries_cost:
             raise ValidationError("invalid_choice", record=order.doc_no, field=f"lines.{ol.line_no}.rejected_qty",
                                   field_label="field.rejected_qty", value=rejected, line_no=ol.line_no)
@@ -414,9 +460,10 @@ def _parse_fulfil_lines(order: Any, kind: OrderKind, by_id: dict[int, Any], line
             raise ValidationError(kind.over_code, record=order.doc_no, field=f"lines.{ol.line_no}.quantity",
                                   line_no=ol.line_no, quantity=qty, remaining=max(remaining, Decimal(0)))
         parsed.append((ol, qty, rejected, reason, item))
+        entered_units.append(entered)
     if not parsed:
         raise ValidationError("no_lines", record=order.doc_no, field="lines")
-    return parsed
+    return parsed, entered_units
 
 
 def _receipt_batches(session: Session, order: Any, doc_no: str, when: date,

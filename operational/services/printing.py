@@ -39,9 +39,8 @@ from operational.models import (
     utcnow,
 )
 from operational.models.printing import PAPERS, PRINTABLE_TYPES, DocumentPrint
-from operational.services import statements
+from operational.services import statements, units
 from operational.services.errors import NotFoundError
-from operational.services.orders import line_amount
 from operational.services.print_layout import PAPERS as LAYOUTS
 from operational.services.print_layout import Column, PrintDocument, render, with_optional_columns
 from operational.services.validation import choice, get_or_fail
@@ -112,21 +111,32 @@ def _label(obj: Any) -> str:
 def _priced_document(session: Session, doc_type: str, doc: Any, rows: list[tuple[Any, Any, Decimal, Decimal]],
                      partner_label: str, partner: Any, fields: list[tuple[str, str]],
                      signatures: tuple[str, ...]) -> PrintDocument:
-    """A document with prices. ``rows``: (product_id holder, price source line, quantity, amount)."""
+    """A document with prices. ``rows``: (product_id holder, price source line, quantity, amount).
+    Each line is shown in the unit it was entered in (1 箱 at 100.00), the price per that unit."""
     products = _products(session, {holder.product_id for holder, *_ in rows})
     lines = []
-    for n, (holder, priced, qty, amount) in enumerate(rows, start=1):
-        line = _goods(getattr(holder, "line_no", n), products[holder.product_id])
-        line.update(quantity=qty, unit_price=priced.unit_price, discount_rate=priced.discount_rate, amount=amount)
+    for n, (holder, priced, _qty, amount) in enumerate(rows, start=1):
+        product = products[holder.product_id]
+        line = _goods(getattr(holder, "line_no", n), product)
+        unit, qty, factor = units.shown(holder, product.unit)
+        line.update(unit=unit, quantity=qty, unit_price=units.shown_price(priced, factor),
+                    discount_rate=priced.discount_rate, amount=amount)
         line.update(_tax(holder) if any(_tax(holder).values()) else _tax(priced))
         lines.append(line)
     return PrintDocument(
         doc_type=doc_type, doc_no=doc.doc_no, doc_date=getattr(doc, DATE_FIELDS[doc_type]),
         company=company_name(session), partner_label=partner_label, partner=_label(partner), fields=fields,
         columns=with_optional_columns(PRICED, lines), lines=lines,
-        total_quantity=sum((ln["quantity"] for ln in lines), ZERO),
+        total_quantity=_total_quantity(lines),
         total_amount=sum((ln["amount"] for ln in lines), ZERO), signatures=signatures, note=doc.note,
         status="state.cancelled" if doc.status == "cancelled" else None)
+
+
+def _total_quantity(lines: list[dict[str, Any]]) -> Decimal | None:
+    """The quantity total, only where every line is in one unit (2 箱 + 5 个 is no number)."""
+    if len({ln["unit"] for ln in lines}) > 1:
+        return None
+    return sum((ln["quantity"] for ln in lines), ZERO)
 
 
 def _warehouse(session: Session, warehouse_id: int | None) -> str:
@@ -176,8 +186,7 @@ def _shipment(session: Session, doc: Shipment) -> PrintDocument:
               ("ui.print.contact", " ".join(x for x in (customer.contact, customer.phone) if x) if customer else ""),
               ("ui.print.address", (customer.address or "") if customer else "")]
     # a shipment line has no price of its own: the order line's price and discount, the one rule
-    rows = [(ln, so_lines[ln.so_line_id], ln.quantity,
-             line_amount(ln.quantity, so_lines[ln.so_line_id].unit_price, so_lines[ln.so_line_id].discount_rate))
+    rows = [(ln, so_lines[ln.so_line_id], ln.quantity, units.amount_at_price(so_lines[ln.so_line_id], ln.quantity))
             for ln in doc.lines]
     return _priced_document(session, "shipment", doc, rows, "field.customer", customer, fields,
                             ("ui.print.sign.prepared", "ui.print.sign.deliverer", "ui.print.sign.receiver",
@@ -188,8 +197,11 @@ def _stock_transfer(session: Session, doc: StockTransfer) -> PrintDocument:
     products = _products(session, {ln.product_id for ln in doc.lines})
     lines = []
     for ln in doc.lines:
-        line = _goods(ln.line_no, products[ln.product_id])
-        line.update(quantity=ln.quantity, received_qty=ln.received_qty)
+        product = products[ln.product_id]
+        line = _goods(ln.line_no, product)
+        unit, qty, factor = units.shown(ln, product.unit)
+        received = None if ln.received_qty is None else (ln.received_qty / factor).quantize(units.QTY_PLACES)
+        line.update(unit=unit, quantity=qty, received_qty=received)
         lines.append(line)
     columns = GOODS + [Column("quantity", "ui.print.col.shipped_qty", 1.1, "qty"),
                        Column("received_qty", "ui.print.col.received_qty", 1.1, "qty"),
@@ -200,7 +212,7 @@ def _stock_transfer(session: Session, doc: StockTransfer) -> PrintDocument:
     return PrintDocument(
         doc_type="stock_transfer", doc_no=doc.doc_no, doc_date=doc.ship_date, company=company_name(session),
         partner_label="ui.print.route", partner=route, fields=fields, columns=columns, lines=lines,
-        total_quantity=sum((ln.quantity for ln in doc.lines), ZERO), signatures=(
+        total_quantity=_total_quantity(lines), signatures=(
             "ui.print.sign.prepared", "ui.print.sign.sender", "ui.print.sign.receiver", "ui.print.sign.date"),
         note=doc.note, status="state.cancelled" if doc.status == "cancelled" else None)
 

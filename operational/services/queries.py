@@ -77,6 +77,10 @@ class OpenLine:
     product_id: int = 0
     tracks_batches: bool = False
     cancelled_quantity: Decimal = Decimal(0)
+    # Units of measure: the unit the order line was entered in and the quantity typed (10 箱);
+    # None when it was entered in the base unit. Quantities above are base units.
+    entered_unit: str | None = None
+    entered_quantity: Decimal | None = None
 
     @property
     def open_quantity(self) -> Decimal:
@@ -151,7 +155,8 @@ def open_order_lines(session: Session, kind: OrderKind, order_id: int) -> list[O
     return [
         OpenLine(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
                  products[line.product_id].unit, line.quantity, getattr(line, kind.done_qty_field),
-                 line.product_id, products[line.product_id].tracks_batches, line.cancelled_qty or Decimal(0))
+                 line.product_id, products[line.product_id].tracks_batches, line.cancelled_qty or Decimal(0),
+                 line.unit, line.qty_in_unit)
         for line in order.lines
     ]
 
@@ -231,6 +236,8 @@ class ReturnableLine:
     unit: str
     quantity: Decimal  # what the receipt accepted / the shipment shipped
     returned_qty: Decimal  # taken back by earlier returns
+    entered_unit: str | None = None  # the unit the line was entered in (多单位); None: the base unit
+    entered_quantity: Decimal | None = None
 
     @property
     def returnable(self) -> Decimal:
@@ -315,7 +322,7 @@ def returnable_lines(session: Session, kind: ReturnKind, source_id: int) -> list
     products = _products(session, [line.product_id for line in source.lines])
     return [
         ReturnableLine(line.id, line.line_no, products[line.product_id].sku, products[line.product_id].name,
-                       products[line.product_id].unit, line.quantity, line.returned_qty)
+                       products[line.product_id].unit, line.quantity, line.returned_qty, line.unit, line.qty_in_unit)
         for line in source.lines
     ]
 

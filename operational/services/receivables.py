@@ -203,7 +203,9 @@ class _Parsed:
 
 _LINE_FIELDS = (ShipmentLine.id, ShipmentLine.quantity, ShipmentLine.product_id, Shipment.doc_no,
                 Shipment.customer_id, Shipment.ship_date, SalesOrderLine.unit_price, SalesOrderLine.discount_rate,
-                SalesOrderLine.tax_rate, SalesOrderLine.tax_rate_code, SalesOrderLine.price_includes_tax)
+                SalesOrderLine.tax_rate, SalesOrderLine.tax_rate_code, SalesOrderLine.price_includes_tax,
+                # units of measure: an order line priced per case is split at that exact price
+                SalesOrderLine.price_in_unit, SalesOrderLine.unit_factor)
 
 
 def create_invoices(session: Session, requests: Sequence[InvoiceRequest], *,
@@ -592,7 +594,8 @@ def credit_note_lines(session: Session, sales_return: SalesReturn) -> list[dict[
     rows = session.execute(select(SalesReturnLine.id, SalesReturnLine.quantity, SalesReturnLine.product_id,
                                   ShipmentLine.id.label("shipment_line_id"), SalesOrderLine.unit_price,
                                   SalesOrderLine.discount_rate, SalesOrderLine.tax_rate, SalesOrderLine.tax_rate_code,
-                                  SalesOrderLine.price_includes_tax)
+                                  SalesOrderLine.price_includes_tax, SalesOrderLine.price_in_unit,
+                                  SalesOrderLine.unit_factor)
                            .join(ShipmentLine, ShipmentLine.id == SalesReturnLine.shipment_line_id)
                            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.so_line_id)
                            .where(SalesReturnLine.return_id == sales_return.id)

@@ -45,7 +45,7 @@ def uninvoiced_shipment_lines(session: Session, customer_id: int) -> list[dict[s
                ShipmentLine.line_no, Product.sku, Product.name, ShipmentLine.quantity, ShipmentLine.returned_qty,
                func.coalesce(InvoicedShipmentLine.invoiced_qty, 0).label("invoiced"),
                SalesOrderLine.unit_price, SalesOrderLine.discount_rate, SalesOrderLine.tax_rate,
-               SalesOrderLine.price_includes_tax)
+               SalesOrderLine.price_includes_tax, SalesOrderLine.price_in_unit, SalesOrderLine.unit_factor)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.so_line_id)
         .join(Product, Product.id == ShipmentLine.product_id)

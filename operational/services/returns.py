@@ -23,6 +23,7 @@ from operational.models import (
     RESTOCK,
     RETURN_DISPOSITIONS,
     GoodsReceipt,
+    Product,
     PurchaseReturn,
     PurchaseReturnLine,
     SalesReturn,
@@ -31,6 +32,7 @@ from operational.models import (
     StockLedger,
     Warehouse,
 )
+from operational.services import units
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
@@ -77,6 +79,7 @@ SALES_RETURN = ReturnKind(
 class ReturnLineInput:
     source_line_id: int
     quantity: Any
+    unit: str | None = None  # the unit quantity is typed in (one of the product's units); None: base
 
 
 def returnable_quantity(source_line: Any) -> Decimal:
@@ -115,11 +118,17 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
         if qty < 0:
             raise ValidationError("must_be_positive", record=source.doc_no, line_no=src.line_no,
                                   field=f"lines.{src.line_no}.quantity", field_label="field.quantity")
+        entered = units.Entered(qty)
+        if item.unit not in (None, ""):  # typed in another unit (a case): converted to base, exactly
+            unit_name, factor = units.factor_of(session, session.get(Product, src.product_id), item.unit,
+                                                record=source.doc_no, line_no=src.line_no)
+            entered = units.convert(qty, unit_name, factor, record=source.doc_no, line_no=src.line_no)
+            qty = entered.base_qty
         if qty > returnable_quantity(src):
             raise ValidationError("over_return", record=source.doc_no, line_no=src.line_no,
                                   field=f"lines.{src.line_no}.quantity", quantity=qty,
                                   remaining=returnable_quantity(src))
-        parsed.append((src, qty))
+        parsed.append((src, qty, entered))
     if not parsed:
         raise ValidationError("no_lines", record=source.doc_no, field="lines")
 
@@ -129,13 +138,13 @@ def create_return(session: Session, kind: ReturnKind, source_id: int | None, on:
         **{kind.source_fk: source.id, kind.partner_field: getattr(source, kind.partner_field)},
         **({"disposition": disposition} if kind is SALES_RETURN else {}),
     )
-    for n, (src, qty) in enumerate(parsed, start=1):
+    for n, (src, qty, entered) in enumerate(parsed, start=1):
         src.returned_qty = src.returned_qty + qty
         doc.lines.append(kind.line_model(line_no=n, product_id=src.product_id, quantity=qty,
-                                         **{kind.line_ref: src.id}))
+                                         **entered.columns(), **{kind.line_ref: src.id}))
     session.add(doc)
     session.flush()
-    sources = _source_ledger_ids(session, kind, [src.id for src, _ in parsed])
+    sources = _source_ledger_ids(session, kind, [src.id for src, *_ in parsed])
     post_movements(session, [
         Movement(product_id=line.product_id, warehouse_id=warehouse_id, quantity=kind.sign * line.quantity,
                  movement_type=kind.movement_type, movement_date=when, doc_type=kind.entity, doc_id=doc.id,

@@ -24,8 +24,8 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from operational.services import units
 from operational.services.errors import ValidationError
-from operational.services.masterdata import find_product
 
 # Longer than any barcode (product.barcode is 40) or SKU: a bound on what a scan field accepts, so a
 # scanner stuck on repeat or a pasted paragraph is refused with a message instead of being looked up.
@@ -36,8 +36,8 @@ K = TypeVar("K", bound=Hashable)
 
 @dataclass(frozen=True)
 class ScannedItem:
-    """What one scan enters: ``quantity`` of the product in ``unit`` (today the product's base
-    unit and 1; a case barcode would give the case unit and its content)."""
+    """What one scan enters: ``quantity`` of the product in its base ``unit``: 1 for the product's
+    own barcode or SKU, the case's content (24) for a case barcode (多单位)."""
 
     code: str
     product_id: int
@@ -61,10 +61,12 @@ def resolve_code(session: Session, code: object, *, record: str | None = None) -
     if len(text) > MAX_CODE_LENGTH:
         raise ValidationError("too_long", field="barcode", record=record, entity="entity.product",
                               field_label="field.barcode", max_length=MAX_CODE_LENGTH, length=len(text))
-    product = find_product(session, text)
-    if product is None:
+    found = units.scan(session, text)
+    if found is None:
         raise ValidationError("scan_unknown_code", field="barcode", record=record, key=text)
-    return ScannedItem(text, product.id, product.sku, product.name, product.unit, Decimal(1))
+    product = found.product
+    # A case barcode (多单位) enters one case: counted here in the base unit, 1 × its factor.
+    return ScannedItem(text, product.id, product.sku, product.name, product.unit, found.factor)
 
 
 def add_scan(counts: Mapping[K, Decimal | None], key: K, quantity: Decimal) -> dict[K, Decimal | None]:

@@ -8,6 +8,7 @@ change the frozen book quantity, so counts should be taken while the warehouse i
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -24,9 +25,9 @@ from operational.models import (
     StocktakeLine,
     Warehouse,
 )
+from operational.services import units
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, on_hand, post_movements
-from operational.services.masterdata import find_product
 from operational.services.numbering import next_doc_no
 from operational.services.scanning import ScannedItem, add_scan, resolve_code
 from operational.services.validation import document_date, get_or_fail, non_negative
@@ -55,13 +56,15 @@ def open_stocktake(session: Session, warehouse_id: int | None, count_date: Any, 
 
 def record_counts(session: Session, stocktake_id: int | None, counts: dict[Any, Any]) -> Stocktake:
     """Enter counted quantities. Keys are product ids or codes (barcode or SKU, as scanned); a
-    product not on the sheet is added with its current book quantity (goods found on the shelf)."""
+    product not on the sheet is added with its current book quantity (goods found on the shelf).
+    A count keyed by the barcode of another unit is in that unit (3 on a case barcode: 3 cases)."""
     sheet = _counting_sheet(session, stocktake_id, "action.count")
     lines = {line.product_id: line for line in sheet.lines}
     for key, value in counts.items():
-        product = _product_for(session, key, sheet.doc_no)
-        qty = non_negative(value, "counted_qty", record=sheet.doc_no,
-                           line_no=lines[product.id].line_no if product.id in lines else None)
+        product, unit, factor = _product_for(session, key, sheet.doc_no)
+        line_no = lines[product.id].line_no if product.id in lines else None
+        qty = non_negative(value, "counted_qty", record=sheet.doc_no, line_no=line_no)
+        qty = units.convert(qty, unit, factor, record=sheet.doc_no, line_no=line_no, field="counted_qty").base_qty
         line = lines.get(product.id)
         if line is None:
             line = StocktakeLine(line_no=len(sheet.lines) + 1, product_id=product.id,
@@ -129,11 +132,13 @@ def _counting_sheet(session: Session, stocktake_id: int | None, action: str) -> 
     return sheet
 
 
-def _product_for(session: Session, key: Any, record: str) -> Product:
+def _product_for(session: Session, key: Any, record: str) -> tuple[Product, str | None, Decimal]:
+    """(product, unit, factor) of a count's key: a product id or SKU / barcode (base unit), or the
+    barcode of another unit of a product."""
     if isinstance(key, int):
-        return get_or_fail(session, Product, key, "product", field="product_id", record=record)
-    product = find_product(session, str(key))
-    if product is None:
+        return get_or_fail(session, Product, key, "product", field="product_id", record=record), None, Decimal(1)
+    found = units.scan(session, str(key))
+    if found is None:
         raise ValidationError("not_found", record=record, field="barcode", entity="entity.product", key=key)
-    return product
+    return found.product, found.unit, found.factor
 

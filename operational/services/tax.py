@@ -431,6 +431,14 @@ def stored_split(line: Any) -> LineTax:
 
 def resplit(line: Any, quantity: Decimal) -> LineTax:
     """Part of a stored priced line (an order line's price, discount, rate and how its price was
-    stated) for another quantity: what a receipt, an invoice, a bill or a return of it carries."""
+    stated) for another quantity: what a receipt, an invoice, a bill or a return of it carries.
+    A line priced per another unit (``price_in_unit``, units of measure) is split at that exact
+    price for ``quantity`` ÷ factor of it, so the whole line gives back its own amount to the cent
+    (24 个 of 1 箱 at 100.00 is 100.00, not 24 × 4.1667)."""
+    per_unit = getattr(line, "price_in_unit", None)
+    factor = getattr(line, "unit_factor", None)
+    if per_unit is not None and factor:
+        amount = cents(Decimal(quantity) * per_unit * (1 - Decimal(line.discount_rate)) / factor)
+        return split_amount(amount, line.tax_rate, includes_tax=bool(line.price_includes_tax))
     return split_line(quantity, line.unit_price, line.tax_rate, includes_tax=bool(line.price_includes_tax),
                       discount_rate=line.discount_rate)

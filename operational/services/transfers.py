@@ -26,6 +26,7 @@ from operational.models import (
     StockTransferLine,
     Warehouse,
 )
+from operational.services import units
 from operational.services.errors import StateError, ValidationError
 from operational.services.inventory import Movement, post_movements
 from operational.services.numbering import next_doc_no
@@ -37,6 +38,7 @@ class TransferLineInput:
     product_id: int | None
     quantity: Any
     bin_id: int | None = None  # source warehouse uses bins: the bin it leaves from (default: largest first)
+    unit: str | None = None  # the unit quantity is typed in (one of the product's units); None: base
 
 
 def transit_warehouse(session: Session) -> Warehouse:
@@ -106,15 +108,18 @@ def _new_transfer(session: Session, from_warehouse_id: int | None, to_warehouse_
     parsed = []
     for n, line in enumerate(lines, start=1):
         product = get_or_fail(session, Product, line.product_id, "product", field="product_id", line_no=n)
-        parsed.append((product, positive(line.quantity, "quantity", line_no=n), line.bin_id))
+        qty = positive(line.quantity, "quantity", line_no=n)
+        unit_name, factor = units.factor_of(session, product, line.unit, line_no=n)
+        parsed.append((product, units.convert(qty, unit_name, factor, line_no=n), line.bin_id))
     if not parsed:
         raise ValidationError("no_lines", field="lines")
     transit = transit_warehouse(session)
     doc = StockTransfer(doc_no=next_doc_no(session, "stock_transfer", when), from_warehouse_id=source.id,
                         to_warehouse_id=target.id, transit_warehouse_id=transit.id, ship_date=when,
                         status=status, note=note, created_by=user_id)
-    for n, (product, qty, _) in enumerate(parsed, start=1):
-        doc.lines.append(StockTransferLine(line_no=n, product_id=product.id, quantity=qty))
+    for n, (product, entered, _) in enumerate(parsed, start=1):
+        doc.lines.append(StockTransferLine(line_no=n, product_id=product.id, quantity=entered.base_qty,
+                                           **entered.columns()))
     session.add(doc)
     session.flush()
     return doc, {line.id: bin_id for line, (_, _, bin_id) in zip(doc.lines, parsed, strict=True)}

@@ -85,6 +85,9 @@ class LedgerMovement:
     # A row of a cancelled (作废) document or its reversal: valued 0.00, changes nothing, so the
     # product is valued as if the document had never been posted.
     void: bool = False
+    # Receipts / openings: the exact value when unit_cost is a rounded quotient (a receipt entered
+    # in another unit: 1 箱 at 100.00 = 24 个 at 4.1667 is worth 100.00). None: qty × unit_cost.
+    cost_amount: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +286,13 @@ class _Book:
             return
         if kind in _OWN_COST:
             cost = self.fallback if m.unit_cost is None else m.unit_cost
-            if m.added_cost:
+            if m.cost_amount is not None:
+                # The exact value (units of measure), plus any later landed cost; the layer and
+                # the average carry the unrounded cost, so drawing it all gives the value back.
+                total = m.cost_amount + m.added_cost
+                cost = total / qty
+                value = _cents(total)
+            elif m.added_cost:
                 # A later landed cost raises the receipt's cost as if it had cost that much from
                 # the start: its layer, the average and every draw on it carry the higher cost.
                 total = qty * cost + m.added_cost
@@ -616,16 +625,23 @@ def _added(row: tuple) -> Decimal:
     return _ZERO if added is None else _dec(added)
 
 
+def _cost_amount(row: tuple) -> Decimal | None:
+    # Index 10 is optional: rows without it (or None) are valued at quantity × unit_cost.
+    amount = row[10] if len(row) > 10 else None
+    return None if amount is None else _dec(amount)
+
+
 def value_ledger(rows: Iterable[tuple],
                  products: Mapping[int, tuple[str, Decimal]], *,
                  starts: Mapping[int, BookState] | None = None,
                  prior_shipments: Mapping[int, Mapping[int, ValuedMovement]] | None = None,
                  checkpoints: bool = False) -> Iterator[tuple[int, ProductValuation]]:
     """rows: (product_id, ledger_id, movement_date, warehouse_id, movement_type, quantity, unit_cost, source_ledger_id
-    [, added_cost [, void]]) already sorted by product_id (then any order); products: product_id -> (method,
+    [, added_cost [, void [, cost_amount]]]) already sorted by product_id (then any order); products: product_id -> (method,
     fallback_cost). ``added_cost`` (index 8, optional; None or missing = 0) is the later landed cost
     allocated to a receipt / opening row (``LedgerMovement.added_cost``); index 9 ``void`` marks a
-    cancelled document's row or its reversal (absent or None: not void).
+    cancelled document's row or its reversal (absent or None: not void); index 10 ``cost_amount`` the
+    exact value of a receipt entered in another unit (``LedgerMovement.cost_amount``).
     Yields (product_id, ProductValuation) per product, grouping consecutive rows with itertools.groupby.
 
     A product missing from ``products`` is valued by moving average with fallback cost 0. Raises
@@ -646,7 +662,7 @@ def value_ledger(rows: Iterable[tuple],
         method, fallback = products.get(product_id, _DEFAULT_PRODUCT)
         movements = [
             LedgerMovement(r[1], r[2], r[3], r[4], _dec(r[5]), None if r[6] is None else _dec(r[6]), r[7],
-                           _added(r), len(r) > 9 and bool(r[9]))
+                           _added(r), len(r) > 9 and bool(r[9]), _cost_amount(r))
             for r in group
         ]
         yield product_id, value_product(movements, method, _dec(fallback) if fallback is not None else _ZERO,

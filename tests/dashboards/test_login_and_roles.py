@@ -95,6 +95,9 @@ def test_each_role_sees_only_its_pages(app_for):
     expected["finance"] |= {"tax_settings", "customer_prices"}
     expected["manager"] |= {"tax_settings", "customer_prices"}
     expected["sales"].add("customer_prices")
+    # Product units of measure (tests/dashboards/test_product_units_page.py).
+    for role in ("purchasing", "warehouse", "manager"):
+        expected[role].add("product_units")
     for role, keys in expected.items():
         assert {spec.key for spec in visible_pages(role)} == keys, role
     # And the router registers exactly those: a sales clerk cannot open the purchase order form.

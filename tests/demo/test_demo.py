@@ -120,7 +120,15 @@ def _fingerprint(engine: Engine) -> dict[str, object]:
             "ledger": conn.execute(select(
                 StockLedger.id, StockLedger.movement_date, StockLedger.product_id, StockLedger.warehouse_id,
                 StockLedger.movement_type, StockLedger.quantity, StockLedger.unit_cost, StockLedger.doc_no,
-                StockLedger.doc_line_id, StockLedger.source_ledger_id).order_by(StockLedger.id)).all(),
+                StockLedger.doc_line_id, StockLedger.source_ledger_id, StockLedger.cost_amount)
+                .order_by(StockLedger.id)).all(),
+            # units of measure: the purchase lines typed in cases, and the receipts' exact values
+            "po_units": conn.execute(select(PurchaseOrderLine.id, PurchaseOrderLine.unit, PurchaseOrderLine.qty_in_unit,
+                                            PurchaseOrderLine.unit_factor, PurchaseOrderLine.price_in_unit,
+                                            PurchaseOrderLine.unit_price, PurchaseOrderLine.amount)
+                                     .order_by(PurchaseOrderLine.id)).all(),
+            "receipt_amounts": conn.execute(select(GoodsReceiptLine.id, GoodsReceiptLine.amount,
+                                                   GoodsReceiptLine.tax_amount).order_by(GoodsReceiptLine.id)).all(),
         }
 
 
@@ -174,6 +182,37 @@ def test_master_data_looks_like_a_chinese_distributor(demo) -> None:
         for role in ("hr", "staff"):
             assert auth.authenticate(session, role, DEMO_PASSWORD).employee_id is not None
     assert [role for _, role, _ in DEMO_USERS] + ["hr", "staff"] == list(ROLES)
+
+
+def test_piece_goods_are_bought_by_the_case_and_sold_by_the_piece(demo) -> None:
+    """Units of measure (多单位): bottles, bags and boxes come in cases of 10 with their own barcode;
+    purchase lines of a whole number of cases are typed in cases, sales lines in pieces, and the
+    ledger stays in pieces with each case receipt's exact value."""
+    from operational.models import ProductUnit
+    from operational.services import units
+
+    engine, _ = demo
+    with unit_of_work(engine) as s:
+        cases = s.execute(select(ProductUnit)).scalars().all()
+        assert cases and all((c.unit, c.factor) == ("箱", Decimal(10)) and c.barcode for c in cases)
+        some = cases[0]
+        found = units.scan(s, some.barcode)
+        assert (found.product.id, found.unit, found.factor) == (some.product_id, "箱", Decimal(10))
+        assert found.product.purchase_unit == "箱" and found.product.sales_unit is None
+        in_cases = s.execute(select(PurchaseOrderLine).where(PurchaseOrderLine.unit == "箱")).scalars().all()
+        assert len(in_cases) > 20
+        for line in in_cases:
+            assert line.quantity == line.qty_in_unit * line.unit_factor
+            assert line.price_in_unit == line.unit_price * line.unit_factor  # demo prices are in cents
+        assert s.execute(select(func.count()).select_from(SalesOrderLine)
+                         .where(SalesOrderLine.unit.is_not(None))).scalar() == 0
+        case_ids = {c.product_id for c in cases}
+        exact = s.execute(select(StockLedger.product_id, StockLedger.quantity, StockLedger.unit_cost,
+                                 StockLedger.cost_amount).where(StockLedger.cost_amount.is_not(None))).all()
+        assert exact and {pid for pid, *_ in exact} <= case_ids
+        # the exact value and the rounded unit cost agree to within half a ten-thousandth per piece
+        assert all(abs(qty * cost - amount) <= qty * Decimal("0.00005") + Decimal("0.005")
+                   for _, qty, cost, amount in exact)
 
 
 def test_documents_show_the_messy_parts_of_real_life(demo) -> None:

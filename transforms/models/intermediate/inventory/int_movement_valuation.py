@@ -78,11 +78,13 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
 
 
 # Every ledger row with what the engine needs. void: a row of a cancelled (作废) document or its
-# reversal (valued as never posted).
+# reversal (valued as never posted); cost_amount: the exact value of a receipt entered in another
+# unit of measure (valuation.LedgerMovement.cost_amount).
 _FEED = """
     select l.product_id, l.stock_ledger_id, l.movement_date, l.warehouse_id, l.movement_type, l.quantity,
            l.unit_cost, l.source_ledger_id, ad.added_cost,
-           l.reverses_ledger_id is not null or r.reverses_ledger_id is not null as void
+           l.reverses_ledger_id is not null or r.reverses_ledger_id is not null as void,
+           l.cost_amount
     from _ledger as l
     left join _added as ad on ad.stock_ledger_id = l.stock_ledger_id
     left join (select reverses_ledger_id from _ledger where reverses_ledger_id is not null) as r

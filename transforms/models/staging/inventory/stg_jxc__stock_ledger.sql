@@ -7,6 +7,7 @@ select
     movement_type,
     quantity,
     unit_cost,
+    cost_amount,
     doc_type,
     doc_id,
     doc_line_id,

@@ -4,6 +4,9 @@ select
     line_no,
     product_id,
     quantity,
+    unit as entered_unit,
+    qty_in_unit,
+    unit_factor,
     received_qty,
     updated_at
 from {{ source('raw', 'stock_transfer_line') }}
