@@ -25,7 +25,7 @@ from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import Customer, Product
 from operational.services import auth, masterdata, price_lists, queries
-from operational.services.errors import DomainError, ValidationError
+from operational.services.errors import DomainError
 
 LIST, PRICE = "cp", "cpn"
 EDIT_ROLES = ("sales", "manager")  # admins always; finance reads
@@ -91,16 +91,8 @@ def _on_code() -> None:
 
 
 def _product(session: Session) -> int:
-    code = _text(f"{PRICE}.code")
-    if code:
-        product = masterdata.find_product(session, code)
-        if product is None:
-            raise ValidationError("not_found", field="product_id", entity="entity.product", key=code)
-        return product.id
-    product_id = st.session_state.get(f"{PRICE}.product")
-    if product_id is None:
-        raise ValidationError("required", field="product_id", field_label="field.product")
-    return product_id
+    return masterdata.product_by_code_or_id(session, _text(f"{PRICE}.code"),
+                                            st.session_state.get(f"{PRICE}.product")).id
 
 
 @form_state.guarded(PRICE)

@@ -23,7 +23,7 @@ from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import Product, Warehouse
 from operational.services import auth, idempotency, inventory, masterdata, queries, validation
-from operational.services.errors import DomainError, ValidationError
+from operational.services.errors import DomainError
 
 PREFIX = "ob"
 ROLES = ("warehouse",)
@@ -74,14 +74,7 @@ def _on_product() -> None:
 
 
 def _product(session: Session) -> Product:
-    code = _text("code")
-    if code:
-        product = masterdata.find_product(session, code)
-        if product is None:
-            raise ValidationError("not_found", field="product_id", entity="entity.product", key=code)
-        return product
-    return validation.get_or_fail(session, Product, st.session_state.get(_key("product")), "product",
-                                  field="product_id")
+    return masterdata.product_by_code_or_id(session, _text("code"), st.session_state.get(_key("product")))
 
 
 @form_state.guarded(PREFIX)

@@ -26,7 +26,7 @@ from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
 from operational.models import SUPPLIER_STATUSES, Product
 from operational.services import auth, masterdata, purchasing, queries
-from operational.services.errors import DomainError, ValidationError
+from operational.services.errors import DomainError
 
 SUPPLIER, PRICE = "sm", "sp"
 ROLES = ("purchasing", "manager")
@@ -106,16 +106,8 @@ def _on_code() -> None:
 
 
 def _product(session: Session) -> int:
-    code = _text(f"{PRICE}.code")
-    if code:
-        product = masterdata.find_product(session, code)
-        if product is None:
-            raise ValidationError("not_found", field="product_id", entity="entity.product", key=code)
-        return product.id
-    product_id = st.session_state.get(f"{PRICE}.product")
-    if product_id is None:
-        raise ValidationError("required", field="product_id", field_label="field.product")
-    return product_id
+    return masterdata.product_by_code_or_id(session, _text(f"{PRICE}.code"),
+                                            st.session_state.get(f"{PRICE}.product")).id
 
 
 @form_state.guarded(PRICE)

@@ -93,6 +93,18 @@ def find_product(session: Session, code: str) -> Product | None:
     return found.product if found is not None else None
 
 
+def product_by_code_or_id(session: Session, code: str | None, product_id: Any) -> Product:
+    """The product a form names: the scanned or typed code when there is one (an unknown code is an
+    error naming it), else the product picked from the list (none picked: required)."""
+    text = (code or "").strip()
+    if text:
+        product = find_product(session, text)
+        if product is None:
+            raise ValidationError("not_found", field="product_id", entity="entity.product", key=text)
+        return product
+    return get_or_fail(session, Product, product_id, "product", field="product_id")
+
+
 def set_stock_limit(session: Session, product_id: int, warehouse_id: int, min_qty: Any,
                     max_qty: Any | None = None) -> StockLimit:
     product = get_or_fail(session, Product, product_id, "product", field="product_id")

@@ -191,15 +191,23 @@ def customer_price_list(session: Session, on: date, *, customer_id: int | None =
     rows = session.execute(select(CustomerPrice, Product.sku, Product.name, Product.unit)
                            .join(Product, Product.id == CustomerPrice.product_id).where(who)
                            .order_by(Product.sku, CustomerPrice.valid_from.desc())).all()
-    out, seen = [], set()
-    for price, sku, name, unit in rows:
-        if price.valid_from > on:
-            state = "scheduled"
-        elif price.product_id in seen:
-            state = "superseded"
+    states = history_states([(price.product_id, price.valid_from) for price, *_ in rows], on)
+    return [CustomerPriceRow(price.product_id, sku, name, unit, price.valid_from, price.price, price.currency,
+                             bool(price.price_includes_tax), state)
+            for (price, sku, name, unit), state in zip(rows, states, strict=True)]
+
+
+def history_states(rows: Sequence[tuple[int, date]], on: date) -> list[str]:
+    """The state on ``on`` of each row of a price history given as (product id, valid from), by
+    product and newest first: ``scheduled`` (not yet valid), ``current`` (the latest valid row of its
+    product) or ``superseded``. One rule for the supplier and the customer price lists."""
+    states, seen = [], set()
+    for product_id, valid_from in rows:
+        if valid_from > on:
+            states.append("scheduled")
+        elif product_id in seen:
+            states.append("superseded")
         else:
-            state = "current"
-            seen.add(price.product_id)
-        out.append(CustomerPriceRow(price.product_id, sku, name, unit, price.valid_from, price.price, price.currency,
-                                    bool(price.price_includes_tax), state))
-    return out
+            states.append("current")
+            seen.add(product_id)
+    return states

@@ -40,6 +40,7 @@ from operational.models.cash import CashLedger
 from operational.models.documents import COUNTED_ORDER_STATES
 from operational.models.payables import SupplierBill
 from operational.models.receivables import SalesInvoice
+from operational.services import price_lists
 from operational.services.orders import OrderKind
 from operational.services.returns import ReturnKind
 from operational.services.stock_cancellation import ledger_row_is_void
@@ -440,19 +441,10 @@ def supplier_price_list(session: Session, supplier_id: int, on: date) -> list[Pr
         .where(SupplierPrice.supplier_id == supplier_id)
         .order_by(Product.sku, SupplierPrice.valid_from.desc())
     ).all()
-    out, seen = [], set()
-    for price, sku, name, unit in rows:
-        if price.valid_from > on:
-            state = "scheduled"
-        elif price.product_id in seen:
-            state = "superseded"
-        else:
-            state = "current"
-            seen.add(price.product_id)
-        out.append(PriceRow(price.product_id, sku, name, unit, price.valid_from, price.price, price.currency,
-                            price.min_order_qty, price.order_multiple, price.lead_time_days, price.is_preferred,
-                            state))
-    return out
+    states = price_lists.history_states([(price.product_id, price.valid_from) for price, *_ in rows], on)
+    return [PriceRow(price.product_id, sku, name, unit, price.valid_from, price.price, price.currency,
+                     price.min_order_qty, price.order_multiple, price.lead_time_days, price.is_preferred, state)
+            for (price, sku, name, unit), state in zip(rows, states, strict=True)]
 
 
 # ---------------------------------------------------------------- opening balances
