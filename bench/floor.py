@@ -78,12 +78,14 @@ where o.status in ({_STATES})
 group by all
 """
 
-# The ledger as the engine takes it: landed cost added by posted documents, and void rows (a
-# cancelled document's rows and their reversals), in (product, date, id) order.
+# The ledger as the engine takes it: landed cost added by posted documents, void rows (a
+# cancelled document's rows and their reversals) and a receipt's exact value when it was entered in
+# another unit (cost_amount), in (product, date, id) order.
 _LEDGER = """
 select l.product_id, l.id, l.movement_date, l.warehouse_id, l.movement_type, l.quantity, l.unit_cost,
        l.source_ledger_id, ad.added_cost,
-       l.reverses_ledger_id is not null or r.reverses_ledger_id is not null as void
+       l.reverses_ledger_id is not null or r.reverses_ledger_id is not null as void,
+       l.cost_amount
 from raw.stock_ledger as l
 left join (
     select a.stock_ledger_id, sum(a.amount) as added_cost

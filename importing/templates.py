@@ -11,11 +11,10 @@ customer, a product) must be imported earlier or exist in the store already.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from operational.i18n import translate
+from operational.spreadsheet import frame_to_csv, workbook_to_xlsx
 
 TEXT, DECIMAL, INTEGER, DATE, BOOL = "text", "decimal", "integer", "date", "bool"
 
@@ -146,10 +145,11 @@ def column_help(column: Column, language: str) -> str:
 
 
 def template_csv(kind: str) -> bytes:
-    """The blank CSV template: the header row only, UTF-8 with a BOM so Excel reads the Chinese."""
-    out = io.StringIO()
-    csv.writer(out).writerow(TEMPLATES[kind].names)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The blank CSV template: the header row only, UTF-8 with a BOM so Excel reads the Chinese
+    (written like every export, by ``operational.spreadsheet``)."""
+    import pandas as pd
+
+    return frame_to_csv(pd.DataFrame(columns=list(TEMPLATES[kind].names)))
 
 
 def template_xlsx(kind: str, language: str) -> bytes:
@@ -171,9 +171,7 @@ def template_xlsx(kind: str, language: str) -> bytes:
     for column in template.columns:
         help_sheet.append([column.name, translate("importing.yes" if column.required else "importing.no", language),
                            translate(f"importing.type.{column.kind}", language), column_help(column, language)])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_to_xlsx(book)
 
 
 # Who may import what on the import page: admins everything, the warehouse its opening stock

@@ -26,15 +26,17 @@ def _warehouse_copy(tmp_path: Path, name: str, sql: str) -> Path:
 def check_floor_equals_marts(tmp_path: Path, last_day: date) -> None:
     """After a full run on a company whose last day is ``last_day``."""
     result, con = floor.run(get_settings().warehouse_path)
-    details = {name: floor.differences(con, name) for name, n in result.mismatches.items() if n}
-    assert result.mismatches == dict.fromkeys(floor.MART_SQL, 0), details
-    assert result.ar_buckets_sum_to_outstanding
-    # Every figure has data, so "equal" is not "both empty".
-    assert all(n > 0 for n in result.rows.values()), result.rows
-    assert result.last_day == last_day
-    # AR: the latest report date has open invoices in more than one bucket.
-    assert con.execute("select count(distinct bucket_order) from f_ar_aging").fetchone()[0] >= 2
-    con.close()
+    try:  # closed even when an assertion fails: a connection left open keeps the warehouse attached
+        details = {name: floor.differences(con, name) for name, n in result.mismatches.items() if n}
+        assert result.mismatches == dict.fromkeys(floor.MART_SQL, 0), details
+        assert result.ar_buckets_sum_to_outstanding
+        # Every figure has data, so "equal" is not "both empty".
+        assert all(n > 0 for n in result.rows.values()), result.rows
+        assert result.last_day == last_day
+        # AR: the latest report date has open invoices in more than one bucket.
+        assert con.execute("select count(distinct bucket_order) from f_ar_aging").fetchone()[0] >= 2
+    finally:
+        con.close()
 
     # One cent more on one counted sales line: the day's row differs (one row each side), nothing else.
     cent = _warehouse_copy(tmp_path, "cent", """
