@@ -20,6 +20,7 @@ from dashboards.components import form_state
 from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import show_table, translate_values, with_headers
+from dashboards.components.product_code import select_product_by_code
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -77,17 +78,6 @@ def _save_group(customer_id: int | None) -> None:
         form_state.record_error(LIST, err)
         return
     form_state.record_success(LIST, message)
-
-
-def _on_code() -> None:
-    """A scanned barcode or typed SKU selects the product."""
-    code = _text(f"{PRICE}.code")
-    if not code:
-        return
-    with read_only() as session:
-        product = masterdata.find_product(session, code)
-        if product is not None:
-            st.session_state[f"{PRICE}.product"] = product.id
 
 
 def _product(session: Session) -> int:
@@ -164,7 +154,8 @@ def _price_form(products: dict[int, queries.ProductChoice]) -> None:
     code_col, product_col = st.columns([2, 4])
     with code_col:
         st.text_input(t("ui.order.col.code"), key=f"{PRICE}.code", placeholder=t("ui.order.code_placeholder"),
-                      on_change=_on_code)
+                      on_change=select_product_by_code,
+                      args=(f"{PRICE}.code", f"{PRICE}.product"))
     with product_col:
         st.selectbox(t("field.product"), list(products), key=f"{PRICE}.product", index=None,
                      format_func=lambda pid: products[pid].label if pid in products else str(pid),

@@ -21,6 +21,7 @@ from dashboards.components import form_state
 from dashboards.components.date_field import date_field
 from dashboards.components.export import export_buttons
 from dashboards.components.format import show_table, translate_values, with_headers
+from dashboards.components.product_code import select_product_by_code
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -92,17 +93,6 @@ def _save_tolerance(supplier_id: int | None) -> None:
         return
     st.session_state[tolerance_key(supplier_id)] = _plain(rate)
     form_state.record_success(SUPPLIER, t("ui.supplier.tolerance_saved", code=code, rate=_plain(rate * 100)))
-
-
-def _on_code() -> None:
-    """A scanned barcode or typed SKU selects the product."""
-    code = _text(f"{PRICE}.code")
-    if not code:
-        return
-    with read_only() as session:
-        product = masterdata.find_product(session, code)
-        if product is not None:
-            st.session_state[f"{PRICE}.product"] = product.id
 
 
 def _product(session: Session) -> int:
@@ -197,7 +187,8 @@ def _price_form(supplier: queries.SupplierChoice, products: dict[int, queries.Pr
     code_col, product_col = st.columns([2, 4])
     with code_col:
         st.text_input(t("ui.order.col.code"), key=f"{PRICE}.code", placeholder=t("ui.order.code_placeholder"),
-                      on_change=_on_code)
+                      on_change=select_product_by_code,
+                      args=(f"{PRICE}.code", f"{PRICE}.product"))
     with product_col:
         st.selectbox(t("field.product"), list(products), key=f"{PRICE}.product", index=None,
                      format_func=lambda pid: products[pid].label if pid in products else str(pid),

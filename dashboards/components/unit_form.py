@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dashboards.components import form_state
 from dashboards.components.format import quantity, show_table
+from dashboards.components.product_code import select_product_by_code
 from dashboards.i18n import t
 from dashboards.session import current_user
 from operational.db import read_only, unit_of_work
@@ -43,17 +44,6 @@ def _text(key: str) -> str:
 def _user_check(session: Session) -> None:
     user = current_user()
     auth.require_role(queries.user_by_id(session, user.id) if user else None, *ROLES)
-
-
-def _on_code() -> None:
-    """A scanned barcode (a case's too) or typed SKU selects the product."""
-    code = _text(_key("code"))
-    if not code:
-        return
-    with read_only() as session:
-        found = units.scan(session, code)
-        if found is not None:
-            st.session_state[PRODUCT_KEY] = found.product.id
 
 
 @form_state.guarded(PREFIX)
@@ -111,7 +101,8 @@ def unit_maintenance() -> None:
         base = product.unit if product is not None else ""
         defaults = (units.default_unit(product, "purchase"), units.default_unit(product, "sales")) if product else ()
     pick = st.columns([1, 2])
-    pick[0].text_input(t("ui.order.col.code"), key=_key("code"), on_change=_on_code,
+    pick[0].text_input(t("ui.order.col.code"), key=_key("code"), on_change=select_product_by_code,
+                       args=(_key("code"), PRODUCT_KEY),
                        placeholder=t("ui.order.code_placeholder"))
     pick[1].selectbox(t("ui.uom.product"), list(products), key=PRODUCT_KEY, index=None, format_func=products.get,
                       placeholder=t("ui.order.choose_product"))
